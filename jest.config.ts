@@ -1,0 +1,31 @@
+import type { Config } from 'jest';
+
+const tsJest: Config['transform'] = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }] };
+
+const config: Config = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/tests/unit/**/*.test.ts'],
+      transform: tsJest,
+    },
+    {
+      // Each test here runs Jest itself, as a child process, on a small fixture project.
+      displayName: 'integration',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
+      transform: tsJest,
+    },
+    {
+      // The quick-start demo: the preset as users get it, replaying committed recordings offline.
+      displayName: 'demo',
+      preset: './jest-preset.js',
+      testMatch: ['<rootDir>/demo/**/*.test.ts'],
+      transform: tsJest,
+      moduleNameMapper: { '^jest-replay$': '<rootDir>/dist/index.js' },
+    },
+  ],
+};
+
+export default config;

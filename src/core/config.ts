@@ -1,0 +1,77 @@
+import * as path from 'node:path';
+import { ReplayConfigError } from './errors';
+import { type Mode, type ModeEnvironment, resolveMode } from './mode';
+
+/** `testEnvironmentOptions.replay` as a user writes it. */
+export interface ReplayOptions {
+  /** Recordings directory; relative paths resolve against rootDir. Default `<rootDir>/recordings`. */
+  dir?: string;
+  /** Hosts (`name` or `name:port`) whose traffic is left alone: neither recorded nor replayed. */
+  ignoreHosts?: string[];
+  /** Module (path or package, resolved from rootDir) exporting `resolveTestId(context)`, like Jest's `snapshotResolver`. */
+  testIdResolver?: string;
+  /** Extra request headers to store in recordings, beside the built-in allow-list. Never part of the key. */
+  requestHeaders?: string[];
+}
+
+export interface ReplayEnv extends ModeEnvironment {
+  JEST_REPLAY_DIR?: string;
+}
+
+/** Everything the core needs to know about a run, resolved and validated once. */
+export interface ResolvedConfig {
+  mode: Mode;
+  rootDir: string;
+  dir: string;
+  ignoreHosts: string[];
+  testIdResolver?: string;
+  requestHeaders: string[];
+}
+
+type Check = (value: unknown) => boolean;
+const isString: Check = (v) => typeof v === 'string' && v.length > 0;
+const isStringList: Check = (v) => Array.isArray(v) && v.every((item) => typeof item === 'string');
+
+const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
+  dir: [isString, 'a non-empty string'],
+  ignoreHosts: [isStringList, 'an array of strings'],
+  testIdResolver: [isString, 'a module path string'],
+  requestHeaders: [isStringList, 'an array of strings'],
+};
+
+const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
+
+export function validateOptions(raw: unknown): ReplayOptions {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new ReplayConfigError('jest-replay: testEnvironmentOptions.replay must be an object.');
+  }
+  for (const [key, value] of Object.entries(raw)) {
+    const rule = OPTION_TYPES[key as keyof ReplayOptions];
+    if (!rule) {
+      throw new ReplayConfigError(
+        `jest-replay: unknown option ${where(key)}. Known options: ${Object.keys(OPTION_TYPES).join(', ')}.`,
+      );
+    }
+    if (!rule[0](value)) {
+      throw new ReplayConfigError(`jest-replay: ${where(key)} must be ${rule[1]}, got ${JSON.stringify(value)}.`);
+    }
+  }
+  return raw as ReplayOptions;
+}
+
+const resolveFrom = (rootDir: string, p: string) => path.resolve(rootDir, p.replace(/^<rootDir>/, rootDir));
+
+export function resolveConfig(input: { rootDir: string; options?: unknown; env: ReplayEnv }): ResolvedConfig {
+  const options = validateOptions(input.options);
+  const { rootDir, env } = input;
+  const dir = env.JEST_REPLAY_DIR?.trim() || options.dir || 'recordings';
+  return {
+    mode: resolveMode(env),
+    rootDir,
+    dir: resolveFrom(rootDir, dir),
+    ignoreHosts: (options.ignoreHosts ?? []).map((h) => h.toLowerCase()),
+    testIdResolver: options.testIdResolver?.replace(/^<rootDir>/, rootDir),
+    requestHeaders: (options.requestHeaders ?? []).map((h) => h.toLowerCase()),
+  };
+}

@@ -1,0 +1,154 @@
+import { RecordingFileError } from './errors';
+
+/** The request half of a recording, as llama-stack writes it. */
+export interface StoredRequest {
+  method: string;
+  url: string;
+  /** Allow-listed headers only: credentials never reach disk. */
+  headers: Record<string, string>;
+  /** Parsed JSON for JSON bodies (never a JSON string), text otherwise, null when empty. */
+  body: unknown;
+  endpoint: string;
+  model: string;
+}
+
+/** llama-stack's serialized exception (see its `exception_utils`). */
+export interface ExceptionData {
+  type?: string;
+  message?: string;
+  status_code?: number;
+  body?: unknown;
+  [field: string]: unknown;
+}
+
+export interface StoredResponse {
+  /** One object, or the list of chunks/lines of a stream. OpenAI objects are `__type__`-wrapped. */
+  body: unknown;
+  is_streaming: boolean;
+  /** Present only when it is not 200. */
+  status?: number;
+  /** Allow-listed headers, present only when there are any worth keeping. */
+  headers?: Record<string, string>;
+  is_exception?: boolean;
+  exception_data?: ExceptionData | null;
+  exception_message?: string;
+}
+
+export interface Recording {
+  test_id: string | null;
+  request: StoredRequest;
+  response: StoredResponse;
+  id_normalization_mapping: Record<string, string>;
+}
+
+/** `{"__type__": "<python type path>", "__data__": {…}}`, the wrapper llama-stack's loader reads. */
+export interface TypedValue {
+  __type__: string;
+  __data__: unknown;
+}
+
+export const isTypedValue = (value: unknown): value is TypedValue =>
+  typeof value === 'object' && value !== null && '__type__' in value && '__data__' in value;
+
+export const unwrap = (value: unknown): unknown => (isTypedValue(value) ? value.__data__ : value);
+
+const REQUEST_ORDER: (keyof StoredRequest)[] = ['method', 'url', 'headers', 'body', 'endpoint', 'model'];
+const RESPONSE_ORDER: (keyof StoredResponse)[] = [
+  'body',
+  'is_streaming',
+  'status',
+  'headers',
+  'is_exception',
+  'exception_data',
+  'exception_message',
+];
+
+function ordered<T extends object>(value: T, order: (keyof T)[]): Partial<T> {
+  const out: Partial<T> = {};
+  for (const key of order) if (value[key] !== undefined) out[key] = value[key];
+  // Fields written by other tools (llama-stack's `provider_metadata`…) are kept, after ours.
+  for (const key of Object.keys(value) as (keyof T)[]) if (!(key in out) && value[key] !== undefined) out[key] = value[key];
+  return out;
+}
+
+/** Non-ASCII as `\uXXXX`, as Python's `json.dump` writes it: files stay byte-identical to llama-stack's. */
+const escapeNonAscii = (text: string) =>
+  text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+/**
+ * The file text: keys in a fixed order, 2-space indent, ASCII only, final newline. The same
+ * traffic always gives the same bytes, so re-recording unchanged traffic leaves git clean.
+ */
+export function serializeRecording(recording: Recording): string {
+  const file = {
+    test_id: recording.test_id,
+    request: ordered(recording.request, REQUEST_ORDER),
+    response: ordered(recording.response, RESPONSE_ORDER),
+    id_normalization_mapping: recording.id_normalization_mapping ?? {},
+  };
+  return `${escapeNonAscii(JSON.stringify(file, null, 2))}\n`;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Parses and checks a recording; every problem names the file. */
+export function parseRecording(text: string, file: string): Recording {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new RecordingFileError(file, `invalid JSON (${(error as Error).message}); the file may be truncated or hand-edited`);
+  }
+  if (!isObject(data)) throw new RecordingFileError(file, 'expected a JSON object at the top level');
+  const { request, response } = data;
+  if (!isObject(request)) throw new RecordingFileError(file, 'missing "request" object');
+  if (!isObject(response)) throw new RecordingFileError(file, 'missing "response" object');
+  if (typeof request.url !== 'string') throw new RecordingFileError(file, '"request.url" must be a string');
+  if (request.method !== undefined && typeof request.method !== 'string') {
+    throw new RecordingFileError(file, '"request.method" must be a string');
+  }
+  if (!('body' in response)) throw new RecordingFileError(file, 'missing "response.body"');
+  if (response.is_streaming !== undefined && typeof response.is_streaming !== 'boolean') {
+    throw new RecordingFileError(file, '"response.is_streaming" must be true or false');
+  }
+  if (response.status !== undefined && !Number.isInteger(response.status)) {
+    throw new RecordingFileError(file, '"response.status" must be an integer HTTP status');
+  }
+  if (response.is_streaming && !response.is_exception && !Array.isArray(response.body)) {
+    throw new RecordingFileError(file, 'a streaming response must have a list of chunks as "response.body"');
+  }
+  const testId = data.test_id;
+  if (testId !== undefined && testId !== null && typeof testId !== 'string') {
+    throw new RecordingFileError(file, '"test_id" must be a string or null');
+  }
+  const mapping = data.id_normalization_mapping;
+  if (mapping !== undefined && mapping !== null && !isObject(mapping)) {
+    throw new RecordingFileError(file, '"id_normalization_mapping" must be an object');
+  }
+  return {
+    test_id: (testId as string | null | undefined) ?? null,
+    request: {
+      method: (request.method as string | undefined) ?? 'POST',
+      url: request.url,
+      headers: isObject(request.headers) ? (request.headers as Record<string, string>) : {},
+      body: request.body ?? request.payload ?? null,
+      endpoint: typeof request.endpoint === 'string' ? request.endpoint : new URL(request.url).pathname,
+      model: typeof request.model === 'string' ? request.model : '',
+    },
+    response: { ...(response as object), is_streaming: response.is_streaming === true } as StoredResponse,
+    id_normalization_mapping: (mapping as Record<string, string> | null | undefined) ?? {},
+  };
+}
+
+/**
+ * Applies `id_normalization_mapping` as llama-stack's loader does: every original id in the
+ * file text is replaced by its normalized form before the recording is used.
+ */
+export function applyIdNormalization(recording: Recording): Recording {
+  const entries = Object.entries(recording.id_normalization_mapping ?? {});
+  if (entries.length === 0) return recording;
+  let text = JSON.stringify(recording);
+  for (const [normalized, original] of entries) text = text.split(original).join(normalized);
+  return { ...(JSON.parse(text) as Recording), id_normalization_mapping: {} };
+}

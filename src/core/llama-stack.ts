@@ -1,0 +1,27 @@
+import { isSharedEndpoint, requestKey } from './key';
+import { bodyForKey, type Json } from './normalize';
+import type { Recording } from './format';
+
+/**
+ * llama-stack patches SDK methods rather than HTTP, so it records every call as POST and with
+ * the URL path doubled (`/v1/v1/chat/completions`). What a TypeScript client sends is the
+ * recorded `endpoint` with the method the endpoint really uses.
+ */
+const GET_ENDPOINTS = [/(^|\/)v1\/models$/, /^\/api\/(tags|ps)$/];
+
+export function httpMethodOf(endpoint: string, recordedMethod: string): string {
+  return GET_ENDPOINTS.some((pattern) => pattern.test(endpoint)) ? 'GET' : recordedMethod.toUpperCase();
+}
+
+/** The request a TypeScript client sends for a llama-stack recording, and its key in this project. */
+export function keyOfLlamaStackRecording(recording: Recording): { method: string; endpoint: string; key: string; shared: boolean } {
+  const endpoint = recording.request.endpoint;
+  const method = httpMethodOf(endpoint, recording.request.method);
+  const url = new URL(endpoint, 'http://llama-stack.invalid');
+  const shared = isSharedEndpoint(method, url.pathname);
+  const body = method === 'GET' || isEmptyObject(recording.request.body) ? null : bodyForKey({ kind: 'json', value: recording.request.body as Json });
+  return { method, endpoint, key: requestKey({ method, url, body, testId: recording.test_id }), shared };
+}
+
+const isEmptyObject = (value: unknown) =>
+  value === null || value === undefined || (typeof value === 'object' && Object.keys(value as object).length === 0);

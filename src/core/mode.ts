@@ -1,0 +1,49 @@
+import { ReplayConfigError } from './errors';
+
+export const MODES = ['replay', 'record', 'record-if-missing', 'live'] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface ModeEnvironment {
+  JEST_REPLAY_MODE?: string;
+  RECORD?: string;
+  CI?: string;
+}
+
+const ON = new Set(['1', 'true', 'yes', 'on']);
+const OFF = new Set(['', '0', 'false', 'no', 'off']);
+const flag = (value: string | undefined): string => (value ?? '').trim().toLowerCase();
+
+/**
+ * The mode for this run. `JEST_REPLAY_MODE` wins over `RECORD`; `RECORD=1` alone is refused
+ * under CI so that a stray variable in a pipeline cannot re-record (and bill) a whole suite.
+ */
+export function resolveMode(env: ModeEnvironment): Mode {
+  const explicit = flag(env.JEST_REPLAY_MODE);
+  if (explicit) {
+    if ((MODES as readonly string[]).includes(explicit)) return explicit as Mode;
+    throw new ReplayConfigError(
+      `jest-replay: unknown mode JEST_REPLAY_MODE=${JSON.stringify(env.JEST_REPLAY_MODE)}. Use one of: ${MODES.join(', ')}.`,
+    );
+  }
+  const record = flag(env.RECORD);
+  if (OFF.has(record)) return 'replay';
+  if (!ON.has(record)) {
+    throw new ReplayConfigError(
+      `jest-replay: RECORD=${JSON.stringify(env.RECORD)} is not understood. Use RECORD=1 to record, or unset it to replay.`,
+    );
+  }
+  if (!OFF.has(flag(env.CI))) {
+    throw new ReplayConfigError(
+      'jest-replay: RECORD=1 is refused because CI is set: recording in CI calls the real API with real credentials. ' +
+        'If you mean it, set JEST_REPLAY_MODE=record (or record-if-missing) explicitly.',
+    );
+  }
+  return 'record';
+}
+
+/** Modes in which requests are intercepted at all. */
+export const intercepts = (mode: Mode): boolean => mode !== 'live';
+/** Modes that may serve a request from an existing recording. */
+export const replays = (mode: Mode): boolean => mode === 'replay' || mode === 'record-if-missing';
+/** Modes that may pass a request through to the real server and write it. */
+export const records = (mode: Mode): boolean => mode === 'record' || mode === 'record-if-missing';

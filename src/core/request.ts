@@ -1,0 +1,71 @@
+import type { StoredRequest } from './format';
+import { type Json, type RequestBody, sha256 } from './normalize';
+
+/** Request headers stored by default: they describe the payload, never the caller. */
+export const STORED_REQUEST_HEADERS = ['content-type', 'accept', 'openai-beta', 'anthropic-version', 'anthropic-beta'];
+/** Never stored, whatever the configuration says. */
+export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-goog-api-key'];
+/** Query parameters that carry credentials: removed from the stored URL and from the key. */
+const CREDENTIAL_PARAMS = /^(key|api[-_]?key|access[-_]?token|token|auth|sig|signature|password|secret|client[-_]?secret)$/i;
+
+/** The URL as it may be stored and keyed: no `user:password@`, no credential query parameters. */
+export function publicUrl(raw: string): URL {
+  const url = new URL(raw);
+  url.username = '';
+  url.password = '';
+  for (const name of [...url.searchParams.keys()]) if (CREDENTIAL_PARAMS.test(name)) url.searchParams.delete(name);
+  return url;
+}
+
+export function storedHeaders(headers: Headers, extra: readonly string[]): Record<string, string> {
+  const stored: Record<string, string> = {};
+  for (const name of [...STORED_REQUEST_HEADERS, ...extra]) {
+    const value = headers.get(name);
+    if (value !== null && !CREDENTIAL_HEADERS.includes(name)) stored[name] = value;
+  }
+  return stored;
+}
+
+/** The body as stored: JSON as JSON (never a JSON string), text as text, other bytes by digest. */
+export function storedBody(body: RequestBody): unknown {
+  switch (body.kind) {
+    case 'empty':
+      return null;
+    case 'json':
+      return body.value;
+    case 'bytes': {
+      const text = Buffer.from(body.bytes).toString('utf8');
+      return Buffer.from(text, 'utf8').equals(Buffer.from(body.bytes)) ? text : { sha256: sha256(body.bytes) };
+    }
+  }
+}
+
+export function storedRequest(input: { method: string; url: URL; headers: Headers; body: RequestBody; extraHeaders: readonly string[] }): StoredRequest {
+  const value = input.body.kind === 'json' ? input.body.value : undefined;
+  const model = value && typeof value === 'object' && !Array.isArray(value) && typeof (value as Record<string, Json>).model === 'string';
+  return {
+    method: input.method.toUpperCase(),
+    url: input.url.toString(),
+    headers: storedHeaders(input.headers, input.extraHeaders),
+    body: storedBody(input.body),
+    endpoint: input.url.pathname,
+    model: model ? ((value as Record<string, Json>).model as string) : '',
+  };
+}
+
+/**
+ * Replaces ids that earlier responses of the same test had before normalization, so a request
+ * quoting a recorded id (`previous_response_id`, a tool call id) keys alike in record and replay.
+ */
+export function substituteIds(body: RequestBody, replaced: ReadonlyMap<string, string>): RequestBody {
+  if (body.kind !== 'json' || replaced.size === 0) return body;
+  let text = JSON.stringify(body.value);
+  let changed = false;
+  for (const [original, normalized] of replaced) {
+    if (text.includes(original)) {
+      text = text.split(original).join(normalized);
+      changed = true;
+    }
+  }
+  return changed ? { kind: 'json', value: JSON.parse(text) as Json } : body;
+}

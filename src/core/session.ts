@@ -1,0 +1,268 @@
+import * as path from 'node:path';
+import { type CapturedResponse, decodeResponse, encodeResponse, type ReplayResponse } from './codec';
+import type { ResolvedConfig } from './config';
+import { ReplayError } from './errors';
+import { type Recording, unwrap } from './format';
+import { isSharedEndpoint, requestKey } from './key';
+import { records, replays } from './mode';
+import { bodyForKey, parseRequestBody, sha256 } from './normalize';
+import { publicUrl, storedRequest, substituteIds } from './request';
+import type { RecordingStore } from './store';
+
+/** Who is making requests right now: a test, or a `beforeAll`/`afterAll` hook. */
+export interface ScopeInfo {
+  testId: string;
+  /** Test file relative to rootDir, for the command that records a miss. */
+  testPath: string;
+  /** Jest's full name of the test (for `-t`); absent for hooks. */
+  fullName?: string;
+}
+
+/** Per-test state: counters for identical requests, writes in flight, problems to report. */
+export class TestScope {
+  readonly ordinals = new Map<string, number>();
+  readonly pending = new Set<Promise<void>>();
+  readonly problems: Error[] = [];
+  readonly written: string[] = [];
+  readonly replayed: string[] = [];
+  /** Ids this test's responses had before normalization → their `rec-…` form. */
+  readonly replacedIds = new Map<string, string>();
+
+  constructor(readonly info: ScopeInfo) {}
+
+  get testId(): string {
+    return this.info.testId;
+  }
+
+  /** Lets a test pick its id (`setTestId`); only before its first request, so keys never mix. */
+  setTestId(testId: string): void {
+    if (typeof testId !== 'string' || testId.trim() === '') throw new ReplayError('jest-replay: setTestId needs a non-empty string.');
+    if (this.ordinals.size > 0) {
+      throw new ReplayError(`jest-replay: setTestId(${JSON.stringify(testId)}) must be called before the test's first request.`);
+    }
+    this.info.testId = testId;
+  }
+
+  nextOrdinal(key: string): number {
+    const n = (this.ordinals.get(key) ?? 0) + 1;
+    this.ordinals.set(key, n);
+    return n;
+  }
+}
+
+export type Passthrough = (request: Request, body: Uint8Array | null) => Promise<Response>;
+
+/** Statuses after which SDKs retry with back-off; replay tells them to retry at once. */
+const RETRIED_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
+/** Decoded by fetch: what the caller gets is the decoded body, so these would lie. */
+const STALE_AFTER_DECODING = ['content-encoding', 'content-length', 'transfer-encoding'];
+
+/**
+ * The cassette of one test file: decides for every intercepted request whether to replay,
+ * record or refuse it, according to the mode. Knows nothing of Jest or of how requests are
+ * intercepted: it takes a Fetch `Request` and answers with a Fetch `Response`.
+ */
+export class ReplaySession {
+  private scope: TestScope | undefined;
+
+  constructor(
+    readonly config: ResolvedConfig,
+    readonly store: RecordingStore,
+    private readonly passthrough: Passthrough,
+  ) {}
+
+  get current(): TestScope | undefined {
+    return this.scope;
+  }
+
+  open(info: ScopeInfo): TestScope {
+    this.scope = new TestScope(info);
+    return this.scope;
+  }
+
+  /** Ends a scope: waits for its recordings to be written and returns what went wrong. */
+  async close(scope: TestScope): Promise<Error[]> {
+    if (this.scope === scope) this.scope = undefined;
+    while (scope.pending.size > 0) await Promise.all([...scope.pending]);
+    return scope.problems;
+  }
+
+  /** False for hosts configured to be left alone (`ignoreHosts`). */
+  handles(url: URL): boolean {
+    const hosts = this.config.ignoreHosts;
+    return !(hosts.includes(url.hostname.toLowerCase()) || hosts.includes(url.host.toLowerCase()));
+  }
+
+  async handle(request: Request): Promise<Response> {
+    const scope = this.scope;
+    if (!scope) return refusal(outsideTestMessage(request));
+    const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
+    const method = request.method.toUpperCase();
+    const url = publicUrl(request.url);
+    const body = substituteIds(parseRequestBody(bytes), scope.replacedIds);
+    const shared = isSharedEndpoint(method, url.pathname);
+    const key = requestKey({ method, url, body: bodyForKey(body), testId: scope.testId });
+    const ordinal = shared ? 1 : scope.nextOrdinal(key);
+    const { mode } = this.config;
+
+    if (replays(mode)) {
+      const files = shared ? this.store.locateModelLists(key) : [this.store.locate(scope.testId, key, ordinal)].filter(isDefined);
+      if (files.length > 0) {
+        try {
+          const recordings = await Promise.all(files.map((file) => this.store.read(file)));
+          scope.replayed.push(...files);
+          return toResponse(decodeResponse(shared ? mergeModelLists(recordings).response : recordings[0].response), 'replay');
+        } catch (error) {
+          scope.problems.push(error as Error);
+          return refusal((error as Error).message);
+        }
+      }
+      if (mode === 'replay') {
+        const miss = new ReplayError(this.missMessage(scope, method, url, key, ordinal));
+        scope.problems.push(miss);
+        return refusal(miss.message);
+      }
+    }
+    if (!records(mode)) return refusal(`jest-replay: mode ${mode} neither replays nor records ${method} ${url}`);
+
+    const recorded = { method, url, headers: request.headers, body, extraHeaders: this.config.requestHeaders };
+    const upstream = await this.passthrough(request, bytes);
+    const file = shared ? undefined : this.store.fileFor(scope.testId, key, ordinal);
+    const write = async (captured: CapturedResponse) => {
+      const recording: Recording = {
+        test_id: shared ? null : scope.testId,
+        request: storedRequest(recorded),
+        response: encodeResponse(captured, { key, replacedIds: scope.replacedIds }),
+        id_normalization_mapping: {},
+      };
+      const target = file ?? this.store.modelListFile(key, modelDigest(recording));
+      await this.store.write(target, recording);
+      scope.written.push(target);
+    };
+    const { response, captured } = tee(upstream);
+    track(scope, captured.then(write, (error: Error) => {
+      throw new ReplayError(`jest-replay: the response to ${method} ${url} failed mid-way and was not recorded: ${error.message}`);
+    }));
+    return response;
+  }
+
+  private missMessage(scope: TestScope, method: string, url: URL, key: string, ordinal: number): string {
+    const expected = path.relative(this.config.rootDir, this.store.fileFor(scope.testId, key, ordinal));
+    const testPath = scope.info.testPath;
+    const only = scope.info.fullName ? ` -t ${shellQuote(`^${escapeRegExp(scope.info.fullName)}$`)}` : '';
+    return [
+      'jest-replay: no recording for this request (mode: replay).',
+      `  test id:  ${scope.testId}`,
+      `  request:  ${method} ${url}`,
+      `  key:      ${key}${ordinal > 1 ? ` (identical request #${ordinal} in this test)` : ''}`,
+      `  expected: ${expected}`,
+      'Record it with real credentials:',
+      `  RECORD=1 npx jest ${shellQuote(testPath)}${only}`,
+      `or record only what is missing: JEST_REPLAY_MODE=record-if-missing npx jest ${shellQuote(testPath)}`,
+    ].join('\n');
+  }
+}
+
+const isDefined = <T>(value: T | undefined): value is T => value !== undefined;
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const shellQuote = (text: string) => (/^[\w./:=@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
+
+function outsideTestMessage(request: Request): string {
+  return (
+    `jest-replay: ${request.method} ${publicUrl(request.url)} was made outside a running test ` +
+    '(at module load, from a timer or promise that outlived its test, or by test.concurrent, which jest-replay cannot attribute to one test). ' +
+    'Make the request inside a test, beforeEach/afterEach, or beforeAll/afterAll.'
+  );
+}
+
+/**
+ * The answer to a request that must fail: a 500 the SDKs surface at once. `x-should-retry:
+ * false` stops the openai and anthropic SDKs from retrying with back-off, so a miss costs no time.
+ */
+function refusal(message: string): Response {
+  return new Response(JSON.stringify({ error: { message, type: 'jest_replay_error', code: 'jest_replay_error' } }), {
+    status: 500,
+    headers: { 'content-type': 'application/json', 'x-should-retry': 'false', 'x-jest-replay': 'refused' },
+  });
+}
+
+/** A replayed response, produced one piece (stream event) per read so consumers see it arrive incrementally. */
+function toResponse(plan: ReplayResponse, source: string): Response {
+  const headers = new Headers(plan.headers);
+  headers.set('x-jest-replay', source);
+  if (RETRIED_STATUS(plan.status)) headers.set('retry-after-ms', '0');
+  const encoder = new TextEncoder();
+  let next = 0;
+  const body = NULL_BODY_STATUS.has(plan.status)
+    ? null
+    : new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (next >= plan.pieces.length) return controller.close();
+          const piece = plan.pieces[next++];
+          controller.enqueue(typeof piece === 'string' ? encoder.encode(piece) : piece);
+        },
+      });
+  return new Response(body, { status: plan.status, headers });
+}
+
+/** Keeps a scope open until the work is done; a failure becomes a problem of its test. */
+function track(scope: TestScope, work: Promise<void>): void {
+  const done = work.catch((error: Error) => {
+    scope.problems.push(error);
+  });
+  scope.pending.add(done);
+  void done.finally(() => scope.pending.delete(done));
+}
+
+/**
+ * Hands the upstream response to the caller as it arrives, and a copy of every chunk to the
+ * recorder. The branches are independent: a caller that stops reading early does not stop the
+ * recording, which still drains the rest of the stream.
+ */
+function tee(upstream: Response): { response: Response; captured: Promise<CapturedResponse> } {
+  const headers = new Headers(upstream.headers);
+  for (const name of STALE_AFTER_DECODING) headers.delete(name);
+  const init = { status: upstream.status, statusText: upstream.statusText, headers };
+  const capture = (body: Uint8Array): CapturedResponse => ({ status: upstream.status, headers: upstream.headers, body });
+  if (!upstream.body) return { response: new Response(null, init), captured: Promise.resolve(capture(new Uint8Array())) };
+  const [toCaller, toRecorder] = upstream.body.tee();
+  const response = new Response(NULL_BODY_STATUS.has(upstream.status) ? null : toCaller, init);
+  return { response, captured: collect(toRecorder).then(capture) };
+}
+
+async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const part of stream as unknown as AsyncIterable<Uint8Array>) parts.push(part);
+  return Buffer.concat(parts);
+}
+
+/** llama-stack's digest of a model list: the sorted, distinct model ids. */
+function modelIds(recording: Recording): string[] {
+  const body = unwrap(recording.response.body);
+  const items = Array.isArray(body) ? body : ((body as { models?: unknown[]; data?: unknown[] } | null)?.models ?? (body as { data?: unknown[] } | null)?.data ?? []);
+  return [...new Set(items.map((item) => {
+    const model = unwrap(item) as { id?: string; model?: string; name?: string };
+    return String(model.id ?? model.model ?? model.name ?? '');
+  }))].sort();
+}
+
+function modelDigest(recording: Recording): string {
+  return sha256(modelIds(recording).join('|')).slice(0, 8);
+}
+
+/** Model lists recorded against several servers are served as one list, as llama-stack does. */
+function mergeModelLists(recordings: Recording[]): Recording {
+  if (recordings.length === 1) return recordings[0];
+  const byId = new Map<string, unknown>();
+  for (const recording of recordings) {
+    const body = recording.response.body;
+    const items = Array.isArray(body) ? body : [];
+    for (const item of items) {
+      const model = unwrap(item) as { id?: string };
+      byId.set(String(model.id), item);
+    }
+  }
+  const merged = [...byId.keys()].sort().map((id) => byId.get(id));
+  return { ...recordings[0], response: { ...recordings[0].response, body: merged } };
+}

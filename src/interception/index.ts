@@ -1,0 +1,60 @@
+import { BatchInterceptor } from '@mswjs/interceptors';
+import { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
+import { FetchInterceptor } from '@mswjs/interceptors/fetch';
+
+/**
+ * The one place that talks to @mswjs/interceptors (the engine nock 14 is built on). It routes
+ * every request made through `fetch` (openai v6, undici's fetch) or `node:http`/`https`
+ * (axios, node-fetch, openai v4) to a handler, which answers with a Fetch `Response`.
+ */
+export interface RequestHandler {
+  /** False lets the request go out untouched. */
+  handles(url: URL): boolean;
+  handle(request: Request): Promise<Response>;
+}
+
+export interface Interception {
+  /** `fetch` as it was before interception: requests through it are never intercepted. */
+  readonly realFetch: typeof fetch;
+  /** The intercepting `fetch`, to install in a test context's global. */
+  readonly fetch: typeof fetch;
+  dispose(): void;
+}
+
+export function intercept(handler: RequestHandler): Interception {
+  const realFetch = globalThis.fetch;
+  const interceptor = new BatchInterceptor({
+    name: 'jest-replay',
+    interceptors: [new ClientRequestInterceptor(), new FetchInterceptor()],
+  });
+  interceptor.on('request', async ({ request, controller }) => {
+    if (!handler.handles(new URL(request.url))) return;
+    try {
+      controller.respondWith(await handler.handle(request));
+    } catch (error) {
+      controller.errorWith(error as Error);
+    }
+  });
+  interceptor.apply();
+  return { realFetch, fetch: globalThis.fetch, dispose: () => interceptor.dispose() };
+}
+
+/** Managed by fetch itself, or meaningless once the request leaves through another client. */
+const NOT_FORWARDED = ['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'upgrade', 'expect', 'x-interceptors-internal-request-id'];
+
+/**
+ * Sends an intercepted request to the real server through the un-intercepted fetch. Fetch
+ * decodes gzip/deflate/br, so the caller and the recording both get the decoded body.
+ */
+export function forwardWith(realFetch: typeof fetch) {
+  return (request: Request, body: Uint8Array | null): Promise<Response> => {
+    const headers = new Headers(request.headers);
+    for (const name of NOT_FORWARDED) headers.delete(name);
+    return realFetch(request.url, {
+      method: request.method,
+      headers,
+      body: body && body.byteLength > 0 ? body : undefined,
+      redirect: 'manual',
+    });
+  };
+}

@@ -1,0 +1,174 @@
+import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment';
+import type { Circus } from '@jest/types';
+import NodeEnvironment from 'jest-environment-node';
+import { CONTROL, type Control } from '../control';
+import { type ResolvedConfig, resolveConfig } from '../core/config';
+import { ReplayConfigError } from '../core/errors';
+import { intercepts } from '../core/mode';
+import { ReplaySession, type TestScope } from '../core/session';
+import { RecordingStore } from '../core/store';
+import { assignTestIds, relativeTestPath, type TestIdResolver } from '../core/test-id';
+import { forwardWith, intercept, type Interception } from '../interception';
+
+type EnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment;
+
+const ROOT_BLOCK = 'ROOT_DESCRIBE_BLOCK';
+
+/** Describe titles from the outside in (the root block has none). */
+function describeTitles(block: Circus.DescribeBlock | undefined): string[] {
+  const titles: string[] = [];
+  for (let b = block; b && b.name !== ROOT_BLOCK; b = b.parent) titles.unshift(b.name);
+  return titles;
+}
+
+function collectTests(block: Circus.DescribeBlock, out: Circus.TestEntry[] = []): Circus.TestEntry[] {
+  for (const child of block.children) {
+    if (child.type === 'test') out.push(child);
+    else collectTests(child, out);
+  }
+  return out;
+}
+
+function loadResolver(spec: string, rootDir: string): TestIdResolver {
+  let resolver: Partial<TestIdResolver> & { default?: Partial<TestIdResolver> };
+  try {
+    resolver = require(require.resolve(spec, { paths: [rootDir] }));
+  } catch (error) {
+    throw new ReplayConfigError(`jest-replay: cannot load testEnvironmentOptions.replay.testIdResolver ${spec}: ${(error as Error).message}`);
+  }
+  const resolveTestId = resolver.resolveTestId ?? resolver.default?.resolveTestId;
+  if (typeof resolveTestId !== 'function') {
+    throw new ReplayConfigError(`jest-replay: testIdResolver ${spec} must export a function resolveTestId(context).`);
+  }
+  return { resolveTestId };
+}
+
+/**
+ * Adds recording and replay to any Jest environment class. Interception is installed for the
+ * test file in `setup()`; each test (and each beforeAll/afterAll hook) gets its own scope,
+ * opened when it starts and closed, with its recordings written, when it ends.
+ */
+export function withReplay<T extends EnvironmentClass>(Base: T): T {
+  // @ts-expect-error TS cannot type a mixin over a constructor with a fixed signature.
+  return class ReplayEnvironment extends Base {
+    private readonly replayRootDir: string;
+    private readonly replayTestPath: string;
+    private readonly replayOptions: unknown;
+    private replayConfig?: ResolvedConfig;
+    private session?: ReplaySession;
+    private interception?: Interception;
+    private resolver?: TestIdResolver;
+    private testIds?: Map<Circus.TestEntry, string>;
+    private hookScope?: TestScope;
+    private testScope?: TestScope;
+
+    constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
+      super(config, context);
+      this.replayRootDir = config.projectConfig.rootDir;
+      this.replayTestPath = context.testPath;
+      this.replayOptions = (config.projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
+    }
+
+    async setup(): Promise<void> {
+      await super.setup();
+      const config = resolveConfig({ rootDir: this.replayRootDir, options: this.replayOptions, env: process.env });
+      this.replayConfig = config;
+      const control: Control = {
+        setTestId: (id) => {
+          // In live mode nothing is keyed, so any id will do.
+          if (!this.session) return;
+          if (!this.session.current) this.requireScope();
+          this.session.current.setTestId(id);
+        },
+      };
+      this.global[CONTROL as unknown as string] = control;
+      if (!intercepts(config.mode)) return;
+      if (config.testIdResolver) this.resolver = loadResolver(config.testIdResolver, config.rootDir);
+      let session: ReplaySession | undefined;
+      // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
+      this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });
+      session = new ReplaySession(config, new RecordingStore(config.dir), forwardWith(this.interception.realFetch));
+      this.session = session;
+      this.global.fetch = this.interception.fetch;
+    }
+
+    async teardown(): Promise<void> {
+      this.interception?.dispose();
+      this.interception = undefined;
+      await super.teardown();
+    }
+
+    private requireScope(): never {
+      throw new ReplayConfigError('jest-replay: setTestId() must be called inside a test, beforeEach or a beforeAll/afterAll hook.');
+    }
+
+    private get relativePath(): string {
+      return relativeTestPath(this.replayRootDir, this.replayTestPath);
+    }
+
+    private testIdOf(test: Circus.TestEntry, state: Circus.State): string {
+      if (!this.testIds) {
+        const tests = collectTests(state.rootDescribeBlock);
+        const ids = assignTestIds(this.relativePath, tests.map((t) => [...describeTitles(t.parent), t.name]));
+        this.testIds = new Map(tests.map((t, i) => [t, ids[i]]));
+      }
+      const defaultId = this.testIds.get(test) ?? [this.relativePath, ...describeTitles(test.parent), test.name].join('::');
+      return this.resolve(defaultId, [...describeTitles(test.parent), test.name]);
+    }
+
+    private resolve(defaultId: string, titles: string[]): string {
+      if (!this.resolver) return defaultId;
+      const id = this.resolver.resolveTestId({ testPath: this.replayTestPath, rootDir: this.replayRootDir, titles, defaultId });
+      if (typeof id !== 'string' || id.trim() === '') {
+        throw new ReplayConfigError(
+          `jest-replay: testIdResolver ${this.replayConfig?.testIdResolver} returned ${JSON.stringify(id)} for ${defaultId}; it must return a non-empty string.`,
+        );
+      }
+      return id;
+    }
+
+    // A field, as JestEnvironment declares it; the base class's handler (if any) runs first.
+    handleTestEvent = async (event: Circus.AsyncEvent | Circus.SyncEvent, state: Circus.State): Promise<void> => {
+      await (Base.prototype as JestEnvironment).handleTestEvent?.call(this, event as Circus.SyncEvent, state);
+      const session = this.session;
+      if (!session) return;
+      switch (event.name) {
+        case 'test_start': {
+          const fullName = [...describeTitles(event.test.parent), event.test.name].join(' ');
+          this.testScope = session.open({ testId: this.testIdOf(event.test, state), testPath: this.relativePath, fullName });
+          break;
+        }
+        case 'test_skip':
+        case 'test_todo':
+        case 'test_done': {
+          const scope = this.testScope;
+          this.testScope = undefined;
+          if (!scope) break;
+          const problems = await session.close(scope);
+          if (event.name === 'test_done') event.test.errors.push(...problems);
+          break;
+        }
+        case 'hook_start': {
+          if (this.testScope || (event.hook.type !== 'beforeAll' && event.hook.type !== 'afterAll')) break;
+          const titles = [...describeTitles(event.hook.parent), event.hook.type];
+          const defaultId = [this.relativePath, ...titles].join('::');
+          this.hookScope = session.open({ testId: this.resolve(defaultId, titles), testPath: this.relativePath });
+          break;
+        }
+        case 'hook_success':
+        case 'hook_failure': {
+          const scope = this.hookScope;
+          if (!scope || this.testScope) break;
+          this.hookScope = undefined;
+          // A hook has no result of its own to fail: its problems fail the test file.
+          state.unhandledErrors.push(...(await session.close(scope)));
+          break;
+        }
+      }
+    };
+  };
+}
+
+/** `testEnvironment: 'jest-replay/environment'`: Jest's node environment with recording and replay. */
+export default class ReplayEnvironment extends withReplay(NodeEnvironment) {}
+export { ReplayEnvironment };

@@ -1,0 +1,22 @@
+import type { Config } from '@jest/types';
+import * as path from 'node:path';
+import { type ResolvedConfig, resolveConfig } from '../core/config';
+
+/** The one line a run starts with: the mode and where recordings are read and written. */
+export function describeRun(config: ResolvedConfig): string {
+  const dir = path.relative(process.cwd(), config.dir) || '.';
+  return `jest-replay: ${config.mode} mode, recordings in ${dir.startsWith('..') ? config.dir : dir}`;
+}
+
+/**
+ * Resolves the mode and options once, before any test runs, so a wrong `JEST_REPLAY_MODE`,
+ * `RECORD=1` under CI or a bad option stops the run with one clear message.
+ */
+export default async function globalSetup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
+  const options = (projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
+  const config = resolveConfig({ rootDir: projectConfig.rootDir, options, env: process.env });
+  // stderr, so `jest --json` keeps a clean stdout.
+  if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
+}
+
+export { globalSetup };
