@@ -1,6 +1,6 @@
 import type { Config } from 'jest';
 
-const tsJest: Config['transform'] = { '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.json' }] };
+const tsJest: Config['transform'] = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
 
 const config: Config = {
   projects: [

@@ -1,0 +1,102 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+/**
+ * Small Jest projects that use the preset as a user would, run by the real `jest` binary in a
+ * child process. They live under tests/.work (git-ignored) so `openai` and the other test
+ * dependencies resolve from this repo's node_modules, and `jest-replay` resolves to this repo.
+ */
+const REPO = path.resolve(__dirname, '..', '..');
+const WORK = path.join(REPO, 'tests', '.work');
+const JEST_BIN = path.join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
+
+export interface TestResult {
+  fullName: string;
+  status: 'passed' | 'failed' | 'pending' | 'todo' | 'skipped' | 'disabled';
+  failureMessages: string[];
+}
+
+export interface JestRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Parsed from `--json --outputFile`; absent when Jest stopped before running tests. */
+  results?: { numFailedTests: number; numPassedTests: number; testResults: { assertionResults: TestResult[]; message: string }[] };
+  tests: TestResult[];
+  /** All of Jest's output and failure messages, for assertions on what the user reads. */
+  output: string;
+}
+
+export class FixtureProject {
+  readonly dir: string;
+
+  constructor(name: string, files: Record<string, string>, config: Record<string, unknown> = {}) {
+    this.dir = path.join(WORK, `${name}-${randomBytes(3).toString('hex')}`);
+    fs.mkdirSync(path.join(this.dir, 'node_modules'), { recursive: true });
+    fs.symlinkSync(REPO, path.join(this.dir, 'node_modules', 'jest-replay'), 'dir');
+    this.write('jest.config.js', `module.exports = ${JSON.stringify({ preset: 'jest-replay', transform: {}, ...config }, null, 2)};\n`);
+    for (const [file, content] of Object.entries(files)) this.write(file, content);
+  }
+
+  write(file: string, content: string): void {
+    fs.mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(this.dir, file), content);
+  }
+
+  read(file: string): string {
+    return fs.readFileSync(path.join(this.dir, file), 'utf8');
+  }
+
+  /** Files under a folder of the project (default: recordings/), relative to it, sorted. */
+  files(folder = 'recordings'): string[] {
+    const root = path.join(this.dir, folder);
+    if (!fs.existsSync(root)) return [];
+    return (fs.readdirSync(root, { recursive: true }) as string[])
+      .filter((f) => fs.statSync(path.join(root, f)).isFile())
+      .map((f) => f.split(path.sep).join('/'))
+      .sort();
+  }
+
+  /** Every recording file's text, by path relative to recordings/. */
+  snapshot(folder = 'recordings'): Record<string, string> {
+    return Object.fromEntries(this.files(folder).map((f) => [f, this.read(path.join(folder, f))]));
+  }
+
+  remove(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Runs `jest` in the project. The environment is scrubbed of mode variables (and CI) unless given. */
+  run(env: Record<string, string | undefined> = {}, args: string[] = []): Promise<JestRun> {
+    const childEnv: Record<string, string | undefined> = { ...process.env };
+    for (const name of ['CI', 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_WORKER_ID']) delete childEnv[name];
+    Object.assign(childEnv, env);
+    const resultsFile = path.join(this.dir, `results-${randomBytes(3).toString('hex')}.json`);
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [JEST_BIN, '--json', `--outputFile=${resultsFile}`, '--no-cache', ...args], {
+        cwd: this.dir,
+        env: childEnv as NodeJS.ProcessEnv,
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined;
+        fs.rmSync(resultsFile, { force: true });
+        const tests: TestResult[] = results?.testResults.flatMap((r: { assertionResults: TestResult[] }) => r.assertionResults) ?? [];
+        const messages = results?.testResults.map((r: { message: string }) => r.message).join('\n') ?? '';
+        resolve({ code, stdout, stderr, results, tests, output: `${stderr}\n${messages}` });
+      });
+    });
+  }
+}
+
+export const statusOf = (run: JestRun): Record<string, string> =>
+  Object.fromEntries(run.tests.map((t) => [t.fullName, t.status]));
+
+export const failureOf = (run: JestRun, fullName: string): string =>
+  run.tests.find((t) => t.fullName === fullName)?.failureMessages.join('\n') ?? '';
