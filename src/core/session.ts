@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
 import { type CapturedResponse, decodeResponse, encodeResponse, type ReplayResponse } from './codec';
 import type { ResolvedConfig } from './config';
@@ -27,6 +28,8 @@ export class TestScope {
   readonly replayed: string[] = [];
   /** Ids this test's responses had before normalization → their `rec-…` form. */
   readonly replacedIds = new Map<string, string>();
+  /** Set when the test has ended: a request still arriving comes from code that outlived it. */
+  closed = false;
 
   constructor(readonly info: ScopeInfo) {}
 
@@ -64,7 +67,12 @@ const STALE_AFTER_DECODING = ['content-encoding', 'content-length', 'transfer-en
  * intercepted: it takes a Fetch `Request` and answers with a Fetch `Response`.
  */
 export class ReplaySession {
-  private scope: TestScope | undefined;
+  /**
+   * The scope a request belongs to is the one its code was started in, carried along every
+   * await, timer and callback: concurrent tests never mix, and a timer that outlives its test
+   * is recognized instead of being charged to whichever test runs next.
+   */
+  private readonly active = new AsyncLocalStorage<TestScope>();
 
   constructor(
     readonly config: ResolvedConfig,
@@ -72,18 +80,23 @@ export class ReplaySession {
     private readonly passthrough: Passthrough,
   ) {}
 
-  get current(): TestScope | undefined {
-    return this.scope;
+  open(info: ScopeInfo): TestScope {
+    return new TestScope(info);
   }
 
-  open(info: ScopeInfo): TestScope {
-    this.scope = new TestScope(info);
-    return this.scope;
+  /** Runs `fn` (a test or hook body) so that every request it starts belongs to `scope`. */
+  run<T>(scope: TestScope, fn: () => T): T {
+    return this.active.run(scope, fn);
+  }
+
+  /** The scope of the code calling now, if any. */
+  get current(): TestScope | undefined {
+    return this.active.getStore();
   }
 
   /** Ends a scope: waits for its recordings to be written and returns what went wrong. */
   async close(scope: TestScope): Promise<Error[]> {
-    if (this.scope === scope) this.scope = undefined;
+    scope.closed = true;
     while (scope.pending.size > 0) await Promise.all([...scope.pending]);
     return scope.problems;
   }
@@ -95,8 +108,9 @@ export class ReplaySession {
   }
 
   async handle(request: Request): Promise<Response> {
-    const scope = this.scope;
+    const scope = this.active.getStore();
     if (!scope) return refusal(outsideTestMessage(request));
+    if (scope.closed) return refusal(outlivedMessage(request, scope));
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
     const method = request.method.toUpperCase();
     const url = publicUrl(request.url);
@@ -171,8 +185,15 @@ const shellQuote = (text: string) => (/^[\w./:=@-]+$/.test(text) ? text : `'${te
 function outsideTestMessage(request: Request): string {
   return (
     `jest-replay: ${request.method} ${publicUrl(request.url)} was made outside a running test ` +
-    '(at module load, from a timer or promise that outlived its test, or by test.concurrent, which jest-replay cannot attribute to one test). ' +
+    '(at module load, or in a beforeEach/afterEach shared by test.concurrent tests, which cannot be charged to one test). ' +
     'Make the request inside a test, beforeEach/afterEach, or beforeAll/afterAll.'
+  );
+}
+
+function outlivedMessage(request: Request, scope: TestScope): string {
+  return (
+    `jest-replay: ${request.method} ${publicUrl(request.url)} was made outside a running test: it comes from a timer or ` +
+    `promise started by "${scope.testId}", which has already ended. Await the request inside that test.`
   );
 }
 

@@ -59,8 +59,10 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     private interception?: Interception;
     private resolver?: TestIdResolver;
     private testIds?: Map<Circus.TestEntry, string>;
-    private hookScope?: TestScope;
-    private testScope?: TestScope;
+    /** Running tests (several at once under test.concurrent) and running beforeAll/afterAll hooks. */
+    private readonly scopes = new Map<Circus.TestEntry | Circus.Hook, TestScope>();
+    /** Test and hook bodies as the user wrote them, before `runIn` wrapped them. */
+    private readonly bodies = new WeakMap<Circus.TestEntry | Circus.Hook, Circus.TestFn | Circus.HookFn>();
 
     constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
       super(config, context);
@@ -96,6 +98,23 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.interception?.dispose();
       this.interception = undefined;
       await super.teardown();
+    }
+
+    /** Makes the body of a test or hook run in `scope` (or in none), keeping its arity for `done` callbacks. */
+    private runIn(owner: Circus.TestEntry | Circus.Hook, scope: TestScope | undefined): void {
+      const body = this.bodies.get(owner) ?? owner.fn;
+      if (!body) return;
+      this.bodies.set(owner, body);
+      if (!scope) {
+        owner.fn = body;
+        return;
+      }
+      const session = this.session!;
+      const scoped = function (this: unknown, ...args: unknown[]) {
+        return session.run(scope, () => (body as (...a: unknown[]) => unknown).apply(this, args));
+      };
+      Object.defineProperty(scoped, 'length', { value: body.length });
+      owner.fn = scoped as typeof body;
     }
 
     private requireScope(): never {
@@ -135,31 +154,42 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       switch (event.name) {
         case 'test_start': {
           const fullName = [...describeTitles(event.test.parent), event.test.name].join(' ');
-          this.testScope = session.open({ testId: this.testIdOf(event.test, state), testPath: this.relativePath, fullName });
+          this.scopes.set(event.test, session.open({ testId: this.testIdOf(event.test, state), testPath: this.relativePath, fullName }));
           break;
         }
+        case 'test_fn_start':
+          this.runIn(event.test, this.scopes.get(event.test));
+          break;
         case 'test_skip':
         case 'test_todo':
         case 'test_done': {
-          const scope = this.testScope;
-          this.testScope = undefined;
+          const scope = this.scopes.get(event.test);
+          this.scopes.delete(event.test);
           if (!scope) break;
           const problems = await session.close(scope);
           if (event.name === 'test_done') event.test.errors.push(...problems);
           break;
         }
         case 'hook_start': {
-          if (this.testScope || (event.hook.type !== 'beforeAll' && event.hook.type !== 'afterAll')) break;
-          const titles = [...describeTitles(event.hook.parent), event.hook.type];
+          const { hook } = event;
+          if (hook.type === 'beforeEach' || hook.type === 'afterEach') {
+            // Part of the running test; ambiguous (so left unscoped) when several run concurrently.
+            const running = [...this.scopes.entries()].filter(([owner]) => owner.type === 'test');
+            this.runIn(hook, running.length === 1 ? running[0][1] : undefined);
+            break;
+          }
+          const titles = [...describeTitles(hook.parent), hook.type];
           const defaultId = [this.relativePath, ...titles].join('::');
-          this.hookScope = session.open({ testId: this.resolve(defaultId, titles), testPath: this.relativePath });
+          const scope = session.open({ testId: this.resolve(defaultId, titles), testPath: this.relativePath });
+          this.scopes.set(hook, scope);
+          this.runIn(hook, scope);
           break;
         }
         case 'hook_success':
         case 'hook_failure': {
-          const scope = this.hookScope;
-          if (!scope || this.testScope) break;
-          this.hookScope = undefined;
+          const scope = this.scopes.get(event.hook);
+          if (!scope) break;
+          this.scopes.delete(event.hook);
           // A hook has no result of its own to fail: its problems fail the test file.
           state.unhandledErrors.push(...(await session.close(scope)));
           break;

@@ -1,0 +1,121 @@
+import * as path from 'node:path';
+import { resolveConfig, validateOptions } from '../../src/core/config';
+import { ReplayConfigError } from '../../src/core/errors';
+
+const rootDir = path.resolve('/projects/app');
+
+function errorOf(run: () => unknown): Error {
+  try {
+    run();
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected an error');
+}
+
+describe('resolveConfig', () => {
+  it('defaults: replay, <rootDir>/recordings, nothing ignored, no extra headers', () => {
+    expect(resolveConfig({ rootDir, env: {} })).toEqual({
+      mode: 'replay',
+      rootDir,
+      dir: path.join(rootDir, 'recordings'),
+      ignoreHosts: [],
+      testIdResolver: undefined,
+      requestHeaders: [],
+    });
+  });
+
+  it('null and undefined options mean no options', () => {
+    expect(resolveConfig({ rootDir, options: null, env: {} }).dir).toBe(path.join(rootDir, 'recordings'));
+    expect(resolveConfig({ rootDir, options: undefined, env: {} }).dir).toBe(path.join(rootDir, 'recordings'));
+  });
+
+  it('a relative options.dir resolves against rootDir', () => {
+    expect(resolveConfig({ rootDir, options: { dir: 'fixtures/http' }, env: {} }).dir).toBe(path.join(rootDir, 'fixtures', 'http'));
+  });
+
+  it('an absolute options.dir is kept', () => {
+    const dir = path.resolve('/var/recordings');
+    expect(resolveConfig({ rootDir, options: { dir }, env: {} }).dir).toBe(dir);
+  });
+
+  it('replaces a leading <rootDir> token in options.dir', () => {
+    expect(resolveConfig({ rootDir, options: { dir: '<rootDir>/tests/__recordings__' }, env: {} }).dir).toBe(
+      path.join(rootDir, 'tests', '__recordings__'),
+    );
+  });
+
+  it('JEST_REPLAY_DIR beats options.dir', () => {
+    const config = resolveConfig({ rootDir, options: { dir: 'from-options' }, env: { JEST_REPLAY_DIR: 'from-env' } });
+    expect(config.dir).toBe(path.join(rootDir, 'from-env'));
+  });
+
+  it('JEST_REPLAY_DIR understands <rootDir> and absolute paths', () => {
+    expect(resolveConfig({ rootDir, env: { JEST_REPLAY_DIR: '<rootDir>/env-dir' } }).dir).toBe(path.join(rootDir, 'env-dir'));
+    const absolute = path.resolve('/tmp/env-dir');
+    expect(resolveConfig({ rootDir, env: { JEST_REPLAY_DIR: absolute } }).dir).toBe(absolute);
+  });
+
+  it('a blank JEST_REPLAY_DIR is ignored', () => {
+    expect(resolveConfig({ rootDir, options: { dir: 'opts' }, env: { JEST_REPLAY_DIR: '   ' } }).dir).toBe(path.join(rootDir, 'opts'));
+  });
+
+  it('lower-cases ignoreHosts and requestHeaders', () => {
+    const config = resolveConfig({
+      rootDir,
+      options: { ignoreHosts: ['LocalHost:8080', 'Example.COM'], requestHeaders: ['X-Trace-Id'] },
+      env: {},
+    });
+    expect(config.ignoreHosts).toEqual(['localhost:8080', 'example.com']);
+    expect(config.requestHeaders).toEqual(['x-trace-id']);
+  });
+
+  it('replaces <rootDir> in testIdResolver and leaves a package name alone', () => {
+    expect(resolveConfig({ rootDir, options: { testIdResolver: '<rootDir>/ids.js' }, env: {} }).testIdResolver).toBe(`${rootDir}/ids.js`);
+    expect(resolveConfig({ rootDir, options: { testIdResolver: 'my-resolver' }, env: {} }).testIdResolver).toBe('my-resolver');
+  });
+
+  it('resolves the mode from the same environment', () => {
+    expect(resolveConfig({ rootDir, env: { RECORD: '1' } }).mode).toBe('record');
+    expect(resolveConfig({ rootDir, env: { JEST_REPLAY_MODE: 'live' } }).mode).toBe('live');
+  });
+
+  it('propagates mode errors', () => {
+    expect(() => resolveConfig({ rootDir, env: { RECORD: '1', CI: 'true' } })).toThrow(/JEST_REPLAY_MODE=record/);
+  });
+
+  it('validates options before anything else', () => {
+    expect(() => resolveConfig({ rootDir, options: { dri: 'x' }, env: {} })).toThrow('testEnvironmentOptions.replay.dri');
+  });
+});
+
+describe('validateOptions', () => {
+  it('returns the options it accepts', () => {
+    const options = { dir: 'x', ignoreHosts: ['a'], testIdResolver: './r.js', requestHeaders: [] };
+    expect(validateOptions(options)).toEqual(options);
+  });
+
+  it('names an unknown key as testEnvironmentOptions.replay.<key> and lists the known ones', () => {
+    const error = errorOf(() => validateOptions({ directory: 'x' }));
+    expect(error).toBeInstanceOf(ReplayConfigError);
+    expect(error.message).toContain('unknown option testEnvironmentOptions.replay.directory');
+    expect(error.message).toContain('dir, ignoreHosts, testIdResolver, requestHeaders');
+  });
+
+  it.each([
+    ['dir', 5, 'testEnvironmentOptions.replay.dir must be a non-empty string, got 5'],
+    ['dir', '', 'testEnvironmentOptions.replay.dir must be a non-empty string, got ""'],
+    ['ignoreHosts', 'localhost', 'testEnvironmentOptions.replay.ignoreHosts must be an array of strings, got "localhost"'],
+    ['ignoreHosts', ['a', 1], 'testEnvironmentOptions.replay.ignoreHosts must be an array of strings, got ["a",1]'],
+    ['testIdResolver', {}, 'testEnvironmentOptions.replay.testIdResolver must be a module path string, got {}'],
+    ['requestHeaders', [null], 'testEnvironmentOptions.replay.requestHeaders must be an array of strings, got [null]'],
+  ])('rejects %s=%j with a message naming the option and the expected type', (key, value, message) => {
+    const error = errorOf(() => validateOptions({ [key]: value }));
+    expect(error).toBeInstanceOf(ReplayConfigError);
+    expect(error.message).toBe(`jest-replay: ${message}.`);
+  });
+
+  it.each([['a string'], [42], [['dir']]])('rejects a non-object replay option (%j)', (raw) => {
+    expect(() => validateOptions(raw)).toThrow('testEnvironmentOptions.replay must be an object');
+  });
+});

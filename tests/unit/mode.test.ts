@@ -1,0 +1,97 @@
+import { ReplayConfigError } from '../../src/core/errors';
+import { MODES, intercepts, records, replays, resolveMode } from '../../src/core/mode';
+
+/** The error `resolveMode` throws for an environment (fails the test when it does not throw). */
+function errorOf(env: Parameters<typeof resolveMode>[0]): Error {
+  try {
+    resolveMode(env);
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error(`resolveMode(${JSON.stringify(env)}) did not throw`);
+}
+
+describe('resolveMode', () => {
+  it('defaults to replay when nothing is set', () => {
+    expect(resolveMode({})).toBe('replay');
+  });
+
+  it('defaults to replay under CI', () => {
+    expect(resolveMode({ CI: 'true' })).toBe('replay');
+  });
+
+  it.each(['1', 'true', 'TRUE', 'yes', 'on', ' 1 '])('RECORD=%j records', (value) => {
+    expect(resolveMode({ RECORD: value })).toBe('record');
+  });
+
+  it.each(['', '0', 'false', 'False', 'no', 'off'])('RECORD=%j replays', (value) => {
+    expect(resolveMode({ RECORD: value })).toBe('replay');
+  });
+
+  it('RECORD=banana is an error that says how to record', () => {
+    const error = errorOf({ RECORD: 'banana' });
+    expect(error).toBeInstanceOf(ReplayConfigError);
+    expect(error.message).toContain('RECORD="banana"');
+    expect(error.message).toContain('RECORD=1');
+  });
+
+  it.each(MODES.map((mode) => [mode]))('JEST_REPLAY_MODE=%s is taken as is', (mode) => {
+    expect(resolveMode({ JEST_REPLAY_MODE: mode })).toBe(mode);
+  });
+
+  it('JEST_REPLAY_MODE is case- and space-insensitive', () => {
+    expect(resolveMode({ JEST_REPLAY_MODE: ' Record-If-Missing ' })).toBe('record-if-missing');
+  });
+
+  it('JEST_REPLAY_MODE wins over RECORD in both directions', () => {
+    expect(resolveMode({ JEST_REPLAY_MODE: 'replay', RECORD: '1' })).toBe('replay');
+    expect(resolveMode({ JEST_REPLAY_MODE: 'live', RECORD: '0' })).toBe('live');
+    // Even a RECORD value that would be an error on its own is ignored.
+    expect(resolveMode({ JEST_REPLAY_MODE: 'record', RECORD: 'banana' })).toBe('record');
+  });
+
+  it('a blank JEST_REPLAY_MODE falls back to RECORD', () => {
+    expect(resolveMode({ JEST_REPLAY_MODE: '  ', RECORD: '1' })).toBe('record');
+  });
+
+  it('an unknown JEST_REPLAY_MODE is an error listing every valid mode', () => {
+    const error = errorOf({ JEST_REPLAY_MODE: 'recrod' });
+    expect(error).toBeInstanceOf(ReplayConfigError);
+    expect(error.message).toContain('JEST_REPLAY_MODE="recrod"');
+    expect(error.message).toContain('replay, record, record-if-missing, live');
+  });
+
+  it.each(['true', '1', 'woodpecker'])('RECORD=1 is refused when CI=%j, pointing at JEST_REPLAY_MODE', (ci) => {
+    const error = errorOf({ RECORD: '1', CI: ci });
+    expect(error).toBeInstanceOf(ReplayConfigError);
+    expect(error.message).toContain('CI');
+    expect(error.message).toContain('JEST_REPLAY_MODE=record');
+  });
+
+  it.each(['false', '0', ''])('RECORD=1 records when CI=%j (CI off)', (ci) => {
+    expect(resolveMode({ RECORD: '1', CI: ci })).toBe('record');
+  });
+
+  it('CI=true with an explicit JEST_REPLAY_MODE=record is allowed', () => {
+    expect(resolveMode({ CI: 'true', JEST_REPLAY_MODE: 'record' })).toBe('record');
+    expect(resolveMode({ CI: 'true', JEST_REPLAY_MODE: 'record-if-missing', RECORD: '1' })).toBe('record-if-missing');
+  });
+});
+
+describe('mode capabilities', () => {
+  it.each([
+    // mode, intercepts, replays, records
+    ['replay', true, true, false],
+    ['record', true, false, true],
+    ['record-if-missing', true, true, true],
+    ['live', false, false, false],
+  ] as const)('%s: intercepts=%s replays=%s records=%s', (mode, intercept, replay, record) => {
+    expect(intercepts(mode)).toBe(intercept);
+    expect(replays(mode)).toBe(replay);
+    expect(records(mode)).toBe(record);
+  });
+
+  it('MODES lists exactly the four modes', () => {
+    expect([...MODES]).toEqual(['replay', 'record', 'record-if-missing', 'live']);
+  });
+});
