@@ -29,7 +29,7 @@ export interface EncodeContext {
 }
 
 const isSse = (contentType: string) => /text\/event-stream/i.test(contentType);
-const isNdjson = (contentType: string) => /(nd|jsonl|x-)json(lines)?|ndjson/i.test(contentType) && !/application\/json/i.test(contentType);
+const isNdjson = (contentType: string) => /ndjson|jsonl|json-seq/i.test(contentType);
 const isJson = (contentType: string) => /[/+]json\b/i.test(contentType);
 const isText = (contentType: string) => /^text\/|xml|javascript|x-www-form-urlencoded/i.test(contentType);
 const defaultContentType = (streaming: boolean) => (streaming ? 'text/event-stream' : 'application/json');
