@@ -1,11 +1,20 @@
-import { createParser } from 'eventsource-parser';
-import type { StoredResponse } from './format';
-import { isTypedValue, unwrap } from './format';
-import { decodeJsonBody, encodeJsonBody, isDoneTerminatedStream, streamChunkType, wrapTyped } from './openai-types';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { ExceptionData, StoredResponse } from './format';
+import { unwrap } from './format';
+import {
+  decodeJsonBody,
+  encodeJsonBody,
+  isDoneTerminatedChunk,
+  isDoneTerminatedStream,
+  isResponseEvent,
+  type TypingContext,
+  wrapTyped,
+} from './openai-types';
 
 /**
- * Response codec: turns what the server sent into the stored `response` object and back into
- * the pieces a replayed response is made of (one piece per stream event, so replay is incremental).
+ * Response codec: turns what the server sent into the stored `response` object, and a stored
+ * response back into the pieces a replayed response is made of (one piece per stream event, so
+ * replay is incremental), with the same framing and the same failure at the same point.
  */
 
 /** Response headers worth keeping: what replay and the SDKs read. Everything else (cookies, dates) is dropped. */
@@ -15,18 +24,23 @@ const ERROR_ONLY_HEADERS = ['x-request-id', 'request-id'];
 /** Marker for a body that is not text. */
 export const BASE64_MARKER = '__bytes_base64__';
 
+/** A transport failure: the connection was reset or refused, or the client gave up waiting. */
+export interface TransportFailure {
+  kind: 'network' | 'timeout';
+  message: string;
+  code?: string;
+}
+
 export interface CapturedResponse {
   status: number;
   headers: Headers;
+  /** Everything received; for a stream that broke, what arrived before it did. */
   body: Uint8Array;
+  failure?: TransportFailure;
 }
 
-export interface EncodeContext {
-  /** The request key: normalized ids are `rec-<first 12 hex>`. */
-  key: string;
-  /** Collects original → normalized ids, so later requests quoting them key alike. */
-  replacedIds: Map<string, string>;
-}
+/** Typing context plus chunk arrival times, when timing is recorded. */
+export type EncodeContext = TypingContext;
 
 const isSse = (contentType: string) => /text\/event-stream/i.test(contentType);
 const isNdjson = (contentType: string) => /ndjson|jsonl|json-seq/i.test(contentType);
@@ -54,40 +68,45 @@ export function toLines(text: string): string[] {
   return lines;
 }
 
-/**
- * An SSE body is stored as typed chunk objects when it is a plain OpenAI stream (data-only
- * events of known chunk types ending in `[DONE]`), and as raw lines otherwise, so named
- * events, comments, `id:` and `retry:` fields replay exactly.
- */
-function encodeSse(text: string, context: EncodeContext): unknown[] {
-  const events: { event?: string; data: string; id?: string }[] = [];
+function parseJson(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parsed events, or undefined when the stream uses what only raw lines keep (comments, `id:`, `retry:`). */
+function plainEvents(text: string, complete: boolean): EventSourceMessage[] | undefined {
+  const events: EventSourceMessage[] = [];
   let plain = true;
-  const parser = createParser({
-    onEvent: (event) => events.push(event),
-    onRetry: () => (plain = false),
-    onComment: () => (plain = false),
-  });
+  const parser = createParser({ onEvent: (e) => events.push(e), onRetry: () => (plain = false), onComment: () => (plain = false) });
   parser.feed(text);
-  parser.feed('\n\n');
-  const last = events[events.length - 1];
-  plain &&= last?.data === '[DONE]' && events.every((e) => e.event === undefined && e.id === undefined);
-  if (plain) {
-    const chunks: unknown[] = [];
-    for (const event of events.slice(0, -1)) {
-      let value: unknown;
-      try {
-        value = JSON.parse(event.data);
-      } catch {
-        plain = false;
-        break;
-      }
-      if (!streamChunkType(value)) {
-        plain = false;
-        break;
-      }
-      chunks.push(wrapTyped(value, context.key, context.replacedIds));
+  // A complete stream's last event may lack its blank line; a broken one's last event is cut off.
+  if (complete) parser.feed('\n\n');
+  return plain && events.every((e) => e.id === undefined) ? events : undefined;
+}
+
+/**
+ * How an SSE body is stored:
+ * - a plain OpenAI stream (data-only chunk events, then `[DONE]`) as its typed chunks;
+ * - a Responses API stream (`event: <type>` + data of that type) as its typed events;
+ * - anything else (Anthropic, comments, `id:`, `retry:`) as raw lines, as llama-stack stores
+ *   passthrough streams, which replay byte for byte.
+ */
+function encodeSse(text: string, complete: boolean, context: EncodeContext): unknown[] {
+  const events = plainEvents(text, complete);
+  if (events && events.length > 0) {
+    const done = events[events.length - 1].data === '[DONE]';
+    const body = done ? events.slice(0, -1) : events;
+    const values = body.map((e) => (e.event === undefined || e.event === 'message' ? parseJson(e.data) : undefined));
+    if ((done || !complete) && body.length > 0 && values.every((v) => v && isDoneTerminatedChunk(v.value))) {
+      return values.map((v) => wrapTyped(v!.value, context));
     }
-    if (plain && chunks.length > 0) return chunks;
+    const typed = body.map((e) => ({ event: e.event, parsed: parseJson(e.data) }));
+    if (!done && typed.every(({ event, parsed }) => parsed && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event)) {
+      return typed.map(({ parsed }) => wrapTyped(parsed!.value, context));
+    }
   }
   return toLines(text);
 }
@@ -96,11 +115,8 @@ function encodeNdjson(text: string, context: EncodeContext): unknown[] {
   return toLines(text)
     .filter((line) => line.trim() !== '')
     .map((line) => {
-      try {
-        return wrapTyped(JSON.parse(line), context.key, context.replacedIds);
-      } catch {
-        return line;
-      }
+      const parsed = parseJson(line);
+      return parsed ? wrapTyped(parsed.value, context) : line;
     });
 }
 
@@ -113,63 +129,73 @@ function asText(bytes: Uint8Array): string | undefined {
   }
 }
 
-function encodeBody(contentType: string, bytes: Uint8Array, context: EncodeContext): { body: unknown; streaming: boolean } {
+function encodeBody(contentType: string, bytes: Uint8Array, complete: boolean, context: EncodeContext): { body: unknown; streaming: boolean } {
   const text = asText(bytes);
-  if (text === undefined || !(contentType === '' || isJson(contentType) || isText(contentType) || isSse(contentType) || isNdjson(contentType))) {
+  const textual = contentType === '' || isJson(contentType) || isText(contentType) || isSse(contentType) || isNdjson(contentType);
+  if (text === undefined || !textual) {
     return { body: bytes.byteLength === 0 ? null : { [BASE64_MARKER]: Buffer.from(bytes).toString('base64') }, streaming: false };
   }
-  if (isSse(contentType)) return { body: encodeSse(text, context), streaming: true };
+  if (isSse(contentType)) return { body: encodeSse(text, complete, context), streaming: true };
   if (isNdjson(contentType)) return { body: encodeNdjson(text, context), streaming: true };
   if (text === '') return { body: null, streaming: false };
   if (isJson(contentType) || contentType === '') {
-    try {
-      return { body: encodeJsonBody(JSON.parse(text), context.key, context.replacedIds), streaming: false };
-    } catch {
-      // Declared JSON but is not: keep the text as it came.
-    }
+    const parsed = parseJson(text);
+    // Declared JSON but is not: keep the text as it came.
+    if (parsed) return { body: encodeJsonBody(parsed.value, context), streaming: false };
   }
   return { body: text, streaming: false };
 }
 
-/** The stored `response` for a complete HTTP response. */
+/** llama-stack's exception record for a transport failure. */
+function exceptionFields(failure: TransportFailure): Pick<StoredResponse, 'is_exception' | 'exception_data' | 'exception_message'> {
+  const exception: ExceptionData = {
+    category: 'network',
+    type: failure.kind === 'timeout' ? 'APITimeoutError' : 'APIConnectionError',
+    message: failure.message,
+  };
+  if (failure.code) exception.code = failure.code;
+  return { is_exception: true, exception_data: exception, exception_message: failure.message };
+}
+
+/** The stored `response` for an HTTP response (complete, or broken off by `failure`). */
 export function encodeResponse(captured: CapturedResponse, context: EncodeContext): StoredResponse {
   const contentType = captured.headers.get('content-type') ?? '';
-  const { body, streaming } = encodeBody(contentType, captured.body, context);
+  const { body, streaming } = encodeBody(contentType, captured.body, !captured.failure, context);
   const stored: StoredResponse = { body, is_streaming: streaming };
   if (captured.status !== 200) stored.status = captured.status;
   const headers = keptHeaders(captured.headers, captured.status, streaming);
   if (headers) stored.headers = headers;
-  return stored;
+  return captured.failure ? { ...stored, ...exceptionFields(captured.failure) } : stored;
 }
 
-/** A response to replay: status, headers and the body as pieces, one per stream event. */
+/** The stored `response` for a request that got no response at all. */
+export function encodeFailure(failure: TransportFailure): StoredResponse {
+  return { body: null, is_streaming: false, ...exceptionFields(failure) };
+}
+
+/** A response to replay: status, headers, the body as pieces (one per stream event), and how it fails, if it does. */
 export interface ReplayResponse {
   status: number;
   headers: Record<string, string>;
   pieces: (string | Uint8Array)[];
+  /** How the response fails: after the last piece, or, with `beforeResponse`, instead of any response. */
+  failure?: TransportFailure & { beforeResponse: boolean };
 }
-
-const sseEvent = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
 
 /** Raw lines back into events: each piece is one event with its blank-line terminator. */
-function linePieces(lines: string[]): string[] {
+function linePieces(lines: string[], complete: boolean): string[] {
   const text = lines.map((line) => `${line}\n`).join('');
-  const complete = text.endsWith('\n\n') || text === '' ? text : `${text}\n`;
-  return complete.split(/(?<=\n\n)/).filter((piece) => piece !== '');
+  const full = !complete || text.endsWith('\n\n') || text === '' ? text : `${text}\n`;
+  return full.split(/(?<=\n\n)/).filter((piece) => piece !== '');
 }
 
-function exceptionResponse(stored: StoredResponse): ReplayResponse {
-  const data = stored.exception_data ?? {};
-  const status = typeof data.status_code === 'number' ? data.status_code : (stored.status ?? 500);
-  const detail = data.body ?? { message: data.message ?? stored.exception_message ?? 'recorded exception' };
-  const body = typeof detail === 'object' && detail !== null && 'error' in detail ? detail : { error: detail };
-  return { status, headers: { 'content-type': 'application/json', ...stored.headers }, pieces: [JSON.stringify(body)] };
-}
-
-function streamPieces(body: unknown[]): (string | Uint8Array)[] {
-  if (body.every((item) => typeof item === 'string')) return linePieces(body as string[]);
-  const pieces = body.map((chunk) => sseEvent(unwrap(chunk)));
-  if (isDoneTerminatedStream(body)) pieces.push('data: [DONE]\n\n');
+function streamPieces(body: unknown[], complete: boolean, ndjson: boolean): string[] {
+  if (ndjson) return body.map((line) => `${typeof line === 'string' ? line : JSON.stringify(unwrap(line))}\n`);
+  if (body.every((item) => typeof item === 'string')) return linePieces(body as string[], complete);
+  const values = body.map(unwrap);
+  if (values.every(isResponseEvent)) return values.map((v) => `event: ${(v as { type: string }).type}\ndata: ${JSON.stringify(v)}\n\n`);
+  const pieces = values.map((v) => `data: ${JSON.stringify(v)}\n\n`);
+  if (complete && isDoneTerminatedStream(body)) pieces.push('data: [DONE]\n\n');
   return pieces;
 }
 
@@ -182,18 +208,33 @@ function bodyPieces(body: unknown): (string | Uint8Array)[] {
   return [JSON.stringify(decodeJsonBody(body))];
 }
 
-/** What to send back for a stored response. */
-export function decodeResponse(stored: StoredResponse): ReplayResponse {
-  if (stored.is_exception) return exceptionResponse(stored);
-  const streaming = stored.is_streaming && Array.isArray(stored.body);
-  const isNdjsonStream = streaming && isNdjson(stored.headers?.['content-type'] ?? '');
-  const headers: Record<string, string> = { 'content-type': defaultContentType(streaming), ...stored.headers };
-  if (!streaming && typeof stored.body === 'string' && !stored.headers?.['content-type']) headers['content-type'] = 'text/plain';
-  let pieces: (string | Uint8Array)[];
-  if (isNdjsonStream) pieces = (stored.body as unknown[]).map((line) => `${typeof line === 'string' ? line : JSON.stringify(unwrap(line))}\n`);
-  else if (streaming) pieces = streamPieces(stored.body as unknown[]);
-  else pieces = bodyPieces(stored.body);
-  return { status: stored.status ?? 200, headers, pieces };
+/** A transport failure recorded by this project or by llama-stack (which records SDK exceptions). */
+function transportFailure(data: ExceptionData, message: string | undefined): TransportFailure | undefined {
+  const type = String(data.type ?? '');
+  if (typeof data.status_code === 'number') return undefined;
+  if (data.category !== 'network' && !/Connection|Timeout/.test(type)) return undefined;
+  const failure: TransportFailure = { kind: /Timeout/.test(type) ? 'timeout' : 'network', message: String(data.message ?? message ?? type) };
+  if (typeof data.code === 'string') failure.code = data.code;
+  return failure;
 }
 
-export { isTypedValue };
+/** An HTTP error recorded as an SDK exception (llama-stack's `is_exception` records). */
+function httpErrorFromException(stored: StoredResponse, data: ExceptionData): ReplayResponse {
+  const status = typeof data.status_code === 'number' ? data.status_code : (stored.status ?? 500);
+  const detail = data.body ?? { message: data.message ?? stored.exception_message ?? 'recorded exception' };
+  const body = typeof detail === 'object' && detail !== null && 'error' in detail ? detail : { error: detail };
+  return { status, headers: { 'content-type': 'application/json', ...stored.headers }, pieces: [JSON.stringify(body)] };
+}
+
+/** What to send back for a stored response. */
+export function decodeResponse(stored: StoredResponse): ReplayResponse {
+  const failure = stored.is_exception ? transportFailure(stored.exception_data ?? {}, stored.exception_message) : undefined;
+  if (stored.is_exception && !failure) return httpErrorFromException(stored, stored.exception_data ?? {});
+  const streaming = stored.is_streaming && Array.isArray(stored.body);
+  const headers: Record<string, string> = { 'content-type': defaultContentType(streaming), ...stored.headers };
+  if (!streaming && typeof stored.body === 'string' && !stored.headers?.['content-type']) headers['content-type'] = 'text/plain';
+  const pieces = streaming
+    ? streamPieces(stored.body as unknown[], !failure, isNdjson(headers['content-type']))
+    : bodyPieces(stored.body);
+  return { status: stored.status ?? 200, headers, pieces, failure: failure && { ...failure, beforeResponse: stored.body === null && !streaming } };
+}

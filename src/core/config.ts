@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { ReplayConfigError } from './errors';
 import { type Mode, type ModeEnvironment, resolveMode } from './mode';
+import { CREDENTIAL_HEADERS } from './request';
 
 /** `testEnvironmentOptions.replay` as a user writes it. */
 export interface ReplayOptions {
@@ -12,6 +13,10 @@ export interface ReplayOptions {
   testIdResolver?: string;
   /** Extra request headers to store in recordings, beside the built-in allow-list. Never part of the key. */
   requestHeaders?: string[];
+  /** Store each stream event's arrival delay (`response.chunk_delays_ms`). Off by default: delays vary run to run. */
+  recordTiming?: boolean;
+  /** Replay streams with their recorded delays times this factor; 0 (default) replays as fast as possible. */
+  timing?: number;
 }
 
 export interface ReplayEnv extends ModeEnvironment {
@@ -26,17 +31,23 @@ export interface ResolvedConfig {
   ignoreHosts: string[];
   testIdResolver?: string;
   requestHeaders: string[];
+  recordTiming: boolean;
+  timing: number;
 }
 
 type Check = (value: unknown) => boolean;
 const isString: Check = (v) => typeof v === 'string' && v.length > 0;
 const isStringList: Check = (v) => Array.isArray(v) && v.every((item) => typeof item === 'string');
+const isBoolean: Check = (v) => typeof v === 'boolean';
+const isScale: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   dir: [isString, 'a non-empty string'],
   ignoreHosts: [isStringList, 'an array of strings'],
   testIdResolver: [isString, 'a module path string'],
   requestHeaders: [isStringList, 'an array of strings'],
+  recordTiming: [isBoolean, 'true or false'],
+  timing: [isScale, 'a number >= 0 (0 = as fast as possible, 1 = as recorded)'],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
@@ -57,7 +68,12 @@ export function validateOptions(raw: unknown): ReplayOptions {
       throw new ReplayConfigError(`jest-replay: ${where(key)} must be ${rule[1]}, got ${JSON.stringify(value)}.`);
     }
   }
-  return raw as ReplayOptions;
+  const options = raw as ReplayOptions;
+  const credential = options.requestHeaders?.find((h) => CREDENTIAL_HEADERS.includes(h.toLowerCase()));
+  if (credential) {
+    throw new ReplayConfigError(`jest-replay: ${where('requestHeaders')} lists ${JSON.stringify(credential)}, a credential header: it is never stored.`);
+  }
+  return options;
 }
 
 const resolveFrom = (rootDir: string, p: string) => path.resolve(rootDir, p.replace(/^<rootDir>/, rootDir));
@@ -73,5 +89,7 @@ export function resolveConfig(input: { rootDir: string; options?: unknown; env: 
     ignoreHosts: (options.ignoreHosts ?? []).map((h) => h.toLowerCase()),
     testIdResolver: options.testIdResolver?.replace(/^<rootDir>/, rootDir),
     requestHeaders: (options.requestHeaders ?? []).map((h) => h.toLowerCase()),
+    recordTiming: options.recordTiming ?? false,
+    timing: options.timing ?? 0,
   };
 }

@@ -32,6 +32,8 @@ export interface StoredResponse {
   is_exception?: boolean;
   exception_data?: ExceptionData | null;
   exception_message?: string;
+  /** With `recordTiming`: milliseconds before each stream event (the first counted from the response headers). */
+  chunk_delays_ms?: number[];
 }
 
 export interface Recording {
@@ -61,6 +63,7 @@ const RESPONSE_ORDER: (keyof StoredResponse)[] = [
   'is_exception',
   'exception_data',
   'exception_message',
+  'chunk_delays_ms',
 ];
 
 function ordered<T extends object>(value: T, order: (keyof T)[]): Partial<T> {

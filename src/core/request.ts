@@ -1,5 +1,5 @@
 import type { StoredRequest } from './format';
-import { type Json, type RequestBody, sha256 } from './normalize';
+import { type Json, parseRequestBody, type RequestBody, sha256 } from './normalize';
 
 /** Request headers stored by default: they describe the payload, never the caller. */
 export const STORED_REQUEST_HEADERS = ['content-type', 'accept', 'openai-beta', 'anthropic-version', 'anthropic-beta'];
@@ -68,4 +68,23 @@ export function substituteIds(body: RequestBody, replaced: ReadonlyMap<string, s
     }
   }
   return changed ? { kind: 'json', value: JSON.parse(text) as Json } : body;
+}
+
+/**
+ * The body of a request as keyed and stored. A multipart upload (audio transcription) becomes
+ * its fields, with each file part as its name, type, size and sha256: never the random
+ * boundary, never the file's bytes.
+ */
+export async function readRequestBody(bytes: Uint8Array | null, contentType: string): Promise<RequestBody> {
+  if (!bytes || !/^multipart\/form-data/i.test(contentType)) return parseRequestBody(bytes);
+  const form = await new Request('http://multipart.invalid/', { method: 'POST', headers: { 'content-type': contentType }, body: bytes }).formData();
+  const parts: Json[] = [];
+  for (const [name, value] of form.entries()) {
+    if (typeof value === 'string') parts.push({ name, value });
+    else {
+      const file = new Uint8Array(await value.arrayBuffer());
+      parts.push({ name, filename: value.name, content_type: value.type, size: file.byteLength, sha256: sha256(file) });
+    }
+  }
+  return { kind: 'json', value: { multipart: parts } };
 }

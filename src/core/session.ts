@@ -1,13 +1,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
-import { type CapturedResponse, decodeResponse, encodeResponse, type ReplayResponse } from './codec';
+import { type CapturedResponse, decodeResponse, encodeFailure, encodeResponse, type ReplayResponse, type TransportFailure } from './codec';
 import type { ResolvedConfig } from './config';
 import { ReplayError } from './errors';
 import { type Recording, unwrap } from './format';
 import { isSharedEndpoint, requestKey } from './key';
 import { records, replays } from './mode';
-import { bodyForKey, parseRequestBody, sha256 } from './normalize';
-import { publicUrl, storedRequest, substituteIds } from './request';
+import { bodyForKey, sha256 } from './normalize';
+import { publicUrl, readRequestBody, storedRequest, substituteIds } from './request';
 import type { RecordingStore } from './store';
 
 /** Who is making requests right now: a test, or a `beforeAll`/`afterAll` hook. */
@@ -30,6 +30,8 @@ export class TestScope {
   readonly replacedIds = new Map<string, string>();
   /** Set when the test has ended: a request still arriving comes from code that outlived it. */
   closed = false;
+  /** Aborts upstream requests that are still running long after the test ended. */
+  readonly upstream = new AbortController();
 
   constructor(readonly info: ScopeInfo) {}
 
@@ -53,7 +55,10 @@ export class TestScope {
   }
 }
 
-export type Passthrough = (request: Request, body: Uint8Array | null) => Promise<Response>;
+export type Passthrough = (request: Request, body: Uint8Array | null, signal: AbortSignal) => Promise<Response>;
+
+/** How long a closed test waits for its recordings (a stream it stopped reading is still drained). */
+const DRAIN_TIMEOUT_MS = 30_000;
 
 /** Statuses after which SDKs retry with back-off; replay tells them to retry at once. */
 const RETRIED_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
@@ -97,7 +102,12 @@ export class ReplaySession {
   /** Ends a scope: waits for its recordings to be written and returns what went wrong. */
   async close(scope: TestScope): Promise<Error[]> {
     scope.closed = true;
-    while (scope.pending.size > 0) await Promise.all([...scope.pending]);
+    const timer = setTimeout(() => scope.upstream.abort(new ReplayError(`jest-replay: the server was still sending ${DRAIN_TIMEOUT_MS / 1000}s after "${scope.testId}" ended; that response was not recorded.`)), DRAIN_TIMEOUT_MS);
+    try {
+      while (scope.pending.size > 0) await Promise.all([...scope.pending]);
+    } finally {
+      clearTimeout(timer);
+    }
     return scope.problems;
   }
 
@@ -114,7 +124,7 @@ export class ReplaySession {
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
     const method = request.method.toUpperCase();
     const url = publicUrl(request.url);
-    const body = substituteIds(parseRequestBody(bytes), scope.replacedIds);
+    const body = substituteIds(await readRequestBody(bytes, request.headers.get('content-type') ?? ''), scope.replacedIds);
     const shared = isSharedEndpoint(method, url.pathname);
     const key = requestKey({ method, url, body: bodyForKey(body), testId: scope.testId });
     const ordinal = shared ? 1 : scope.nextOrdinal(key);
@@ -126,7 +136,8 @@ export class ReplaySession {
         try {
           const recordings = await Promise.all(files.map((file) => this.store.read(file)));
           scope.replayed.push(...files);
-          return toResponse(decodeResponse(shared ? mergeModelLists(recordings).response : recordings[0].response), 'replay');
+          const stored = shared ? mergeModelLists(recordings).response : recordings[0].response;
+          return await replay(decodeResponse(stored), stored.chunk_delays_ms, this.config.timing, request.signal);
         } catch (error) {
           scope.problems.push(error as Error);
           return refusal((error as Error).message);
@@ -141,22 +152,29 @@ export class ReplaySession {
     if (!records(mode)) return refusal(`jest-replay: mode ${mode} neither replays nor records ${method} ${url}`);
 
     const recorded = { method, url, headers: request.headers, body, extraHeaders: this.config.requestHeaders };
-    const upstream = await this.passthrough(request, bytes);
     const file = shared ? undefined : this.store.fileFor(scope.testId, key, ordinal);
-    const write = async (captured: CapturedResponse) => {
-      const recording: Recording = {
-        test_id: shared ? null : scope.testId,
-        request: storedRequest(recorded),
-        response: encodeResponse(captured, { key, replacedIds: scope.replacedIds }),
-        id_normalization_mapping: {},
-      };
+    const context = { key, endpoint: url.pathname, replacedIds: scope.replacedIds };
+    const write = async (response: Recording['response']) => {
+      const recording: Recording = { test_id: shared ? null : scope.testId, request: storedRequest(recorded), response, id_normalization_mapping: {} };
       const target = file ?? this.store.modelListFile(key, modelDigest(recording));
       await this.store.write(target, recording);
       scope.written.push(target);
     };
-    const { response, captured } = tee(upstream);
-    track(scope, captured.then(write, (error: Error) => {
-      throw new ReplayError(`jest-replay: the response to ${method} ${url} failed mid-way and was not recorded: ${error.message}`);
+    const signal = upstreamSignal(request.signal, scope.upstream.signal);
+    let upstream: Response;
+    try {
+      upstream = await this.passthrough(request, bytes, signal.signal);
+      signal.headersArrived();
+    } catch (error) {
+      // The failure itself is the recording: replay fails the same way.
+      track(scope, write(encodeFailure(classify(error, request.signal))));
+      throw error;
+    }
+    const { response, captured } = tee(upstream, this.config.recordTiming);
+    track(scope, captured.then(({ captured, delays }) => {
+      const stored = encodeResponse(captured, context);
+      if (delays && stored.is_streaming) stored.chunk_delays_ms = delays;
+      return write(stored);
     }));
     return response;
   }
@@ -208,18 +226,45 @@ function refusal(message: string): Response {
   });
 }
 
-/** A replayed response, produced one piece (stream event) per read so consumers see it arrive incrementally. */
-function toResponse(plan: ReplayResponse, source: string): Response {
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** undici's error for a connection that broke mid-body, so replayed streams fail as recorded ones did. */
+function brokenBody(failure: TransportFailure): Error {
+  return new TypeError('terminated', { cause: Object.assign(new Error(failure.message), { code: failure.code }) });
+}
+
+/** Waits for the caller to give up (as it did while recording), then fails with its reason. */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+/**
+ * A replayed response, produced one piece (stream event) per read so consumers see it arrive
+ * incrementally; optionally paced by the recorded delays. Fails where the recording failed.
+ */
+async function replay(plan: ReplayResponse, delays: number[] | undefined, scale: number, signal: AbortSignal | undefined): Promise<Response> {
+  const failure = plan.failure;
+  if (failure?.beforeResponse) {
+    if (failure.kind === 'timeout' && signal) return untilAborted(signal);
+    throw new TypeError('fetch failed', { cause: Object.assign(new Error(failure.message), { code: failure.code }) });
+  }
   const headers = new Headers(plan.headers);
-  headers.set('x-jest-replay', source);
+  headers.set('x-jest-replay', 'replay');
   if (RETRIED_STATUS(plan.status)) headers.set('retry-after-ms', '0');
   const encoder = new TextEncoder();
   let next = 0;
   const body = NULL_BODY_STATUS.has(plan.status)
     ? null
     : new ReadableStream<Uint8Array>({
-        pull(controller) {
-          if (next >= plan.pieces.length) return controller.close();
+        async pull(controller) {
+          if (next >= plan.pieces.length) {
+            return failure ? controller.error(brokenBody(failure)) : controller.close();
+          }
+          const delay = scale > 0 ? (delays?.[next] ?? 0) * scale : 0;
+          if (delay > 0) await sleep(delay);
           const piece = plan.pieces[next++];
           controller.enqueue(typeof piece === 'string' ? encoder.encode(piece) : piece);
         },
@@ -237,25 +282,76 @@ function track(scope: TestScope, work: Promise<void>): void {
 }
 
 /**
+ * The signal for the upstream request. The caller's abort reaches the server only until the
+ * response headers arrive (a client timeout); after that the body is drained and recorded even
+ * if the caller stops reading. The scope's signal ends requests still running long after their test.
+ */
+function upstreamSignal(caller: AbortSignal | undefined, scope: AbortSignal): { signal: AbortSignal; headersArrived(): void } {
+  const controller = new AbortController();
+  const fromCaller = () => controller.abort(caller?.reason);
+  if (caller?.aborted) fromCaller();
+  caller?.addEventListener('abort', fromCaller, { once: true });
+  scope.addEventListener('abort', () => controller.abort(scope.reason), { once: true });
+  return { signal: controller.signal, headersArrived: () => caller?.removeEventListener('abort', fromCaller) };
+}
+
+function classify(error: unknown, callerSignal: AbortSignal | undefined): TransportFailure {
+  const err = error as Error & { cause?: { code?: string; message?: string } };
+  const timedOut = callerSignal?.aborted || err.name === 'AbortError' || err.name === 'TimeoutError';
+  const code = err.cause?.code ?? (err as { code?: string }).code;
+  const failure: TransportFailure = { kind: timedOut ? 'timeout' : 'network', message: err.cause?.message ?? err.message };
+  if (code) failure.code = code;
+  return failure;
+}
+
+interface Collected {
+  captured: CapturedResponse;
+  /** Per stream event, ms since the previous one (the first since the headers), when timing is recorded. */
+  delays?: number[];
+}
+
+/**
  * Hands the upstream response to the caller as it arrives, and a copy of every chunk to the
  * recorder. The branches are independent: a caller that stops reading early does not stop the
  * recording, which still drains the rest of the stream.
  */
-function tee(upstream: Response): { response: Response; captured: Promise<CapturedResponse> } {
+function tee(upstream: Response, timing: boolean): { response: Response; captured: Promise<Collected> } {
   const headers = new Headers(upstream.headers);
   for (const name of STALE_AFTER_DECODING) headers.delete(name);
   const init = { status: upstream.status, statusText: upstream.statusText, headers };
-  const capture = (body: Uint8Array): CapturedResponse => ({ status: upstream.status, headers: upstream.headers, body });
-  if (!upstream.body) return { response: new Response(null, init), captured: Promise.resolve(capture(new Uint8Array())) };
+  const capture = (body: Uint8Array, failure?: TransportFailure): CapturedResponse => ({ status: upstream.status, headers: upstream.headers, body, failure });
+  if (!upstream.body) return { response: new Response(null, init), captured: Promise.resolve({ captured: capture(new Uint8Array()) }) };
   const [toCaller, toRecorder] = upstream.body.tee();
   const response = new Response(NULL_BODY_STATUS.has(upstream.status) ? null : toCaller, init);
-  return { response, captured: collect(toRecorder).then(capture) };
+  const delimiter = /ndjson|jsonl/i.test(upstream.headers.get('content-type') ?? '') ? '\n' : '\n\n';
+  return { response, captured: collect(toRecorder, timing ? delimiter : undefined).then(({ bytes, failure, delays }) => ({ captured: capture(bytes, failure), delays })) };
 }
 
-async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> {
+/** Reads a stream to its end (or its failure), timing each event when asked to. */
+async function collect(stream: ReadableStream<Uint8Array>, eventDelimiter: string | undefined): Promise<{ bytes: Uint8Array; failure?: TransportFailure; delays?: number[] }> {
   const parts: Uint8Array[] = [];
-  for await (const part of stream as unknown as AsyncIterable<Uint8Array>) parts.push(part);
-  return Buffer.concat(parts);
+  const delays: number[] = [];
+  const decoder = new TextDecoder();
+  let text = '';
+  let last = performance.now();
+  let failure: TransportFailure | undefined;
+  try {
+    for await (const part of stream as unknown as AsyncIterable<Uint8Array>) {
+      parts.push(part);
+      if (eventDelimiter === undefined) continue;
+      text += decoder.decode(part, { stream: true }).replace(/\r\n/g, '\n');
+      const now = performance.now();
+      // Every event completed by this part arrived now: the first waited, the others came at once.
+      for (let at = text.indexOf(eventDelimiter); at !== -1; at = text.indexOf(eventDelimiter)) {
+        delays.push(Math.round(now - last));
+        last = now;
+        text = text.slice(at + eventDelimiter.length);
+      }
+    }
+  } catch (error) {
+    failure = classify(error, undefined);
+  }
+  return { bytes: Buffer.concat(parts), failure, delays: eventDelimiter === undefined ? undefined : delays };
 }
 
 /** llama-stack's digest of a model list: the sorted, distinct model ids. */

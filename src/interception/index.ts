@@ -47,7 +47,7 @@ const NOT_FORWARDED = ['host', 'connection', 'keep-alive', 'content-length', 'tr
  * decodes gzip/deflate/br, so the caller and the recording both get the decoded body.
  */
 export function forwardWith(realFetch: typeof fetch) {
-  return (request: Request, body: Uint8Array | null): Promise<Response> => {
+  return (request: Request, body: Uint8Array | null, signal: AbortSignal): Promise<Response> => {
     const headers = new Headers(request.headers);
     for (const name of NOT_FORWARDED) headers.delete(name);
     return realFetch(request.url, {
@@ -55,6 +55,7 @@ export function forwardWith(realFetch: typeof fetch) {
       headers,
       body: body && body.byteLength > 0 ? body : undefined,
       redirect: 'manual',
+      signal,
     });
   };
 }
