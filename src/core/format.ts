@@ -74,9 +74,9 @@ function ordered<T extends object>(value: T, order: (keyof T)[]): Partial<T> {
   return out;
 }
 
-/** Non-ASCII as `\uXXXX`, as Python's `json.dump` writes it: files stay byte-identical to llama-stack's. */
+/** DEL and non-ASCII as `\uXXXX`, as Python's `json.dump` writes it: files stay byte-identical to llama-stack's. */
 const escapeNonAscii = (text: string) =>
-  text.replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /**
  * The file text: keys in a fixed order, 2-space indent, ASCII only, final newline. The same
@@ -132,6 +132,8 @@ export function parseRecording(text: string, file: string): Recording {
   return {
     test_id: (testId as string | null | undefined) ?? null,
     request: {
+      // Fields written by other tools (llama-stack's `provider_metadata`…) are kept.
+      ...(request as object),
       method: (request.method as string | undefined) ?? 'POST',
       url: request.url,
       headers: isObject(request.headers) ? (request.headers as Record<string, string>) : {},

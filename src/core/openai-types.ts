@@ -73,6 +73,7 @@ export const isModelList = (value: unknown): value is { data: JsonObject[] } =>
   isObject(value) &&
   value.object === 'list' &&
   Array.isArray(value.data) &&
+  value.data.length > 0 &&
   value.data.every((item) => isObject(item) && item.object === 'model');
 
 /**

@@ -36,7 +36,8 @@ export function testFolder(testId: string): string {
   const filePart = separator === -1 ? '' : testId.slice(0, separator);
   const testPart = separator === -1 ? testId : testId.slice(separator + 2);
   const fileSegments = filePart.split(/[\\/]+/).filter((s) => s !== '').map((s) => safeSegment(s));
-  const leaf = `${slug(testPart).slice(0, MAX_SEGMENT - HASH_LENGTH - 1)}-${shortHash(testId)}`;
+  let leaf = `${slug(testPart).slice(0, MAX_SEGMENT - HASH_LENGTH - 1)}-${shortHash(testId)}`;
+  if (WINDOWS_RESERVED.test(leaf)) leaf = `_${leaf}`;
   return path.join(...fileSegments, leaf);
 }
 

@@ -22,7 +22,15 @@ describe('resolveConfig', () => {
       ignoreHosts: [],
       testIdResolver: undefined,
       requestHeaders: [],
+      recordTiming: false,
+      timing: 0,
     });
+  });
+
+  it('passes timing options through', () => {
+    const config = resolveConfig({ rootDir, options: { recordTiming: true, timing: 1.5 }, env: {} });
+    expect(config.recordTiming).toBe(true);
+    expect(config.timing).toBe(1.5);
   });
 
   it('null and undefined options mean no options', () => {
@@ -99,7 +107,7 @@ describe('validateOptions', () => {
     const error = errorOf(() => validateOptions({ directory: 'x' }));
     expect(error).toBeInstanceOf(ReplayConfigError);
     expect(error.message).toContain('unknown option testEnvironmentOptions.replay.directory');
-    expect(error.message).toContain('dir, ignoreHosts, testIdResolver, requestHeaders');
+    expect(error.message).toContain('Known options: dir, ignoreHosts, testIdResolver, requestHeaders');
   });
 
   it.each([
@@ -109,10 +117,21 @@ describe('validateOptions', () => {
     ['ignoreHosts', ['a', 1], 'testEnvironmentOptions.replay.ignoreHosts must be an array of strings, got ["a",1]'],
     ['testIdResolver', {}, 'testEnvironmentOptions.replay.testIdResolver must be a module path string, got {}'],
     ['requestHeaders', [null], 'testEnvironmentOptions.replay.requestHeaders must be an array of strings, got [null]'],
+    ['recordTiming', 'yes', 'testEnvironmentOptions.replay.recordTiming must be true or false, got "yes"'],
+    ['timing', -1, 'testEnvironmentOptions.replay.timing must be a number >= 0 (0 = as fast as possible, 1 = as recorded), got -1'],
+    ['timing', '1', 'testEnvironmentOptions.replay.timing must be a number >= 0 (0 = as fast as possible, 1 = as recorded), got "1"'],
   ])('rejects %s=%j with a message naming the option and the expected type', (key, value, message) => {
     const error = errorOf(() => validateOptions({ [key]: value }));
     expect(error).toBeInstanceOf(ReplayConfigError);
     expect(error.message).toBe(`jest-replay: ${message}.`);
+  });
+
+  it.each(['authorization', 'Authorization', 'x-api-key', 'Cookie'])('refuses the credential header %s in requestHeaders', (header) => {
+    const error = errorOf(() => validateOptions({ requestHeaders: ['x-trace-id', header] }));
+    expect(error).toBeInstanceOf(ReplayConfigError);
+    expect(error.message).toContain('testEnvironmentOptions.replay.requestHeaders');
+    expect(error.message).toContain(JSON.stringify(header));
+    expect(error.message).toContain('never stored');
   });
 
   it.each([['a string'], [42], [['dir']]])('rejects a non-object replay option (%j)', (raw) => {
