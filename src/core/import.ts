@@ -2,9 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { applyIdNormalization, parseRecording, type Recording } from './format';
 import { keyOfLlamaStackRecording } from './llama-stack';
-import { sha256 } from './normalize';
+import { modelListDigest } from './model-list';
 import type { RecordingStore } from './store';
-import { unwrap } from './format';
 
 export interface ImportResult {
   imported: { source: string; target: string }[];
@@ -26,16 +25,6 @@ export function recordingSources(paths: string[]): string[] {
   return out;
 }
 
-function modelDigestOf(recording: Recording): string {
-  const body = unwrap(recording.response.body);
-  const items = Array.isArray(body) ? body : ((body as { models?: unknown[] } | null)?.models ?? []);
-  const ids = items.map((item) => {
-    const model = unwrap(item) as { id?: string; model?: string };
-    return String(model.id ?? model.model ?? '');
-  });
-  return sha256([...new Set(ids)].sort().join('|')).slice(0, 8);
-}
-
 /**
  * Adds llama-stack recordings to this project's layout under their test id, keyed by this
  * project's key (computed from the recorded endpoint, body and test id, never from
@@ -52,11 +41,13 @@ export async function importRecordings(paths: string[], store: RecordingStore): 
       continue;
     }
     const { key, shared } = keyOfLlamaStackRecording(applyIdNormalization(recording));
-    if (!shared && recording.test_id === null) {
-      result.skipped.push({ source, reason: 'no test_id: a session-level recording that no test owns' });
+    // Without a test id, a recording is session-level: any test finds it after its own.
+    const target = shared ? store.modelListFile(key, modelListDigest(recording)) : store.fileFor(recording.test_id, key, 1);
+    const earlier = result.imported.find((entry) => entry.target === target);
+    if (earlier) {
+      result.skipped.push({ source, reason: `the same request (same key) as ${earlier.source}` });
       continue;
     }
-    const target = shared ? store.modelListFile(key, modelDigestOf(recording)) : store.fileFor(recording.test_id as string, key, 1);
     await store.write(target, recording);
     result.imported.push({ source, target });
   }

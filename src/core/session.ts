@@ -3,10 +3,11 @@ import * as path from 'node:path';
 import { type CapturedResponse, decodeResponse, encodeFailure, encodeResponse, type ReplayResponse, type TransportFailure } from './codec';
 import type { ResolvedConfig } from './config';
 import { ReplayError } from './errors';
-import { type Recording, unwrap } from './format';
+import type { Recording } from './format';
 import { isSharedEndpoint, requestKey } from './key';
+import { mergeModelLists, modelListDigest } from './model-list';
 import { records, replays } from './mode';
-import { bodyForKey, sha256 } from './normalize';
+import { bodyForKey, type RequestBody } from './normalize';
 import { publicUrl, readRequestBody, storedRequest, substituteIds } from './request';
 import type { RecordingStore } from './store';
 
@@ -131,7 +132,7 @@ export class ReplaySession {
     const { mode } = this.config;
 
     if (replays(mode)) {
-      const files = shared ? this.store.locateModelLists(key) : [this.store.locate(scope.testId, key, ordinal)].filter(isDefined);
+      const files = shared ? this.store.locateModelLists(key) : [this.locate(scope, method, url, body, key, ordinal)].filter(isDefined);
       if (files.length > 0) {
         try {
           const recordings = await Promise.all(files.map((file) => this.store.read(file)));
@@ -156,7 +157,7 @@ export class ReplaySession {
     const context = { key, endpoint: url.pathname, replacedIds: scope.replacedIds };
     const write = async (response: Recording['response']) => {
       const recording: Recording = { test_id: shared ? null : scope.testId, request: storedRequest(recorded), response, id_normalization_mapping: {} };
-      const target = file ?? this.store.modelListFile(key, modelDigest(recording));
+      const target = file ?? this.store.modelListFile(key, modelListDigest(recording));
       await this.store.write(target, recording);
       scope.written.push(target);
     };
@@ -177,6 +178,17 @@ export class ReplaySession {
       return write(stored);
     }));
     return response;
+  }
+
+  /**
+   * The test's own recording, else a session-level one (recorded with no test id, as llama-stack
+   * does for requests made during session setup), as llama-stack's lookup falls back to them.
+   */
+  private locate(scope: TestScope, method: string, url: URL, body: RequestBody, key: string, ordinal: number): string | undefined {
+    const own = this.store.locate(scope.testId, key, ordinal);
+    if (own) return own;
+    const sessionKey = requestKey({ method, url, body: bodyForKey(body), testId: null });
+    return this.store.locate(null, sessionKey, ordinal);
   }
 
   private missMessage(scope: TestScope, method: string, url: URL, key: string, ordinal: number): string {
@@ -352,34 +364,4 @@ async function collect(stream: ReadableStream<Uint8Array>, eventDelimiter: strin
     failure = classify(error, undefined);
   }
   return { bytes: Buffer.concat(parts), failure, delays: eventDelimiter === undefined ? undefined : delays };
-}
-
-/** llama-stack's digest of a model list: the sorted, distinct model ids. */
-function modelIds(recording: Recording): string[] {
-  const body = unwrap(recording.response.body);
-  const items = Array.isArray(body) ? body : ((body as { models?: unknown[]; data?: unknown[] } | null)?.models ?? (body as { data?: unknown[] } | null)?.data ?? []);
-  return [...new Set(items.map((item) => {
-    const model = unwrap(item) as { id?: string; model?: string; name?: string };
-    return String(model.id ?? model.model ?? model.name ?? '');
-  }))].sort();
-}
-
-function modelDigest(recording: Recording): string {
-  return sha256(modelIds(recording).join('|')).slice(0, 8);
-}
-
-/** Model lists recorded against several servers are served as one list, as llama-stack does. */
-function mergeModelLists(recordings: Recording[]): Recording {
-  if (recordings.length === 1) return recordings[0];
-  const byId = new Map<string, unknown>();
-  for (const recording of recordings) {
-    const body = recording.response.body;
-    const items = Array.isArray(body) ? body : [];
-    for (const item of items) {
-      const model = unwrap(item) as { id?: string };
-      byId.set(String(model.id), item);
-    }
-  }
-  const merged = [...byId.keys()].sort().map((id) => byId.get(id));
-  return { ...recordings[0], response: { ...recordings[0].response, body: merged } };
 }

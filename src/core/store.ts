@@ -26,7 +26,7 @@ export class RecordingStore {
     return insideDir(this.dir, testId === null ? SHARED_FOLDER : testFolder(testId));
   }
 
-  fileFor(testId: string, key: string, ordinal: number): string {
+  fileFor(testId: string | null, key: string, ordinal: number): string {
     return path.join(this.folderOf(testId), recordingFileName(key, ordinal));
   }
 
@@ -52,9 +52,10 @@ export class RecordingStore {
 
   /**
    * The file for the nth identical request of a test: the nth recording, or the last one when
-   * they have run out (a retried request replays its final answer).
+   * they have run out (a retried request replays its final answer). `null` looks among the
+   * session-level recordings (llama-stack's recordings made outside any test).
    */
-  locate(testId: string, key: string, ordinal: number): string | undefined {
+  locate(testId: string | null, key: string, ordinal: number): string | undefined {
     const folder = this.folderOf(testId);
     const ordinals = this.index(folder).get(key.slice(0, KEY_FILE_LENGTH));
     if (!ordinals || ordinals.length === 0) return undefined;
