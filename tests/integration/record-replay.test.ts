@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FixtureProject, statusOf } from '../support/fixture';
+import { llamaStackLoaderProblems } from '../support/llama-stack-loader';
 import { startUpstream } from '../support/upstream';
 
 const clients = fs.readFileSync(path.join(__dirname, 'fixtures', 'clients.test.js'), 'utf8');
@@ -68,6 +69,10 @@ describe('record, then replay with the upstream stopped', () => {
       expect(JSON.stringify(data, null, 2) + '\n').toBe(text.replace(/\\u([0-9a-f]{4})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))));
       if (!file.startsWith('_shared/')) expect(data.test_id).toMatch(/^tests\/clients\.test\.js::/);
     }
+  });
+
+  test("llama-stack's loader reads every file into real Python types", () => {
+    for (const [file, text] of Object.entries(recorded)) expect([file, llamaStackLoaderProblems(text)]).toEqual([file, []]);
   });
 
   test('a stream is stored as typed chunks with normalized volatile fields', () => {
