@@ -16,6 +16,8 @@ const config: Config = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
       transform: tsJest,
+      // Child Jest runs take seconds each; a slow CI machine must not turn that into failures.
+      testTimeout: 120_000,
     },
     {
       // The quick-start demo: the preset as users get it, replaying committed recordings offline.

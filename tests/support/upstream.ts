@@ -213,8 +213,8 @@ function contentToText(content: unknown): string {
 /** Text of the last message with the given role (or of the last message at all when none has it). */
 function lastMessageText(messages: unknown[], role = 'user'): string {
   const withRole = messages.filter((m) => (m as Json | undefined)?.role === role);
-  const last = (withRole.length ? withRole : messages)[(withRole.length ? withRole : messages).length - 1] as Json | undefined;
-  return contentToText(last?.content);
+  const pool = withRole.length ? withRole : messages;
+  return contentToText((pool[pool.length - 1] as Json | undefined)?.content);
 }
 
 function parseJsonBody(body: string): Json {
