@@ -16,8 +16,7 @@ const config: Config = {
       testEnvironment: 'node',
       testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
       transform: tsJest,
-      // Child Jest runs take seconds each; a slow CI machine must not turn that into failures.
-      testTimeout: 120_000,
+      setupFilesAfterEnv: ['<rootDir>/tests/support/long-timeout.ts'],
     },
     {
       // The quick-start demo: the preset as users get it, replaying committed recordings offline.

@@ -23,6 +23,8 @@ export function storedHeaders(headers: Headers, extra: readonly string[]): Recor
     const value = headers.get(name);
     if (value !== null && !CREDENTIAL_HEADERS.includes(name.toLowerCase())) stored[name.toLowerCase()] = value;
   }
+  // A multipart boundary is random per request: storing it would make every re-recording a diff.
+  if (stored['content-type']) stored['content-type'] = stored['content-type'].replace(/;\s*boundary=[^;]*/i, '');
   return stored;
 }
 
@@ -41,16 +43,24 @@ export function storedBody(body: RequestBody): unknown {
 }
 
 export function storedRequest(input: { method: string; url: URL; headers: Headers; body: RequestBody; extraHeaders: readonly string[] }): StoredRequest {
-  const value = input.body.kind === 'json' ? input.body.value : undefined;
-  const model = value && typeof value === 'object' && !Array.isArray(value) && typeof (value as Record<string, Json>).model === 'string';
   return {
     method: input.method.toUpperCase(),
     url: input.url.toString(),
     headers: storedHeaders(input.headers, input.extraHeaders),
     body: storedBody(input.body),
     endpoint: input.url.pathname,
-    model: model ? ((value as Record<string, Json>).model as string) : '',
+    model: modelOf(input.body),
   };
+}
+
+/** The `model` a request names, in a JSON body or a multipart field (audio uploads). */
+function modelOf(body: RequestBody): string {
+  if (body.kind !== 'json' || !body.value || typeof body.value !== 'object' || Array.isArray(body.value)) return '';
+  const { model, multipart } = body.value as Record<string, Json>;
+  if (typeof model === 'string') return model;
+  const field = Array.isArray(multipart) ? multipart.find((part) => (part as Record<string, Json>)?.name === 'model') : undefined;
+  const value = (field as Record<string, Json> | undefined)?.value;
+  return typeof value === 'string' ? value : '';
 }
 
 /**

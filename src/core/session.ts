@@ -134,15 +134,20 @@ export class ReplaySession {
     if (replays(mode)) {
       const files = shared ? this.store.locateModelLists(key) : [this.locate(scope, method, url, body, key, ordinal)].filter(isDefined);
       if (files.length > 0) {
+        let stored: Recording['response'];
+        let plan: ReplayResponse;
         try {
           const recordings = await Promise.all(files.map((file) => this.store.read(file)));
-          scope.replayed.push(...files);
-          const stored = shared ? mergeModelLists(recordings).response : recordings[0].response;
-          return await replay(decodeResponse(stored), stored.chunk_delays_ms, this.config.timing, request.signal);
+          stored = shared ? mergeModelLists(recordings).response : recordings[0].response;
+          plan = decodeResponse(stored);
         } catch (error) {
+          // A broken recording fails its test with the file and the problem.
           scope.problems.push(error as Error);
           return refusal((error as Error).message);
         }
+        scope.replayed.push(...files);
+        // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
+        return replay(plan, stored.chunk_delays_ms, this.config.timing, request.signal);
       }
       if (mode === 'replay') {
         const miss = new ReplayError(this.missMessage(scope, method, url, key, ordinal));
@@ -265,7 +270,12 @@ async function replay(plan: ReplayResponse, delays: number[] | undefined, scale:
   }
   const headers = new Headers(plan.headers);
   headers.set('x-jest-replay', 'replay');
-  if (RETRIED_STATUS(plan.status)) headers.set('retry-after-ms', '0');
+  // The SDKs wait what these say before retrying (openai reads `retry-after` when `retry-after-ms` is 0);
+  // a replayed retry has nothing to wait for. The recording keeps the real values.
+  if (RETRIED_STATUS(plan.status)) {
+    headers.set('retry-after-ms', '0');
+    if (headers.has('retry-after')) headers.set('retry-after', '0');
+  }
   const encoder = new TextEncoder();
   let next = 0;
   const body = NULL_BODY_STATUS.has(plan.status)

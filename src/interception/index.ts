@@ -1,4 +1,3 @@
-import { BatchInterceptor } from '@mswjs/interceptors';
 import { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
 import { FetchInterceptor } from '@mswjs/interceptors/fetch';
 
@@ -21,23 +20,35 @@ export interface Interception {
   dispose(): void;
 }
 
+const WEB_PROTOCOLS = new Set(['http:', 'https:']);
+
 export function intercept(handler: RequestHandler): Interception {
   const realFetch = globalThis.fetch;
-  const interceptor = new BatchInterceptor({
-    name: 'jest-replay',
-    interceptors: [new ClientRequestInterceptor(), new FetchInterceptor()],
-  });
+  // Node's http clients see a broken connection as the socket error itself (ECONNRESET); fetch wraps
+  // it in a TypeError. The handler fails the fetch way, so http requests get the cause.
+  const interceptors = [
+    listen(new ClientRequestInterceptor(), handler, (error) => (isNodeError(error.cause) ? error.cause : error)),
+    listen(new FetchInterceptor(), handler, (error) => error),
+  ];
+  return { realFetch, fetch: globalThis.fetch, dispose: () => interceptors.forEach((i) => i.dispose()) };
+}
+
+function listen<T extends ClientRequestInterceptor | FetchInterceptor>(interceptor: T, handler: RequestHandler, asFailure: (error: Error) => Error): T {
   interceptor.on('request', async ({ request, controller }) => {
-    if (!handler.handles(new URL(request.url))) return;
+    const url = new URL(request.url);
+    // data:, blob: and file: URLs never reach a server (the openai SDK fetches `data:,` to probe FormData support).
+    if (!WEB_PROTOCOLS.has(url.protocol) || !handler.handles(url)) return;
     try {
       controller.respondWith(await handler.handle(request));
     } catch (error) {
-      controller.errorWith(error as Error);
+      controller.errorWith(asFailure(error as Error));
     }
   });
   interceptor.apply();
-  return { realFetch, fetch: globalThis.fetch, dispose: () => interceptor.dispose() };
+  return interceptor;
 }
+
+const isNodeError = (value: unknown): value is NodeJS.ErrnoException => value instanceof Error && 'code' in value;
 
 /** Managed by fetch itself, or meaningless once the request leaves through another client. */
 const NOT_FORWARDED = ['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'upgrade', 'expect', 'x-interceptors-internal-request-id'];

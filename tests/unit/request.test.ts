@@ -142,6 +142,18 @@ describe('storedRequest', () => {
     });
   });
 
+  it('stores a multipart request without its random boundary, with the model from its fields', () => {
+    const stored = storedRequest({
+      method: 'POST',
+      url: new URL('http://h/v1/audio/transcriptions'),
+      headers: new Headers({ 'content-type': 'multipart/form-data; boundary=----formdata-undici-0123' }),
+      body: { kind: 'json', value: { multipart: [{ name: 'model', value: 'whisper-1' }, { name: 'file', sha256: 'ab' }] } },
+      extraHeaders: [],
+    });
+    expect(stored.headers).toEqual({ 'content-type': 'multipart/form-data' });
+    expect(stored.model).toBe('whisper-1');
+  });
+
   it.each([
     ['no body', { kind: 'empty' } as RequestBody],
     ['a non-string model', { kind: 'json', value: { model: 7 } } as RequestBody],
