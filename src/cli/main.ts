@@ -1,54 +1,72 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { importRecordings } from '../core/import';
-import { RecordingStore } from '../core/store';
+import { type Command, EXIT, UsageError } from './command';
+import { importCommand } from './commands/import';
 
-const USAGE = `Usage: jest-replay <command> [options]
+/** Every command, in the order `--help` lists them. */
+const COMMANDS: Command[] = [importCommand];
 
-Commands:
-  import <path...>   Add llama-stack recordings (files or folders) to this project's recordings,
-                     keyed by this project's key under their test id.
+const COMMON_OPTIONS = `Options:
+  --dir <path>   Recordings directory (default: $JEST_REPLAY_DIR, else ./recordings)
+  -h, --help     Show help`;
 
-Options:
-  --dir <path>       Recordings directory (default: $JEST_REPLAY_DIR or ./recordings)
-  -h, --help         Show this help
-`;
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length));
+  const lines = COMMANDS.map((c) => `  ${`${c.name} ${c.args}`.padEnd(width)}  ${c.summary}`);
+  return `Usage: jest-replay <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n${COMMON_OPTIONS}\n\nRun jest-replay <command> --help for a command's own help.\n`;
+}
+
+const commandUsage = (command: Command) => `Usage: jest-replay ${command.name} ${command.args} [options]\n\n${command.help}\n\n${COMMON_OPTIONS}\n`;
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(USAGE);
-    return values.help ? 0 : 2;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '-h' || name === '--help') {
+    process.stdout.write(usage());
+    return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const dir = path.resolve(values.dir ?? process.env.JEST_REPLAY_DIR ?? 'recordings');
-  switch (command) {
-    case 'import': {
-      if (rest.length === 0) {
-        process.stderr.write('jest-replay import: give at least one file or folder of llama-stack recordings.\n');
-        return 2;
-      }
-      const result = await importRecordings(rest, new RecordingStore(dir));
-      for (const { source, target } of result.imported) process.stdout.write(`imported ${source} -> ${path.relative(process.cwd(), target)}\n`);
-      for (const { source, reason } of result.skipped) process.stdout.write(`skipped  ${source}: ${reason}\n`);
-      process.stdout.write(`${result.imported.length} imported, ${result.skipped.length} skipped\n`);
-      return 0;
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`jest-replay: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return EXIT.usage;
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...command.options },
+    });
+  } catch (error) {
+    process.stderr.write(`jest-replay ${command.name}: ${(error as Error).message}\n\n${commandUsage(command)}`);
+    return EXIT.usage;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(commandUsage(command));
+    return EXIT.ok;
+  }
+  const dir = path.resolve(String(parsed.values.dir ?? process.env.JEST_REPLAY_DIR ?? 'recordings'));
+  try {
+    return await command.run({
+      dir,
+      values: parsed.values,
+      positionals: parsed.positionals,
+      out: (text) => process.stdout.write(`${text}\n`),
+      err: (text) => process.stderr.write(`${text}\n`),
+    });
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`jest-replay ${command.name}: ${error.message}\n\n${commandUsage(command)}`);
+      return EXIT.usage;
     }
-    default:
-      process.stderr.write(`jest-replay: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
-      return 2;
+    throw error;
   }
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(2);
+    process.stderr.write(`jest-replay: ${error.message}\n`);
+    process.exit(EXIT.problems);
   },
 );

@@ -1,0 +1,29 @@
+import type { ParseArgsConfig } from 'node:util';
+
+/** Exit codes, by convention: 0 all well, 1 problems found, 2 the command was used wrongly. */
+export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
+
+/** A usage mistake: printed with the command's help, exit code 2. */
+export class UsageError extends Error {}
+
+export interface CommandContext {
+  /** Recordings directory: `--dir`, else `$JEST_REPLAY_DIR`, else `./recordings`. */
+  dir: string;
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** One `jest-replay <name>` command: its help text, its own options and what it does. */
+export interface Command {
+  name: string;
+  /** One line for the command list. */
+  summary: string;
+  /** Arguments after the command name, e.g. `<path...>`. */
+  args: string;
+  /** Help text below the usage line: what it does and its options. */
+  help: string;
+  options?: ParseArgsConfig['options'];
+  run(context: CommandContext): Promise<number>;
+}
