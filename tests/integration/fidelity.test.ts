@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FixtureProject, type JestRun, statusOf } from '../support/fixture';
+import { llamaStackLoaderProblems } from '../support/llama-stack-loader';
 import { startUpstream, type Upstream } from '../support/upstream';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8');
@@ -50,6 +51,15 @@ describe('fidelity: every framing, body kind and failure records and replays fai
     expect(Object.values(statusOf(replayed)).every((s) => s === 'passed')).toBe(true);
     expect(Object.keys(outputs(out('replay'))).length).toBeGreaterThanOrEqual(18);
     expect(outputs(out('replay'))).toEqual(outputs(out('record')));
+  });
+
+  test("llama-stack's loader reads every file recorded here, for every endpoint and failure", () => {
+    const files = project.files().filter((f) => f.endsWith('.json'));
+    const endpoints = new Set(files.map((f) => JSON.parse(project.read(path.join('recordings', f))).request.endpoint));
+    expect([...endpoints].sort()).toEqual(
+      expect.arrayContaining(['/api/chat', '/v1/audio/speech', '/v1/audio/transcriptions', '/v1/chat/completions', '/v1/completions', '/v1/messages', '/v1/responses']),
+    );
+    for (const file of files) expect([file, llamaStackLoaderProblems(project.read(path.join('recordings', file)))]).toEqual([file, []]);
   });
 
   test('record mode does not buffer: the client saw chunk 1 before the upstream sent the last chunk', () => {
