@@ -75,7 +75,7 @@ function ordered<T extends object>(value: T, order: (keyof T)[]): Partial<T> {
 }
 
 /** DEL and non-ASCII as `\uXXXX`, as Python's `json.dump` writes it: files stay byte-identical to llama-stack's. */
-const escapeNonAscii = (text: string) =>
+export const escapeNonAscii = (text: string) =>
   text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /**

@@ -6,7 +6,7 @@ export const STORED_REQUEST_HEADERS = ['content-type', 'accept', 'openai-beta', 
 /** Never stored, whatever the configuration says. */
 export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-goog-api-key'];
 /** Query parameters that carry credentials: removed from the stored URL and from the key. */
-const CREDENTIAL_PARAMS = /^(key|api[-_]?key|access[-_]?token|token|auth|sig|signature|password|secret|client[-_]?secret|x-(amz|goog)-(signature|credential|security-token))$/i;
+export const CREDENTIAL_PARAMS = /^(key|api[-_]?key|access[-_]?token|token|auth|sig|signature|password|secret|client[-_]?secret|x-(amz|goog)-(signature|credential|security-token))$/i;
 
 /** The URL as it may be stored and keyed: no `user:password@`, no credential query parameters. */
 export function publicUrl(raw: string): URL {
