@@ -17,6 +17,17 @@ export function publicUrl(raw: string): URL {
   return url;
 }
 
+/** A redirect target as it may be stored: a signed URL (`?X-Amz-Signature=…`, `?sig=…`) loses its credentials. */
+export function publicLocation(location: string): string {
+  const base = 'http://relative.invalid';
+  try {
+    const url = publicUrl(new URL(location, base).toString());
+    return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : url.toString();
+  } catch {
+    return location;
+  }
+}
+
 export function storedHeaders(headers: Headers, extra: readonly string[]): Record<string, string> {
   const stored: Record<string, string> = {};
   for (const name of [...STORED_REQUEST_HEADERS, ...extra]) {

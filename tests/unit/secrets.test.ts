@@ -1,3 +1,4 @@
+import { encodeResponse } from '../../src/core/codec';
 import { ReplayError } from '../../src/core/errors';
 import { type Recording, serializeRecording } from '../../src/core/format';
 import { credentialsOf, findLeaks, MIN_CREDENTIAL_LENGTH, refuseLeaks } from '../../src/core/secrets';
@@ -108,5 +109,19 @@ describe('refuseLeaks', () => {
   test('passes a clean recording', () => {
     const rec = recording({ body: { fine: true } });
     expect(() => refuseLeaks('a.json', rec, serializeRecording(rec), [{ source: 'header authorization', value: KEY }])).not.toThrow();
+  });
+});
+
+describe('stored response headers', () => {
+  const stored = (status: number, headers: Record<string, string>) =>
+    encodeResponse({ status, headers: new Headers({ 'content-type': 'application/json', ...headers }), body: new Uint8Array(Buffer.from('{}')) }, { key: 'k'.repeat(64), endpoint: '/v1/x', replacedIds: new Map() }).headers;
+
+  test('only an allow-list is kept: cookies and echoed credentials are dropped', () => {
+    expect(stored(401, { 'set-cookie': 'session=abcdefgh1234', authorization: `Bearer ${KEY}`, 'x-api-key': KEY, 'www-authenticate': 'Bearer realm="api"' })).toEqual({ 'www-authenticate': 'Bearer realm="api"' });
+  });
+
+  test('a redirect keeps its target without credentials', () => {
+    expect(stored(302, { location: 'https://bucket.example.com/f?X-Amz-Signature=abc123456789&part=1' })).toEqual({ location: 'https://bucket.example.com/f?part=1' });
+    expect(stored(302, { location: '/login?token=abcdefgh1234&next=%2F' })).toEqual({ location: '/login?next=%2F' });
   });
 });
