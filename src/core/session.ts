@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
 import { type CapturedResponse, decodeResponse, encodeFailure, encodeResponse, type ReplayResponse, type TransportFailure } from './codec';
 import type { ResolvedConfig } from './config';
-import { ReplayError } from './errors';
+import { RecordingFileError, ReplayError } from './errors';
 import type { Recording } from './format';
 import { isSharedEndpoint, requestKey } from './key';
 import { mergeModelLists, modelListDigest } from './model-list';
@@ -155,9 +155,10 @@ export class ReplaySession {
           stored = shared ? mergeModelLists(recordings).response : recordings[0].response;
           plan = decodeResponse(stored);
         } catch (error) {
-          // A broken recording fails its test with the file and the problem.
-          scope.problems.push(error as Error);
-          return refusal((error as Error).message);
+          // A broken recording fails its test (only that one) with the file and the problem.
+          const problem = error instanceof RecordingFileError ? error : new RecordingFileError(files.join(', '), (error as Error).message);
+          scope.problems.push(problem);
+          return refusal(problem.message);
         }
         scope.replayed.push(...files);
         // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
