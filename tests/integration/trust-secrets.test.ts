@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { FixtureProject, failureOf, statusOf } from '../support/fixture';
+import { failureOf, fixtureProjects, statusOf } from '../support/fixture';
 import { OPENAI_CLIENT } from '../support/snippets';
 import { startUpstream, type Upstream } from '../support/upstream';
 
@@ -12,13 +12,7 @@ beforeAll(async () => {
 });
 afterAll(() => upstream.close());
 
-const projects: FixtureProject[] = [];
-afterAll(() => projects.forEach((p) => p.remove()));
-function project(files: Record<string, string>, config?: Record<string, unknown>): FixtureProject {
-  const p = new FixtureProject('trust', files, config);
-  projects.push(p);
-  return p;
-}
+const project = fixtureProjects('trust');
 
 describe('a credential echoed by the server is never written', () => {
   // With ECHO_AUTH set, the upstream appends the bearer token to its reply (split across two chunks in a stream).
