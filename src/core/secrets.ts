@@ -97,22 +97,28 @@ function streamItem(item: unknown): unknown {
  * per field (`choices[0].delta.content` of all chunks, in order) and searched as one text.
  */
 function streamLeaks(body: unknown[], forms: string[]): string[] {
-  const channels = new Map<string, { text: string; items: number[] }>();
+  // Per field: the joined text, and where each item's piece of it starts.
+  const channels = new Map<string, { text: string; pieces: { start: number; item: number }[] }>();
   body.forEach((item, index) => {
     forEachString(streamItem(item), '', (path, text, key) => {
       if (typeof key !== 'string' || !TEXT_FIELDS.has(key)) return;
-      const channel = channels.get(path) ?? { text: '', items: [] };
+      const channel = channels.get(path) ?? { text: '', pieces: [] };
+      channel.pieces.push({ start: channel.text.length, item: index });
       channel.text += text;
-      channel.items.push(...Array<number>(text.length).fill(index));
       channels.set(path, channel);
     });
   });
   const found: string[] = [];
-  for (const { text, items } of channels.values()) {
+  for (const { text, pieces } of channels.values()) {
+    const itemAt = (offset: number) => {
+      let i = pieces.length - 1;
+      while (pieces[i].start > offset) i--;
+      return pieces[i].item;
+    };
     for (const form of forms) {
       const at = text.indexOf(form);
       if (at === -1) continue;
-      const [first, last] = [items[at], items[at + form.length - 1]];
+      const [first, last] = [itemAt(at), itemAt(at + form.length - 1)];
       // Within one item, the walk over the whole recording names it more precisely.
       if (first !== last) found.push(`response.body[${first}..${last}] (stream text)`);
     }

@@ -74,6 +74,11 @@ describe('findLeaks', () => {
     expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: 'response.body[1..2] (stream text)' }]);
   });
 
+  test('a long stream item is searched as any other', () => {
+    const rec = recording({ is_streaming: true, body: [chunk('a'.repeat(300_000) + KEY.slice(0, 4)), chunk(KEY.slice(4))] });
+    expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: 'response.body[0..1] (stream text)' }]);
+  });
+
   test('split across raw SSE lines (Anthropic-style data events)', () => {
     const line = (text: string) => `data: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })}`;
     const rec = recording({ is_streaming: true, body: ['event: content_block_delta', line(KEY.slice(0, 5)), '', 'event: content_block_delta', line(KEY.slice(5))] });
