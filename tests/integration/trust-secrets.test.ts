@@ -115,15 +115,38 @@ test('tls.connect to a named host', async () => {
   console.log('RESULT tls ' + JSON.stringify(result));
   expect(result.code).not.toBe('ERR_JEST_REPLAY_NETWORK_ISOLATED');
 });
+test('a refusal the code swallows still fails the test', async () => {
+  await outcome(net.connect({ host: 'other.example.test', port: Number(process.env.DB_PORT), lookup }));
+});
 test('loopback is always allowed', async () => {
   expect(await outcome(net.connect({ host: '127.0.0.1', port: Number(process.env.DB_PORT) }))).toEqual({ connected: true });
 });
 `;
 
+  const UNDICI = `
+const { Agent, request } = require('undici');
+const lookup = (host, options, callback) => (options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4));
+test('undici.request, which no interceptor sees', async () => {
+  const error = await request('http://api.example.test:' + process.env.DB_PORT + '/', { dispatcher: new Agent({ connect: { lookup } }) }).catch((e) => e);
+  expect(error.message).toContain('jest-replay: connection to api.example.test:' + process.env.DB_PORT + ' refused');
+});
+`;
+
   test('a raw socket to a host that is not loopback fails at once, naming the host and allowHosts, and fails its test', async () => {
-    const p = project({ 'tests/raw.test.js': RAW_SOCKETS });
+    const p = project({ 'tests/raw.test.js': RAW_SOCKETS, 'tests/undici.test.js': UNDICI });
     const run = await p.run({ DB_PORT: String(port) });
-    expect(statusOf(run)).toEqual({ 'raw net.connect to a named host': 'failed', 'tls.connect to a named host': 'failed', 'loopback is always allowed': 'passed' });
+    expect(statusOf(run)).toEqual({
+      'raw net.connect to a named host': 'failed',
+      'tls.connect to a named host': 'failed',
+      'a refusal the code swallows still fails the test': 'failed',
+      'loopback is always allowed': 'passed',
+      'undici.request, which no interceptor sees': 'failed',
+    });
+    // undici got the refusal as its error (its own assertion held), and the test failed all the same.
+    const undici = failureOf(run, 'undici.request, which no interceptor sees');
+    expect(undici).toContain(`jest-replay: connection to api.example.test:${port} refused`);
+    expect(undici).not.toContain('toContain');
+    expect(failureOf(run, 'a refusal the code swallows still fails the test')).toContain(`jest-replay: connection to other.example.test:${port} refused`);
     const message = failureOf(run, 'raw net.connect to a named host');
     expect(message).toContain(`jest-replay: connection to db.example.test:${port} refused: replay mode allows only loopback hosts.`);
     expect(message).toContain('add it to testEnvironmentOptions.replay.allowHosts');
@@ -134,7 +157,12 @@ test('loopback is always allowed', async () => {
     const p = project({ 'tests/raw.test.js': RAW_SOCKETS }, { testEnvironmentOptions: { replay: { allowHosts: ['db.example.test', `api.example.test:${port}`] } } });
     const run = await p.run({ DB_PORT: String(port) });
     // The TLS handshake with a plain server fails, but only after connecting: the guard let it try.
-    expect(statusOf(run)).toEqual({ 'raw net.connect to a named host': 'passed', 'tls.connect to a named host': 'passed', 'loopback is always allowed': 'passed' });
+    expect(statusOf(run)).toEqual({
+      'raw net.connect to a named host': 'passed',
+      'tls.connect to a named host': 'passed',
+      'a refusal the code swallows still fails the test': 'failed',
+      'loopback is always allowed': 'passed',
+    });
   });
 
   test('record mode does not guard sockets', async () => {
