@@ -55,6 +55,41 @@ test('stream', async () => {
   });
 });
 
+test('credentials in the URL are neither stored nor keyed: another key replays the same recordings', async () => {
+  const p = project({
+    'tests/url.test.js': `
+const http = require('http');
+const base = process.env.UPSTREAM_BASE || 'http://127.0.0.1:9/v1';
+const secret = process.env.URL_SECRET;
+const body = JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'url credentials' }] });
+test('a key parameter', async () => {
+  const response = await fetch(base + '/chat/completions?api_key=' + secret + '&x=1', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  expect((await response.json()).choices[0].message.content).toBe('echo: url credentials');
+});
+test('user:password@', async () => {
+  const url = base.replace('://', '://me:' + secret + '@') + '/chat/completions';
+  const text = await new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (response) => {
+      let text = '';
+      response.on('data', (part) => (text += part));
+      response.on('end', () => resolve(text));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+  expect(JSON.parse(text).choices[0].message.content).toBe('echo: url credentials');
+});
+`,
+  });
+  const recorded = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL, URL_SECRET: 'first-secret-1234' });
+  expect(statusOf(recorded)).toEqual({ 'a key parameter': 'passed', 'user:password@': 'passed' });
+  const files = Object.values(p.snapshot()).join('\n');
+  expect(files).not.toContain('first-secret-1234');
+  expect(files).not.toContain(Buffer.from('me:first-secret-1234').toString('base64'));
+  expect(files).toContain('/v1/chat/completions?x=1"');
+  expect(statusOf(await p.run({ URL_SECRET: 'other-secret-5678' }))).toEqual({ 'a key parameter': 'passed', 'user:password@': 'passed' });
+});
+
 test('a redact hook keys record and replay alike and stores only the replaced values', async () => {
   const p = project(
     {
