@@ -132,11 +132,11 @@ describe('network isolation in replay mode', () => {
   });
 
   // Hostnames resolved to the loopback server by a custom lookup: nothing leaves the machine even without the guard.
+  const LOOKUP = `const lookup = (host, options, callback) => (options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4));\n`;
   const RAW_SOCKETS = `
 const net = require('net');
 const tls = require('tls');
-const lookup = (host, options, callback) => (options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4));
-const outcome = (socket) => new Promise((resolve) => {
+${LOOKUP}const outcome = (socket) => new Promise((resolve) => {
   socket.once('error', (error) => resolve({ error: error.message, code: error.code }));
   socket.once('connect', () => { socket.destroy(); resolve({ connected: true }); });
 });
@@ -160,8 +160,7 @@ test('loopback is always allowed', async () => {
 
   const UNDICI = `
 const { Agent, request } = require('undici');
-const lookup = (host, options, callback) => (options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4));
-test('undici.request, which no interceptor sees', async () => {
+${LOOKUP}test('undici.request, which no interceptor sees', async () => {
   const error = await request('http://api.example.test:' + process.env.DB_PORT + '/', { dispatcher: new Agent({ connect: { lookup } }) }).catch((e) => e);
   expect(error.message).toContain('jest-replay: connection to api.example.test:' + process.env.DB_PORT + ' refused');
 });
