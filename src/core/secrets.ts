@@ -44,9 +44,18 @@ export function credentialsOf(url: string, headers: Headers): Credential[] {
     if (scheme?.[1].toLowerCase() === 'basic') add(`header ${name} (password)`, Buffer.from(scheme[2], 'base64').toString('utf8').replace(/^[^:]*:/, ''));
   }
   const parsed = new URL(url);
-  if (parsed.password) add('URL password', decodeURIComponent(parsed.password));
+  if (parsed.password) add('URL password', percentDecoded(parsed.password));
   for (const [name, value] of parsed.searchParams) if (CREDENTIAL_PARAMS.test(name)) add(`query parameter ${name}`, value);
   return found;
+}
+
+/** A URL part decoded; as it is when it is no valid percent-encoding. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
 }
 
 /** How a value can appear in a file: as is, JSON-escaped once or twice (JSON inside a JSON string), ASCII-escaped, URL-encoded. */

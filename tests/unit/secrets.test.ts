@@ -40,6 +40,10 @@ describe('credentialsOf', () => {
     ]);
   });
 
+  test('a URL password that is no valid percent-encoding is taken as it is', () => {
+    expect(credentialsOf('https://me:pass%ZZword1@api.example.com/', new Headers())).toEqual([{ source: 'URL password', value: 'pass%ZZword1' }]);
+  });
+
   test(`values shorter than ${MIN_CREDENTIAL_LENGTH} characters are ignored`, () => {
     expect(credentialsOf('https://api.example.com/?api_key=short', new Headers({ authorization: 'Bearer x', 'api-key': '1234567' }))).toEqual([]);
   });
