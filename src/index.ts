@@ -1,6 +1,7 @@
 import { CONTROL, type Control } from './control';
 
 export type { ReplayOptions } from './core/config';
+export type { RedactableRequest, RedactHook } from './core/redact';
 export type { TestIdContext, TestIdResolver } from './core/test-id';
 export type { Mode } from './core/mode';
 

@@ -10,6 +10,7 @@ import {
   type TypingContext,
   wrapTyped,
 } from './openai-types';
+import { publicLocation } from './request';
 
 /**
  * Response codec: turns what the server sent into the stored `response` object, and a stored
@@ -17,7 +18,7 @@ import {
  * replay is incremental), with the same framing and the same failure at the same point.
  */
 
-/** Response headers worth keeping: what replay and the SDKs read. Everything else (cookies, dates) is dropped. */
+/** Response headers worth keeping: what replay and the SDKs read. Everything else (cookies, dates, echoed keys) is dropped. */
 const KEPT_RESPONSE_HEADERS = ['content-type', 'retry-after', 'retry-after-ms', 'x-should-retry', 'location', 'www-authenticate'];
 /** Request ids change on every call: kept only on errors, where SDKs surface them. */
 const ERROR_ONLY_HEADERS = ['x-request-id', 'request-id'];
@@ -56,7 +57,7 @@ function keptHeaders(headers: Headers, status: number, streaming: boolean): Reco
     if (value === null) continue;
     // The usual content types are implied by the body; storing them would only add noise.
     if (name === 'content-type' && value.split(';')[0].trim() === defaultContentType(streaming)) continue;
-    kept[name] = value;
+    kept[name] = name === 'location' ? publicLocation(value) : value;
   }
   return Object.keys(kept).length > 0 ? kept : undefined;
 }

@@ -17,6 +17,10 @@ export interface ReplayOptions {
   recordTiming?: boolean;
   /** Replay streams with their recorded delays times this factor; 0 (default) replays as fast as possible. */
   timing?: number;
+  /** Module (resolved like `testIdResolver`) exporting `redact(request)`: rewrites project-specific values before keying and storing. */
+  redact?: string;
+  /** Hosts (`name` or `name:port`) besides loopback that replay mode lets sockets connect to (a test database, say). */
+  allowHosts?: string[];
 }
 
 export interface ReplayEnv extends ModeEnvironment {
@@ -33,6 +37,8 @@ export interface ResolvedConfig {
   requestHeaders: string[];
   recordTiming: boolean;
   timing: number;
+  redact?: string;
+  allowHosts: string[];
 }
 
 type Check = (value: unknown) => boolean;
@@ -48,6 +54,8 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   requestHeaders: [isStringList, 'an array of strings'],
   recordTiming: [isBoolean, 'true or false'],
   timing: [isScale, 'a number >= 0 (0 = as fast as possible, 1 = as recorded)'],
+  redact: [isString, 'a module path string'],
+  allowHosts: [isStringList, 'an array of strings'],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
@@ -77,6 +85,8 @@ export function validateOptions(raw: unknown): ReplayOptions {
 }
 
 const resolveFrom = (rootDir: string, p: string) => path.resolve(rootDir, p.replace(/^<rootDir>/, rootDir));
+/** A module option: `<rootDir>` expanded; otherwise left for `require.resolve` from rootDir (a package name stays one). */
+const moduleSpec = (rootDir: string, spec: string | undefined) => spec?.replace(/^<rootDir>/, rootDir);
 
 export function resolveConfig(input: { rootDir: string; options?: unknown; env: ReplayEnv }): ResolvedConfig {
   const options = validateOptions(input.options);
@@ -87,9 +97,11 @@ export function resolveConfig(input: { rootDir: string; options?: unknown; env: 
     rootDir,
     dir: resolveFrom(rootDir, dir),
     ignoreHosts: (options.ignoreHosts ?? []).map((h) => h.toLowerCase()),
-    testIdResolver: options.testIdResolver?.replace(/^<rootDir>/, rootDir),
+    testIdResolver: moduleSpec(rootDir, options.testIdResolver),
     requestHeaders: (options.requestHeaders ?? []).map((h) => h.toLowerCase()),
     recordTiming: options.recordTiming ?? false,
     timing: options.timing ?? 0,
+    redact: moduleSpec(rootDir, options.redact),
+    allowHosts: (options.allowHosts ?? []).map((h) => h.toLowerCase()),
   };
 }

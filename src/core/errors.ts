@@ -21,7 +21,7 @@ export class ReplayConfigError extends ReplayError {
 export class RecordingFileError extends ReplayError {
   constructor(
     readonly file: string,
-    problem: string,
+    readonly problem: string,
   ) {
     super(`jest-replay: cannot use recording ${file}: ${problem}`);
     this.name = 'RecordingFileError';

@@ -75,7 +75,7 @@ function ordered<T extends object>(value: T, order: (keyof T)[]): Partial<T> {
 }
 
 /** DEL and non-ASCII as `\uXXXX`, as Python's `json.dump` writes it: files stay byte-identical to llama-stack's. */
-const escapeNonAscii = (text: string) =>
+export const escapeNonAscii = (text: string) =>
   text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /**
@@ -95,6 +95,34 @@ export function serializeRecording(recording: Recording): string {
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+const CLASS_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.[A-Z]\w*$/;
+const snakeCase = (name: string) => name.replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/g, '_').toLowerCase();
+
+/**
+ * Why a `__type__` names no class llama-stack's loader can import, if it does not: it must be a
+ * `module.Class` path, and openai's classes live in a module named after them
+ * (`openai.types.chat.chat_completion.ChatCompletion`), which catches hand-edited names.
+ */
+function typeProblem(type: unknown): string | undefined {
+  if (typeof type !== 'string' || !CLASS_PATH.test(type)) return 'it is not a Python class path (package.module.Class)';
+  const [module, cls] = type.split('.').slice(-2);
+  if (type.startsWith('openai.types.') && module !== snakeCase(cls)) {
+    return `the openai package has no such class (its classes live in a module named after them: ${snakeCase(cls)}.${cls})`;
+  }
+  return undefined;
+}
+
+/** Checks the `{__type__, __data__}` wrappers of a stored body (the body itself, or each chunk of a list). */
+function checkTypedValues(body: unknown, file: string): void {
+  const items: [string, unknown][] = Array.isArray(body) ? body.map((item, i) => [`response.body[${i}]`, item]) : [['response.body', body]];
+  for (const [where, item] of items) {
+    if (!isObject(item) || !('__type__' in item)) continue;
+    const problem = typeProblem(item.__type__);
+    if (problem) throw new RecordingFileError(file, `unknown "__type__" ${JSON.stringify(item.__type__)} at ${where}: ${problem}`);
+    if (!('__data__' in item)) throw new RecordingFileError(file, `${where} has a "__type__" but no "__data__"`);
+  }
+}
+
 /** Parses and checks a recording; every problem names the file. */
 export function parseRecording(text: string, file: string): Recording {
   let data: unknown;
@@ -108,6 +136,9 @@ export function parseRecording(text: string, file: string): Recording {
   if (!isObject(request)) throw new RecordingFileError(file, 'missing "request" object');
   if (!isObject(response)) throw new RecordingFileError(file, 'missing "response" object');
   if (typeof request.url !== 'string') throw new RecordingFileError(file, '"request.url" must be a string');
+  if (typeof request.endpoint !== 'string' && !URL.canParse(request.url)) {
+    throw new RecordingFileError(file, `"request.url" must be an absolute URL (or "request.endpoint" given), got ${JSON.stringify(request.url)}`);
+  }
   if (request.method !== undefined && typeof request.method !== 'string') {
     throw new RecordingFileError(file, '"request.method" must be a string');
   }
@@ -121,6 +152,13 @@ export function parseRecording(text: string, file: string): Recording {
   if (response.is_streaming && !response.is_exception && !Array.isArray(response.body)) {
     throw new RecordingFileError(file, 'a streaming response must have a list of chunks as "response.body"');
   }
+  if (response.headers !== undefined && !(isObject(response.headers) && Object.values(response.headers).every((v) => typeof v === 'string'))) {
+    throw new RecordingFileError(file, '"response.headers" must be an object of strings');
+  }
+  if (response.exception_data !== undefined && response.exception_data !== null && !isObject(response.exception_data)) {
+    throw new RecordingFileError(file, '"response.exception_data" must be an object or null');
+  }
+  checkTypedValues(response.body, file);
   const testId = data.test_id;
   if (testId !== undefined && testId !== null && typeof testId !== 'string') {
     throw new RecordingFileError(file, '"test_id" must be a string or null');

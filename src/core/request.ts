@@ -6,7 +6,7 @@ export const STORED_REQUEST_HEADERS = ['content-type', 'accept', 'openai-beta', 
 /** Never stored, whatever the configuration says. */
 export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-goog-api-key'];
 /** Query parameters that carry credentials: removed from the stored URL and from the key. */
-const CREDENTIAL_PARAMS = /^(key|api[-_]?key|access[-_]?token|token|auth|sig|signature|password|secret|client[-_]?secret|x-(amz|goog)-(signature|credential|security-token))$/i;
+export const CREDENTIAL_PARAMS = /^(key|api[-_]?key|access[-_]?token|token|auth|sig|signature|password|secret|client[-_]?secret|x-(amz|goog)-(signature|credential|security-token))$/i;
 
 /** The URL as it may be stored and keyed: no `user:password@`, no credential query parameters. */
 export function publicUrl(raw: string): URL {
@@ -15,6 +15,17 @@ export function publicUrl(raw: string): URL {
   url.password = '';
   for (const name of [...url.searchParams.keys()]) if (CREDENTIAL_PARAMS.test(name)) url.searchParams.delete(name);
   return url;
+}
+
+/** A redirect target as it may be stored: a signed URL (`?X-Amz-Signature=…`, `?sig=…`) loses its credentials. */
+export function publicLocation(location: string): string {
+  const base = 'http://relative.invalid';
+  try {
+    const url = publicUrl(new URL(location, base).toString());
+    return url.origin === base ? `${url.pathname}${url.search}${url.hash}` : url.toString();
+  } catch {
+    return location;
+  }
 }
 
 export function storedHeaders(headers: Headers, extra: readonly string[]): Record<string, string> {

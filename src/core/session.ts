@@ -2,13 +2,15 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
 import { type CapturedResponse, decodeResponse, encodeFailure, encodeResponse, type ReplayResponse, type TransportFailure } from './codec';
 import type { ResolvedConfig } from './config';
-import { ReplayError } from './errors';
+import { RecordingFileError, ReplayError } from './errors';
 import type { Recording } from './format';
 import { isSharedEndpoint, requestKey } from './key';
 import { mergeModelLists, modelListDigest } from './model-list';
 import { records, replays } from './mode';
 import { bodyForKey, type RequestBody } from './normalize';
 import { publicUrl, readRequestBody, storedRequest, substituteIds } from './request';
+import { type RedactHook, redactRequest } from './redact';
+import { credentialsOf, refuseLeaks } from './secrets';
 import type { RecordingStore } from './store';
 
 /** Who is making requests right now: a test, or a `beforeAll`/`afterAll` hook. */
@@ -84,6 +86,8 @@ export class ReplaySession {
     readonly config: ResolvedConfig,
     readonly store: RecordingStore,
     private readonly passthrough: Passthrough,
+    /** The project's `redact` hook, loaded by the environment. */
+    private readonly redact?: RedactHook,
   ) {}
 
   open(info: ScopeInfo): TestScope {
@@ -123,9 +127,19 @@ export class ReplaySession {
     if (!scope) return refusal(outsideTestMessage(request));
     if (scope.closed) return refusal(outlivedMessage(request, scope));
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
-    const method = request.method.toUpperCase();
-    const url = publicUrl(request.url);
-    const body = substituteIds(await readRequestBody(bytes, request.headers.get('content-type') ?? ''), scope.replacedIds);
+    const live = {
+      method: request.method.toUpperCase(),
+      url: publicUrl(request.url),
+      body: substituteIds(await readRequestBody(bytes, request.headers.get('content-type') ?? ''), scope.replacedIds),
+    };
+    let keyed: typeof live;
+    try {
+      keyed = this.redact ? redactRequest(this.redact, live) : live;
+    } catch (error) {
+      scope.problems.push(error as Error);
+      return refusal((error as Error).message);
+    }
+    const { method, url, body } = keyed;
     const shared = isSharedEndpoint(method, url.pathname);
     const key = requestKey({ method, url, body: bodyForKey(body), testId: scope.testId });
     const ordinal = shared ? 1 : scope.nextOrdinal(key);
@@ -141,9 +155,10 @@ export class ReplaySession {
           stored = shared ? mergeModelLists(recordings).response : recordings[0].response;
           plan = decodeResponse(stored);
         } catch (error) {
-          // A broken recording fails its test with the file and the problem.
-          scope.problems.push(error as Error);
-          return refusal((error as Error).message);
+          // A broken recording fails its test (only that one) with the file and the problem.
+          const problem = error instanceof RecordingFileError ? error : new RecordingFileError(files.join(', '), (error as Error).message);
+          scope.problems.push(problem);
+          return refusal(problem.message);
         }
         scope.replayed.push(...files);
         // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
@@ -160,10 +175,11 @@ export class ReplaySession {
     const recorded = { method, url, headers: request.headers, body, extraHeaders: this.config.requestHeaders };
     const file = shared ? undefined : this.store.fileFor(scope.testId, key, ordinal);
     const context = { key, endpoint: url.pathname, replacedIds: scope.replacedIds };
+    const credentials = credentialsOf(request.url, request.headers);
     const write = async (response: Recording['response']) => {
       const recording: Recording = { test_id: shared ? null : scope.testId, request: storedRequest(recorded), response, id_normalization_mapping: {} };
       const target = file ?? this.store.modelListFile(key, modelListDigest(recording));
-      await this.store.write(target, recording);
+      await this.store.write(target, recording, (text) => refuseLeaks(path.relative(this.config.rootDir, target), recording, text, credentials));
       scope.written.push(target);
     };
     const signal = upstreamSignal(request.signal, scope.upstream.signal);

@@ -83,9 +83,13 @@ export class RecordingStore {
     return applyIdNormalization(parseRecording(text, file));
   }
 
-  /** Writes through a temporary file and a rename, so a reader never sees half a file. */
-  async write(file: string, recording: Recording): Promise<void> {
+  /**
+   * Writes through a temporary file and a rename, so a reader never sees half a file. `check`
+   * sees the exact text first and may refuse it by throwing: then nothing is written.
+   */
+  async write(file: string, recording: Recording, check?: (text: string) => void): Promise<void> {
     const text = serializeRecording(recording);
+    check?.(text);
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
     const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {

@@ -5,10 +5,12 @@ import { CONTROL, type Control } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayConfigError } from '../core/errors';
 import { intercepts } from '../core/mode';
+import type { RedactHook } from '../core/redact';
 import { ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store';
 import { assignTestIds, relativeTestPath, type TestIdResolver } from '../core/test-id';
 import { forwardWith, intercept, type Interception } from '../interception';
+import { guardNetwork, type NetworkGuard } from '../interception/network-guard';
 
 type EnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment;
 
@@ -29,18 +31,17 @@ function collectTests(block: Circus.DescribeBlock, out: Circus.TestEntry[] = [])
   return out;
 }
 
-function loadResolver(spec: string, rootDir: string): TestIdResolver {
-  let resolver: Partial<TestIdResolver> & { default?: Partial<TestIdResolver> };
+/** The function a module option (`testIdResolver`, `redact`) names: its export `name`, that of its default export, or the module itself. */
+function loadFunction<F>(option: string, spec: string, rootDir: string, name: string, signature: string): F {
+  let loaded: Record<string, unknown> & { default?: Record<string, unknown> };
   try {
-    resolver = require(require.resolve(spec, { paths: [rootDir] }));
+    loaded = require(require.resolve(spec, { paths: [rootDir] }));
   } catch (error) {
-    throw new ReplayConfigError(`jest-replay: cannot load testEnvironmentOptions.replay.testIdResolver ${spec}: ${(error as Error).message}`);
+    throw new ReplayConfigError(`jest-replay: cannot load testEnvironmentOptions.replay.${option} ${spec}: ${(error as Error).message}`);
   }
-  const resolveTestId = resolver.resolveTestId ?? resolver.default?.resolveTestId;
-  if (typeof resolveTestId !== 'function') {
-    throw new ReplayConfigError(`jest-replay: testIdResolver ${spec} must export a function resolveTestId(context).`);
-  }
-  return { resolveTestId };
+  const fn = loaded[name] ?? loaded.default?.[name] ?? (typeof loaded.default === 'function' ? loaded.default : loaded);
+  if (typeof fn !== 'function') throw new ReplayConfigError(`jest-replay: ${option} ${spec} must export a function ${signature}.`);
+  return fn as F;
 }
 
 /**
@@ -57,6 +58,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     private replayConfig?: ResolvedConfig;
     private session?: ReplaySession;
     private interception?: Interception;
+    private networkGuard?: NetworkGuard;
     private resolver?: TestIdResolver;
     private testIds?: Map<Circus.TestEntry, string>;
     /** Running tests (several at once under test.concurrent) and running beforeAll/afterAll hooks. */
@@ -85,16 +87,26 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       };
       this.global[CONTROL as unknown as string] = control;
       if (!intercepts(config.mode)) return;
-      if (config.testIdResolver) this.resolver = loadResolver(config.testIdResolver, config.rootDir);
+      if (config.testIdResolver) {
+        const resolveTestId = loadFunction<TestIdResolver['resolveTestId']>('testIdResolver', config.testIdResolver, config.rootDir, 'resolveTestId', 'resolveTestId(context)');
+        this.resolver = { resolveTestId };
+      }
+      const redact = config.redact ? loadFunction<RedactHook>('redact', config.redact, config.rootDir, 'redact', 'redact({ method, url, body })') : undefined;
       let session: ReplaySession | undefined;
       // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
       this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });
-      session = new ReplaySession(config, new RecordingStore(config.dir), forwardWith(this.interception.realFetch));
+      session = new ReplaySession(config, new RecordingStore(config.dir), forwardWith(this.interception.realFetch), redact);
       this.session = session;
       this.global.fetch = this.interception.fetch;
+      if (config.mode === 'replay') {
+        // Hosts left alone by interception are meant to be reached: they pass the guard too.
+        this.networkGuard = guardNetwork({ allowHosts: [...config.allowHosts, ...config.ignoreHosts], onRefused: (error) => this.session?.current?.problems.push(error) });
+      }
     }
 
     async teardown(): Promise<void> {
+      this.networkGuard?.dispose();
+      this.networkGuard = undefined;
       this.interception?.dispose();
       this.interception = undefined;
       await super.teardown();

@@ -29,6 +29,9 @@
  * Request headers:
  *   x-upstream-chunk-delay-ms: <ms>           delay between stream chunks (overrides options.chunkDelayMs)
  *   x-upstream-encoding: gzip|deflate|br      compress the response body (streams are flushed after each chunk)
+ *   x-upstream-echo-auth: 1                   chat completions append ` key=<the Authorization token>` to the reply, as a
+ *                                             careless server echoing credentials would; in a stream the token is split
+ *                                             across two chunks
  */
 import * as http from 'node:http';
 import * as zlib from 'node:zlib';
@@ -170,6 +173,8 @@ const SPEECH_CONTENT_TYPES: Record<string, string> = {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const nowSecs = () => Math.floor(Date.now() / 1000);
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+
+const half = (text: string) => Math.ceil(text.length / 2);
 
 /** Rough token count: good enough for plausible `usage` numbers, and deterministic. */
 const countTokens = (text: string): number => text.split(/\s+/).filter(Boolean).length;
@@ -442,7 +447,8 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     const messages = Array.isArray(body.messages) ? body.messages : [];
     const last = messages[messages.length - 1] as Json | undefined;
     const prompt = contentToText(last?.content);
-    const content = `echo: ${prompt}`;
+    const token = ctx.req.headers['x-upstream-echo-auth'] ? String(ctx.req.headers.authorization ?? '').replace(/^Bearer /, '') : '';
+    const content = token ? `echo: ${prompt} key=${token}` : `echo: ${prompt}`;
     const id = `chatcmpl-${hex(12)}`;
     const created = nowSecs();
     const model = body.model;
@@ -473,7 +479,9 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     const choice = (delta: Json, finish_reason: string | null = null) => ({ index: 0, delta, logprobs: null, finish_reason });
     const events: unknown[] = [
       chunk([choice({ role: 'assistant', content: '' })]),
-      ...splitWords(content).map((word) => chunk([choice({ content: word })])),
+      ...splitWords(content)
+        .flatMap((word) => (token && word.endsWith(token) ? [word.slice(0, -half(token)), word.slice(-half(token))] : [word]))
+        .map((word) => chunk([choice({ content: word })])),
       chunk([choice({}, 'stop')]),
     ];
     const streamOptions = body.stream_options as Json | undefined;

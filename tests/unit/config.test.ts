@@ -24,6 +24,8 @@ describe('resolveConfig', () => {
       requestHeaders: [],
       recordTiming: false,
       timing: 0,
+      redact: undefined,
+      allowHosts: [],
     });
   });
 
@@ -83,6 +85,12 @@ describe('resolveConfig', () => {
     expect(resolveConfig({ rootDir, options: { testIdResolver: 'my-resolver' }, env: {} }).testIdResolver).toBe('my-resolver');
   });
 
+  it('replaces <rootDir> in redact and lower-cases allowHosts', () => {
+    const config = resolveConfig({ rootDir, options: { redact: '<rootDir>/redact.js', allowHosts: ['DB.internal:5432'] }, env: {} });
+    expect(config.redact).toBe(`${rootDir}/redact.js`);
+    expect(config.allowHosts).toEqual(['db.internal:5432']);
+  });
+
   it('resolves the mode from the same environment', () => {
     expect(resolveConfig({ rootDir, env: { RECORD: '1' } }).mode).toBe('record');
     expect(resolveConfig({ rootDir, env: { JEST_REPLAY_MODE: 'live' } }).mode).toBe('live');
@@ -120,6 +128,8 @@ describe('validateOptions', () => {
     ['recordTiming', 'yes', 'testEnvironmentOptions.replay.recordTiming must be true or false, got "yes"'],
     ['timing', -1, 'testEnvironmentOptions.replay.timing must be a number >= 0 (0 = as fast as possible, 1 = as recorded), got -1'],
     ['timing', '1', 'testEnvironmentOptions.replay.timing must be a number >= 0 (0 = as fast as possible, 1 = as recorded), got "1"'],
+    ['redact', true, 'testEnvironmentOptions.replay.redact must be a module path string, got true'],
+    ['allowHosts', 'db.internal', 'testEnvironmentOptions.replay.allowHosts must be an array of strings, got "db.internal"'],
   ])('rejects %s=%j with a message naming the option and the expected type', (key, value, message) => {
     const error = errorOf(() => validateOptions({ [key]: value }));
     expect(error).toBeInstanceOf(ReplayConfigError);

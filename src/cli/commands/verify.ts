@@ -1,0 +1,32 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { recordingSources } from '../../core/import';
+import { verifyRecording } from '../../core/verify';
+import { type Command, EXIT, UsageError } from '../command';
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  summary: 'check every recording: parses, replays, named by its key, holds no credential',
+  args: '',
+  help: `Checks every .json file under the recordings directory: it parses and has the schema replay
+needs (known "__type__" wrappers included), its response can be replayed, its name and folder are
+the ones its request and test_id key to (<key16>.json, <key16>.<n>.json, _shared/models-<key16>-<digest8>.json),
+and it holds nothing that looks like a credential ("sk-…" keys, "Bearer …" tokens, authorization or
+api-key headers, credentials in the URL). Prints one line per problem, with the file's path.
+Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage error.`,
+  async run({ dir, positionals, out }) {
+    if (positionals.length > 0) throw new UsageError(`takes no arguments, got ${positionals.join(' ')} (name the recordings directory with --dir)`);
+    if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`no recordings directory at ${dir}`);
+    const files = recordingSources([dir]);
+    let problems = 0;
+    for (const file of files) {
+      const relative = path.relative(dir, file).split(path.sep).join('/');
+      for (const problem of verifyRecording(relative, fs.readFileSync(file, 'utf8'))) {
+        out(`${path.relative(process.cwd(), file)}: ${problem}`);
+        problems++;
+      }
+    }
+    out(`${files.length} recordings checked, ${problems === 0 ? 'no problems' : `${problems} problem${problems === 1 ? '' : 's'}`}`);
+    return problems === 0 ? EXIT.ok : EXIT.problems;
+  },
+};

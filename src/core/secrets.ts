@@ -1,0 +1,175 @@
+import { BASE64_MARKER } from './codec';
+import { ReplayError } from './errors';
+import { escapeNonAscii, type Recording, unwrap } from './format';
+import { CREDENTIAL_PARAMS } from './request';
+
+/**
+ * The last line of defence for "secrets never reach disk": before a recording is written, every
+ * credential the live request carried is looked for in it. Headers are stored from an allow-list
+ * and URL credentials are stripped already; this catches what a server echoes back (an error that
+ * quotes the key, a model that repeats its prompt) and what a test put in a body itself.
+ */
+
+/** Shorter values are not looked for: `apiKey: 'x'` would otherwise match half of every file. */
+export const MIN_CREDENTIAL_LENGTH = 8;
+
+/** Headers whose value (after an auth scheme such as `Bearer`) is a credential. */
+const CREDENTIAL_VALUE_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key'];
+
+export interface Credential {
+  /** Where the request carried it (`header authorization`, `query parameter key`, `URL password`): safe to print, unlike the value. */
+  source: string;
+  value: string;
+}
+
+export interface Leak {
+  /** The credential's `source`. */
+  credential: string;
+  /** Where in the recording, e.g. `request.body.messages[0].content` or `response.body[3..4] (stream text)`. */
+  where: string;
+}
+
+/** The credentials a live request carries in its headers and URL, each long enough to look for. */
+export function credentialsOf(url: string, headers: Headers): Credential[] {
+  const found: Credential[] = [];
+  const add = (source: string, value: string) => {
+    if (value.length >= MIN_CREDENTIAL_LENGTH && !found.some((c) => c.value === value)) found.push({ source, value });
+  };
+  for (const name of CREDENTIAL_VALUE_HEADERS) {
+    const header = headers.get(name);
+    if (header === null) continue;
+    const scheme = /^(\w+)\s+(\S.*)$/.exec(header.trim());
+    add(`header ${name}`, scheme ? scheme[2] : header.trim());
+    // Basic auth is base64 of `user:password`: the password can leak on its own.
+    if (scheme?.[1].toLowerCase() === 'basic') add(`header ${name} (password)`, Buffer.from(scheme[2], 'base64').toString('utf8').replace(/^[^:]*:/, ''));
+  }
+  const parsed = new URL(url);
+  if (parsed.password) add('URL password', percentDecoded(parsed.password));
+  for (const [name, value] of parsed.searchParams) if (CREDENTIAL_PARAMS.test(name)) add(`query parameter ${name}`, value);
+  return found;
+}
+
+/** A URL part decoded; as it is when it is no valid percent-encoding. */
+function percentDecoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** How a value can appear in a file: as is, JSON-escaped once or twice (JSON inside a JSON string), ASCII-escaped, URL-encoded. */
+function spellings(value: string): string[] {
+  const once = JSON.stringify(value).slice(1, -1);
+  const twice = JSON.stringify(once).slice(1, -1);
+  return [...new Set([value, once, twice, escapeNonAscii(once), encodeURIComponent(value)])];
+}
+
+const contains = (text: string, forms: string[]) => forms.some((form) => text.includes(form));
+
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const child = (path: string, key: string | number) =>
+  typeof key === 'number' ? `${path}[${key}]` : IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+
+/** Calls `visit` for every string in a JSON value (object keys included), with its path. */
+function forEachString(value: unknown, path: string, visit: (path: string, text: string, key: string | number | undefined) => void, key?: string | number): void {
+  if (typeof value === 'string') visit(path, value, key);
+  else if (Array.isArray(value)) value.forEach((item, i) => forEachString(item, child(path, i), visit, i));
+  else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      visit(`${path} (a key)`, k, undefined);
+      forEachString(v, child(path, k), visit, k);
+    }
+  }
+}
+
+/** A string as it may hide a credential: base64 bodies are decoded first. */
+const readable = (text: string, key: string | number | undefined) => (key === BASE64_MARKER ? Buffer.from(text, 'base64').toString('latin1') : text);
+
+/** Fields of stream events that carry generated text, which a server may split anywhere. */
+const TEXT_FIELDS = new Set(['content', 'text', 'delta', 'arguments', 'partial_json', 'response', 'reasoning_content', 'refusal', 'thinking']);
+
+/** One stored stream item as a value: a typed chunk, an NDJSON object, or a raw SSE line with its `data:` parsed. */
+function streamItem(item: unknown): unknown {
+  const value = unwrap(item);
+  if (typeof value !== 'string') return value;
+  const data = /^data:\s?(.*)$/.exec(value)?.[1] ?? value;
+  try {
+    return JSON.parse(data);
+  } catch {
+    return { text: data };
+  }
+}
+
+/**
+ * Where a credential lies split across stream items: the text fields of every item are joined
+ * per field (`choices[0].delta.content` of all chunks, in order) and searched as one text.
+ */
+function streamLeaks(body: unknown[], forms: string[]): string[] {
+  // Per field: the joined text, and where each item's piece of it starts.
+  const channels = new Map<string, { text: string; pieces: { start: number; item: number }[] }>();
+  body.forEach((item, index) => {
+    forEachString(streamItem(item), '', (path, text, key) => {
+      if (typeof key !== 'string' || !TEXT_FIELDS.has(key)) return;
+      const channel = channels.get(path) ?? { text: '', pieces: [] };
+      channel.pieces.push({ start: channel.text.length, item: index });
+      channel.text += text;
+      channels.set(path, channel);
+    });
+  });
+  const found: string[] = [];
+  for (const { text, pieces } of channels.values()) {
+    const itemAt = (offset: number) => {
+      let i = pieces.length - 1;
+      while (pieces[i].start > offset) i--;
+      return pieces[i].item;
+    };
+    for (const form of forms) {
+      const at = text.indexOf(form);
+      if (at === -1) continue;
+      const [first, last] = [itemAt(at), itemAt(at + form.length - 1)];
+      // Within one item, the walk over the whole recording names it more precisely.
+      if (first !== last) found.push(`response.body[${first}..${last}] (stream text)`);
+    }
+  }
+  return found;
+}
+
+/**
+ * Every place where a credential would reach disk: strings of the recording (and object keys,
+ * decoded base64 bodies), stream text split across items, and, as the final word, the exact text
+ * to be written, in every spelling a value takes in JSON.
+ */
+export function findLeaks(recording: Recording, text: string, credentials: readonly Credential[]): Leak[] {
+  const leaks: Leak[] = [];
+  for (const credential of credentials) {
+    const forms = spellings(credential.value);
+    const places = new Set<string>();
+    for (const part of ['test_id', 'request', 'response', 'id_normalization_mapping'] as const) {
+      forEachString(recording[part], part, (path, value, key) => {
+        if (contains(readable(value, key), forms)) places.add(path);
+      });
+    }
+    const { body, is_streaming: streaming } = recording.response;
+    if (streaming && Array.isArray(body)) for (const place of streamLeaks(body, forms)) places.add(place);
+    if (places.size === 0 && contains(text, forms)) places.add('the file text');
+    for (const where of places) leaks.push({ credential: credential.source, where });
+  }
+  return leaks;
+}
+
+/** The problem, naming each credential by where the request carried it, never by its value. */
+export function describeLeaks(leaks: readonly Leak[]): string {
+  return leaks.map((leak) => `the ${leak.credential} at ${leak.where}`).join('; ');
+}
+
+/** Throws, naming file, credentials and places, when the text about to be written holds a credential. */
+export function refuseLeaks(file: string, recording: Recording, text: string, credentials: readonly Credential[]): void {
+  const leaks = findLeaks(recording, text, credentials);
+  if (leaks.length === 0) return;
+  throw new ReplayError(
+    `jest-replay: not writing ${file}: it would contain a credential of the live request: ${describeLeaks(leaks)}. ` +
+      'Nothing was written (an earlier recording there is unchanged). A recording must never hold a credential: ' +
+      'keep the test from sending it where the server returns it (a request body can be rewritten with testEnvironmentOptions.replay.redact).',
+  );
+}

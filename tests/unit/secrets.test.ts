@@ -1,0 +1,136 @@
+import { encodeResponse } from '../../src/core/codec';
+import { ReplayError } from '../../src/core/errors';
+import { type Recording, serializeRecording } from '../../src/core/format';
+import { credentialsOf, findLeaks, MIN_CREDENTIAL_LENGTH, refuseLeaks } from '../../src/core/secrets';
+
+const KEY = 'sk-test-0123456789abcdef';
+const CHUNK = 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk';
+
+function recording(response: Partial<Recording['response']>, body: unknown = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] }): Recording {
+  return {
+    test_id: 't.test.ts::t',
+    request: { method: 'POST', url: 'https://api.example.com/v1/chat/completions', headers: {}, body, endpoint: '/v1/chat/completions', model: 'gpt-4o' },
+    response: { body: null, is_streaming: false, ...response },
+    id_normalization_mapping: {},
+  };
+}
+
+const leaksOf = (rec: Recording, credentials = [{ source: 'header authorization', value: KEY }]) =>
+  findLeaks(rec, serializeRecording(rec), credentials);
+
+const chunk = (content: string) => ({ __type__: CHUNK, __data__: { id: 'rec-1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }] } });
+
+describe('credentialsOf', () => {
+  test('bearer token, api-key headers, URL password and key parameters, without the auth scheme', () => {
+    const headers = new Headers({ authorization: `Bearer ${KEY}`, 'x-api-key': 'anthropic-key-123', 'x-goog-api-key': 'goog-key-4567', 'content-type': 'application/json' });
+    expect(credentialsOf('https://user:hunter2hunter2@api.example.com/v1?key=query-key-890&model=gpt-4o', headers)).toEqual([
+      { source: 'header authorization', value: KEY },
+      { source: 'header x-api-key', value: 'anthropic-key-123' },
+      { source: 'header x-goog-api-key', value: 'goog-key-4567' },
+      { source: 'URL password', value: 'hunter2hunter2' },
+      { source: 'query parameter key', value: 'query-key-890' },
+    ]);
+  });
+
+  test('the password of Basic auth is looked for on its own too', () => {
+    const basic = Buffer.from('me:correct-horse-battery').toString('base64');
+    expect(credentialsOf('https://api.example.com/', new Headers({ authorization: `Basic ${basic}` }))).toEqual([
+      { source: 'header authorization', value: basic },
+      { source: 'header authorization (password)', value: 'correct-horse-battery' },
+    ]);
+  });
+
+  test('a URL password that is no valid percent-encoding is taken as it is', () => {
+    expect(credentialsOf('https://me:pass%ZZword1@api.example.com/', new Headers())).toEqual([{ source: 'URL password', value: 'pass%ZZword1' }]);
+  });
+
+  test(`values shorter than ${MIN_CREDENTIAL_LENGTH} characters are ignored`, () => {
+    expect(credentialsOf('https://api.example.com/?api_key=short', new Headers({ authorization: 'Bearer x', 'api-key': '1234567' }))).toEqual([]);
+  });
+});
+
+describe('findLeaks', () => {
+  test('a clean recording has none', () => {
+    expect(leaksOf(recording({ body: { answer: 'hello' } }))).toEqual([]);
+  });
+
+  test('plain: names the credential and the place in the request', () => {
+    const rec = recording({ body: { ok: true } }, { messages: [{ role: 'user', content: `my key is ${KEY}` }] });
+    expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: 'request.body.messages[0].content' }]);
+  });
+
+  test('JSON-escaped: a value with quotes and backslashes is found where only its escaped form is in the file', () => {
+    const value = 'pa"ss\\word-1234';
+    const rec = recording({ body: { error: { message: `Invalid key ${value}` } } });
+    expect(serializeRecording(rec)).not.toContain(value);
+    expect(leaksOf(rec, [{ source: 'header x-api-key', value }])).toEqual([{ credential: 'header x-api-key', where: 'response.body.error.message' }]);
+  });
+
+  test('JSON inside a JSON string (tool arguments) is found', () => {
+    const value = 'pa"ss-word-1234';
+    const rec = recording({ body: { arguments: JSON.stringify({ key: value }) } });
+    expect(leaksOf(rec, [{ source: 'header api-key', value }])).toEqual([{ credential: 'header api-key', where: 'response.body.arguments' }]);
+  });
+
+  test('split across two SSE chunks: found in the joined stream text, naming both chunks', () => {
+    const rec = recording({ is_streaming: true, body: [chunk('echo: '), chunk(KEY.slice(0, 9)), chunk(KEY.slice(9)), chunk('!')] });
+    expect(serializeRecording(rec)).not.toContain(KEY);
+    expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: 'response.body[1..2] (stream text)' }]);
+  });
+
+  test('a long stream item is searched as any other', () => {
+    const rec = recording({ is_streaming: true, body: [chunk('a'.repeat(300_000) + KEY.slice(0, 4)), chunk(KEY.slice(4))] });
+    expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: 'response.body[0..1] (stream text)' }]);
+  });
+
+  test('split across raw SSE lines (Anthropic-style data events)', () => {
+    const line = (text: string) => `data: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })}`;
+    const rec = recording({ is_streaming: true, body: ['event: content_block_delta', line(KEY.slice(0, 5)), '', 'event: content_block_delta', line(KEY.slice(5))] });
+    expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: 'response.body[1..4] (stream text)' }]);
+  });
+
+  test('inside a base64 body', () => {
+    const rec = recording({ body: { __bytes_base64__: Buffer.from(`\u0000\u00ff${KEY}`, 'latin1').toString('base64') } });
+    expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: 'response.body.__bytes_base64__' }]);
+  });
+
+  test('short values are never looked for: no false alarms on every file', () => {
+    const rec = recording({ body: { text: 'x marks the spot' } });
+    expect(credentialsOf(rec.request.url, new Headers({ authorization: 'Bearer x' }))).toEqual([]);
+  });
+});
+
+describe('refuseLeaks', () => {
+  test('throws naming file, credential and place, never the value', () => {
+    const rec = recording({ body: { echoed: KEY } });
+    const run = () => refuseLeaks('recordings/a.json', rec, serializeRecording(rec), [{ source: 'header authorization', value: KEY }]);
+    expect(run).toThrow(ReplayError);
+    expect(run).toThrow('jest-replay: not writing recordings/a.json: it would contain a credential of the live request: the header authorization at response.body.echoed.');
+    let message = '';
+    try {
+      run();
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).not.toContain(KEY);
+  });
+
+  test('passes a clean recording', () => {
+    const rec = recording({ body: { fine: true } });
+    expect(() => refuseLeaks('a.json', rec, serializeRecording(rec), [{ source: 'header authorization', value: KEY }])).not.toThrow();
+  });
+});
+
+describe('stored response headers', () => {
+  const stored = (status: number, headers: Record<string, string>) =>
+    encodeResponse({ status, headers: new Headers({ 'content-type': 'application/json', ...headers }), body: new Uint8Array(Buffer.from('{}')) }, { key: 'k'.repeat(64), endpoint: '/v1/x', replacedIds: new Map() }).headers;
+
+  test('only an allow-list is kept: cookies and echoed credentials are dropped', () => {
+    expect(stored(401, { 'set-cookie': 'session=abcdefgh1234', authorization: `Bearer ${KEY}`, 'x-api-key': KEY, 'www-authenticate': 'Bearer realm="api"' })).toEqual({ 'www-authenticate': 'Bearer realm="api"' });
+  });
+
+  test('a redirect keeps its target without credentials', () => {
+    expect(stored(302, { location: 'https://bucket.example.com/f?X-Amz-Signature=abc123456789&part=1' })).toEqual({ location: 'https://bucket.example.com/f?part=1' });
+    expect(stored(302, { location: '/login?token=abcdefgh1234&next=%2F' })).toEqual({ location: '/login?next=%2F' });
+  });
+});

@@ -1,0 +1,108 @@
+import { serializeRecording, type Recording } from '../../src/core/format';
+import { requestKey } from '../../src/core/key';
+import { modelListDigest } from '../../src/core/model-list';
+import { bodyForKey, type Json } from '../../src/core/normalize';
+import { modelListFileName, recordingFileName, testFolder } from '../../src/core/paths';
+import { verifyRecording } from '../../src/core/verify';
+
+const TEST_ID = 'tests/chat.test.ts::chat::asks';
+const URL_ = 'https://api.openai.com/v1/chat/completions';
+const BODY = { model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] };
+const COMPLETION = { __type__: 'openai.types.chat.chat_completion.ChatCompletion', __data__: { id: 'rec-1', object: 'chat.completion', created: 0, model: 'gpt-4o', choices: [] } };
+
+function recording(overrides: Partial<Recording> = {}, response: Partial<Recording['response']> = {}): Recording {
+  return {
+    test_id: TEST_ID,
+    request: { method: 'POST', url: URL_, headers: { 'content-type': 'application/json' }, body: BODY, endpoint: '/v1/chat/completions', model: 'gpt-4o' },
+    response: { body: COMPLETION, is_streaming: false, ...response },
+    id_normalization_mapping: {},
+    ...overrides,
+  };
+}
+
+const keyOf = (rec: Recording) => requestKey({ method: rec.request.method, url: new URL(rec.request.url), body: bodyForKey({ kind: 'json', value: rec.request.body as Json }), testId: rec.test_id });
+/** Where this project writes the recording. */
+const placeOf = (rec: Recording, ordinal = 1) => `${testFolder(rec.test_id!)}/${recordingFileName(keyOf(rec), ordinal)}`;
+const verify = (rec: Recording, file = placeOf(rec)) => verifyRecording(file, serializeRecording(rec));
+
+describe('a good recording', () => {
+  test('has no problems, as first or nth identical request', () => {
+    expect(verify(recording())).toEqual([]);
+    expect(verify(recording(), placeOf(recording(), 3))).toEqual([]);
+  });
+
+  test('a model list in _shared, named by key and model digest', () => {
+    const list = recording(
+      { test_id: null, request: { method: 'GET', url: 'https://api.openai.com/v1/models', headers: {}, body: null, endpoint: '/v1/models', model: '' } },
+      { body: [{ __type__: 'openai.types.model.Model', __data__: { id: 'gpt-4o', object: 'model', created: 1, owned_by: 'openai' } }] },
+    );
+    expect(verify(list, `_shared/${modelListFileName(keyOf(list), modelListDigest(list))}`)).toEqual([]);
+    expect(verify(list, `_shared/${modelListFileName(keyOf(list), '00000000')}`)).toEqual([expect.stringContaining('its name says model digest 00000000, but its models give')]);
+  });
+});
+
+describe('parse and schema', () => {
+  test('truncated JSON', () => {
+    expect(verifyRecording(placeOf(recording()), serializeRecording(recording()).slice(0, 100))).toEqual([expect.stringContaining('invalid JSON')]);
+  });
+
+  test.each([
+    ['openai.types.chat.NoSuchThing', 'the openai package has no such class (its classes live in a module named after them: no_such_thing.NoSuchThing)'],
+    ['banana', 'it is not a Python class path (package.module.Class)'],
+    [42, 'it is not a Python class path'],
+  ])('an unknown __type__ %j', (type, problem) => {
+    const [found] = verify(recording({}, { body: { ...COMPLETION, __type__: type } }));
+    expect(found).toContain(`unknown "__type__" ${JSON.stringify(type)} at response.body: ${problem}`);
+  });
+
+  test('a stream chunk with a __type__ but no __data__', () => {
+    expect(verify(recording({}, { is_streaming: true, body: [COMPLETION, { __type__: COMPLETION.__type__ }] }))).toEqual(['response.body[1] has a "__type__" but no "__data__"']);
+  });
+
+  test('a schema mismatch', () => {
+    const text = serializeRecording(recording()).replace('"is_streaming": false', '"is_streaming": "no"');
+    expect(verifyRecording(placeOf(recording()), text)).toEqual(['"response.is_streaming" must be true or false']);
+  });
+
+  test('headers that are not strings', () => {
+    expect(verify(recording({}, { headers: { 'retry-after': 5 } as never }))).toEqual(['"response.headers" must be an object of strings']);
+  });
+});
+
+describe('name and folder against content', () => {
+  test('a hand-edited request no longer matches its file name', () => {
+    const edited = recording({ request: { ...recording().request, body: { ...BODY, model: 'gpt-4o-mini' } } });
+    expect(verify(edited, placeOf(recording()))).toEqual([expect.stringMatching(/^its name says key [0-9a-f]{16}, but its request keys to [0-9a-f]{16} .*replay would never use it$/)]);
+  });
+
+  test('a file moved to another test folder', () => {
+    const rec = recording();
+    const [problem] = verify(rec, placeOf(rec).replace(/^tests\/chat\.test\.ts\//, 'tests/other.test.ts/'));
+    expect(problem).toContain(`but its test_id "${TEST_ID}" is looked up in ${testFolder(TEST_ID)}/`);
+  });
+
+  test('a name that is no recording name', () => {
+    expect(verify(recording(), `${testFolder(TEST_ID)}/copy of recording.json`)).toEqual([expect.stringContaining('not a recording name')]);
+  });
+});
+
+describe('credentials', () => {
+  test.each([
+    ['an OpenAI key in a body', recording({}, { body: { note: 'sk-proj-abcdefghijklmnop1234' } }), 'an API key ("sk-…") on line'],
+    ['a bearer token', recording({}, { body: { note: 'Bearer abcdef123456789' } }), 'a bearer token ("Bearer …")'],
+    ['an authorization header', recording({ request: { ...recording().request, headers: { authorization: 'x' } } }), 'a credential header "authorization"'],
+  ])('%s', (_what, rec, problem) => {
+    const problems = verify(rec);
+    expect(problems).toEqual([expect.stringContaining(`looks like it holds a credential: ${problem}`)]);
+    expect(problems.join('\n')).not.toMatch(/sk-proj|abcdef123/);
+  });
+
+  test('credentials in the stored URL', () => {
+    const rec = recording({ request: { ...recording().request, url: `${URL_}?api_key=abc` } });
+    expect(verify(rec, placeOf(recording()))).toContain('"request.url" holds credentials (user:password@, or a key, token or signature parameter)');
+  });
+
+  test('found even in a file that does not parse', () => {
+    expect(verifyRecording('x.json', '{"request": {"headers": {"x-api-key": "abc"')).toEqual([expect.stringContaining('invalid JSON'), 'looks like it holds a credential: a credential header "x-api-key" on line 1']);
+  });
+});
