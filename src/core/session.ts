@@ -7,9 +7,10 @@ import type { Recording } from './format';
 import { isSharedEndpoint, requestKey } from './key';
 import { mergeModelLists, modelListDigest } from './model-list';
 import { records, replays } from './mode';
+import { explainMiss } from './miss';
 import { bodyForKey, type RequestBody } from './normalize';
-import { publicUrl, readRequestBody, storedRequest, substituteIds } from './request';
-import type { RecordingStore } from './store';
+import { publicUrl, readRequestBody, storedBody, storedRequest, substituteIds } from './request';
+import type { RecordingStore, WriteOutcome } from './store';
 
 /** Who is making requests right now: a test, or a `beforeAll`/`afterAll` hook. */
 export interface ScopeInfo {
@@ -25,8 +26,12 @@ export class TestScope {
   readonly ordinals = new Map<string, number>();
   readonly pending = new Set<Promise<void>>();
   readonly problems: Error[] = [];
-  readonly written: string[] = [];
+  /** Files this scope wrote, and whether each was new, changed or the same as before. */
+  readonly written: { file: string; outcome: WriteOutcome }[] = [];
+  /** Files this scope was answered from. */
   readonly replayed: string[] = [];
+  /** Requests that found no recording (`METHOD url`). */
+  readonly missed: string[] = [];
   /** Ids this test's responses had before normalization → their `rec-…` form. */
   readonly replacedIds = new Map<string, string>();
   /** Set when the test has ended: a request still arriving comes from code that outlived it. */
@@ -150,7 +155,8 @@ export class ReplaySession {
         return replay(plan, stored.chunk_delays_ms, this.config.timing, request.signal);
       }
       if (mode === 'replay') {
-        const miss = new ReplayError(this.missMessage(scope, method, url, key, ordinal));
+        const miss = new ReplayError(await this.missMessage(scope, method, url, body, key, ordinal));
+        scope.missed.push(`${method} ${url}`);
         scope.problems.push(miss);
         return refusal(miss.message);
       }
@@ -163,8 +169,7 @@ export class ReplaySession {
     const write = async (response: Recording['response']) => {
       const recording: Recording = { test_id: shared ? null : scope.testId, request: storedRequest(recorded), response, id_normalization_mapping: {} };
       const target = file ?? this.store.modelListFile(key, modelListDigest(recording));
-      await this.store.write(target, recording);
-      scope.written.push(target);
+      scope.written.push({ file: target, outcome: await this.store.write(target, recording) });
     };
     const signal = upstreamSignal(request.signal, scope.upstream.signal);
     let upstream: Response;
@@ -196,8 +201,10 @@ export class ReplaySession {
     return this.store.locate(null, sessionKey, ordinal);
   }
 
-  private missMessage(scope: TestScope, method: string, url: URL, key: string, ordinal: number): string {
-    const expected = path.relative(this.config.rootDir, this.store.fileFor(scope.testId, key, ordinal));
+  private async missMessage(scope: TestScope, method: string, url: URL, body: RequestBody, key: string, ordinal: number): Promise<string> {
+    const display = (file: string) => path.relative(this.config.rootDir, file);
+    const expected = display(this.store.fileFor(scope.testId, key, ordinal));
+    const explanation = explainMiss({ method, url, body: storedBody(body), ordinal }, await this.store.recordingsOf(scope.testId), display);
     const testPath = scope.info.testPath;
     const only = scope.info.fullName ? ` -t ${shellQuote(`^${escapeRegExp(scope.info.fullName)}$`)}` : '';
     return [
@@ -206,6 +213,7 @@ export class ReplaySession {
       `  request:  ${method} ${url}`,
       `  key:      ${key}${ordinal > 1 ? ` (identical request #${ordinal} in this test)` : ''}`,
       `  expected: ${expected}`,
+      ...explanation,
       'Record it with real credentials:',
       `  RECORD=1 npx jest ${shellQuote(testPath)}${only}`,
       `or record only what is missing: JEST_REPLAY_MODE=record-if-missing npx jest ${shellQuote(testPath)}`,

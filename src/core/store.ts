@@ -5,6 +5,12 @@ import { RecordingFileError } from './errors';
 import { applyIdNormalization, parseRecording, type Recording, serializeRecording } from './format';
 import { KEY_FILE_LENGTH, SHARED_FOLDER, insideDir, modelListFileName, parseRecordingFileName, recordingFileName, testFolder } from './paths';
 
+/** What a write did to the file. */
+export type WriteOutcome = 'created' | 'changed' | 'unchanged';
+
+/** Ends every temporary file name; never read as a recording (`parseRecordingFileName` wants `.json`). */
+export const TEMPORARY_SUFFIX = '.tmp';
+
 export interface FoundRecording {
   file: string;
   recording: Recording;
@@ -83,19 +89,48 @@ export class RecordingStore {
     return applyIdNormalization(parseRecording(text, file));
   }
 
-  /** Writes through a temporary file and a rename, so a reader never sees half a file. */
-  async write(file: string, recording: Recording): Promise<void> {
+  /**
+   * Writes through a temporary file and a rename, so a reader never sees half a file, and says
+   * whether the file is new, changed or byte-for-byte the same (then it is left untouched).
+   * Write and rename run in one synchronous step while SIGINT/SIGTERM are held (see
+   * `holdTerminationSignals`): a run stopped with Ctrl-C never leaves a temporary file behind.
+   */
+  async write(file: string, recording: Recording): Promise<WriteOutcome> {
     const text = serializeRecording(recording);
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const before = await fs.promises.readFile(file, 'utf8').catch(() => undefined);
+    if (before === text) return 'unchanged';
+    holdTerminationSignals();
+    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}${TEMPORARY_SUFFIX}`;
     try {
-      await fs.promises.writeFile(temporary, text);
-      await fs.promises.rename(temporary, file);
+      fs.writeFileSync(temporary, text);
+      fs.renameSync(temporary, file);
     } catch (error) {
-      await fs.promises.rm(temporary, { force: true });
+      fs.rmSync(temporary, { force: true });
       throw error;
     }
     this.remember(file);
+    return before === undefined ? 'created' : 'changed';
+  }
+
+  /** Every recording file of a test (not shared ones), parsed; files that do not parse are left out. */
+  async recordingsOf(testId: string): Promise<FoundRecording[]> {
+    const folder = this.folderOf(testId);
+    const files = recordingFilesIn(folder).map((name) => path.join(folder, name));
+    const found = await Promise.all(files.map((file) => this.read(file).then((recording) => ({ file, recording }), () => undefined)));
+    return found.filter((entry): entry is FoundRecording => entry !== undefined);
+  }
+
+  /**
+   * Deletes the recordings of a test that are not in `keep` (a re-recorded test's folder then holds
+   * exactly what the run used); returns the deleted files. Other files in the folder are left alone.
+   */
+  removeOthers(testId: string, keep: ReadonlySet<string>): string[] {
+    const folder = this.folderOf(testId);
+    const stale = recordingFilesIn(folder).map((name) => path.join(folder, name)).filter((file) => !keep.has(file));
+    for (const file of stale) fs.rmSync(file, { force: true });
+    if (stale.length > 0) this.folders.delete(folder);
+    return stale;
   }
 
   private remember(file: string): void {
@@ -106,6 +141,29 @@ export class RecordingStore {
     if (!ordinals.includes(parsed.ordinal)) ordinals.push(parsed.ordinal);
     ordinals.sort((a, b) => a - b);
     index.set(parsed.stem, ordinals);
+  }
+}
+
+const recordingFilesIn = (folder: string) => listDir(folder).filter((name) => parseRecordingFileName(name) !== undefined).sort();
+
+const TERMINATION_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+let signalsHeld = false;
+
+/**
+ * While a listener is installed, Node delivers these signals to JavaScript between two ticks
+ * instead of ending the process at once, so the synchronous write-and-rename of a recording always
+ * completes. The listener then ends the process as the signal would have, unless someone else
+ * (Jest's watch mode, the user) listens too and decides what happens.
+ */
+function holdTerminationSignals(): void {
+  if (signalsHeld) return;
+  signalsHeld = true;
+  for (const signal of TERMINATION_SIGNALS) {
+    const reraise = () => {
+      process.removeListener(signal, reraise);
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.on(signal, reraise);
   }
 }
 
