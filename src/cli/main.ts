@@ -3,9 +3,10 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, EXIT, UsageError } from './command';
 import { importCommand } from './commands/import';
+import { pruneCommand } from './commands/prune';
 
 /** Every command, in the order `--help` lists them. */
-const COMMANDS: Command[] = [importCommand];
+const COMMANDS: Command[] = [importCommand, pruneCommand];
 
 const COMMON_OPTIONS = `Options:
   --dir <path>   Recordings directory (default: $JEST_REPLAY_DIR, else ./recordings)

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { ReplayConfigError } from './errors';
 import { type Mode, type ModeEnvironment, resolveMode } from './mode';
 import { CREDENTIAL_HEADERS } from './request';
+import { defaultUsageDir } from './usage';
 
 /** `testEnvironmentOptions.replay` as a user writes it. */
 export interface ReplayOptions {
@@ -17,6 +18,8 @@ export interface ReplayOptions {
   recordTiming?: boolean;
   /** Replay streams with their recorded delays times this factor; 0 (default) replays as fast as possible. */
   timing?: number;
+  /** Where each run notes which recordings it used (for the summary and `prune`). Default `<rootDir>/node_modules/.cache/jest-replay`. */
+  usageDir?: string;
 }
 
 export interface ReplayEnv extends ModeEnvironment {
@@ -33,6 +36,7 @@ export interface ResolvedConfig {
   requestHeaders: string[];
   recordTiming: boolean;
   timing: number;
+  usageDir: string;
 }
 
 type Check = (value: unknown) => boolean;
@@ -48,6 +52,7 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   requestHeaders: [isStringList, 'an array of strings'],
   recordTiming: [isBoolean, 'true or false'],
   timing: [isScale, 'a number >= 0 (0 = as fast as possible, 1 = as recorded)'],
+  usageDir: [isString, 'a non-empty string'],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
@@ -91,5 +96,6 @@ export function resolveConfig(input: { rootDir: string; options?: unknown; env: 
     requestHeaders: (options.requestHeaders ?? []).map((h) => h.toLowerCase()),
     recordTiming: options.recordTiming ?? false,
     timing: options.timing ?? 0,
+    usageDir: options.usageDir ? resolveFrom(rootDir, options.usageDir) : defaultUsageDir(rootDir),
   };
 }

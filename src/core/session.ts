@@ -11,6 +11,7 @@ import { explainMiss } from './miss';
 import { bodyForKey, type RequestBody } from './normalize';
 import { publicUrl, readRequestBody, storedBody, storedRequest, substituteIds } from './request';
 import type { RecordingStore, WriteOutcome } from './store';
+import { type FileUsage, relativePosix, type ScopeStatus, type ScopeUsage } from './usage';
 
 /** Who is making requests right now: a test, or a `beforeAll`/`afterAll` hook. */
 export interface ScopeInfo {
@@ -84,6 +85,9 @@ export class ReplaySession {
    * is recognized instead of being charged to whichever test runs next.
    */
   private readonly active = new AsyncLocalStorage<TestScope>();
+  /** Every settled scope of the file, and the stale recordings re-recording deleted. */
+  private readonly settled: ScopeUsage[] = [];
+  private readonly removed: string[] = [];
 
   constructor(
     readonly config: ResolvedConfig,
@@ -115,6 +119,32 @@ export class ReplaySession {
       clearTimeout(timer);
     }
     return scope.problems;
+  }
+
+  /**
+   * Notes how a closed scope ended, for the run's usage. In record mode a passing test (or hook)
+   * owns its folder: recordings it did not write this time are stale, and deleted, so the folder
+   * holds exactly what the run used.
+   */
+  settle(scope: TestScope, status: ScopeStatus): void {
+    const relative = (file: string) => relativePosix(this.config.dir, file);
+    if (this.config.mode === 'record' && status === 'passed') {
+      const removed = this.store.removeOthers(scope.testId, new Set(scope.written.map((w) => w.file)));
+      this.removed.push(...removed.map(relative));
+    }
+    this.settled.push({
+      id: scope.testId,
+      status,
+      replayed: [...new Set(scope.replayed.map(relative))],
+      written: scope.written.map(({ file, outcome }) => ({ file: relative(file), outcome })),
+      missed: scope.missed,
+    });
+  }
+
+  /** What this test file used of the recordings (see `usage.ts`). */
+  usage(testFile: string): FileUsage {
+    const { mode, rootDir, dir } = this.config;
+    return { mode, recordings: relativePosix(rootDir, dir), testFile, scopes: this.settled, removed: this.removed };
   }
 
   /** False for hosts configured to be left alone (`ignoreHosts`). */

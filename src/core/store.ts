@@ -92,23 +92,13 @@ export class RecordingStore {
   /**
    * Writes through a temporary file and a rename, so a reader never sees half a file, and says
    * whether the file is new, changed or byte-for-byte the same (then it is left untouched).
-   * Write and rename run in one synchronous step while SIGINT/SIGTERM are held (see
-   * `holdTerminationSignals`): a run stopped with Ctrl-C never leaves a temporary file behind.
    */
   async write(file: string, recording: Recording): Promise<WriteOutcome> {
     const text = serializeRecording(recording);
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
     const before = await fs.promises.readFile(file, 'utf8').catch(() => undefined);
     if (before === text) return 'unchanged';
-    holdTerminationSignals();
-    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}${TEMPORARY_SUFFIX}`;
-    try {
-      fs.writeFileSync(temporary, text);
-      fs.renameSync(temporary, file);
-    } catch (error) {
-      fs.rmSync(temporary, { force: true });
-      throw error;
-    }
+    writeFileAtomically(file, text);
     this.remember(file);
     return before === undefined ? 'created' : 'changed';
   }
@@ -129,7 +119,10 @@ export class RecordingStore {
     const folder = this.folderOf(testId);
     const stale = recordingFilesIn(folder).map((name) => path.join(folder, name)).filter((file) => !keep.has(file));
     for (const file of stale) fs.rmSync(file, { force: true });
-    if (stale.length > 0) this.folders.delete(folder);
+    if (stale.length > 0) {
+      this.folders.delete(folder);
+      removeEmptyFolders(folder, this.dir);
+    }
     return stale;
   }
 
@@ -141,6 +134,33 @@ export class RecordingStore {
     if (!ordinals.includes(parsed.ordinal)) ordinals.push(parsed.ordinal);
     ordinals.sort((a, b) => a - b);
     index.set(parsed.stem, ordinals);
+  }
+}
+
+/**
+ * Writes through a temporary file in the same folder and a rename, in one synchronous step while
+ * SIGINT/SIGTERM are held: a reader never sees half a file, and Ctrl-C never leaves a temporary one.
+ */
+export function writeFileAtomically(file: string, text: string): void {
+  holdTerminationSignals();
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}${TEMPORARY_SUFFIX}`;
+  try {
+    fs.writeFileSync(temporary, text);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Removes `folder`, then its parents up to (not including) `root`, as long as they are empty. */
+export function removeEmptyFolders(folder: string, root: string): void {
+  for (let f = folder; f.startsWith(root + path.sep); f = path.dirname(f)) {
+    try {
+      fs.rmdirSync(f);
+    } catch {
+      return;
+    }
   }
 }
 
@@ -167,7 +187,8 @@ function holdTerminationSignals(): void {
   }
 }
 
-function listDir(folder: string): string[] {
+/** The names in a folder; none when it does not exist. */
+export function listDir(folder: string): string[] {
   try {
     return fs.readdirSync(folder);
   } catch (error) {
