@@ -24,7 +24,12 @@ describe('resolveConfig', () => {
       requestHeaders: [],
       recordTiming: false,
       timing: 0,
+      usageDir: path.join(rootDir, 'node_modules', '.cache', 'jest-replay'),
     });
+  });
+
+  it('usageDir resolves against rootDir, <rootDir> expanded', () => {
+    expect(resolveConfig({ rootDir, options: { usageDir: '<rootDir>/.usage' }, env: {} }).usageDir).toBe(path.join(rootDir, '.usage'));
   });
 
   it('passes timing options through', () => {
