@@ -11,7 +11,7 @@ import { explainMiss } from './miss';
 import { bodyForKey, type RequestBody } from './normalize';
 import { publicUrl, readRequestBody, storedBody, storedRequest, substituteIds } from './request';
 import type { RecordingStore, WriteOutcome } from './store';
-import { type FileUsage, relativePosix, type ScopeStatus, type ScopeUsage } from './usage';
+import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from './usage';
 
 /** Who is making requests right now: a test, or a `beforeAll`/`afterAll` hook. */
 export interface ScopeInfo {
@@ -144,7 +144,7 @@ export class ReplaySession {
   /** What this test file used of the recordings (see `usage.ts`). */
   usage(testFile: string): FileUsage {
     const { mode, rootDir, dir } = this.config;
-    return { mode, recordings: relativePosix(rootDir, dir), testFile, scopes: this.settled, removed: this.removed };
+    return { run: process.env[RUN_ID_VARIABLE], mode, recordings: relativePosix(rootDir, dir), testFile, scopes: this.settled, removed: this.removed };
   }
 
   /** False for hosts configured to be left alone (`ignoreHosts`). */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Mode } from './mode';
@@ -29,6 +30,8 @@ export interface ScopeUsage {
 
 /** One test file of a run, as its environment saw it. */
 export interface FileUsage {
+  /** The run it belongs to (see `RUN_ID_VARIABLE`), when known. */
+  run?: string;
   mode: Mode;
   /** Recordings directory, relative to rootDir. */
   recordings: string;
@@ -56,6 +59,14 @@ export interface ShardConfig {
   shardIndex: number;
   shardCount: number;
 }
+
+/**
+ * Names the current run for every process of it: set in the main process (global setup, or the
+ * reporter) before Jest starts its workers, which inherit it; the reporter then reads only the
+ * usage of its own run, even where nothing cleared an earlier run's files.
+ */
+export const RUN_ID_VARIABLE = 'JEST_REPLAY_RUN';
+export const newRunId = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 
 const RUN_FILE = 'run.json';
 const ALL = 'all';
@@ -94,15 +105,15 @@ export function writeRunRecord(usageDir: string, shard: ShardConfig | undefined,
   writeFileAtomically(path.join(folder, RUN_FILE), `${JSON.stringify(run)}\n`);
 }
 
-/** Every shard's usage under a usage directory; `since` (ms) leaves out files written before it. */
-export function readUsage(usageDir: string, since = 0): ShardUsage[] {
+/** Every shard's usage under a usage directory. */
+export function readUsage(usageDir: string): ShardUsage[] {
   return listDir(usageDir)
     .filter((name) => name === ALL || SHARD_NAME.test(name))
     .sort()
     .map((shard) => {
       const folder = path.join(usageDir, shard);
       const entries = listDir(folder)
-        .filter((name) => name.endsWith('.json') && fs.statSync(path.join(folder, name)).mtimeMs >= since)
+        .filter((name) => name.endsWith('.json'))
         .map((name) => [name, JSON.parse(fs.readFileSync(path.join(folder, name), 'utf8'))] as const);
       const run = entries.find(([name]) => name === RUN_FILE)?.[1] as RunRecord | undefined;
       return { shard, run, files: entries.filter(([name]) => name !== RUN_FILE).map(([, usage]) => usage as FileUsage) };

@@ -1,7 +1,7 @@
 import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
-import { startUsage } from '../core/usage';
+import { newRunId, RUN_ID_VARIABLE, startUsage } from '../core/usage';
 
 /** A path as the user reads it: relative to where they ran jest, unless it is outside. */
 export function displayPath(file: string): string {
@@ -23,6 +23,7 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig, pro
   const config = resolveConfig({ rootDir: projectConfig.rootDir, options, env: process.env });
   // Before any test writes: earlier usage this run supersedes must not count (see core/usage.ts).
   startUsage(config.usageDir, globalConfig.shard);
+  process.env[RUN_ID_VARIABLE] = newRunId();
   // stderr, so `jest --json` keeps a clean stdout.
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
 }

@@ -2,11 +2,8 @@ import type { AggregatedResult, TestContext } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
-import { type FileUsage, listRecordings, readUsage, shardName, summarizeUsage, unusedRecordings, writeRunRecord } from '../core/usage';
+import { type FileUsage, listRecordings, newRunId, readUsage, RUN_ID_VARIABLE, shardName, summarizeUsage, unusedRecordings, writeRunRecord } from '../core/usage';
 import { displayPath } from './global-setup';
-
-/** Usage files are stamped by the file system; this much slack for coarse time stamps. */
-const CLOCK_SLACK_MS = 2_000;
 
 /**
  * Whether this run covered every test file Jest knows of (for a shard: its whole share), so that a
@@ -50,21 +47,29 @@ export function summaryLines(mode: string, dir: string, files: FileUsage[], comp
  * `jest --json` keeps a clean stdout.
  */
 export default class ReplayReporter {
-  constructor(private readonly globalConfig: Config.GlobalConfig) {}
+  private readonly runId: string;
+
+  // Jest makes reporters after global setup and before workers: a run without our global setup gets its id here.
+  constructor(private readonly globalConfig: Config.GlobalConfig) {
+    this.runId = process.env[RUN_ID_VARIABLE] ??= newRunId();
+  }
 
   onRunComplete(testContexts: Set<TestContext>, results: AggregatedResult): void {
+    // The next run (watch mode) is a new one.
+    delete process.env[RUN_ID_VARIABLE];
     const complete = isCompleteRun(this.globalConfig, results);
     const shard = this.globalConfig.shard;
     const lines: string[] = [];
     for (const config of replayConfigs(testContexts)) {
-      const own = readUsage(config.usageDir, results.startTime - CLOCK_SLACK_MS).find((s) => s.shard === shardName(shard));
-      if (!own || own.files.length === 0) continue;
-      const { mode } = own.files[0];
+      const usage = readUsage(config.usageDir).find((s) => s.shard === shardName(shard));
+      const own = usage?.files.filter((f) => f.run === this.runId) ?? [];
+      if (own.length === 0) continue;
+      const { mode } = own[0];
       writeRunRecord(config.usageDir, shard, { mode, complete });
       // Projects sharing a usage directory may keep their recordings apart.
-      const dirs = new Set(own.files.map((f) => path.resolve(config.rootDir, f.recordings)));
+      const dirs = new Set(own.map((f) => path.resolve(config.rootDir, f.recordings)));
       for (const dir of dirs) {
-        const files = own.files.filter((f) => path.resolve(config.rootDir, f.recordings) === dir);
+        const files = own.filter((f) => path.resolve(config.rootDir, f.recordings) === dir);
         lines.push(...summaryLines(mode, dir, files, complete));
       }
     }

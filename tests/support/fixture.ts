@@ -95,7 +95,7 @@ export class FixtureProject {
 
   private spawn(args: string[], env: Record<string, string | undefined>): Promise<ProcessRun> {
     const childEnv: Record<string, string | undefined> = { ...process.env };
-    for (const name of ['CI', 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_WORKER_ID']) delete childEnv[name];
+    for (const name of ['CI', 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID']) delete childEnv[name];
     Object.assign(childEnv, env);
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, args, { cwd: this.dir, env: childEnv as NodeJS.ProcessEnv });
