@@ -1,19 +1,13 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FixtureProject, JEST_BIN } from '../support/fixture';
 import { parseRecording } from '../../src/core/format';
+import { type FixtureProject, JEST_BIN } from '../support/fixture';
+import { useProjects, useUpstream } from '../support/lifecycle';
 import { OPENAI_CLIENT } from '../support/snippets';
-import { startUpstream, type Upstream } from '../support/upstream';
 
-let upstream: Upstream;
-beforeAll(async () => {
-  upstream = await startUpstream();
-});
-afterAll(() => upstream.close());
-
-const projects: FixtureProject[] = [];
-afterAll(() => projects.forEach((p) => p.remove()));
+const upstream = useUpstream();
+const project = useProjects('concurrency');
 
 /** `count` test files of `tests` tests each; every test asks its own question and lists the models. */
 function manyTests(count: number, tests: number, content: (file: number, test: number) => string): Record<string, string> {
@@ -52,9 +46,8 @@ function groupAlive(group: number): boolean {
 }
 
 test('200 tests recording at once in 4 workers write only whole files, and replay passes', async () => {
-  const p = new FixtureProject('concurrency', manyTests(8, 25, (f, t) => `'file ${f} test ${t}'`));
-  projects.push(p);
-  const recorded = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL }, ['--maxWorkers=4']);
+  const p = project(manyTests(8, 25, (f, t) => `'file ${f} test ${t}'`));
+  const recorded = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL }, ['--maxWorkers=4']);
   expect(recorded.code).toBe(0);
   const { recordings, others } = inspect(p);
   expect(others).toEqual([]);
@@ -73,11 +66,10 @@ test('200 tests recording at once in 4 workers write only whole files, and repla
 
 test('a recording run stopped with SIGINT while writing leaves no partial or temporary file', async () => {
   // Large recordings (the question and its echo, ~16 MB a file) so that a write lasts long enough to be seen under way.
-  const p = new FixtureProject('sigint', manyTests(2, 30, (f, t) => `'${f}-${t} ' + 'x'.repeat(8_000_000)`));
-  projects.push(p);
+  const p = project(manyTests(2, 30, (f, t) => `'${f}-${t} ' + 'x'.repeat(8_000_000)`));
   const child = spawn(process.execPath, [JEST_BIN, '--no-cache', '--maxWorkers=2'], {
     cwd: p.dir,
-    env: { ...process.env, RECORD: '1', UPSTREAM_BASE: upstream.baseURL, CI: '' },
+    env: { ...process.env, RECORD: '1', UPSTREAM_BASE: upstream().baseURL, CI: '' },
     detached: true,
     stdio: 'ignore',
   });

@@ -1,22 +1,11 @@
 import * as path from 'node:path';
-import { FixtureProject } from '../support/fixture';
+import { useProjects, useUpstream } from '../support/lifecycle';
 import { OPENAI_CLIENT, askTest } from '../support/snippets';
-import { startUpstream, type Upstream } from '../support/upstream';
 
-let upstream: Upstream;
-beforeAll(async () => {
-  upstream = await startUpstream();
-});
-afterAll(() => upstream.close());
-
-const projects: FixtureProject[] = [];
-afterAll(() => projects.forEach((p) => p.remove()));
-function project(config?: Record<string, unknown>): FixtureProject {
-  const p = new FixtureProject('reporter', { 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('one', 'one')}${askTest('two', 'two')}` }, config);
-  projects.push(p);
-  return p;
-}
-const RECORD = () => ({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL });
+const upstream = useUpstream();
+const projects = useProjects('reporter');
+const project = (config?: Record<string, unknown>) => projects({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('one', 'one')}${askTest('two', 'two')}` }, config);
+const RECORD = () => ({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL });
 const SUMMARY = /^jest-replay: (\S+) mode — (\d+) replayed, (\d+) recorded, (\d+) missing, (\d+) unused \(recordings in recordings\/\)$/m;
 
 test('record mode lists the files written; re-recording the same traffic lists none', async () => {

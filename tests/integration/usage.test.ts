@@ -1,23 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FixtureProject, statusOf } from '../support/fixture';
+import { type FixtureProject, statusOf } from '../support/fixture';
+import { useProjects, useUpstream } from '../support/lifecycle';
 import { OPENAI_CLIENT, askTest } from '../support/snippets';
-import { startUpstream, type Upstream } from '../support/upstream';
 
-let upstream: Upstream;
-beforeAll(async () => {
-  upstream = await startUpstream();
-});
-afterAll(() => upstream.close());
-
-const projects: FixtureProject[] = [];
-afterAll(() => projects.forEach((p) => p.remove()));
-function project(files: Record<string, string>): FixtureProject {
-  const p = new FixtureProject('usage', files);
-  projects.push(p);
-  return p;
-}
-const record = (p: FixtureProject, args: string[] = []) => p.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL }, args);
+const upstream = useUpstream();
+const project = useProjects('usage');
+const record = (p: FixtureProject, args: string[] = []) => p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL }, args);
 /** The folder of a test's recordings, by its title (tests here have one-word titles). */
 const folderOf = (p: FixtureProject, title: string) => [...new Set(p.files().filter((f) => f.includes(`/${title}-`)).map((f) => path.dirname(f)))];
 const noRequest = (title: string) => `test(${JSON.stringify(title)}, () => { expect(1).toBe(1); });\n`;
@@ -140,7 +129,7 @@ test('re-recording a test leaves its folder holding exactly what that run used; 
   const failsFiles = p.files().filter((f) => f.startsWith(fails));
 
   p.write('tests/a.test.js', `${OPENAI_CLIENT}${twice('first', 'third')}test('fails', async () => { await ask('changed'); expect(process.env.FAIL).toBeUndefined(); });\n`);
-  const run = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL, FAIL: '1' });
+  const run = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL, FAIL: '1' });
   expect(statusOf(run)).toEqual({ asks: 'passed', fails: 'failed' });
   const now = p.files().filter((f) => f.startsWith(asks));
   expect(now).toHaveLength(2);

@@ -92,14 +92,14 @@ describe('summarizeUsage', () => {
   });
 });
 
-describe('usage files', () => {
+describe('on disk', () => {
   let dir: string;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-replay-usage-'));
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('are read back per shard with their run record', () => {
+  it('usage files are read back per shard with their run record', () => {
     writeFileUsage(dir, undefined, usage(scope(A, 'passed')), 'one');
     writeFileUsage(dir, { shardIndex: 1, shardCount: 2 }, usage(scope(B, 'passed')), 'two');
     writeRunRecord(dir, undefined, { mode: 'replay', complete: true });
@@ -119,16 +119,8 @@ describe('usage files', () => {
     startUsage(dir, undefined);
     expect(names()).toEqual([]);
   });
-});
 
-describe('listRecordings and leftoverTemporaryFiles', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-replay-list-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it('lists recording files only, and temporary files of processes no longer running', () => {
+  it('listRecordings lists recording files only; leftoverTemporaryFiles, temporary files of processes no longer running', () => {
     const write = (file: string) => {
       fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
       fs.writeFileSync(path.join(dir, file), '{}');
