@@ -88,6 +88,7 @@ export class ReplaySession {
   /** Every settled scope of the file, and the stale recordings re-recording deleted. */
   private readonly settled: ScopeUsage[] = [];
   private readonly removed: string[] = [];
+  private readonly writtenHere = new Set<string>();
 
   constructor(
     readonly config: ResolvedConfig,
@@ -128,9 +129,10 @@ export class ReplaySession {
    */
   settle(scope: TestScope, status: ScopeStatus): void {
     const relative = (file: string) => relativePosix(this.config.dir, file);
+    for (const { file } of scope.written) this.writtenHere.add(file);
     if (this.config.mode === 'record' && status === 'passed') {
-      const removed = this.store.removeOthers(scope.testId, new Set(scope.written.map((w) => w.file)));
-      this.removed.push(...removed.map(relative));
+      // Everything this file wrote is kept: two of its tests may share an id (setTestId).
+      this.removed.push(...this.store.removeOthers(scope.testId, this.writtenHere).map(relative));
     }
     this.settled.push({
       id: scope.testId,

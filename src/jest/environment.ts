@@ -105,7 +105,12 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       // Every file notes what it used, for the run's summary and `jest-replay prune` (see core/usage.ts).
       if (this.session) {
         const unique = `${sha256(this.replayTestPath).slice(0, 12)}-${process.pid}-${randomBytes(3).toString('hex')}`;
-        writeFileUsage(this.session.config.usageDir, this.replayShard, this.session.usage(this.relativePath), unique);
+        try {
+          writeFileUsage(this.session.config.usageDir, this.replayShard, this.session.usage(this.relativePath), unique);
+        } catch (error) {
+          // The tests ran as they should: an unwritable cache costs the summary and prune, not the run.
+          process.stderr.write(`jest-replay: could not note this file's usage in ${this.session.config.usageDir}: ${(error as Error).message}\n`);
+        }
       }
       await super.teardown();
     }
