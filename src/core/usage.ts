@@ -193,13 +193,16 @@ export function listRecordings(dir: string): string[] {
     .sort();
 }
 
+/** `<file>.json.<pid>.<hex>.tmp`, as `writeFileAtomically` names them. */
+const TEMPORARY_FILE = new RegExp(`\\.json\\.(\\d+)\\.[0-9a-f]+\\${TEMPORARY_SUFFIX}$`);
+
 /**
  * Temporary files left by a recording process that died without a chance to clean up (SIGKILL, a
  * crash); those of a process still running are its writes in flight, and left alone.
  */
 export function leftoverTemporaryFiles(dir: string): string[] {
   return walk(dir).filter((file) => {
-    const match = new RegExp(`\\.json\\.(\\d+)\\.[0-9a-f]+\\${TEMPORARY_SUFFIX}$`).exec(file);
+    const match = TEMPORARY_FILE.exec(file);
     return match !== null && !isRunning(Number(match[1]));
   });
 }

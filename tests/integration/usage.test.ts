@@ -65,8 +65,12 @@ describe('the summary line and prune', () => {
     const full = await p.run();
     expect(full.code).toBe(0);
     expect(summaryOf(full.stderr)).toBe('jest-replay: replay mode — 1 replayed, 0 recorded, 0 missing, 2 unused (recordings in recordings/)');
+    // What a recording process killed with SIGKILL may leave (its pid is above Linux's default pid_max: not running).
+    const leftover = path.join('recordings', `${threeFile}.${2 ** 22 + 1}.0a1b2c3d.tmp`);
+    p.write(leftover, '{"test_id"');
     const pruned = await p.cli(['prune', '--yes']);
     expect(pruned.code).toBe(0);
+    expect(pruned.stdout).toContain(`deleted ${leftover}`);
     expect(pruned.stdout).toContain(`deleted ${path.join('recordings', oneFile)}`);
     expect(pruned.stdout).toContain(`deleted ${path.join('recordings', threeFile)}`);
     expect(p.files().map((f) => f.split('/')[2].replace(/-.*/, ''))).toEqual(['two']);

@@ -7,7 +7,7 @@ import { type Command, EXIT } from '../command';
 export const pruneCommand: Command = {
   name: 'prune',
   summary: 'list (or with --yes delete) recordings the last run did not use',
-  args: '',
+  args: '[--yes]',
   help: `Lists the recordings that the last jest run (every shard of it, merged) did not use; with
 --yes deletes them. Conservative: only recordings of tests that ran and passed are judged; those of
 tests that failed, were skipped or filtered out are kept, and recordings of tests the run never saw
@@ -15,7 +15,7 @@ tests that failed, were skipped or filtered out are kept, and recordings of test
 in which every test passed. Also deletes temporary files left by a recording process that was killed.
 Run it from the project's root, as jest is.
 
-Options:
+Command options:
   --usage <path>  Where runs note what they used (default: node_modules/.cache/jest-replay)
   --yes           Delete what is listed (without it, nothing is deleted)`,
   options: { usage: { type: 'string' }, yes: { type: 'boolean' } },
