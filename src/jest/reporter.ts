@@ -70,7 +70,8 @@ export default class ReplayReporter {
       const dirs = new Set(own.map((f) => path.resolve(config.rootDir, f.recordings)));
       for (const dir of dirs) {
         const files = own.filter((f) => path.resolve(config.rootDir, f.recordings) === dir);
-        lines.push(...summaryLines(mode, dir, files, complete));
+        // A shard's share is complete for merging, but alone it is not the whole suite.
+        lines.push(...summaryLines(mode, dir, files, complete && !shard));
       }
     }
     if (lines.length > 0 && !this.globalConfig.silent) process.stderr.write(`${lines.join('\n')}\n`);
