@@ -1,6 +1,8 @@
-// `preset: 'jest-replay'`: the recording environment and the global setup that resolves the mode.
+// `preset: 'jest-replay'`: the recording environment, the global setup that resolves the mode, and
+// the reporter that ends the run with what was replayed, recorded, missed and left unused.
 // Jest replaces (does not merge) these keys when a project sets its own: see the README to compose them.
 module.exports = {
   testEnvironment: require.resolve('./dist/jest/environment.js'),
   globalSetup: require.resolve('./dist/jest/global-setup.js'),
+  reporters: ['default', require.resolve('./dist/jest/reporter.js')],
 };

@@ -3,10 +3,11 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, EXIT, UsageError } from './command';
 import { importCommand } from './commands/import';
+import { pruneCommand } from './commands/prune';
 import { verifyCommand } from './commands/verify';
 
 /** Every command, in the order `--help` lists them. */
-const COMMANDS: Command[] = [importCommand, verifyCommand];
+const COMMANDS: Command[] = [importCommand, verifyCommand, pruneCommand];
 
 const COMMON_OPTIONS = `Options:
   --dir <path>   Recordings directory (default: $JEST_REPLAY_DIR, else ./recordings)

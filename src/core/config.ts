@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { ReplayConfigError } from './errors';
 import { type Mode, type ModeEnvironment, resolveMode } from './mode';
 import { CREDENTIAL_HEADERS } from './request';
+import { defaultUsageDir } from './usage';
 
 /** `testEnvironmentOptions.replay` as a user writes it. */
 export interface ReplayOptions {
@@ -21,6 +22,8 @@ export interface ReplayOptions {
   redact?: string;
   /** Hosts (`name` or `name:port`) besides loopback that replay mode lets sockets connect to (a test database, say). */
   allowHosts?: string[];
+  /** Where each run notes which recordings it used (for the summary and `prune`). Default `<rootDir>/node_modules/.cache/jest-replay`. */
+  usageDir?: string;
 }
 
 export interface ReplayEnv extends ModeEnvironment {
@@ -39,6 +42,7 @@ export interface ResolvedConfig {
   timing: number;
   redact?: string;
   allowHosts: string[];
+  usageDir: string;
 }
 
 type Check = (value: unknown) => boolean;
@@ -56,6 +60,7 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   timing: [isScale, 'a number >= 0 (0 = as fast as possible, 1 = as recorded)'],
   redact: [isString, 'a module path string'],
   allowHosts: [isStringList, 'an array of strings'],
+  usageDir: [isString, 'a non-empty string'],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
@@ -103,5 +108,6 @@ export function resolveConfig(input: { rootDir: string; options?: unknown; env: 
     timing: options.timing ?? 0,
     redact: moduleSpec(rootDir, options.redact),
     allowHosts: (options.allowHosts ?? []).map((h) => h.toLowerCase()),
+    usageDir: options.usageDir ? resolveFrom(rootDir, options.usageDir) : defaultUsageDir(rootDir),
   };
 }

@@ -7,11 +7,13 @@ import type { Recording } from './format';
 import { isSharedEndpoint, requestKey } from './key';
 import { mergeModelLists, modelListDigest } from './model-list';
 import { records, replays } from './mode';
+import { explainMiss } from './miss';
 import { bodyForKey, type RequestBody } from './normalize';
-import { publicUrl, readRequestBody, storedRequest, substituteIds } from './request';
+import { publicUrl, readRequestBody, storedBody, storedRequest, substituteIds } from './request';
 import { type RedactHook, redactRequest } from './redact';
 import { credentialsOf, refuseLeaks } from './secrets';
-import type { RecordingStore } from './store';
+import type { RecordingStore, WriteOutcome } from './store';
+import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from './usage';
 
 /** Who is making requests right now: a test, or a `beforeAll`/`afterAll` hook. */
 export interface ScopeInfo {
@@ -27,8 +29,12 @@ export class TestScope {
   readonly ordinals = new Map<string, number>();
   readonly pending = new Set<Promise<void>>();
   readonly problems: Error[] = [];
-  readonly written: string[] = [];
+  /** Files this scope wrote, and whether each was new, changed or the same as before. */
+  readonly written: { file: string; outcome: WriteOutcome }[] = [];
+  /** Files this scope was answered from. */
   readonly replayed: string[] = [];
+  /** Requests that found no recording (`METHOD url`). */
+  readonly missed: string[] = [];
   /** Ids this test's responses had before normalization → their `rec-…` form. */
   readonly replacedIds = new Map<string, string>();
   /** Set when the test has ended: a request still arriving comes from code that outlived it. */
@@ -81,6 +87,10 @@ export class ReplaySession {
    * is recognized instead of being charged to whichever test runs next.
    */
   private readonly active = new AsyncLocalStorage<TestScope>();
+  /** Every settled scope of the file, and the stale recordings re-recording deleted. */
+  private readonly settled: ScopeUsage[] = [];
+  private readonly removed: string[] = [];
+  private readonly writtenHere = new Set<string>();
 
   constructor(
     readonly config: ResolvedConfig,
@@ -114,6 +124,33 @@ export class ReplaySession {
       clearTimeout(timer);
     }
     return scope.problems;
+  }
+
+  /**
+   * Notes how a closed scope ended, for the run's usage. In record mode a passing test (or hook)
+   * owns its folder: recordings it did not write this time are stale, and deleted, so the folder
+   * holds exactly what the run used.
+   */
+  settle(scope: TestScope, status: ScopeStatus): void {
+    const relative = (file: string) => relativePosix(this.config.dir, file);
+    for (const { file } of scope.written) this.writtenHere.add(file);
+    if (this.config.mode === 'record' && status === 'passed') {
+      // Everything this file wrote is kept: two of its tests may share an id (setTestId).
+      this.removed.push(...this.store.removeOthers(scope.testId, this.writtenHere).map(relative));
+    }
+    this.settled.push({
+      id: scope.testId,
+      status,
+      replayed: [...new Set(scope.replayed.map(relative))],
+      written: scope.written.map(({ file, outcome }) => ({ file: relative(file), outcome })),
+      missed: scope.missed,
+    });
+  }
+
+  /** What this test file used of the recordings (see `usage.ts`). */
+  usage(testFile: string): FileUsage {
+    const { mode, rootDir, dir } = this.config;
+    return { run: process.env[RUN_ID_VARIABLE], mode, recordings: relativePosix(rootDir, dir), testFile, scopes: this.settled, removed: this.removed };
   }
 
   /** False for hosts configured to be left alone (`ignoreHosts`). */
@@ -165,7 +202,8 @@ export class ReplaySession {
         return replay(plan, stored.chunk_delays_ms, this.config.timing, request.signal);
       }
       if (mode === 'replay') {
-        const miss = new ReplayError(this.missMessage(scope, method, url, key, ordinal));
+        const miss = new ReplayError(await this.missMessage(scope, method, url, body, key, ordinal));
+        scope.missed.push(`${method} ${url}`);
         scope.problems.push(miss);
         return refusal(miss.message);
       }
@@ -179,8 +217,8 @@ export class ReplaySession {
     const write = async (response: Recording['response']) => {
       const recording: Recording = { test_id: shared ? null : scope.testId, request: storedRequest(recorded), response, id_normalization_mapping: {} };
       const target = file ?? this.store.modelListFile(key, modelListDigest(recording));
-      await this.store.write(target, recording, (text) => refuseLeaks(path.relative(this.config.rootDir, target), recording, text, credentials));
-      scope.written.push(target);
+      const outcome = await this.store.write(target, recording, (text) => refuseLeaks(path.relative(this.config.rootDir, target), recording, text, credentials));
+      scope.written.push({ file: target, outcome });
     };
     const signal = upstreamSignal(request.signal, scope.upstream.signal);
     let upstream: Response;
@@ -212,8 +250,10 @@ export class ReplaySession {
     return this.store.locate(null, sessionKey, ordinal);
   }
 
-  private missMessage(scope: TestScope, method: string, url: URL, key: string, ordinal: number): string {
-    const expected = path.relative(this.config.rootDir, this.store.fileFor(scope.testId, key, ordinal));
+  private async missMessage(scope: TestScope, method: string, url: URL, body: RequestBody, key: string, ordinal: number): Promise<string> {
+    const display = (file: string) => path.relative(this.config.rootDir, file);
+    const expected = display(this.store.fileFor(scope.testId, key, ordinal));
+    const explanation = explainMiss({ method, url, body: storedBody(body), ordinal }, await this.store.recordingsOf(scope.testId), display);
     const testPath = scope.info.testPath;
     const only = scope.info.fullName ? ` -t ${shellQuote(`^${escapeRegExp(scope.info.fullName)}$`)}` : '';
     return [
@@ -222,6 +262,7 @@ export class ReplaySession {
       `  request:  ${method} ${url}`,
       `  key:      ${key}${ordinal > 1 ? ` (identical request #${ordinal} in this test)` : ''}`,
       `  expected: ${expected}`,
+      ...explanation,
       'Record it with real credentials:',
       `  RECORD=1 npx jest ${shellQuote(testPath)}${only}`,
       `or record only what is missing: JEST_REPLAY_MODE=record-if-missing npx jest ${shellQuote(testPath)}`,

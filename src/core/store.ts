@@ -5,6 +5,12 @@ import { RecordingFileError } from './errors';
 import { applyIdNormalization, parseRecording, type Recording, serializeRecording } from './format';
 import { KEY_FILE_LENGTH, SHARED_FOLDER, insideDir, modelListFileName, parseRecordingFileName, recordingFileName, testFolder } from './paths';
 
+/** What a write did to the file. */
+export type WriteOutcome = 'created' | 'changed' | 'unchanged';
+
+/** Ends every temporary file name; never read as a recording (`parseRecordingFileName` wants `.json`). */
+export const TEMPORARY_SUFFIX = '.tmp';
+
 export interface FoundRecording {
   file: string;
   recording: Recording;
@@ -84,22 +90,42 @@ export class RecordingStore {
   }
 
   /**
-   * Writes through a temporary file and a rename, so a reader never sees half a file. `check`
-   * sees the exact text first and may refuse it by throwing: then nothing is written.
+   * Writes through a temporary file and a rename, so a reader never sees half a file, and says
+   * whether the file is new, changed or byte-for-byte the same (then it is left untouched).
+   * `check` sees the exact text first and may refuse it by throwing: then nothing is written.
    */
-  async write(file: string, recording: Recording, check?: (text: string) => void): Promise<void> {
+  async write(file: string, recording: Recording, check?: (text: string) => void): Promise<WriteOutcome> {
     const text = serializeRecording(recording);
     check?.(text);
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      await fs.promises.writeFile(temporary, text);
-      await fs.promises.rename(temporary, file);
-    } catch (error) {
-      await fs.promises.rm(temporary, { force: true });
-      throw error;
-    }
+    const before = await fs.promises.readFile(file, 'utf8').catch(() => undefined);
+    if (before === text) return 'unchanged';
+    writeFileAtomically(file, text);
     this.remember(file);
+    return before === undefined ? 'created' : 'changed';
+  }
+
+  /** Every recording file of a test (not shared ones), parsed; files that do not parse are left out. */
+  async recordingsOf(testId: string): Promise<FoundRecording[]> {
+    const folder = this.folderOf(testId);
+    const files = recordingFilesIn(folder).map((name) => path.join(folder, name));
+    const found = await Promise.all(files.map((file) => this.read(file).then((recording) => ({ file, recording }), () => undefined)));
+    return found.filter((entry): entry is FoundRecording => entry !== undefined);
+  }
+
+  /**
+   * Deletes the recordings of a test that are not in `keep` (a re-recorded test's folder then holds
+   * exactly what the run used); returns the deleted files. Other files in the folder are left alone.
+   */
+  removeOthers(testId: string, keep: ReadonlySet<string>): string[] {
+    const folder = this.folderOf(testId);
+    const stale = recordingFilesIn(folder).map((name) => path.join(folder, name)).filter((file) => !keep.has(file));
+    for (const file of stale) fs.rmSync(file, { force: true });
+    if (stale.length > 0) {
+      this.folders.delete(folder);
+      removeEmptyFolders(folder, this.dir);
+    }
+    return stale;
   }
 
   private remember(file: string): void {
@@ -113,7 +139,58 @@ export class RecordingStore {
   }
 }
 
-function listDir(folder: string): string[] {
+/**
+ * Writes through a temporary file in the same folder and a rename, in one synchronous step while
+ * SIGINT/SIGTERM are held: a reader never sees half a file, and Ctrl-C never leaves a temporary one.
+ */
+export function writeFileAtomically(file: string, text: string): void {
+  holdTerminationSignals();
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}${TEMPORARY_SUFFIX}`;
+  try {
+    fs.writeFileSync(temporary, text);
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Removes `folder`, then its parents up to (not including) `root`, as long as they are empty. */
+export function removeEmptyFolders(folder: string, root: string): void {
+  for (let f = folder; f.startsWith(root + path.sep); f = path.dirname(f)) {
+    try {
+      fs.rmdirSync(f);
+    } catch {
+      return;
+    }
+  }
+}
+
+const recordingFilesIn = (folder: string) => listDir(folder).filter((name) => parseRecordingFileName(name) !== undefined).sort();
+
+const TERMINATION_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+let signalsHeld = false;
+
+/**
+ * While a listener is installed, Node delivers these signals to JavaScript between two ticks
+ * instead of ending the process at once, so the synchronous write-and-rename of a recording always
+ * completes. The listener then ends the process as the signal would have, unless someone else
+ * (Jest's watch mode, the user) listens too and decides what happens.
+ */
+function holdTerminationSignals(): void {
+  if (signalsHeld) return;
+  signalsHeld = true;
+  for (const signal of TERMINATION_SIGNALS) {
+    const reraise = () => {
+      process.removeListener(signal, reraise);
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    };
+    process.on(signal, reraise);
+  }
+}
+
+/** The names in a folder; none when it does not exist. */
+export function listDir(folder: string): string[] {
   try {
     return fs.readdirSync(folder);
   } catch (error) {

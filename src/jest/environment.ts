@@ -1,14 +1,17 @@
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
+import { randomBytes } from 'node:crypto';
 import { CONTROL, type Control } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayConfigError } from '../core/errors';
 import { intercepts } from '../core/mode';
 import type { RedactHook } from '../core/redact';
+import { sha256 } from '../core/normalize';
 import { ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store';
 import { assignTestIds, relativeTestPath, type TestIdResolver } from '../core/test-id';
+import { type ScopeStatus, type ShardConfig, writeFileUsage } from '../core/usage';
 import { forwardWith, intercept, type Interception } from '../interception';
 import { guardNetwork, type NetworkGuard } from '../interception/network-guard';
 
@@ -55,6 +58,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     private readonly replayRootDir: string;
     private readonly replayTestPath: string;
     private readonly replayOptions: unknown;
+    private readonly replayShard?: ShardConfig;
     private replayConfig?: ResolvedConfig;
     private session?: ReplaySession;
     private interception?: Interception;
@@ -71,6 +75,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.replayRootDir = config.projectConfig.rootDir;
       this.replayTestPath = context.testPath;
       this.replayOptions = (config.projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
+      this.replayShard = config.globalConfig.shard;
     }
 
     async setup(): Promise<void> {
@@ -109,6 +114,16 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.networkGuard = undefined;
       this.interception?.dispose();
       this.interception = undefined;
+      // Every file notes what it used, for the run's summary and `jest-replay prune` (see core/usage.ts).
+      if (this.session) {
+        const unique = `${sha256(this.replayTestPath).slice(0, 12)}-${process.pid}-${randomBytes(3).toString('hex')}`;
+        try {
+          writeFileUsage(this.session.config.usageDir, this.replayShard, this.session.usage(this.relativePath), unique);
+        } catch (error) {
+          // The tests ran as they should: an unwritable cache costs the summary and prune, not the run.
+          process.stderr.write(`jest-replay: could not note this file's usage in ${this.session.config.usageDir}: ${(error as Error).message}\n`);
+        }
+      }
       await super.teardown();
     }
 
@@ -180,6 +195,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           if (!scope) break;
           const problems = await session.close(scope);
           if (event.name === 'test_done') event.test.errors.push(...problems);
+          session.settle(scope, event.name !== 'test_done' ? 'skipped' : event.test.errors.length === 0 ? 'passed' : 'failed');
           break;
         }
         case 'hook_start': {
@@ -203,7 +219,10 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           if (!scope) break;
           this.scopes.delete(event.hook);
           // A hook has no result of its own to fail: its problems fail the test file.
-          state.unhandledErrors.push(...(await session.close(scope)));
+          const problems = await session.close(scope);
+          state.unhandledErrors.push(...problems);
+          const status: ScopeStatus = event.name === 'hook_success' && problems.length === 0 ? 'passed' : 'failed';
+          session.settle(scope, status);
           break;
         }
       }

@@ -1,11 +1,17 @@
 import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
+import { newRunId, RUN_ID_VARIABLE, startUsage } from '../core/usage';
+
+/** A path as the user reads it: relative to where they ran jest, unless it is outside. */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file) || '.';
+  return relative.startsWith('..') ? file : relative;
+}
 
 /** The one line a run starts with: the mode and where recordings are read and written. */
 export function describeRun(config: ResolvedConfig): string {
-  const dir = path.relative(process.cwd(), config.dir) || '.';
-  return `jest-replay: ${config.mode} mode, recordings in ${dir.startsWith('..') ? config.dir : dir}`;
+  return `jest-replay: ${config.mode} mode, recordings in ${displayPath(config.dir)}`;
 }
 
 /**
@@ -15,6 +21,9 @@ export function describeRun(config: ResolvedConfig): string {
 export default async function globalSetup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
   const options = (projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
   const config = resolveConfig({ rootDir: projectConfig.rootDir, options, env: process.env });
+  // Before any test writes: earlier usage this run supersedes must not count (see core/usage.ts).
+  startUsage(config.usageDir, globalConfig.shard);
+  process.env[RUN_ID_VARIABLE] = newRunId();
   // stderr, so `jest --json` keeps a clean stdout.
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
 }

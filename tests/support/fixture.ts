@@ -10,7 +10,8 @@ import * as path from 'node:path';
  */
 const REPO = path.resolve(__dirname, '..', '..');
 const WORK = path.join(REPO, 'tests', '.work');
-const JEST_BIN = path.join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
+export const JEST_BIN = path.join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
+const CLI_BIN = path.join(REPO, 'dist', 'cli', 'main.js');
 
 export interface TestResult {
   fullName: string;
@@ -18,10 +19,13 @@ export interface TestResult {
   failureMessages: string[];
 }
 
-export interface JestRun {
+export interface ProcessRun {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+export interface JestRun extends ProcessRun {
   /** Parsed from `--json --outputFile`; absent when Jest stopped before running tests. */
   results?: { numFailedTests: number; numPassedTests: number; testResults: { assertionResults: TestResult[]; message: string }[] };
   tests: TestResult[];
@@ -69,28 +73,38 @@ export class FixtureProject {
   }
 
   /** Runs `jest` in the project. The environment is scrubbed of mode variables (and CI) unless given. */
-  run(env: Record<string, string | undefined> = {}, args: string[] = []): Promise<JestRun> {
-    const childEnv: Record<string, string | undefined> = { ...process.env };
-    for (const name of ['CI', 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_WORKER_ID']) delete childEnv[name];
-    Object.assign(childEnv, env);
+  async run(env: Record<string, string | undefined> = {}, args: string[] = []): Promise<JestRun> {
     const resultsFile = path.join(this.dir, `results-${randomBytes(3).toString('hex')}.json`);
+    const { code, stdout, stderr } = await this.spawn([JEST_BIN, '--json', `--outputFile=${resultsFile}`, '--no-cache', ...args], env);
+    const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined;
+    fs.rmSync(resultsFile, { force: true });
+    const tests: TestResult[] = results?.testResults.flatMap((r: { assertionResults: TestResult[] }) => r.assertionResults) ?? [];
+    const messages = results?.testResults.map((r: { message: string }) => r.message).join('\n') ?? '';
+    return { code, stdout, stderr, results, tests, output: `${stderr}\n${messages}` };
+  }
+
+  /** Runs `jest` with exactly these arguments (no `--json` file), e.g. to read what a user sees on stdout. */
+  runJest(args: string[], env: Record<string, string | undefined> = {}): Promise<ProcessRun> {
+    return this.spawn([JEST_BIN, '--no-cache', ...args], env);
+  }
+
+  /** Runs the `jest-replay` command line in the project. */
+  cli(args: string[]): Promise<ProcessRun> {
+    return this.spawn([CLI_BIN, ...args], {});
+  }
+
+  private spawn(args: string[], env: Record<string, string | undefined>): Promise<ProcessRun> {
+    const childEnv: Record<string, string | undefined> = { ...process.env };
+    for (const name of ['CI', 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID']) delete childEnv[name];
+    Object.assign(childEnv, env);
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [JEST_BIN, '--json', `--outputFile=${resultsFile}`, '--no-cache', ...args], {
-        cwd: this.dir,
-        env: childEnv as NodeJS.ProcessEnv,
-      });
+      const child = spawn(process.execPath, args, { cwd: this.dir, env: childEnv as NodeJS.ProcessEnv });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
       child.stderr.on('data', (d) => (stderr += d));
       child.on('error', reject);
-      child.on('close', (code) => {
-        const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined;
-        fs.rmSync(resultsFile, { force: true });
-        const tests: TestResult[] = results?.testResults.flatMap((r: { assertionResults: TestResult[] }) => r.assertionResults) ?? [];
-        const messages = results?.testResults.map((r: { message: string }) => r.message).join('\n') ?? '';
-        resolve({ code, stdout, stderr, results, tests, output: `${stderr}\n${messages}` });
-      });
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
   }
 }

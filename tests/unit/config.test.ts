@@ -26,7 +26,12 @@ describe('resolveConfig', () => {
       timing: 0,
       redact: undefined,
       allowHosts: [],
+      usageDir: path.join(rootDir, 'node_modules', '.cache', 'jest-replay'),
     });
+  });
+
+  it('usageDir resolves against rootDir, <rootDir> expanded', () => {
+    expect(resolveConfig({ rootDir, options: { usageDir: '<rootDir>/.usage' }, env: {} }).usageDir).toBe(path.join(rootDir, '.usage'));
   });
 
   it('passes timing options through', () => {

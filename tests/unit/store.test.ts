@@ -40,6 +40,9 @@ function tree(dir: string): string[] {
     .sort();
 }
 
+/** The module object itself: the namespace import's bindings cannot be spied on, but read through to it. */
+const nodeFs: typeof fs = require('node:fs');
+
 let dir: string;
 let store: RecordingStore;
 
@@ -80,6 +83,19 @@ describe('write', () => {
     expect(tree(dir)).toEqual([path.join('tests', 'chat.test.ts', LEAF, `${STEM}.json`)]);
   });
 
+  it('says whether the file is new, changed or unchanged, and leaves an unchanged file untouched', async () => {
+    const file = store.fileFor(TEST_ID, KEY, 1);
+    expect(await store.write(file, recording('one'))).toBe('created');
+    const spy = jest.spyOn(nodeFs, 'renameSync');
+    try {
+      expect(await store.write(file, recording('one'))).toBe('unchanged');
+      expect(spy).not.toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await store.write(file, recording('two'))).toBe('changed');
+  });
+
   it('replaces an existing file whole', async () => {
     const file = store.fileFor(TEST_ID, KEY, 1);
     await store.write(file, recording('a much longer first answer '.repeat(20)));
@@ -100,8 +116,8 @@ describe('write', () => {
   it('never exposes a partial file: the target only appears by rename', async () => {
     const file = store.fileFor(TEST_ID, KEY, 1);
     const renames: [string, string][] = [];
-    const rename = fs.promises.rename;
-    const spy = jest.spyOn(fs.promises, 'rename').mockImplementation(async (from, to) => {
+    const rename = fs.renameSync;
+    const spy = jest.spyOn(nodeFs, 'renameSync').mockImplementation((from, to) => {
       renames.push([String(from), String(to)]);
       // Before the rename, the target does not exist yet.
       expect(fs.existsSync(file)).toBe(false);
@@ -121,7 +137,9 @@ describe('write', () => {
 
   it('removes the temporary file when the rename fails', async () => {
     const file = store.fileFor(TEST_ID, KEY, 1);
-    const spy = jest.spyOn(fs.promises, 'rename').mockRejectedValue(new Error('EXDEV'));
+    const spy = jest.spyOn(nodeFs, 'renameSync').mockImplementation(() => {
+      throw new Error('EXDEV');
+    });
     try {
       await expect(store.write(file, recording('one'))).rejects.toThrow('EXDEV');
     } finally {
@@ -233,5 +251,31 @@ describe('read', () => {
     )) as RecordingFileError;
     expect(error).toBeInstanceOf(RecordingFileError);
     expect(error.message).toContain(`cannot use recording ${file}`);
+  });
+});
+
+describe('recordingsOf and removeOthers', () => {
+  it('lists the parsed recordings of a test, leaving out other files and broken ones', async () => {
+    await store.write(store.fileFor(TEST_ID, KEY, 1), recording('one'));
+    await store.write(store.fileFor(TEST_ID, KEY, 2), recording('two'));
+    const folder = store.folderOf(TEST_ID);
+    fs.writeFileSync(path.join(folder, `${OTHER_KEY.slice(0, 16)}.json`), '{');
+    fs.writeFileSync(path.join(folder, 'notes.txt'), 'x');
+    const found = await store.recordingsOf(TEST_ID);
+    expect(found.map((f) => path.basename(f.file))).toEqual([`${STEM}.2.json`, `${STEM}.json`]);
+    expect(found[1].recording.response.body).toEqual({ answer: 'one', note: '°' });
+    expect(await store.recordingsOf('tests/none.test.ts::x')).toEqual([]);
+  });
+
+  it('deletes the recordings of a test it is not told to keep, and forgets them', async () => {
+    const keep = store.fileFor(TEST_ID, KEY, 1);
+    const stale = store.fileFor(TEST_ID, KEY, 2);
+    await store.write(keep, recording('one'));
+    await store.write(stale, recording('two'));
+    fs.writeFileSync(path.join(store.folderOf(TEST_ID), 'notes.txt'), 'x');
+    expect(store.locate(TEST_ID, KEY, 2)).toBe(stale);
+    expect(store.removeOthers(TEST_ID, new Set([keep]))).toEqual([stale]);
+    expect(tree(store.folderOf(TEST_ID))).toEqual([`${STEM}.json`, 'notes.txt']);
+    expect(store.locate(TEST_ID, KEY, 2)).toBe(keep);
   });
 });

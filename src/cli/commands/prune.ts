@@ -1,0 +1,46 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { defaultUsageDir, leftoverTemporaryFiles, listRecordings, mergeShards, readUsage, unusedRecordings } from '../../core/usage';
+import { removeEmptyFolders } from '../../core/store';
+import { type Command, EXIT } from '../command';
+
+export const pruneCommand: Command = {
+  name: 'prune',
+  summary: 'list (or with --yes delete) recordings the last run did not use',
+  args: '[--yes]',
+  help: `Lists the recordings that the last jest run (every shard of it, merged) did not use; with
+--yes deletes them. Conservative: only recordings of tests that ran and passed are judged; those of
+tests that failed, were skipped or filtered out are kept, and recordings of tests the run never saw
+(deleted or renamed tests) and shared ones (model lists) only go after a complete, unfiltered run
+in which every test passed. Also deletes temporary files left by a recording process that was killed.
+Run it from the project's root, as jest is.
+
+Command options:
+  --usage <path>  Where runs note what they used (default: node_modules/.cache/jest-replay)
+  --yes           Delete what is listed (without it, nothing is deleted)`,
+  options: { usage: { type: 'string' }, yes: { type: 'boolean' } },
+  async run({ dir, values, out, err }) {
+    const usageDir = path.resolve(String(values.usage ?? defaultUsageDir('.')));
+    const merged = mergeShards(readUsage(usageDir));
+    // Usage names its recordings directory relative to rootDir, which is where prune runs.
+    const files = merged.files.filter((f) => path.resolve(f.recordings) === dir);
+    if (files.length === 0) {
+      err(`jest-replay prune: no usage of ${dir} under ${usageDir}: run jest (replay or record mode) first. Nothing deleted.`);
+      return EXIT.problems;
+    }
+    const unused = unusedRecordings(listRecordings(dir), files, merged.complete).map((file) => path.join(dir, file));
+    const leftovers = leftoverTemporaryFiles(dir);
+    const doomed = [...unused, ...leftovers];
+    const verb = values.yes ? 'deleted' : 'would delete';
+    for (const file of doomed) {
+      if (values.yes) {
+        fs.rmSync(file, { force: true });
+        removeEmptyFolders(path.dirname(file), dir);
+      }
+      out(`${verb} ${path.relative(process.cwd(), file)}`);
+    }
+    const scope = merged.complete ? 'complete run' : 'partial run: recordings of tests it did not run are kept';
+    out(`${doomed.length} ${values.yes ? 'deleted' : 'unused'} (${unused.length} recordings, ${leftovers.length} temporary files; ${scope})` + (values.yes || doomed.length === 0 ? '' : '. Run with --yes to delete them.'));
+    return EXIT.ok;
+  },
+};

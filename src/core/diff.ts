@@ -1,0 +1,56 @@
+import type { Json } from './normalize';
+
+/** One field that differs between two JSON values; `path` is like `body.messages[2].content`. */
+export type FieldDifference =
+  | { kind: 'changed'; path: string; from: Json; to: Json }
+  | { kind: 'added'; path: string; to: Json }
+  | { kind: 'removed'; path: string; from: Json };
+
+const isObject = (value: Json): value is { [key: string]: Json } => value !== null && typeof value === 'object' && !Array.isArray(value);
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+const member = (path: string, key: string) => (IDENTIFIER.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`);
+
+/**
+ * The leaf-level differences from `from` to `to`, in key order. Objects are compared key by key
+ * and arrays index by index (a request's messages are appended, rarely inserted); anything else
+ * that is not equal is one changed field. Written by hand rather than with a diff library: the
+ * values are plain JSON, and what we need is the path spelling and a count to rank recordings by.
+ */
+export function diffJson(from: Json, to: Json, path = ''): FieldDifference[] {
+  if (isObject(from) && isObject(to)) {
+    const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
+    return keys.flatMap((key) => {
+      const at = member(path, key);
+      if (!(key in to)) return [{ kind: 'removed', path: at, from: from[key] } as const];
+      if (!(key in from)) return [{ kind: 'added', path: at, to: to[key] } as const];
+      return diffJson(from[key], to[key], at);
+    });
+  }
+  if (Array.isArray(from) && Array.isArray(to)) {
+    return Array.from({ length: Math.max(from.length, to.length) }, (_, i) => {
+      const at = `${path}[${i}]`;
+      if (i >= to.length) return [{ kind: 'removed', path: at, from: from[i] } as const];
+      if (i >= from.length) return [{ kind: 'added', path: at, to: to[i] } as const];
+      return diffJson(from[i], to[i], at);
+    }).flat();
+  }
+  return JSON.stringify(from) === JSON.stringify(to) ? [] : [{ kind: 'changed', path, from, to }];
+}
+
+/** A value as one short line: JSON, cut to `max` characters with `…`. */
+export function shorten(value: Json, max = 60): string {
+  const text = JSON.stringify(value) ?? 'undefined';
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+/** `body.temperature: 0.7 → 0.2`, `body.seed: added 42`, `body.top_p: removed (was 1)`. */
+export function describeDifference(difference: FieldDifference): string {
+  switch (difference.kind) {
+    case 'changed':
+      return `${difference.path}: ${shorten(difference.from)} → ${shorten(difference.to)}`;
+    case 'added':
+      return `${difference.path}: added ${shorten(difference.to)}`;
+    case 'removed':
+      return `${difference.path}: removed (was ${shorten(difference.from)})`;
+  }
+}

@@ -1,0 +1,135 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { testFolder } from '../../src/core/paths';
+import {
+  type FileUsage,
+  type ScopeUsage,
+  leftoverTemporaryFiles,
+  listRecordings,
+  mergeShards,
+  readUsage,
+  startUsage,
+  summarizeUsage,
+  unusedRecordings,
+  writeFileUsage,
+  writeRunRecord,
+} from '../../src/core/usage';
+
+const folder = (id: string) => testFolder(id).split(path.sep).join('/');
+const A = 'tests/a.test.ts::a';
+const B = 'tests/a.test.ts::b';
+const scope = (id: string, status: ScopeUsage['status'], replayed: string[] = [], written: ScopeUsage['written'] = []): ScopeUsage => ({ id, status, replayed, written, missed: [] });
+const usage = (...scopes: ScopeUsage[]): FileUsage => ({ mode: 'replay', recordings: 'recordings', testFile: 'tests/a.test.ts', scopes, removed: [] });
+
+describe('unusedRecordings', () => {
+  const a1 = `${folder(A)}/aaaaaaaaaaaaaaaa.json`;
+  const a2 = `${folder(A)}/bbbbbbbbbbbbbbbb.json`;
+  const b1 = `${folder(B)}/cccccccccccccccc.json`;
+  const orphan = `${folder('tests/gone.test.ts::x')}/dddddddddddddddd.json`;
+  const shared = '_shared/models-eeeeeeeeeeeeeeee-12345678.json';
+  const all = [a1, a2, b1, orphan, shared];
+
+  it('in the folder of a test that passed, what it did not use is unused', () => {
+    expect(unusedRecordings(all, [usage(scope(A, 'passed', [a1]), scope(B, 'passed', [b1]))], false)).toEqual([a2]);
+  });
+
+  it('keeps the folder of a test that failed or was skipped, in any of its runs', () => {
+    expect(unusedRecordings(all, [usage(scope(A, 'failed', [a1]))], true)).toEqual([]);
+    expect(unusedRecordings(all, [usage(scope(A, 'skipped'))], true)).toEqual([]);
+    expect(unusedRecordings(all, [usage(scope(A, 'passed', [a1])), usage(scope(A, 'failed'))], false)).toEqual([]);
+  });
+
+  it('unseen tests and shared recordings go only after a complete run in which every test passed', () => {
+    const passing = [usage(scope(A, 'passed', [a1, a2]), scope(B, 'passed', [b1]))];
+    expect(unusedRecordings(all, passing, false)).toEqual([]);
+    expect(unusedRecordings(all, passing, true)).toEqual([orphan, shared]);
+    expect(unusedRecordings(all, [usage(scope(A, 'passed', [a1, a2]), scope(B, 'skipped'))], true)).toEqual([]);
+  });
+
+  it('what a test wrote (record mode) is used, shared files included', () => {
+    const wrote = usage(scope(A, 'passed', [], [{ file: a1, outcome: 'created' }, { file: shared, outcome: 'unchanged' }]), scope(B, 'passed', [b1]));
+    expect(unusedRecordings(all, [wrote], true)).toEqual([a2, orphan]);
+  });
+});
+
+describe('mergeShards', () => {
+  const shard = (name: string, complete?: boolean) => ({ shard: name, run: complete === undefined ? undefined : { mode: 'replay' as const, complete }, files: [usage(scope(name, 'passed'))] });
+
+  it('is complete when the unsharded run was, or every shard of one count was', () => {
+    expect(mergeShards([shard('all', true)]).complete).toBe(true);
+    expect(mergeShards([shard('shard-1-of-2', true), shard('shard-2-of-2', true)]).complete).toBe(true);
+  });
+
+  it('is partial when a shard is missing, incomplete, or has no run record', () => {
+    expect(mergeShards([shard('shard-1-of-2', true)]).complete).toBe(false);
+    expect(mergeShards([shard('shard-1-of-2', true), shard('shard-2-of-2', false)]).complete).toBe(false);
+    expect(mergeShards([shard('shard-1-of-2', true), shard('shard-2-of-2')]).complete).toBe(false);
+    expect(mergeShards([shard('shard-1-of-3', true), shard('shard-2-of-2', true)]).complete).toBe(false);
+  });
+
+  it('unites the files of every shard', () => {
+    expect(mergeShards([shard('shard-1-of-2', true), shard('shard-2-of-2')]).files.flatMap((f) => f.scopes.map((s) => s.id))).toEqual(['shard-1-of-2', 'shard-2-of-2']);
+  });
+});
+
+describe('summarizeUsage', () => {
+  it('counts distinct files replayed and written, missed requests, and lists what changed on disk', () => {
+    const summary = summarizeUsage([
+      { ...usage(scope(A, 'passed', ['x.json', 'x.json'], [{ file: 'n.json', outcome: 'created' }, { file: 's.json', outcome: 'unchanged' }])), removed: ['old.json'] },
+      usage({ ...scope(B, 'failed', ['x.json'], [{ file: 'c.json', outcome: 'changed' }]), missed: ['POST http://x/v1/chat/completions'] }),
+    ]);
+    expect(summary).toEqual({
+      replayed: 1,
+      recorded: 3,
+      missing: 1,
+      changes: [
+        { file: 'c.json', change: 'changed' },
+        { file: 'n.json', change: 'new' },
+        { file: 'old.json', change: 'deleted' },
+      ],
+    });
+  });
+});
+
+describe('on disk', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-replay-usage-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('usage files are read back per shard with their run record', () => {
+    writeFileUsage(dir, undefined, usage(scope(A, 'passed')), 'one');
+    writeFileUsage(dir, { shardIndex: 1, shardCount: 2 }, usage(scope(B, 'passed')), 'two');
+    writeRunRecord(dir, undefined, { mode: 'replay', complete: true });
+    const shards = readUsage(dir);
+    expect(shards.map((s) => [s.shard, s.run, s.files.length])).toEqual([
+      ['all', { mode: 'replay', complete: true }, 1],
+      ['shard-1-of-2', undefined, 1],
+    ]);
+  });
+
+  it('a new run forgets the usage it supersedes', () => {
+    const names = () => fs.readdirSync(dir).sort();
+    for (const s of [undefined, { shardIndex: 1, shardCount: 2 }, { shardIndex: 2, shardCount: 2 }, { shardIndex: 1, shardCount: 3 }]) writeFileUsage(dir, s, usage(), 'x');
+    startUsage(dir, { shardIndex: 1, shardCount: 2 });
+    // Its own shard, the unsharded run and other shard counts go; the sibling shard stays.
+    expect(names()).toEqual(['shard-2-of-2']);
+    startUsage(dir, undefined);
+    expect(names()).toEqual([]);
+  });
+
+  it('listRecordings lists recording files only; leftoverTemporaryFiles, temporary files of processes no longer running', () => {
+    const write = (file: string) => {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), '{}');
+    };
+    const dead = 2 ** 22 + 12345; // above Linux's pid_max default: no such process
+    for (const file of ['t/x-1/0123456789abcdef.json', 't/x-1/0123456789abcdef.2.json', 't/x-1/README.md', '_shared/models-0123456789abcdef-aaaa1111.json']) write(file);
+    write(`t/x-1/0123456789abcdef.json.${dead}.abcd.tmp`);
+    write(`t/x-1/fedcba9876543210.json.${process.pid}.abcd.tmp`);
+    expect(listRecordings(dir)).toEqual(['_shared/models-0123456789abcdef-aaaa1111.json', 't/x-1/0123456789abcdef.2.json', 't/x-1/0123456789abcdef.json']);
+    expect(leftoverTemporaryFiles(dir)).toEqual([path.join(dir, `t/x-1/0123456789abcdef.json.${dead}.abcd.tmp`)]);
+  });
+});
