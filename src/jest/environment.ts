@@ -1,6 +1,5 @@
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
-import NodeEnvironment from 'jest-environment-node';
 import { CONTROL, type Control } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayConfigError } from '../core/errors';
@@ -9,6 +8,7 @@ import { ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store';
 import { assignTestIds, relativeTestPath, type TestIdResolver } from '../core/test-id';
 import { forwardWith, intercept, type Interception } from '../interception';
+import { runnersNodeEnvironment } from './node-environment';
 
 type EnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment;
 
@@ -199,6 +199,6 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
   };
 }
 
-/** `testEnvironment: 'jest-replay/environment'`: Jest's node environment with recording and replay. */
-export default class ReplayEnvironment extends withReplay(NodeEnvironment) {}
+/** `testEnvironment: 'jest-replay/environment'`: the running Jest's node environment with recording and replay. */
+export default class ReplayEnvironment extends withReplay(runnersNodeEnvironment()) {}
 export { ReplayEnvironment };
