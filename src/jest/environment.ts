@@ -8,6 +8,7 @@ import { ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store';
 import { assignTestIds, relativeTestPath, type TestIdResolver } from '../core/test-id';
 import { forwardWith, intercept, type Interception } from '../interception';
+import { UNDICI_GLOBAL_DISPATCHER } from '../interception/undici';
 import { runnersNodeEnvironment } from './node-environment';
 
 type EnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment;
@@ -92,6 +93,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       session = new ReplaySession(config, new RecordingStore(config.dir), forwardWith(this.interception.realFetch));
       this.session = session;
       this.global.fetch = this.interception.fetch;
+      // The `undici` package a test loads reads its global dispatcher from the test context's global.
+      (this.global as Record<symbol, unknown>)[UNDICI_GLOBAL_DISPATCHER] = this.interception.dispatcher;
     }
 
     async teardown(): Promise<void> {
