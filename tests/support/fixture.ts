@@ -29,6 +29,13 @@ export interface JestRun {
   output: string;
 }
 
+/** What runs Jest: by default this repo's Node and Jest 30; the compatibility matrix swaps either. */
+export interface Runner {
+  node?: string;
+  nodeArgs?: string[];
+  jest?: string;
+}
+
 export class FixtureProject {
   readonly dir: string;
 
@@ -43,6 +50,11 @@ export class FixtureProject {
   write(file: string, content: string): void {
     fs.mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
     fs.writeFileSync(path.join(this.dir, file), content);
+  }
+
+  /** Makes `node_modules/<name>` of the project point at another package folder (another major of a client). */
+  link(name: string, target: string): void {
+    fs.symlinkSync(target, path.join(this.dir, 'node_modules', name), 'dir');
   }
 
   read(file: string): string {
@@ -69,13 +81,13 @@ export class FixtureProject {
   }
 
   /** Runs `jest` in the project. The environment is scrubbed of mode variables (and CI) unless given. */
-  run(env: Record<string, string | undefined> = {}, args: string[] = []): Promise<JestRun> {
+  run(env: Record<string, string | undefined> = {}, args: string[] = [], runner: Runner = {}): Promise<JestRun> {
     const childEnv: Record<string, string | undefined> = { ...process.env };
     for (const name of ['CI', 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_WORKER_ID']) delete childEnv[name];
     Object.assign(childEnv, env);
     const resultsFile = path.join(this.dir, `results-${randomBytes(3).toString('hex')}.json`);
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [JEST_BIN, '--json', `--outputFile=${resultsFile}`, '--no-cache', ...args], {
+      const child = spawn(runner.node ?? process.execPath, [...(runner.nodeArgs ?? []), runner.jest ?? JEST_BIN, '--json', `--outputFile=${resultsFile}`, '--no-cache', ...args], {
         cwd: this.dir,
         env: childEnv as NodeJS.ProcessEnv,
       });
