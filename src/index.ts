@@ -3,6 +3,7 @@ import { CONTROL, type Control } from './control';
 export type { ReplayOptions } from './core/config';
 export type { TestIdContext, TestIdResolver } from './core/test-id';
 export type { Mode } from './core/mode';
+export type { BodyNormalizer } from './core/normalizers';
 
 /**
  * Sets the id under which the current test's requests are keyed and stored, for example a

@@ -4,6 +4,7 @@ import { applyIdNormalization, parseRecording, type Recording } from './format';
 import { requestKey } from './key';
 import { keyOfLlamaStackRecording } from './llama-stack';
 import { nearest } from './nearest';
+import type { BodyNormalizer } from './normalizers';
 import { bodyForKey, type Json, type RequestBody } from './normalize';
 import { KEY_FILE_LENGTH, parseRecordingFileName } from './paths';
 import type { RecordingStore } from './store';
@@ -51,13 +52,19 @@ function keyedBody(stored: unknown): RequestBody {
   return { kind: 'json', value: stored as Json };
 }
 
+/** No `normalizers`: the body is keyed as normalized. */
+const asIs: BodyNormalizer = (body) => body;
+
 /**
- * The keys a recording's stored request produces: as the recorder computes it from the request,
- * and, for files imported from llama-stack, as `import` computes it from the recorded endpoint.
+ * The keys a recording's stored request produces: as the recorder computes it from the request
+ * (with the project's normalizers), and, for files imported from llama-stack, as `import`
+ * computes it from the recorded endpoint.
  */
-export function keysOf(recording: Recording): string[] {
+export function keysOf(recording: Recording, normalize: BodyNormalizer = asIs): string[] {
   const { request } = recording;
-  const own = requestKey({ method: request.method, url: new URL(request.url), body: bodyForKey(keyedBody(request.body)), testId: recording.test_id });
+  const url = new URL(request.url);
+  const body = normalize(bodyForKey(keyedBody(request.body)), { method: request.method.toUpperCase(), path: url.pathname });
+  const own = requestKey({ method: request.method, url, body, testId: recording.test_id });
   const imported = keyOfLlamaStackRecording(recording).key;
   return own === imported ? [own] : [own, imported];
 }
@@ -113,12 +120,12 @@ export interface TestDiagnosis {
   problems: string[];
 }
 
-function diagnoseFile(entry: RecordingFile, testId: string): DiagnosedFile {
+function diagnoseFile(entry: RecordingFile, testId: string, normalize: BodyNormalizer): DiagnosedFile {
   const parsed = parseRecordingFileName(path.basename(entry.file));
   const problems = entry.problem ? [entry.problem] : [];
   const recording = entry.recording;
   if (!recording) return { ...entry, ordinal: parsed?.ordinal, problems };
-  const keys = keysOf(recording);
+  const keys = keysOf(recording, normalize);
   const named = parsed && keys.find((key) => key.startsWith(parsed.stem));
   if (recording.test_id !== testId) {
     problems.push(`its test_id is ${JSON.stringify(recording.test_id)}, not this test's: replay never reads it here`);
@@ -154,9 +161,9 @@ function idsRecordedBeside(store: RecordingStore, testId: string): string[] {
  * stored request produces now, and what cannot match. With nothing recorded, the ids recorded for
  * the same test file (a renamed test keeps its old recordings under its old id).
  */
-export function diagnoseTest(store: RecordingStore, testId: string): TestDiagnosis {
+export function diagnoseTest(store: RecordingStore, testId: string, normalize: BodyNormalizer = asIs): TestDiagnosis {
   const folder = store.folderOf(testId);
-  const files = jsonFilesIn(folder).map((file) => diagnoseFile(readRecordingFile(store.dir, file), testId));
+  const files = jsonFilesIn(folder).map((file) => diagnoseFile(readRecordingFile(store.dir, file), testId, normalize));
   const problems: string[] = [];
   if (files.length === 0) problems.push(fs.existsSync(folder) ? 'the folder holds no recordings' : 'nothing is recorded for this test id (its folder does not exist)');
   for (const file of files) for (const problem of file.problems) problems.push(`${path.basename(file.file)}: ${problem}`);

@@ -7,7 +7,8 @@ import type { Recording } from './format';
 import { isSharedEndpoint, requestKey } from './key';
 import { mergeModelLists, modelListDigest } from './model-list';
 import { records, replays } from './mode';
-import { bodyForKey, type RequestBody } from './normalize';
+import { bodyForKey, type Json, type RequestBody } from './normalize';
+import { type BodyNormalizer, loadNormalizers } from './normalizers';
 import { publicUrl, readRequestBody, storedRequest, substituteIds } from './request';
 import type { RecordingStore } from './store';
 
@@ -79,6 +80,8 @@ export class ReplaySession {
    * is recognized instead of being charged to whichever test runs next.
    */
   private readonly active = new AsyncLocalStorage<TestScope>();
+  /** The project's `normalizers`, loaded at the first request (global setup has already checked they load). */
+  private normalizeBody?: BodyNormalizer;
 
   constructor(
     readonly config: ResolvedConfig,
@@ -127,7 +130,7 @@ export class ReplaySession {
     const url = publicUrl(request.url);
     const body = substituteIds(await readRequestBody(bytes, request.headers.get('content-type') ?? ''), scope.replacedIds);
     const shared = isSharedEndpoint(method, url.pathname);
-    const key = requestKey({ method, url, body: bodyForKey(body), testId: scope.testId });
+    const key = requestKey({ method, url, body: this.keyedBody(method, url, body), testId: scope.testId });
     const ordinal = shared ? 1 : scope.nextOrdinal(key);
     const { mode } = this.config;
 
@@ -192,8 +195,14 @@ export class ReplaySession {
   private locate(scope: TestScope, method: string, url: URL, body: RequestBody, key: string, ordinal: number): string | undefined {
     const own = this.store.locate(scope.testId, key, ordinal);
     if (own) return own;
-    const sessionKey = requestKey({ method, url, body: bodyForKey(body), testId: null });
+    const sessionKey = requestKey({ method, url, body: this.keyedBody(method, url, body), testId: null });
     return this.store.locate(null, sessionKey, ordinal);
+  }
+
+  /** The body as keyed: normalized, then adjusted by the project's normalizers. */
+  private keyedBody(method: string, url: URL, body: RequestBody): Json {
+    this.normalizeBody ??= loadNormalizers(this.config.normalizers, this.config.rootDir);
+    return this.normalizeBody(bodyForKey(body), { method, path: url.pathname });
   }
 
   private missMessage(scope: TestScope, method: string, url: URL, key: string, ordinal: number): string {

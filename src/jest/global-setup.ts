@@ -1,6 +1,7 @@
 import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
+import { loadNormalizers } from '../core/normalizers';
 
 /** The one line a run starts with: the mode and where recordings are read and written. */
 export function describeRun(config: ResolvedConfig): string {
@@ -15,6 +16,8 @@ export function describeRun(config: ResolvedConfig): string {
 export default async function globalSetup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
   const options = (projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
   const config = resolveConfig({ rootDir: projectConfig.rootDir, options, env: process.env });
+  // A normalizers module that does not load stops the run here, not at the first request.
+  loadNormalizers(config.normalizers, config.rootDir);
   // stderr, so `jest --json` keeps a clean stdout.
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
 }

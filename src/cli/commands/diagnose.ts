@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { diagnoseTest, summarize } from '../../core/inspect';
+import { loadNormalizers } from '../../core/normalizers';
 import { KEY_FILE_LENGTH } from '../../core/paths';
 import { RecordingStore } from '../../core/store';
 import { type Command, EXIT, UsageError } from '../command';
@@ -16,10 +17,16 @@ file). When nothing is recorded under the id, the ids recorded for the same test
 first: a renamed test or describe block keeps its recordings under its old id.
 A miss's key that is not listed here means the request itself changed since it was recorded:
 compare it with \`jest-replay show <file>\`, then re-record.
-Exit code 1 when something is missing or cannot match.`,
-  async run({ dir, positionals, out }) {
+Exit code 1 when something is missing or cannot match.
+
+Options:
+  --normalizers <module>  The project's testEnvironmentOptions.replay.normalizers (repeatable),
+                          so keys are computed as the recorder computes them`,
+  options: { normalizers: { type: 'string', multiple: true } },
+  async run({ dir, positionals, values, out }) {
     if (positionals.length !== 1) throw new UsageError('give one test id (quote it: it contains spaces and ::)');
-    const diagnosis = diagnoseTest(new RecordingStore(dir), positionals[0]);
+    const normalize = loadNormalizers((values.normalizers as string[] | undefined) ?? [], process.cwd());
+    const diagnosis = diagnoseTest(new RecordingStore(dir), positionals[0], normalize);
     out(`test id:  ${diagnosis.testId}`);
     out(`folder:   ${fromCwd(diagnosis.folder)}`);
     if (diagnosis.files.length > 0) {
