@@ -45,28 +45,29 @@ export function scanRecordings(dir: string): RecordingFile[] {
     .map((name) => readRecordingFile(dir, path.join(dir, name)));
 }
 
-/** The stored body as the recorder keyed it: JSON as JSON, text by the digest of its bytes. */
-function keyedBody(stored: unknown): RequestBody {
-  if (stored === null || stored === undefined) return { kind: 'empty' };
-  if (typeof stored === 'string') return { kind: 'bytes', bytes: Buffer.from(stored) };
-  return { kind: 'json', value: stored as Json };
+/** The ways a stored body may have been keyed: JSON as JSON; a text body as its bytes, or as a JSON string. */
+function keyedBodies(stored: unknown): RequestBody[] {
+  if (stored === null || stored === undefined) return [{ kind: 'empty' }];
+  if (typeof stored === 'string') return [{ kind: 'bytes', bytes: Buffer.from(stored) }, { kind: 'json', value: stored }];
+  return [{ kind: 'json', value: stored as Json }];
 }
 
 /** No `normalizers`: the body is keyed as normalized. */
 const asIs: BodyNormalizer = (body) => body;
 
 /**
- * The keys a recording's stored request produces: as the recorder computes it from the request
- * (with the project's normalizers), and, for files imported from llama-stack, as `import`
+ * The keys a recording's stored request may have been written under: as the recorder computes
+ * them (with the project's normalizers), and, for files imported from llama-stack, as `import`
  * computes it from the recorded endpoint.
  */
 export function keysOf(recording: Recording, normalize: BodyNormalizer = asIs): string[] {
   const { request } = recording;
-  const url = new URL(request.url);
-  const body = normalize(bodyForKey(keyedBody(request.body)), { method: request.method.toUpperCase(), path: url.pathname });
-  const own = requestKey({ method: request.method, url, body, testId: recording.test_id });
+  const method = request.method.toUpperCase();
   const imported = keyOfLlamaStackRecording(recording).key;
-  return own === imported ? [own] : [own, imported];
+  if (!URL.canParse(request.url)) return [imported];
+  const url = new URL(request.url);
+  const own = keyedBodies(request.body).map((body) => requestKey({ method, url, body: normalize(bodyForKey(body), { method, path: url.pathname }), testId: recording.test_id }));
+  return [...new Set([...own, imported])];
 }
 
 /** One line's worth of what a recording holds. */
