@@ -35,6 +35,11 @@ module.exports = function clientTests({ OpenAI, openaiVersion, Anthropic, axios,
     expect((await response.json()).choices[0].message.content).toBe('echo: fetch');
   });
 
+  test('undici.fetch', async () => {
+    const response = await undici.fetch(`${upstream}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat('undici fetch')) });
+    expect((await response.json()).choices[0].message.content).toBe('echo: undici fetch');
+  });
+
   test('undici.request', async () => {
     const { statusCode, body } = await undici.request(`${upstream}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat('undici')) });
     expect(statusCode).toBe(200);
