@@ -82,26 +82,36 @@ async function deliver(options: DispatchOptions, handler: DispatchHandler, respo
     finished = true;
     handler.onError?.(error);
   };
-  handler.onConnect?.((reason) => {
-    controller.abort(reason);
-    fail(reason ?? new Error('aborted'));
-  });
-  if (controller.signal.aborted) return;
+  // A handler that returns false is paused until it calls `resume`; counting resumes cannot miss one
+  // that comes before the wait starts.
+  let resumes = 0;
+  let wake: (() => void) | undefined;
+  const resume = () => {
+    resumes++;
+    wake?.();
+  };
+  const flowing = async (accepted: boolean | undefined, before: number) => {
+    if (accepted !== false || resumes !== before) return;
+    await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+  };
   try {
+    handler.onConnect?.((reason) => {
+      controller.abort(reason);
+      fail(reason ?? new Error('aborted'));
+    });
+    if (finished) return;
     const headers = requestHeaders(options.headers);
     const body = await requestBody(options.body, headers);
     const url = new URL(options.path, options.origin);
     const response = await respond(new Request(url, { method: options.method, headers, body, signal: controller.signal, duplex: 'half' } as RequestInit));
     if (finished) return;
-    let resumed: (() => void) | undefined;
-    const resume = () => resumed?.();
-    const waitForResume = () => new Promise<void>((resolve) => (resumed = resolve));
-    if (handler.onHeaders?.(response.status, rawHeaders(response.headers), resume, response.statusText) === false) await waitForResume();
-    if (response.body) {
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        if (finished) return;
-        if (handler.onData?.(Buffer.from(chunk)) === false) await waitForResume();
-      }
+    let before = resumes;
+    await flowing(handler.onHeaders?.(response.status, rawHeaders(response.headers), resume, response.statusText), before);
+    for await (const chunk of (response.body ?? []) as AsyncIterable<Uint8Array>) {
+      if (finished) return;
+      before = resumes;
+      await flowing(handler.onData?.(Buffer.from(chunk)), before);
     }
     if (finished) return;
     finished = true;

@@ -54,4 +54,28 @@ describe('the undici dispatcher', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(onError.mock.calls).toEqual([[reason]]);
   });
+
+  test('a handler that asks to pause gets no more data until it resumes', async () => {
+    const dispatcher = interceptingDispatcher(async () => new Response(new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('a'));
+        controller.enqueue(new TextEncoder().encode('b'));
+        controller.close();
+      },
+    })));
+    let resume!: () => void;
+    const { seen, handler, finished } = recordingHandler({
+      onHeaders: (_status, _raw, resumeFn) => ((resume = resumeFn), true),
+      onData: (chunk) => ((seen.data += chunk.toString()), false),
+    });
+    dispatcher.dispatch({ origin: 'http://api.test', path: '/', method: 'GET' }, handler);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen.data).toBe('a');
+    resume();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(seen.data).toBe('ab');
+    resume();
+    await finished;
+    expect(seen.completed).toBe(true);
+  });
 });
