@@ -74,14 +74,14 @@ const STALE_AFTER_DECODING = ['content-encoding', 'content-length', 'transfer-en
  * intercepted: it takes a Fetch `Request` and answers with a Fetch `Response`.
  */
 export class ReplaySession {
+  /** The project's `normalizers`, loaded at the first request (global setup has already checked they load). */
+  private normalizeBody?: BodyNormalizer;
   /**
    * The scope a request belongs to is the one its code was started in, carried along every
    * await, timer and callback: concurrent tests never mix, and a timer that outlives its test
    * is recognized instead of being charged to whichever test runs next.
    */
   private readonly active = new AsyncLocalStorage<TestScope>();
-  /** The project's `normalizers`, loaded at the first request (global setup has already checked they load). */
-  private normalizeBody?: BodyNormalizer;
 
   constructor(
     readonly config: ResolvedConfig,
@@ -119,6 +119,12 @@ export class ReplaySession {
   handles(url: URL): boolean {
     const hosts = this.config.ignoreHosts;
     return !(hosts.includes(url.hostname.toLowerCase()) || hosts.includes(url.host.toLowerCase()));
+  }
+
+  /** The body as keyed: normalized, then adjusted by the project's normalizers. */
+  private keyedBody(method: string, url: URL, body: RequestBody): Json {
+    this.normalizeBody ??= loadNormalizers(this.config.normalizers, this.config.rootDir);
+    return this.normalizeBody(bodyForKey(body), { method, path: url.pathname });
   }
 
   async handle(request: Request): Promise<Response> {
@@ -197,12 +203,6 @@ export class ReplaySession {
     if (own) return own;
     const sessionKey = requestKey({ method, url, body: this.keyedBody(method, url, body), testId: null });
     return this.store.locate(null, sessionKey, ordinal);
-  }
-
-  /** The body as keyed: normalized, then adjusted by the project's normalizers. */
-  private keyedBody(method: string, url: URL, body: RequestBody): Json {
-    this.normalizeBody ??= loadNormalizers(this.config.normalizers, this.config.rootDir);
-    return this.normalizeBody(bodyForKey(body), { method, path: url.pathname });
   }
 
   private missMessage(scope: TestScope, method: string, url: URL, key: string, ordinal: number): string {

@@ -92,9 +92,9 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });
       session = new ReplaySession(config, new RecordingStore(config.dir), forwardWith(this.interception.realFetch));
       this.session = session;
-      this.global.fetch = this.interception.fetch;
       // The `undici` package a test loads reads its global dispatcher from the test context's global.
       (this.global as Record<symbol, unknown>)[UNDICI_GLOBAL_DISPATCHER] = this.interception.dispatcher;
+      this.global.fetch = this.interception.fetch;
     }
 
     async teardown(): Promise<void> {

@@ -16,10 +16,10 @@ export function describeRun(config: ResolvedConfig): string {
 export default async function globalSetup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
   const options = (projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
   const config = resolveConfig({ rootDir: projectConfig.rootDir, options, env: process.env });
-  // A normalizers module that does not load stops the run here, not at the first request.
-  loadNormalizers(config.normalizers, config.rootDir);
   // stderr, so `jest --json` keeps a clean stdout.
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
+  // A normalizers module that does not load stops the run here, not at the first request.
+  loadNormalizers(config.normalizers, config.rootDir);
 }
 
 export { globalSetup };

@@ -28,6 +28,11 @@ describe('resolveConfig', () => {
     });
   });
 
+  it('lists normalizers, one or several, with <rootDir> replaced', () => {
+    expect(resolveConfig({ rootDir, options: { normalizers: '<rootDir>/n.js' }, env: {} }).normalizers).toEqual([`${rootDir}/n.js`]);
+    expect(resolveConfig({ rootDir, options: { normalizers: ['a', './b.js'] }, env: {} }).normalizers).toEqual(['a', './b.js']);
+  });
+
   it('passes timing options through', () => {
     const config = resolveConfig({ rootDir, options: { recordTiming: true, timing: 1.5 }, env: {} });
     expect(config.recordTiming).toBe(true);
@@ -82,11 +87,6 @@ describe('resolveConfig', () => {
   it('replaces <rootDir> in testIdResolver and leaves a package name alone', () => {
     expect(resolveConfig({ rootDir, options: { testIdResolver: '<rootDir>/ids.js' }, env: {} }).testIdResolver).toBe(`${rootDir}/ids.js`);
     expect(resolveConfig({ rootDir, options: { testIdResolver: 'my-resolver' }, env: {} }).testIdResolver).toBe('my-resolver');
-  });
-
-  it('lists normalizers, one or several, with <rootDir> replaced', () => {
-    expect(resolveConfig({ rootDir, options: { normalizers: '<rootDir>/n.js' }, env: {} }).normalizers).toEqual([`${rootDir}/n.js`]);
-    expect(resolveConfig({ rootDir, options: { normalizers: ['a', './b.js'] }, env: {} }).normalizers).toEqual(['a', './b.js']);
   });
 
   it('resolves the mode from the same environment', () => {
