@@ -28,11 +28,6 @@ describe('resolveConfig', () => {
     });
   });
 
-  it('lists normalizers, one or several, with <rootDir> replaced', () => {
-    expect(resolveConfig({ rootDir, options: { normalizers: '<rootDir>/n.js' }, env: {} }).normalizers).toEqual([`${rootDir}/n.js`]);
-    expect(resolveConfig({ rootDir, options: { normalizers: ['a', './b.js'] }, env: {} }).normalizers).toEqual(['a', './b.js']);
-  });
-
   it('passes timing options through', () => {
     const config = resolveConfig({ rootDir, options: { recordTiming: true, timing: 1.5 }, env: {} });
     expect(config.recordTiming).toBe(true);
@@ -42,6 +37,11 @@ describe('resolveConfig', () => {
   it('null and undefined options mean no options', () => {
     expect(resolveConfig({ rootDir, options: null, env: {} }).dir).toBe(path.join(rootDir, 'recordings'));
     expect(resolveConfig({ rootDir, options: undefined, env: {} }).dir).toBe(path.join(rootDir, 'recordings'));
+  });
+
+  it('lists normalizers, one or several, with <rootDir> replaced', () => {
+    expect(resolveConfig({ rootDir, options: { normalizers: '<rootDir>/n.js' }, env: {} }).normalizers).toEqual([`${rootDir}/n.js`]);
+    expect(resolveConfig({ rootDir, options: { normalizers: ['a', './b.js'] }, env: {} }).normalizers).toEqual(['a', './b.js']);
   });
 
   it('a relative options.dir resolves against rootDir', () => {
