@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FixtureProject, type JestRun, type Runner, statusOf } from '../support/fixture';
+import { failureOf, FixtureProject, type JestRun, type Runner, statusOf } from '../support/fixture';
 import { startUpstream, type Upstream } from '../support/upstream';
 
 /**
@@ -128,6 +128,14 @@ describe.each(LEGS.filter((leg) => !leg.notRunHere))('$name', (leg) => {
     expect(statusOf(replay)).toEqual(allPassed(leg.tests));
     expect(replay.code).toBe(0);
     expect(project.snapshot()).toEqual(recorded);
+  });
+
+  test('a request with no recording fails its test, and only that test', async () => {
+    const miss = await project.run({ UPSTREAM: upstream.url, CHANGED_PROMPT: 'not recorded' }, ['--ci', ...(leg.args ?? [])], leg.runner);
+    const openaiChat = leg.tests[0];
+    expect(statusOf(miss)).toEqual({ ...allPassed(leg.tests), [openaiChat]: 'failed' });
+    expect(failureOf(miss, openaiChat)).toContain(`jest-replay: no recording for this request (mode: replay).\n  test id:  tests/clients.test.${leg.files['tests/clients.test.mjs'] ? 'mjs' : 'js'}::${openaiChat}`);
+    expect(miss.code).toBe(1);
   });
 
   if (leg.files['tests/loaded-environments.cjs']) {

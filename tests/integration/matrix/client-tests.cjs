@@ -1,14 +1,16 @@
 // The clients every matrix leg runs, defined once. CommonJS and ESM test files pass in the modules
 // they loaded their own way, so an ESM leg really loads the SDKs' ESM builds. UPSTREAM is the
-// loopback server's origin while recording, and a dead port while replaying.
+// loopback server's origin, running while recording and stopped while replaying. CHANGED_PROMPT
+// alters one request, so that replay meets a request it has no recording for.
 module.exports = function clientTests({ OpenAI, openaiVersion, Anthropic, axios, undici }) {
   const upstream = process.env.UPSTREAM;
   const chat = (content, extra = {}) => ({ model: 'gpt-4o', messages: [{ role: 'user', content }], ...extra });
   const openai = new OpenAI({ apiKey: 'sk-matrix-SECRET', baseURL: `${upstream}/v1`, maxRetries: 0 });
 
   test(`openai v${openaiVersion.split('.')[0]} chat`, async () => {
-    const reply = await openai.chat.completions.create(chat('openai chat'));
-    expect(reply.choices[0].message.content).toBe('echo: openai chat');
+    const prompt = process.env.CHANGED_PROMPT ?? 'openai chat';
+    const reply = await openai.chat.completions.create(chat(prompt));
+    expect(reply.choices[0].message.content).toBe(`echo: ${prompt}`);
   });
 
   test(`openai v${openaiVersion.split('.')[0]} chat stream`, async () => {
