@@ -90,6 +90,13 @@ describe('list, show and diagnose', () => {
     expect(stdout).toContain(`text:\n  ${text}\n`);
   });
 
+  test('show --raw adds the stored chunks, unwrapped', () => {
+    const { code, stdout } = cli('show', fileOf('chat stream'), '--raw');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/\nchunks:\n {2}\[\n {4}\{\n {6}"id": "rec-[0-9a-f]{12}",/);
+    expect(stdout).not.toContain('__type__');
+  });
+
   test('show by key prefix: request and response, readable', () => {
     const prefix = path.basename(fileOf('chat')).slice(0, 8);
     const { code, stdout } = cli('show', prefix);
