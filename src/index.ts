@@ -4,6 +4,7 @@ export type { ReplayOptions } from './core/config';
 export type { RedactableRequest, RedactHook } from './core/redact';
 export type { TestIdContext, TestIdResolver } from './core/test-id';
 export type { Mode } from './core/mode';
+export type { BodyNormalizer } from './core/normalizers';
 
 /**
  * Sets the id under which the current test's requests are keyed and stored, for example a

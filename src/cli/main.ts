@@ -2,12 +2,15 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, EXIT, UsageError } from './command';
+import { diagnoseCommand } from './commands/diagnose';
 import { importCommand } from './commands/import';
+import { listCommand } from './commands/list';
 import { pruneCommand } from './commands/prune';
+import { showCommand } from './commands/show';
 import { verifyCommand } from './commands/verify';
 
 /** Every command, in the order `--help` lists them. */
-const COMMANDS: Command[] = [importCommand, verifyCommand, pruneCommand];
+const COMMANDS: Command[] = [listCommand, showCommand, diagnoseCommand, verifyCommand, pruneCommand, importCommand];
 
 const COMMON_OPTIONS = `Options:
   --dir <path>   Recordings directory (default: $JEST_REPLAY_DIR, else ./recordings)
@@ -47,7 +50,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(commandUsage(command));
     return EXIT.ok;
   }
-  const dir = path.resolve(String(parsed.values.dir ?? process.env.JEST_REPLAY_DIR ?? 'recordings'));
+  // An empty JEST_REPLAY_DIR means unset, as it does for the Jest run.
+  const dir = path.resolve(String(parsed.values.dir ?? (process.env.JEST_REPLAY_DIR?.trim() || 'recordings')));
   try {
     return await command.run({
       dir,
@@ -64,6 +68,12 @@ async function main(argv: string[]): Promise<number> {
     throw error;
   }
 }
+
+// `jest-replay list | head` closes the pipe early: that is the reader's choice, not a failure.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  throw error;
+});
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),

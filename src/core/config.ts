@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { ReplayConfigError } from './errors';
 import { type Mode, type ModeEnvironment, resolveMode } from './mode';
+import { nearest } from './nearest';
 import { CREDENTIAL_HEADERS } from './request';
 import { defaultUsageDir } from './usage';
 
@@ -14,6 +15,8 @@ export interface ReplayOptions {
   testIdResolver?: string;
   /** Extra request headers to store in recordings, beside the built-in allow-list. Never part of the key. */
   requestHeaders?: string[];
+  /** Modules (resolved like `testIdResolver`) exporting `normalizeBody(body, request)`: adjusts the normalized body before keying; the stored body stays as sent. */
+  normalizers?: string | string[];
   /** Store each stream event's arrival delay (`response.chunk_delays_ms`). Off by default: delays vary run to run. */
   recordTiming?: boolean;
   /** Replay streams with their recorded delays times this factor; 0 (default) replays as fast as possible. */
@@ -38,6 +41,7 @@ export interface ResolvedConfig {
   ignoreHosts: string[];
   testIdResolver?: string;
   requestHeaders: string[];
+  normalizers: string[];
   recordTiming: boolean;
   timing: number;
   redact?: string;
@@ -49,6 +53,7 @@ type Check = (value: unknown) => boolean;
 const isString: Check = (v) => typeof v === 'string' && v.length > 0;
 const isStringList: Check = (v) => Array.isArray(v) && v.every((item) => typeof item === 'string');
 const isBoolean: Check = (v) => typeof v === 'boolean';
+const isModuleList: Check = (v) => isString(v) || (Array.isArray(v) && v.every(isString));
 const isScale: Check = (v) => typeof v === 'number' && Number.isFinite(v) && v >= 0;
 
 const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
@@ -56,6 +61,7 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   ignoreHosts: [isStringList, 'an array of strings'],
   testIdResolver: [isString, 'a module path string'],
   requestHeaders: [isStringList, 'an array of strings'],
+  normalizers: [isModuleList, 'a module path string or an array of them'],
   recordTiming: [isBoolean, 'true or false'],
   timing: [isScale, 'a number >= 0 (0 = as fast as possible, 1 = as recorded)'],
   redact: [isString, 'a module path string'],
@@ -73,8 +79,9 @@ export function validateOptions(raw: unknown): ReplayOptions {
   for (const [key, value] of Object.entries(raw)) {
     const rule = OPTION_TYPES[key as keyof ReplayOptions];
     if (!rule) {
+      const [suggestion] = nearest(key, Object.keys(OPTION_TYPES));
       throw new ReplayConfigError(
-        `jest-replay: unknown option ${where(key)}. Known options: ${Object.keys(OPTION_TYPES).join(', ')}.`,
+        `jest-replay: unknown option ${where(key)}.${suggestion ? ` Did you mean ${suggestion}?` : ''} Known options: ${Object.keys(OPTION_TYPES).join(', ')}.`,
       );
     }
     if (!rule[0](value)) {
@@ -104,6 +111,7 @@ export function resolveConfig(input: { rootDir: string; options?: unknown; env: 
     ignoreHosts: (options.ignoreHosts ?? []).map((h) => h.toLowerCase()),
     testIdResolver: moduleSpec(rootDir, options.testIdResolver),
     requestHeaders: (options.requestHeaders ?? []).map((h) => h.toLowerCase()),
+    normalizers: [options.normalizers ?? []].flat().map((spec) => spec.replace(/^<rootDir>/, rootDir)),
     recordTiming: options.recordTiming ?? false,
     timing: options.timing ?? 0,
     redact: moduleSpec(rootDir, options.redact),

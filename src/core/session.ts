@@ -8,7 +8,8 @@ import { isSharedEndpoint, requestKey } from './key';
 import { mergeModelLists, modelListDigest } from './model-list';
 import { records, replays } from './mode';
 import { explainMiss } from './miss';
-import { bodyForKey, type RequestBody } from './normalize';
+import { bodyForKey, type Json, type RequestBody } from './normalize';
+import { type BodyNormalizer, loadNormalizers } from './normalizers';
 import { publicUrl, readRequestBody, storedBody, storedRequest, substituteIds } from './request';
 import { type RedactHook, redactRequest } from './redact';
 import { credentialsOf, refuseLeaks } from './secrets';
@@ -81,6 +82,8 @@ const STALE_AFTER_DECODING = ['content-encoding', 'content-length', 'transfer-en
  * intercepted: it takes a Fetch `Request` and answers with a Fetch `Response`.
  */
 export class ReplaySession {
+  /** The project's `normalizers`, loaded at the first request (global setup has already checked they load). */
+  private normalizeBody?: BodyNormalizer;
   /**
    * The scope a request belongs to is the one its code was started in, carried along every
    * await, timer and callback: concurrent tests never mix, and a timer that outlives its test
@@ -159,6 +162,12 @@ export class ReplaySession {
     return !(hosts.includes(url.hostname.toLowerCase()) || hosts.includes(url.host.toLowerCase()));
   }
 
+  /** The body as keyed: normalized, then adjusted by the project's normalizers. */
+  private keyedBody(method: string, url: URL, body: RequestBody): Json {
+    this.normalizeBody ??= loadNormalizers(this.config.normalizers, this.config.rootDir);
+    return this.normalizeBody(bodyForKey(body), { method, path: url.pathname });
+  }
+
   async handle(request: Request): Promise<Response> {
     const scope = this.active.getStore();
     if (!scope) return refusal(outsideTestMessage(request));
@@ -178,7 +187,7 @@ export class ReplaySession {
     }
     const { method, url, body } = keyed;
     const shared = isSharedEndpoint(method, url.pathname);
-    const key = requestKey({ method, url, body: bodyForKey(body), testId: scope.testId });
+    const key = requestKey({ method, url, body: this.keyedBody(method, url, body), testId: scope.testId });
     const ordinal = shared ? 1 : scope.nextOrdinal(key);
     const { mode } = this.config;
 
@@ -246,7 +255,7 @@ export class ReplaySession {
   private locate(scope: TestScope, method: string, url: URL, body: RequestBody, key: string, ordinal: number): string | undefined {
     const own = this.store.locate(scope.testId, key, ordinal);
     if (own) return own;
-    const sessionKey = requestKey({ method, url, body: bodyForKey(body), testId: null });
+    const sessionKey = requestKey({ method, url, body: this.keyedBody(method, url, body), testId: null });
     return this.store.locate(null, sessionKey, ordinal);
   }
 

@@ -1,10 +1,12 @@
 import { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
 import { FetchInterceptor } from '@mswjs/interceptors/fetch';
+import { type InterceptingDispatcher, interceptingDispatcher } from './undici';
 
 /**
  * The one place that talks to @mswjs/interceptors (the engine nock 14 is built on). It routes
  * every request made through `fetch` (openai v6, undici's fetch) or `node:http`/`https`
- * (axios, node-fetch, openai v4) to a handler, which answers with a Fetch `Response`.
+ * (axios, node-fetch, openai v4) to a handler, which answers with a Fetch `Response`; the
+ * `undici` package's own API is routed to it by a global dispatcher (see ./undici).
  */
 export interface RequestHandler {
   /** False lets the request go out untouched. */
@@ -17,6 +19,8 @@ export interface Interception {
   readonly realFetch: typeof fetch;
   /** The intercepting `fetch`, to install in a test context's global. */
   readonly fetch: typeof fetch;
+  /** The dispatcher for `undici.request` & co., to install in a test context's global. */
+  readonly dispatcher: InterceptingDispatcher;
   dispose(): void;
 }
 
@@ -30,7 +34,12 @@ export function intercept(handler: RequestHandler): Interception {
     listen(new ClientRequestInterceptor(), handler, (error) => (isNodeError(error.cause) ? error.cause : error)),
     listen(new FetchInterceptor(), handler, (error) => error),
   ];
-  return { realFetch, fetch: globalThis.fetch, dispose: () => interceptors.forEach((i) => i.dispose()) };
+  const forward = forwardWith(realFetch);
+  const dispatcher = interceptingDispatcher(async (request) => {
+    if (handler.handles(new URL(request.url))) return handler.handle(request);
+    return forward(request, request.body ? new Uint8Array(await request.arrayBuffer()) : null, request.signal);
+  });
+  return { realFetch, fetch: globalThis.fetch, dispatcher, dispose: () => interceptors.forEach((i) => i.dispose()) };
 }
 
 function listen<T extends ClientRequestInterceptor | FetchInterceptor>(interceptor: T, handler: RequestHandler, asFailure: (error: Error) => Error): T {

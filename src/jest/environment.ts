@@ -1,6 +1,5 @@
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
-import NodeEnvironment from 'jest-environment-node';
 import { randomBytes } from 'node:crypto';
 import { CONTROL, type Control } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
@@ -14,6 +13,8 @@ import { assignTestIds, relativeTestPath, type TestIdResolver } from '../core/te
 import { type ScopeStatus, type ShardConfig, writeFileUsage } from '../core/usage';
 import { forwardWith, intercept, type Interception } from '../interception';
 import { guardNetwork, type NetworkGuard } from '../interception/network-guard';
+import { UNDICI_GLOBAL_DISPATCHER } from '../interception/undici';
+import { runnersNodeEnvironment } from './node-environment';
 
 type EnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment;
 
@@ -102,6 +103,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });
       session = new ReplaySession(config, new RecordingStore(config.dir), forwardWith(this.interception.realFetch), redact);
       this.session = session;
+      // The `undici` package a test loads reads its global dispatcher from the test context's global.
+      (this.global as Record<symbol, unknown>)[UNDICI_GLOBAL_DISPATCHER] = this.interception.dispatcher;
       this.global.fetch = this.interception.fetch;
       if (config.mode === 'replay') {
         // Hosts left alone by interception are meant to be reached: they pass the guard too.
@@ -230,6 +233,6 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
   };
 }
 
-/** `testEnvironment: 'jest-replay/environment'`: Jest's node environment with recording and replay. */
-export default class ReplayEnvironment extends withReplay(NodeEnvironment) {}
+/** `testEnvironment: 'jest-replay/environment'`: the running Jest's node environment with recording and replay. */
+export default class ReplayEnvironment extends withReplay(runnersNodeEnvironment()) {}
 export { ReplayEnvironment };

@@ -1,6 +1,7 @@
 import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
+import { loadNormalizers } from '../core/normalizers';
 import { newRunId, RUN_ID_VARIABLE, startUsage } from '../core/usage';
 
 /** A path as the user reads it: relative to where they ran jest, unless it is outside. */
@@ -26,6 +27,8 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig, pro
   process.env[RUN_ID_VARIABLE] = newRunId();
   // stderr, so `jest --json` keeps a clean stdout.
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
+  // A normalizers module that does not load stops the run here, not at the first request.
+  loadNormalizers(config.normalizers, config.rootDir);
 }
 
 export { globalSetup };

@@ -33,6 +33,13 @@ export interface JestRun extends ProcessRun {
   output: string;
 }
 
+/** What runs Jest: by default this repo's Node and Jest 30; the compatibility matrix swaps either. */
+export interface Runner {
+  node?: string;
+  nodeArgs?: string[];
+  jest?: string;
+}
+
 export class FixtureProject {
   readonly dir: string;
 
@@ -47,6 +54,11 @@ export class FixtureProject {
   write(file: string, content: string): void {
     fs.mkdirSync(path.dirname(path.join(this.dir, file)), { recursive: true });
     fs.writeFileSync(path.join(this.dir, file), content);
+  }
+
+  /** Makes `node_modules/<name>` of the project point at another package folder (another major of a client). */
+  link(name: string, target: string): void {
+    fs.symlinkSync(target, path.join(this.dir, 'node_modules', name), 'dir');
   }
 
   read(file: string): string {
@@ -73,9 +85,10 @@ export class FixtureProject {
   }
 
   /** Runs `jest` in the project. The environment is scrubbed of mode variables (and CI) unless given. */
-  async run(env: Record<string, string | undefined> = {}, args: string[] = []): Promise<JestRun> {
+  async run(env: Record<string, string | undefined> = {}, args: string[] = [], runner: Runner = {}): Promise<JestRun> {
     const resultsFile = path.join(this.dir, `results-${randomBytes(3).toString('hex')}.json`);
-    const { code, stdout, stderr } = await this.spawn([JEST_BIN, '--json', `--outputFile=${resultsFile}`, '--no-cache', ...args], env);
+    const jestArgs = [...(runner.nodeArgs ?? []), runner.jest ?? JEST_BIN, '--json', `--outputFile=${resultsFile}`, '--no-cache', ...args];
+    const { code, stdout, stderr } = await this.spawn(jestArgs, env, runner.node);
     const results = fs.existsSync(resultsFile) ? JSON.parse(fs.readFileSync(resultsFile, 'utf8')) : undefined;
     fs.rmSync(resultsFile, { force: true });
     const tests: TestResult[] = results?.testResults.flatMap((r: { assertionResults: TestResult[] }) => r.assertionResults) ?? [];
@@ -93,12 +106,12 @@ export class FixtureProject {
     return this.spawn([CLI_BIN, ...args], {});
   }
 
-  private spawn(args: string[], env: Record<string, string | undefined>): Promise<ProcessRun> {
+  private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath): Promise<ProcessRun> {
     const childEnv: Record<string, string | undefined> = { ...process.env };
     for (const name of ['CI', 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID']) delete childEnv[name];
     Object.assign(childEnv, env);
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, args, { cwd: this.dir, env: childEnv as NodeJS.ProcessEnv });
+      const child = spawn(node, args, { cwd: this.dir, env: childEnv as NodeJS.ProcessEnv });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));

@@ -22,6 +22,7 @@ describe('resolveConfig', () => {
       ignoreHosts: [],
       testIdResolver: undefined,
       requestHeaders: [],
+      normalizers: [],
       recordTiming: false,
       timing: 0,
       redact: undefined,
@@ -43,6 +44,11 @@ describe('resolveConfig', () => {
   it('null and undefined options mean no options', () => {
     expect(resolveConfig({ rootDir, options: null, env: {} }).dir).toBe(path.join(rootDir, 'recordings'));
     expect(resolveConfig({ rootDir, options: undefined, env: {} }).dir).toBe(path.join(rootDir, 'recordings'));
+  });
+
+  it('lists normalizers, one or several, with <rootDir> replaced', () => {
+    expect(resolveConfig({ rootDir, options: { normalizers: '<rootDir>/n.js' }, env: {} }).normalizers).toEqual([`${rootDir}/n.js`]);
+    expect(resolveConfig({ rootDir, options: { normalizers: ['a', './b.js'] }, env: {} }).normalizers).toEqual(['a', './b.js']);
   });
 
   it('a relative options.dir resolves against rootDir', () => {
@@ -124,6 +130,25 @@ describe('validateOptions', () => {
   });
 
   it.each([
+    ['ignoreHost', 'ignoreHosts'],
+    ['normaliser', 'normalizers'],
+    ['Dir', 'dir'],
+  ])('suggests the nearest known option for %s', (typo, known) => {
+    expect(errorOf(() => validateOptions({ [typo]: 'x' })).message).toContain(`unknown option testEnvironmentOptions.replay.${typo}. Did you mean ${known}? Known options:`);
+  });
+
+  it('suggests nothing for a key far from every option', () => {
+    expect(errorOf(() => validateOptions({ colour: 'x' })).message).not.toContain('Did you mean');
+  });
+
+  it('accepts normalizers as one module path or a list of them', () => {
+    expect(validateOptions({ normalizers: './n.js' })).toEqual({ normalizers: './n.js' });
+    expect(validateOptions({ normalizers: ['./a.js', 'pkg'] })).toEqual({ normalizers: ['./a.js', 'pkg'] });
+  });
+
+  it.each([
+    ['normalizers', 3, 'testEnvironmentOptions.replay.normalizers must be a module path string or an array of them, got 3'],
+    ['normalizers', [''], 'testEnvironmentOptions.replay.normalizers must be a module path string or an array of them, got [""]'],
     ['dir', 5, 'testEnvironmentOptions.replay.dir must be a non-empty string, got 5'],
     ['dir', '', 'testEnvironmentOptions.replay.dir must be a non-empty string, got ""'],
     ['ignoreHosts', 'localhost', 'testEnvironmentOptions.replay.ignoreHosts must be an array of strings, got "localhost"'],

@@ -1,0 +1,27 @@
+import * as path from 'node:path';
+import type { RecordingSummary } from '../core/inspect';
+
+/** Small text helpers shared by the commands that print recordings. */
+
+export function formatSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}
+
+/** `POST /v1/chat/completions  gpt-4o  stream  400`: what a recording is, in a few columns. */
+export function formatSummary(summary: RecordingSummary): string {
+  const parts = [`${summary.method} ${summary.endpoint}`, summary.model || '-'];
+  if (summary.streaming) parts.push('stream');
+  if (summary.status !== 200) parts.push(String(summary.status));
+  return parts.join('  ');
+}
+
+/** Rows of columns, each column padded to its widest cell. */
+export function table(rows: string[][], indent = '  '): string[] {
+  const widths = rows.reduce<number[]>((w, row) => row.map((cell, i) => Math.max(w[i] ?? 0, cell.length)), []);
+  return rows.map((row) => `${indent}${row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')}`);
+}
+
+/** A path as the user would type it from where they are. */
+export const fromCwd = (file: string) => path.relative(process.cwd(), file) || '.';

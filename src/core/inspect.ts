@@ -1,0 +1,173 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { applyIdNormalization, parseRecording, type Recording } from './format';
+import { requestKey } from './key';
+import { keyOfLlamaStackRecording } from './llama-stack';
+import { nearest } from './nearest';
+import type { BodyNormalizer } from './normalizers';
+import { bodyForKey, type Json, type RequestBody } from './normalize';
+import { KEY_FILE_LENGTH, parseRecordingFileName } from './paths';
+import type { RecordingStore } from './store';
+
+/**
+ * Reading a recordings directory for people: what is recorded for which test, and why a
+ * request that should replay does not (the `list`, `show` and `diagnose` commands).
+ */
+
+export interface RecordingFile {
+  file: string;
+  /** Relative to the recordings directory, with `/`. */
+  relative: string;
+  size: number;
+  recording?: Recording;
+  /** Why the file cannot be used, when it cannot. */
+  problem?: string;
+}
+
+function readRecordingFile(dir: string, file: string): RecordingFile {
+  const relative = path.relative(dir, file).split(path.sep).join('/');
+  const size = fs.statSync(file).size;
+  try {
+    return { file, relative, size, recording: applyIdNormalization(parseRecording(fs.readFileSync(file, 'utf8'), relative)) };
+  } catch (error) {
+    return { file, relative, size, problem: (error as Error).message };
+  }
+}
+
+const jsonFilesIn = (folder: string): string[] =>
+  fs.existsSync(folder) ? fs.readdirSync(folder).filter((name) => name.endsWith('.json')).sort().map((name) => path.join(folder, name)) : [];
+
+/** Every recording file under `dir`, read and checked, in path order. */
+export function scanRecordings(dir: string): RecordingFile[] {
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => readRecordingFile(dir, path.join(dir, name)));
+}
+
+/** The ways a stored body may have been keyed: JSON as JSON; a text body as its bytes, or as a JSON string. */
+function keyedBodies(stored: unknown): RequestBody[] {
+  if (stored === null || stored === undefined) return [{ kind: 'empty' }];
+  if (typeof stored === 'string') return [{ kind: 'bytes', bytes: Buffer.from(stored) }, { kind: 'json', value: stored }];
+  return [{ kind: 'json', value: stored as Json }];
+}
+
+/** No `normalizers`: the body is keyed as normalized. */
+const asIs: BodyNormalizer = (body) => body;
+
+/**
+ * The keys a recording's stored request may have been written under: as the recorder computes
+ * them (with the project's normalizers), and, for files imported from llama-stack, as `import`
+ * computes it from the recorded endpoint.
+ */
+export function keysOf(recording: Recording, normalize: BodyNormalizer = asIs): string[] {
+  const { request } = recording;
+  const method = request.method.toUpperCase();
+  const imported = keyOfLlamaStackRecording(recording).key;
+  if (!URL.canParse(request.url)) return [imported];
+  const url = new URL(request.url);
+  const own = keyedBodies(request.body).map((body) => requestKey({ method, url, body: normalize(bodyForKey(body), { method, path: url.pathname }), testId: recording.test_id }));
+  return [...new Set([...own, imported])];
+}
+
+/** One line's worth of what a recording holds. */
+export interface RecordingSummary {
+  method: string;
+  endpoint: string;
+  model: string;
+  streaming: boolean;
+  status: number;
+}
+
+export function summarize(recording: Recording): RecordingSummary {
+  const { request, response } = recording;
+  return {
+    method: request.method.toUpperCase(),
+    endpoint: request.endpoint,
+    model: request.model,
+    streaming: response.is_streaming,
+    status: response.status ?? (response.is_exception ? Number(response.exception_data?.status_code ?? 500) : 200),
+  };
+}
+
+/** Files whose name starts with the given key prefix (`<key>…` or `models-<key>…`), anywhere under `dir`; a whole key matches its file. */
+export function findByKeyPrefix(dir: string, prefix: string): string[] {
+  const lower = prefix.toLowerCase().slice(0, KEY_FILE_LENGTH);
+  return (fs.readdirSync(dir, { recursive: true }) as string[])
+    .filter((name) => {
+      const base = path.basename(name);
+      return base.endsWith('.json') && (base.startsWith(lower) || base.startsWith(`models-${lower}`));
+    })
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+export interface DiagnosedFile extends RecordingFile {
+  /** The key its stored request produces now: the one its name matches, if any (see `keysOf`). */
+  key?: string;
+  /** The nth identical request of the test, from the file name. */
+  ordinal?: number;
+  /** What is wrong with it, if anything. */
+  problems: string[];
+}
+
+export interface TestDiagnosis {
+  testId: string;
+  /** Where the recorder looks for this test's recordings. */
+  folder: string;
+  files: DiagnosedFile[];
+  /** Test ids recorded for the same test file, nearest first: a renamed test or describe shows up here. */
+  otherIds: string[];
+  problems: string[];
+}
+
+function diagnoseFile(entry: RecordingFile, testId: string, normalize: BodyNormalizer): DiagnosedFile {
+  const parsed = parseRecordingFileName(path.basename(entry.file));
+  const problems = entry.problem ? [entry.problem] : [];
+  const recording = entry.recording;
+  if (!recording) return { ...entry, ordinal: parsed?.ordinal, problems };
+  const keys = keysOf(recording, normalize);
+  const named = parsed && keys.find((key) => key.startsWith(parsed.stem));
+  if (recording.test_id !== testId) {
+    problems.push(`its test_id is ${JSON.stringify(recording.test_id)}, not this test's: replay never reads it here`);
+  }
+  if (!parsed) problems.push('its name is not <16 hex of the key>[.<n>].json: replay never reads it');
+  else if (!named) {
+    problems.push(
+      `its name says key ${parsed.stem}…, but its stored request keys to ${keys[0].slice(0, KEY_FILE_LENGTH)}… ` +
+        '(renamed or hand-edited, or recorded by a version that keyed differently): replay looks for it under the other name',
+    );
+  }
+  return { ...entry, key: named ?? keys[0], ordinal: parsed?.ordinal, problems };
+}
+
+/** Test ids recorded under the folder of a test file (`<dir>/<file part of the id>/*`). */
+function idsRecordedBeside(store: RecordingStore, testId: string): string[] {
+  const fileFolder = path.dirname(store.folderOf(testId));
+  if (fileFolder === store.dir || !fs.existsSync(fileFolder)) return [];
+  const ids = new Set<string>();
+  for (const name of fs.readdirSync(fileFolder)) {
+    const folder = path.join(fileFolder, name);
+    if (!fs.statSync(folder).isDirectory()) continue;
+    for (const file of jsonFilesIn(folder)) {
+      const id = readRecordingFile(store.dir, file).recording?.test_id;
+      if (id && id !== testId) ids.add(id);
+    }
+  }
+  return [...ids];
+}
+
+/**
+ * Everything a test's replay depends on: the folder it reads, each file there with the key its
+ * stored request produces now, and what cannot match. With nothing recorded, the ids recorded for
+ * the same test file (a renamed test keeps its old recordings under its old id).
+ */
+export function diagnoseTest(store: RecordingStore, testId: string, normalize: BodyNormalizer = asIs): TestDiagnosis {
+  const folder = store.folderOf(testId);
+  const files = jsonFilesIn(folder).map((file) => diagnoseFile(readRecordingFile(store.dir, file), testId, normalize));
+  const problems: string[] = [];
+  if (files.length === 0) problems.push(fs.existsSync(folder) ? 'the folder holds no recordings' : 'nothing is recorded for this test id (its folder does not exist)');
+  for (const file of files) for (const problem of file.problems) problems.push(`${path.basename(file.file)}: ${problem}`);
+  const otherIds = files.length === 0 ? nearest(testId, idsRecordedBeside(store, testId), { all: true }) : [];
+  return { testId, folder, files, otherIds, problems };
+}

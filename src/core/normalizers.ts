@@ -1,0 +1,33 @@
+import { ReplayConfigError } from './errors';
+import type { Json } from './normalize';
+
+/**
+ * A `normalizers` module's export: adjusts a request's normalized body before it is keyed, for
+ * values that change every run without changing the meaning (a timestamp, a random seed, a
+ * request uuid). Only the key sees the result; the recording stores the body as it was sent.
+ */
+export type BodyNormalizer = (body: Json, request: { method: string; path: string }) => Json;
+
+function loadNormalizer(spec: string, rootDir: string): BodyNormalizer {
+  let loaded: { normalizeBody?: unknown; default?: unknown };
+  try {
+    loaded = require(require.resolve(spec, { paths: [rootDir] }));
+  } catch (error) {
+    throw new ReplayConfigError(`jest-replay: cannot load testEnvironmentOptions.replay.normalizers ${spec}: ${(error as Error).message}`);
+  }
+  const fn = [loaded.normalizeBody, (loaded.default as { normalizeBody?: unknown } | undefined)?.normalizeBody, loaded.default, loaded].find((f) => typeof f === 'function');
+  if (!fn) throw new ReplayConfigError(`jest-replay: normalizers module ${spec} must export a function normalizeBody(body, { method, path }).`);
+  return fn as BodyNormalizer;
+}
+
+/** The configured normalizers as one function, applied in the order given. */
+export function loadNormalizers(specs: string[], rootDir: string): BodyNormalizer {
+  const normalizers = specs.map((spec) => loadNormalizer(spec, rootDir));
+  return (body, request) =>
+    normalizers.reduce((value, normalize, i) => {
+      const result = normalize(value, request);
+      // A forgotten `return` would key every request alike: replay would serve the wrong answers.
+      if (result === undefined) throw new ReplayConfigError(`jest-replay: normalizers module ${specs[i]} returned undefined; normalizeBody must return the body.`);
+      return result;
+    }, body);
+}

@@ -1,0 +1,82 @@
+import { unwrap } from './format';
+
+/**
+ * The text a stored stream adds up to, as a person reads it: chat and completion chunks' content,
+ * Responses API text deltas, Anthropic text deltas (stored as raw SSE lines), Ollama messages.
+ * Tool calls, whose arguments also arrive in pieces, are joined into `name(arguments)` lines.
+ */
+export interface Transcript {
+  text: string;
+  toolCalls: string[];
+}
+
+type Piece = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Piece => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Stream items as objects: typed chunks unwrapped, raw SSE `data:` lines parsed (other lines dropped). */
+function items(body: unknown[]): Piece[] {
+  const out: Piece[] = [];
+  for (const item of body) {
+    if (typeof item !== 'string') {
+      const value = unwrap(item);
+      if (isObject(value)) out.push(value);
+      continue;
+    }
+    const data = /^data:\s?(.*)$/.exec(item)?.[1];
+    if (data === undefined || data === '[DONE]') continue;
+    try {
+      const value: unknown = JSON.parse(data);
+      if (isObject(value)) out.push(value);
+    } catch {
+      // not JSON: nothing to read
+    }
+  }
+  return out;
+}
+
+/** A tool call being assembled from chunks, by its index in the message. */
+interface ToolCall {
+  name: string;
+  arguments: string;
+}
+
+export function streamTranscript(body: unknown[]): Transcript {
+  let text = '';
+  const toolCalls = new Map<string, ToolCall>();
+  const toolCall = (index: string) => toolCalls.get(index) ?? toolCalls.set(index, { name: '', arguments: '' }).get(index)!;
+  for (const item of items(body)) {
+    // OpenAI chat and legacy completion chunks (the first choice: what a caller with n=1 sees)
+    const choice = Array.isArray(item.choices) ? (item.choices as Piece[]).find((c) => (c.index ?? 0) === 0) : undefined;
+    if (choice) {
+      const delta = isObject(choice.delta) ? choice.delta : undefined;
+      if (typeof delta?.content === 'string') text += delta.content;
+      if (typeof choice.text === 'string') text += choice.text;
+      for (const call of Array.isArray(delta?.tool_calls) ? (delta.tool_calls as Piece[]) : []) {
+        const fn = isObject(call.function) ? call.function : {};
+        const assembled = toolCall(String(call.index ?? 0));
+        if (typeof fn.name === 'string') assembled.name += fn.name;
+        if (typeof fn.arguments === 'string') assembled.arguments += fn.arguments;
+      }
+      continue;
+    }
+    switch (item.type) {
+      case 'response.output_text.delta': // Responses API
+        if (typeof item.delta === 'string') text += item.delta;
+        continue;
+      case 'content_block_start': // Anthropic
+        if (isObject(item.content_block) && item.content_block.type === 'tool_use') toolCall(`a${item.index}`).name = String(item.content_block.name);
+        continue;
+      case 'content_block_delta': {
+        const delta = isObject(item.delta) ? item.delta : {};
+        if (delta.type === 'text_delta' && typeof delta.text === 'string') text += delta.text;
+        if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string') toolCall(`a${item.index}`).arguments += delta.partial_json;
+        continue;
+      }
+    }
+    // Ollama: /api/chat streams messages, /api/generate streams `response` pieces
+    if (isObject(item.message) && typeof item.message.content === 'string') text += item.message.content;
+    else if (typeof item.response === 'string') text += item.response;
+  }
+  return { text, toolCalls: [...toolCalls.values()].map((call) => `${call.name}(${call.arguments})`) };
+}
