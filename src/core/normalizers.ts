@@ -1,5 +1,6 @@
 import { ReplayConfigError } from './errors';
 import type { Json } from './normalize';
+import { loadFunction } from './user-module';
 
 /**
  * A `normalizers` module's export: adjusts a request's normalized body before it is keyed, for
@@ -8,17 +9,8 @@ import type { Json } from './normalize';
  */
 export type BodyNormalizer = (body: Json, request: { method: string; path: string }) => Json;
 
-function loadNormalizer(spec: string, rootDir: string): BodyNormalizer {
-  let loaded: { normalizeBody?: unknown; default?: unknown };
-  try {
-    loaded = require(require.resolve(spec, { paths: [rootDir] }));
-  } catch (error) {
-    throw new ReplayConfigError(`jest-replay: cannot load testEnvironmentOptions.replay.normalizers ${spec}: ${(error as Error).message}`);
-  }
-  const fn = [loaded.normalizeBody, (loaded.default as { normalizeBody?: unknown } | undefined)?.normalizeBody, loaded.default, loaded].find((f) => typeof f === 'function');
-  if (!fn) throw new ReplayConfigError(`jest-replay: normalizers module ${spec} must export a function normalizeBody(body, { method, path }).`);
-  return fn as BodyNormalizer;
-}
+const loadNormalizer = (spec: string, rootDir: string) =>
+  loadFunction<BodyNormalizer>('normalizers', spec, rootDir, 'normalizeBody', 'normalizeBody(body, { method, path })');
 
 /** The configured normalizers as one function, applied in the order given. */
 export function loadNormalizers(specs: string[], rootDir: string): BodyNormalizer {

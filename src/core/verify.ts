@@ -2,10 +2,8 @@ import * as path from 'node:path';
 import { decodeResponse } from './codec';
 import { RecordingFileError } from './errors';
 import { applyIdNormalization, parseRecording, type Recording } from './format';
-import { requestKey } from './key';
-import { keyOfLlamaStackRecording } from './llama-stack';
+import { keysOf } from './inspect';
 import { modelListDigest } from './model-list';
-import { bodyForKey, type Json } from './normalize';
 import { KEY_FILE_LENGTH, SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
 import { publicUrl } from './request';
 
@@ -35,25 +33,11 @@ export function credentialProblems(text: string): string[] {
   return problems;
 }
 
-/** The ways a stored body may have been keyed: a text body was either the bytes of that text or a JSON string. */
-function keyedBodies(stored: unknown): Json[] {
-  if (stored === null || stored === undefined) return [null];
-  if (typeof stored === 'string') return [bodyForKey({ kind: 'bytes', bytes: Buffer.from(stored, 'utf8') }), bodyForKey({ kind: 'json', value: stored })];
-  return [bodyForKey({ kind: 'json', value: stored as Json })];
-}
-
-/** Every key the recording may have been written under: recorded by this project, or imported from llama-stack. */
-function possibleKeys(recording: Recording): string[] {
-  const { method, url } = recording.request;
-  const recorded = URL.canParse(url) ? keyedBodies(recording.request.body).map((body) => requestKey({ method, url: new URL(url), body, testId: recording.test_id })) : [];
-  return [...recorded, keyOfLlamaStackRecording(applyIdNormalization(recording)).key];
-}
-
 /** Name and folder against content: a renamed, moved or hand-edited file would never be found, or be found for another request. */
 function placementProblems(file: string, recording: Recording): string[] {
   const name = path.posix.basename(file);
   const folder = path.posix.dirname(file);
-  const keys = possibleKeys(recording);
+  const keys = keysOf(applyIdNormalization(recording));
   const keyMismatch = (stem: string) =>
     `its name says key ${stem}, but its request keys to ${keys[0].slice(0, KEY_FILE_LENGTH)} (the request was edited, or the file renamed): replay would never use it`;
   const modelList = MODEL_LIST_NAME.exec(name);

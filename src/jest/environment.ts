@@ -11,6 +11,7 @@ import { ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store';
 import { assignTestIds, relativeTestPath, type TestIdResolver } from '../core/test-id';
 import { type ScopeStatus, type ShardConfig, writeFileUsage } from '../core/usage';
+import { loadFunction } from '../core/user-module';
 import { forwardWith, intercept, type Interception } from '../interception';
 import { guardNetwork, type NetworkGuard } from '../interception/network-guard';
 import { UNDICI_GLOBAL_DISPATCHER } from '../interception/undici';
@@ -33,19 +34,6 @@ function collectTests(block: Circus.DescribeBlock, out: Circus.TestEntry[] = [])
     else collectTests(child, out);
   }
   return out;
-}
-
-/** The function a module option (`testIdResolver`, `redact`) names: its export `name`, that of its default export, or the module itself. */
-function loadFunction<F>(option: string, spec: string, rootDir: string, name: string, signature: string): F {
-  let loaded: Record<string, unknown> & { default?: Record<string, unknown> };
-  try {
-    loaded = require(require.resolve(spec, { paths: [rootDir] }));
-  } catch (error) {
-    throw new ReplayConfigError(`jest-replay: cannot load testEnvironmentOptions.replay.${option} ${spec}: ${(error as Error).message}`);
-  }
-  const fn = loaded[name] ?? loaded.default?.[name] ?? (typeof loaded.default === 'function' ? loaded.default : loaded);
-  if (typeof fn !== 'function') throw new ReplayConfigError(`jest-replay: ${option} ${spec} must export a function ${signature}.`);
-  return fn as F;
 }
 
 /**

@@ -1,22 +1,11 @@
-import { FixtureProject, failureOf, statusOf } from '../support/fixture';
+import { failureOf, statusOf } from '../support/fixture';
 import { OPENAI_CLIENT, askTest } from '../support/snippets';
-import { startUpstream, type Upstream } from '../support/upstream';
+import { useProjects, useUpstream } from '../support/lifecycle';
 
-let upstream: Upstream;
-beforeAll(async () => {
-  upstream = await startUpstream();
-});
-afterAll(() => upstream.close());
-
-const projects: FixtureProject[] = [];
-afterAll(() => projects.forEach((p) => p.remove()));
-function project(files: Record<string, string>, config?: Record<string, unknown>): FixtureProject {
-  const p = new FixtureProject('modes', files, config);
-  projects.push(p);
-  return p;
-}
+const upstream = useUpstream();
+const project = useProjects('modes');
 const requestsTo = (content: string) =>
-  upstream.requests.filter((r) => r.body.includes(JSON.stringify(content))).length;
+  upstream().requests.filter((r) => r.body.includes(JSON.stringify(content))).length;
 
 describe('replay mode (the default)', () => {
   test('a request with no recording fails its test at once, with everything needed to fix it', async () => {
@@ -49,7 +38,7 @@ ${askTest('unrelated passes', 'x').replace('async () => {', 'async () => { expec
 
   test('never reaches the network, even for a server that is up', async () => {
     const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'offline please')}` });
-    const run = await p.run({ UPSTREAM_BASE: upstream.baseURL });
+    const run = await p.run({ UPSTREAM_BASE: upstream().baseURL });
     expect(run.code).toBe(1);
     expect(requestsTo('offline please')).toBe(0);
   });
@@ -58,7 +47,7 @@ ${askTest('unrelated passes', 'x').replace('async () => {', 'async () => { expec
 describe('mode selection', () => {
   test('an unknown mode stops the run before any test, naming the valid modes', async () => {
     const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'never sent')}` });
-    const run = await p.run({ JEST_REPLAY_MODE: 'recrod', UPSTREAM_BASE: upstream.baseURL });
+    const run = await p.run({ JEST_REPLAY_MODE: 'recrod', UPSTREAM_BASE: upstream().baseURL });
     expect(run.code).not.toBe(0);
     expect(run.output).toContain('jest-replay: unknown mode JEST_REPLAY_MODE="recrod". Use one of: replay, record, record-if-missing, live.');
     expect(run.tests).toEqual([]);
@@ -67,14 +56,14 @@ describe('mode selection', () => {
 
   test('RECORD=1 alone is refused under CI; an explicit JEST_REPLAY_MODE=record is not', async () => {
     const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'ci recording')}` });
-    const refused = await p.run({ CI: 'true', RECORD: '1', UPSTREAM_BASE: upstream.baseURL });
+    const refused = await p.run({ CI: 'true', RECORD: '1', UPSTREAM_BASE: upstream().baseURL });
     expect(refused.code).not.toBe(0);
     expect(refused.output).toContain('RECORD=1 is refused because CI is set');
     expect(refused.output).toContain('JEST_REPLAY_MODE=record');
     expect(refused.tests).toEqual([]);
     expect(requestsTo('ci recording')).toBe(0);
 
-    const explicit = await p.run({ CI: 'true', RECORD: '1', JEST_REPLAY_MODE: 'record', UPSTREAM_BASE: upstream.baseURL });
+    const explicit = await p.run({ CI: 'true', RECORD: '1', JEST_REPLAY_MODE: 'record', UPSTREAM_BASE: upstream().baseURL });
     expect(explicit.output).toContain('jest-replay: record mode, recordings in recordings');
     expect(statusOf(explicit)).toEqual({ asks: 'passed' });
     expect(requestsTo('ci recording')).toBe(1);
@@ -83,7 +72,7 @@ describe('mode selection', () => {
 
   test('live mode passes everything through and writes nothing', async () => {
     const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'live one')}` });
-    const run = await p.run({ JEST_REPLAY_MODE: 'live', UPSTREAM_BASE: upstream.baseURL });
+    const run = await p.run({ JEST_REPLAY_MODE: 'live', UPSTREAM_BASE: upstream().baseURL });
     expect(run.output).toContain('jest-replay: live mode');
     expect(statusOf(run)).toEqual({ asks: 'passed' });
     expect(requestsTo('live one')).toBe(1);
@@ -92,10 +81,10 @@ describe('mode selection', () => {
 
   test('record-if-missing replays what exists and records only what is missing', async () => {
     const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('first', 'kept one')}` });
-    expect((await p.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL })).code).toBe(0);
+    expect((await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL })).code).toBe(0);
     const before = p.snapshot();
     p.write('tests/a.test.js', `${OPENAI_CLIENT}${askTest('first', 'kept one')}${askTest('second', 'new one')}`);
-    const run = await p.run({ JEST_REPLAY_MODE: 'record-if-missing', UPSTREAM_BASE: upstream.baseURL });
+    const run = await p.run({ JEST_REPLAY_MODE: 'record-if-missing', UPSTREAM_BASE: upstream().baseURL });
     expect(run.output).toContain('jest-replay: record-if-missing mode');
     expect(statusOf(run)).toEqual({ first: 'passed', second: 'passed' });
     expect(requestsTo('kept one')).toBe(1);

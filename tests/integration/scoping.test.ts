@@ -2,27 +2,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FixtureProject, failureOf, statusOf } from '../support/fixture';
 import { OPENAI_CLIENT, askTest } from '../support/snippets';
-import { startUpstream, type Upstream } from '../support/upstream';
+import { useProjects, useUpstream } from '../support/lifecycle';
 
-let upstream: Upstream;
-beforeAll(async () => {
-  upstream = await startUpstream();
-});
-afterAll(() => upstream.close());
-
-const projects: FixtureProject[] = [];
-afterAll(() => projects.forEach((p) => p.remove()));
-function project(files: Record<string, string>, config?: Record<string, unknown>): FixtureProject {
-  const p = new FixtureProject('scoping', files, config);
-  projects.push(p);
-  return p;
-}
-const requestsTo = (content: string) => upstream.requests.filter((r) => r.body.includes(JSON.stringify(content))).length;
+const upstream = useUpstream();
+const project = useProjects('scoping');
+const requestsTo = (content: string) => upstream().requests.filter((r) => r.body.includes(JSON.stringify(content))).length;
 const testIdsIn = (p: FixtureProject, folder = 'recordings') =>
   p.files(folder).map((f) => JSON.parse(p.read(path.join(folder, f))).test_id).sort();
 
 async function recordThenReplay(p: FixtureProject) {
-  const recorded = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL });
+  const recorded = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL });
   const replayed = await p.run();
   return { recorded, replayed };
 }
@@ -53,7 +42,7 @@ test('runs after it', async () => {
   expect(globalThis.late).toContain('was made outside a running test');
 });`,
   });
-  const run = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL });
+  const run = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL });
   expect(statusOf(run)).toEqual({ 'starts a timer': 'passed', 'runs after it': 'passed' });
   expect(requestsTo('late request')).toBe(0);
   expect(p.files()).toEqual([]);
@@ -128,10 +117,10 @@ describe('configuration', () => {
       { 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'where to')}` },
       { testEnvironmentOptions: { replay: { dir: '<rootDir>/fixtures/http' } } },
     );
-    const configured = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL });
+    const configured = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL });
     expect(configured.output).toContain('jest-replay: record mode, recordings in fixtures/http');
     expect(p.files('fixtures/http')).toHaveLength(1);
-    const overridden = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL, JEST_REPLAY_DIR: 'elsewhere' });
+    const overridden = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL, JEST_REPLAY_DIR: 'elsewhere' });
     expect(overridden.output).toContain('recordings in elsewhere');
     expect(p.files('elsewhere')).toHaveLength(1);
   });

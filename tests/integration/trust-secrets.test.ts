@@ -1,5 +1,6 @@
 import * as net from 'node:net';
-import { failureOf, fixtureProjects, statusOf } from '../support/fixture';
+import { failureOf, statusOf } from '../support/fixture';
+import { useProjects } from '../support/lifecycle';
 import { OPENAI_CLIENT } from '../support/snippets';
 import { startUpstream, type Upstream } from '../support/upstream';
 
@@ -12,7 +13,7 @@ beforeAll(async () => {
 });
 afterAll(() => upstream.close());
 
-const project = fixtureProjects('trust');
+const project = useProjects('trust');
 
 describe('a credential echoed by the server is never written', () => {
   // With ECHO_AUTH set, the upstream appends the bearer token to its reply (split across two chunks in a stream).

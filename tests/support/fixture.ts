@@ -127,14 +127,3 @@ export const statusOf = (run: JestRun): Record<string, string> =>
 
 export const failureOf = (run: JestRun, fullName: string): string =>
   run.tests.find((t) => t.fullName === fullName)?.failureMessages.join('\n') ?? '';
-
-/** A maker of fixture projects for one test file, which removes them all after its tests. */
-export function fixtureProjects(name: string): (files: Record<string, string>, config?: Record<string, unknown>) => FixtureProject {
-  const projects: FixtureProject[] = [];
-  afterAll(() => projects.forEach((p) => p.remove()));
-  return (files, config) => {
-    const p = new FixtureProject(name, files, config);
-    projects.push(p);
-    return p;
-  };
-}

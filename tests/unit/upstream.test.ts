@@ -32,19 +32,20 @@ const sseBlocks = (text: string): string[][] =>
     .filter(Boolean)
     .map((block) => block.split('\n'));
 
+// One server for the whole file: each test finds its own requests by index or content.
+let upstream: Upstream;
+let client: OpenAI;
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  client = new OpenAI({ apiKey: 'test-key', baseURL: upstream.baseURL, maxRetries: 0 });
+});
+
+afterAll(async () => {
+  await upstream.close();
+});
+
 describe('test upstream (OpenAI-compatible server)', () => {
-  let upstream: Upstream;
-  let client: OpenAI;
-
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    client = new OpenAI({ apiKey: 'test-key', baseURL: upstream.baseURL, maxRetries: 0 });
-  });
-
-  afterAll(async () => {
-    await upstream.close();
-  });
-
   it('listens on loopback with a /v1 baseURL', () => {
     expect(upstream.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(upstream.baseURL).toBe(`${upstream.url}/v1`);
@@ -273,18 +274,6 @@ describe('upstream close()', () => {
 });
 
 describe('test upstream: more kinds of traffic', () => {
-  let upstream: Upstream;
-  let client: OpenAI;
-
-  beforeAll(async () => {
-    upstream = await startUpstream();
-    client = new OpenAI({ apiKey: 'test-key', baseURL: upstream.baseURL, maxRetries: 0 });
-  });
-
-  afterAll(async () => {
-    await upstream.close();
-  });
-
   const chunksOf = (requestIndex: number) => upstream.sentChunks.filter((c) => c.requestIndex === requestIndex);
   const lastRequestIndex = () => upstream.requests.length - 1;
 
