@@ -9,3 +9,6 @@ export { normalizeForKey } from './normalize';
 export { recordingFileName, safeSegment, testFolder } from './paths';
 export { RecordingStore } from './store';
 export { assignTestIds, type TestIdContext, type TestIdResolver } from './test-id';
+export { verifyRecording } from './verify';
+export { diagnoseTest, keysOf, scanRecordings } from './inspect';
+export { mergeShards, readUsage, summarizeUsage, unusedRecordings } from './usage';
