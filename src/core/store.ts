@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RecordingFileError } from './errors';
-import { applyIdNormalization, parseRecording, type Recording, serializeRecording } from './format';
+import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from './format';
 import { KEY_FILE_LENGTH, SHARED_FOLDER, insideDir, modelListFileName, parseRecordingFileName, recordingFileName, testFolder } from './paths';
 
 export interface FoundRecording {
@@ -85,11 +85,10 @@ export class RecordingStore {
 
   /** Writes through a temporary file and a rename, so a reader never sees half a file. */
   async write(file: string, recording: Recording): Promise<void> {
-    const text = serializeRecording(recording);
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
     const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {
-      await fs.promises.writeFile(temporary, text);
+      await writePieces(temporary, serializedPieces(recording));
       await fs.promises.rename(temporary, file);
     } catch (error) {
       await fs.promises.rm(temporary, { force: true });
@@ -106,6 +105,25 @@ export class RecordingStore {
     if (!ordinals.includes(parsed.ordinal)) ordinals.push(parsed.ordinal);
     ordinals.sort((a, b) => a - b);
     index.set(parsed.stem, ordinals);
+  }
+}
+
+/** Text is written about this much at a time: a huge stream's file is never one string in memory. */
+const WRITE_BATCH_CHARS = 1 << 20;
+
+async function writePieces(file: string, pieces: Iterable<string>): Promise<void> {
+  const handle = await fs.promises.open(file, 'w');
+  try {
+    let batch = '';
+    for (const piece of pieces) {
+      batch += piece;
+      if (batch.length < WRITE_BATCH_CHARS) continue;
+      await handle.writeFile(batch);
+      batch = '';
+    }
+    await handle.writeFile(batch);
+  } finally {
+    await handle.close();
   }
 }
 
