@@ -177,7 +177,7 @@ export function encodeFailure(failure: TransportFailure): StoredResponse {
 export interface ReplayResponse {
   status: number;
   headers: Record<string, string>;
-  pieces: (string | Uint8Array)[];
+  pieces: Iterable<string | Uint8Array>;
   /** How the response fails: after the last piece, or, with `beforeResponse`, instead of any response. */
   failure?: TransportFailure & { beforeResponse: boolean };
 }
@@ -189,14 +189,27 @@ function linePieces(lines: string[], complete: boolean): string[] {
   return full.split(/(?<=\n\n)/).filter((piece) => piece !== '');
 }
 
-function streamPieces(body: unknown[], complete: boolean, ndjson: boolean): string[] {
-  if (ndjson) return body.map((line) => `${typeof line === 'string' ? line : JSON.stringify(unwrap(line))}\n`);
+/**
+ * Stream events made one at a time, as replay reads them: a huge stream is held once (as its
+ * chunks), not twice (chunks and event text).
+ */
+function lazyPieces(items: unknown[], piece: (item: unknown) => string, last?: string): Iterable<string> {
+  return {
+    *[Symbol.iterator]() {
+      for (const item of items) yield piece(item);
+      if (last !== undefined) yield last;
+    },
+  };
+}
+
+function streamPieces(body: unknown[], complete: boolean, ndjson: boolean): Iterable<string> {
+  if (ndjson) return lazyPieces(body, (line) => `${typeof line === 'string' ? line : JSON.stringify(unwrap(line))}\n`);
   if (body.every((item) => typeof item === 'string')) return linePieces(body as string[], complete);
-  const values = body.map(unwrap);
-  if (values.every(isResponseEvent)) return values.map((v) => `event: ${(v as { type: string }).type}\ndata: ${JSON.stringify(v)}\n\n`);
-  const pieces = values.map((v) => `data: ${JSON.stringify(v)}\n\n`);
-  if (complete && isDoneTerminatedStream(body)) pieces.push('data: [DONE]\n\n');
-  return pieces;
+  if (body.every((item) => isResponseEvent(unwrap(item)))) {
+    return lazyPieces(body, (item) => `event: ${(unwrap(item) as { type: string }).type}\ndata: ${JSON.stringify(unwrap(item))}\n\n`);
+  }
+  const done = complete && isDoneTerminatedStream(body) ? 'data: [DONE]\n\n' : undefined;
+  return lazyPieces(body, (item) => `data: ${JSON.stringify(unwrap(item))}\n\n`, done);
 }
 
 function bodyPieces(body: unknown): (string | Uint8Array)[] {

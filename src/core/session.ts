@@ -277,18 +277,20 @@ async function replay(plan: ReplayResponse, delays: number[] | undefined, scale:
     if (headers.has('retry-after')) headers.set('retry-after', '0');
   }
   const encoder = new TextEncoder();
+  const pieces = plan.pieces[Symbol.iterator]();
   let next = 0;
   const body = NULL_BODY_STATUS.has(plan.status)
     ? null
     : new ReadableStream<Uint8Array>({
         async pull(controller) {
-          if (next >= plan.pieces.length) {
+          const piece = pieces.next();
+          if (piece.done) {
             return failure ? controller.error(brokenBody(failure)) : controller.close();
           }
           const delay = scale > 0 ? (delays?.[next] ?? 0) * scale : 0;
+          next++;
           if (delay > 0) await sleep(delay);
-          const piece = plan.pieces[next++];
-          controller.enqueue(typeof piece === 'string' ? encoder.encode(piece) : piece);
+          controller.enqueue(typeof piece.value === 'string' ? encoder.encode(piece.value) : piece.value);
         },
       });
   return new Response(body, { status: plan.status, headers });
