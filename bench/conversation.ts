@@ -10,6 +10,8 @@ import { BenchProject } from './project';
  * the `openai` SDK, and one Jest config per contender over the very same test files:
  *   replay.config.js  the jest-replay preset, replaying `recordings/`;
  *   floor.config.js   `testEnvironment: node` with nock interceptors answering the same bytes;
+ *   stub.config.js    `testEnvironment: node` with a hand-written `fetch` stub answering the same
+ *                     bytes: no interception library at all, the lowest cost there can be;
  *   polly.config.js   `testEnvironment: node` with Polly.js replaying its own HAR recordings.
  * Everything is recorded once against the loopback upstream, which is then stopped: every
  * measured run is offline.
@@ -64,18 +66,42 @@ const calls = ${JSON.stringify(spec.calls)};
 for (let t = 0; t < ${spec.testsPerFile}; t++) test('conversation ' + t, () => converse('file ${file} test ' + t, calls));
 `;
 
-// The floor: interceptors written by hand (here: from a table), answering the recorded bytes at once.
-const NOCK_SETUP_JS = `
+// The running test's rows of traffic.json (the floors' table of recorded bytes).
+const TRAFFIC_JS = `
 const path = require('node:path');
-const nock = require('nock');
 const traffic = require('./traffic.json');
 
-beforeEach(() => {
+exports.currentTraffic = () => {
   const { testPath, currentTestName } = expect.getState();
-  const id = path.relative(__dirname, testPath).split(path.sep).join('/') + '::' + currentTestName;
-  for (const r of traffic[id]) nock(process.env.BENCH_ORIGIN).post(r.path, r.body).reply(r.status, r.text, r.headers);
+  return traffic[path.relative(__dirname, testPath).split(path.sep).join('/') + '::' + currentTestName];
+};
+`;
+
+// The floor: interceptors written by hand (here: from a table), answering the recorded bytes at once.
+const NOCK_SETUP_JS = `
+const nock = require('nock');
+const { currentTraffic } = require('./traffic');
+
+beforeEach(() => {
+  for (const r of currentTraffic()) nock(process.env.BENCH_ORIGIN).post(r.path, r.body).reply(r.status, r.text, r.headers);
 });
 afterEach(() => nock.cleanAll());
+`;
+
+// Below the floor: the SDK's fetch replaced by a function that looks the request up in the table.
+const STUB_SETUP_JS = `
+const { currentTraffic } = require('./traffic');
+
+const realFetch = globalThis.fetch;
+beforeEach(() => {
+  const replies = currentTraffic();
+  globalThis.fetch = async (url, init) => {
+    const path = new URL(url).pathname;
+    const r = replies.find((reply) => path === reply.path && init.body === JSON.stringify(reply.body));
+    return new Response(r.text, { status: r.status, headers: r.headers });
+  };
+});
+afterEach(() => (globalThis.fetch = realFetch));
 `;
 
 // Polly.js as its docs set it up for Node: fetch adapter, fs persister, one recording per test.
@@ -110,6 +136,9 @@ export async function buildConversation(spec: ConversationSpec): Promise<Convers
   project.writeConfig('replay.config.js', { preset: 'jest-replay' });
   project.writeConfig('floor.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/nock-setup.js'] });
   project.write('nock-setup.js', NOCK_SETUP_JS);
+  project.writeConfig('stub.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/stub-setup.js'] });
+  project.write('stub-setup.js', STUB_SETUP_JS);
+  project.write('traffic.js', TRAFFIC_JS);
   if (spec.polly) {
     project.writeConfig('polly.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/polly-setup.js'] });
     project.write('polly-setup.js', POLLY_SETUP_JS);

@@ -15,9 +15,9 @@ import { scale } from './workloads/scale';
  * Rounds are sized so the whole run takes about ten minutes on a 2-core machine.
  */
 const WORKLOADS: Record<string, () => Promise<WorkloadReport>> = {
-  'replay-vs-floor': () => replayVsFloor(5),
-  'per-file-overhead': () => perFileOverhead(5),
-  scale: () => scale(7),
+  'replay-vs-floor': () => replayVsFloor(3),
+  'per-file-overhead': () => perFileOverhead(3),
+  scale: () => scale(5),
   'record-streaming': () => recordStreaming(5),
   memory: () => memory(2),
 };

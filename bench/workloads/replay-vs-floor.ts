@@ -2,7 +2,7 @@ import { buildConversation, FIVE_CALLS } from '../conversation';
 import { ratio, type WorkloadReport } from '../report';
 import { alternate } from '../runner';
 
-/** Workload 1: a whole suite replayed by jest-replay, against nock (the floor) and Polly.js. */
+/** Workload 1: a whole suite replayed by jest-replay, against nock (the floor), a bare fetch stub and Polly.js. */
 export async function replayVsFloor(rounds: number): Promise<WorkloadReport> {
   const tests = 200;
   const files = 10;
@@ -16,21 +16,25 @@ export async function replayVsFloor(rounds: number): Promise<WorkloadReport> {
   const results = await alternate(
     {
       'a. nock (floor)': () => project.runJest('floor.config.js', env),
+      "a'. fetch stub": () => project.runJest('stub.config.js', env),
       'b. jest-replay': () => project.runJest('replay.config.js', env),
       'c. Polly.js': () => project.runJest('polly.config.js', env),
     },
     { rounds, label: 'replay vs floor' },
   );
-  const { 'a. nock (floor)': floor, 'b. jest-replay': replay, 'c. Polly.js': polly } = results;
+  const { 'a. nock (floor)': floor, "a'. fetch stub": stub, 'b. jest-replay': replay, 'c. Polly.js': polly } = results;
   return {
     title: '1. Replay vs floor',
     setup:
       `${tests} tests in ${files} files, each making ${FIVE_CALLS.length} \`openai\` SDK calls (3 streaming chat completions of ~50 chunks, ` +
-      `1 plain chat completion, 1 embeddings call): ${recordingFiles} recordings. Whole-suite wall time.`,
+      `1 plain chat completion, 1 embeddings call): ${recordingFiles} recordings. Whole-suite wall time. ` +
+      "a' is not asked for: a hand-written `fetch` replacement answering from the same table, with no interception library, " +
+      'to show what the floor itself costs.',
     unit: 'ms',
     results,
     derived: [
       { label: 'b/a (jest-replay / nock)', value: ratio(replay, floor).toFixed(3) },
+      { label: "b/a' (jest-replay / fetch stub)", value: ratio(replay, stub).toFixed(3) },
       { label: 'b/c (jest-replay / Polly.js)', value: ratio(replay, polly).toFixed(3) },
     ],
     targets: [
