@@ -95,6 +95,15 @@ export class ReplaySession {
     return this.active.run(scope, fn);
   }
 
+  /**
+   * Ends the session (the test file is done). An AsyncLocalStorage left enabled makes Node run its
+   * hook on every promise created afterwards, so each finished test file would slow all later ones
+   * in the same worker.
+   */
+  dispose(): void {
+    this.active.disable();
+  }
+
   /** The scope of the code calling now, if any. */
   get current(): TestScope | undefined {
     return this.active.getStore();

@@ -97,6 +97,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     async teardown(): Promise<void> {
       this.interception?.dispose();
       this.interception = undefined;
+      this.session?.dispose();
       await super.teardown();
     }
 
