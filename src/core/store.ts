@@ -76,7 +76,7 @@ export class RecordingStore {
   async read(file: string): Promise<Recording> {
     let text: string;
     try {
-      text = await fs.promises.readFile(file, 'utf8');
+      text = fs.readFileSync(file, 'utf8');
     } catch (error) {
       throw new RecordingFileError(file, (error as Error).message);
     }
