@@ -1,4 +1,5 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { isUtf8 } from 'node:buffer';
+import { createParser } from 'eventsource-parser';
 import type { ExceptionData, StoredResponse } from './format';
 import { unwrap } from './format';
 import {
@@ -76,15 +77,34 @@ function parseJson(text: string): { value: unknown } | undefined {
   }
 }
 
+/** An SSE event with its data parsed when it is JSON; the data text itself is not kept. */
+interface ParsedEvent {
+  event?: string;
+  parsed?: { value: unknown };
+  done: boolean;
+}
+
+/** Bytes decoded per step: a huge stream's text never exists whole, only its parsed events. */
+const DECODE_STEP = 1 << 20;
+
 /** Parsed events, or undefined when the stream uses what only raw lines keep (comments, `id:`, `retry:`). */
-function plainEvents(text: string, complete: boolean): EventSourceMessage[] | undefined {
-  const events: EventSourceMessage[] = [];
+function plainEvents(bytes: Uint8Array, complete: boolean): ParsedEvent[] | undefined {
+  const events: ParsedEvent[] = [];
   let plain = true;
-  const parser = createParser({ onEvent: (e) => events.push(e), onRetry: () => (plain = false), onComment: () => (plain = false) });
-  parser.feed(text);
+  const parser = createParser({
+    onEvent: (e) => {
+      if (e.id !== undefined) plain = false;
+      events.push({ event: e.event, parsed: parseJson(e.data), done: e.data === '[DONE]' });
+    },
+    onRetry: () => (plain = false),
+    onComment: () => (plain = false),
+  });
+  const decoder = new TextDecoder();
+  for (let at = 0; at < bytes.byteLength; at += DECODE_STEP) parser.feed(decoder.decode(bytes.subarray(at, at + DECODE_STEP), { stream: true }));
+  parser.feed(decoder.decode());
   // A complete stream's last event may lack its blank line; a broken one's last event is cut off.
   if (complete) parser.feed('\n\n');
-  return plain && events.every((e) => e.id === undefined) ? events : undefined;
+  return plain ? events : undefined;
 }
 
 /**
@@ -94,21 +114,20 @@ function plainEvents(text: string, complete: boolean): EventSourceMessage[] | un
  * - anything else (Anthropic, comments, `id:`, `retry:`) as raw lines, as llama-stack stores
  *   passthrough streams, which replay byte for byte.
  */
-function encodeSse(text: string, complete: boolean, context: EncodeContext): unknown[] {
-  const events = plainEvents(text, complete);
+function encodeSse(bytes: Uint8Array, complete: boolean, context: EncodeContext): unknown[] {
+  const events = plainEvents(bytes, complete);
   if (events && events.length > 0) {
-    const done = events[events.length - 1].data === '[DONE]';
+    const done = events[events.length - 1].done;
     const body = done ? events.slice(0, -1) : events;
-    const values = body.map((e) => (e.event === undefined || e.event === 'message' ? parseJson(e.data) : undefined));
-    if ((done || !complete) && body.length > 0 && values.every((v) => v && isDoneTerminatedChunk(v.value))) {
-      return values.map((v) => wrapTyped(v!.value, context));
+    const isMessage = (e: ParsedEvent) => e.event === undefined || e.event === 'message';
+    if ((done || !complete) && body.length > 0 && body.every((e) => isMessage(e) && e.parsed && isDoneTerminatedChunk(e.parsed.value))) {
+      return body.map((e) => wrapTyped(e.parsed!.value, context));
     }
-    const typed = body.map((e) => ({ event: e.event, parsed: parseJson(e.data) }));
-    if (!done && typed.every(({ event, parsed }) => parsed && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event)) {
-      return typed.map(({ parsed }) => wrapTyped(parsed!.value, context));
+    if (!done && body.every(({ event, parsed }) => parsed && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event)) {
+      return body.map((e) => wrapTyped(e.parsed!.value, context));
     }
   }
-  return toLines(text);
+  return toLines(utf8.decode(bytes));
 }
 
 function encodeNdjson(text: string, context: EncodeContext): unknown[] {
@@ -121,21 +140,14 @@ function encodeNdjson(text: string, context: EncodeContext): unknown[] {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-function asText(bytes: Uint8Array): string | undefined {
-  try {
-    return utf8.decode(bytes);
-  } catch {
-    return undefined;
-  }
-}
 
 function encodeBody(contentType: string, bytes: Uint8Array, complete: boolean, context: EncodeContext): { body: unknown; streaming: boolean } {
-  const text = asText(bytes);
   const textual = contentType === '' || isJson(contentType) || isText(contentType) || isSse(contentType) || isNdjson(contentType);
-  if (text === undefined || !textual) {
+  if (!textual || !isUtf8(bytes)) {
     return { body: bytes.byteLength === 0 ? null : { [BASE64_MARKER]: Buffer.from(bytes).toString('base64') }, streaming: false };
   }
-  if (isSse(contentType)) return { body: encodeSse(text, complete, context), streaming: true };
+  if (isSse(contentType)) return { body: encodeSse(bytes, complete, context), streaming: true };
+  const text = utf8.decode(bytes);
   if (isNdjson(contentType)) return { body: encodeNdjson(text, context), streaming: true };
   if (text === '') return { body: null, streaming: false };
   if (isJson(contentType) || contentType === '') {
