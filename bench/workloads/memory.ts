@@ -85,6 +85,15 @@ export async function memory(rounds: number): Promise<WorkloadReport> {
         { text: `record peak RSS < 3 × body (${limit} MB)`, holds: results['b. record'].max < limit },
         { text: `replay peak RSS < 3 × body (${limit} MB)`, holds: results['c. replay'].max < limit },
       ],
+      notes: [
+        'Record holds, at its peak, three forms of the stream: the bytes received (kept whole, so that a body that turns out not to be ' +
+          'UTF-8, or not a plain OpenAI stream, can still be stored raw), their text (the SSE parser reads it) and the parsed chunks ' +
+          '(what is stored). The file is written chunk by chunk, so writing adds no fourth copy. Getting under 3× would take encoding ' +
+          'while the bytes arrive (parse each event in the tee, keep raw lines only until the stream proves plain): a change of the ' +
+          "codec's interface, not done here.",
+        'Replay holds the file text and its parsed chunks at once while `JSON.parse` runs: the format is one JSON document, which ' +
+          'cannot be parsed piece by piece without a streaming parser. The events sent to the caller are then made one at a time.',
+      ],
     };
   } finally {
     await upstream.close();

@@ -41,5 +41,9 @@ export async function replayVsFloor(rounds: number): Promise<WorkloadReport> {
       { text: 'b/a ≤ 1.10', holds: ratio(replay, floor) <= 1.1 },
       { text: 'b faster than c', holds: replay.median < polly.median },
     ],
+    notes: [
+      "nock, like Polly, is required by a setup file, so it is loaded again in every test file's module registry; " +
+        "jest-replay's interception lives in the test environment, loaded once per worker.",
+    ],
   };
 }
