@@ -73,7 +73,8 @@ export async function memory(rounds: number): Promise<WorkloadReport> {
       title: '5. Memory',
       setup:
         `One streaming chat completion of ${BODY_BYTES / MB} MB (SSE bytes on the wire, ${CONTENT_PER_CHUNK / 1024} KiB of content per chunk), ` +
-        `read chunk by chunk by the caller through the \`openai\` SDK. Peak RSS of the Jest process (\`process.resourceUsage().maxRSS\`), all of Jest included.`,
+        `read chunk by chunk by the caller through the \`openai\` SDK. Peak RSS of the Jest process (\`process.resourceUsage().maxRSS\`), all of Jest included. ` +
+        'Every round runs live, record, replay in that order (replay needs the recording), with no warm-up: memory does not need one.',
       unit: 'MB',
       results,
       derived: [
@@ -86,11 +87,11 @@ export async function memory(rounds: number): Promise<WorkloadReport> {
         { text: `replay peak RSS < 3 × body (${limit} MB)`, holds: results['c. replay'].max < limit },
       ],
       notes: [
-        'Record holds, at its peak, three forms of the stream: the bytes received (kept whole, so that a body that turns out not to be ' +
-          'UTF-8, or not a plain OpenAI stream, can still be stored raw), their text (the SSE parser reads it) and the parsed chunks ' +
-          '(what is stored). The file is written chunk by chunk, so writing adds no fourth copy. Getting under 3× would take encoding ' +
-          'while the bytes arrive (parse each event in the tee, keep raw lines only until the stream proves plain): a change of the ' +
-          "codec's interface, not done here.",
+        'Record holds, at its peak, the bytes received twice (the pieces the network delivered, whose memory the allocator keeps ' +
+          'after they are joined, and the joined buffer, kept whole so a body that turns out not to be UTF-8, or not a plain OpenAI ' +
+          'stream, can still be stored raw) and the parsed chunks (what is stored). The text is decoded and parsed a megabyte at a time ' +
+          'and the file written chunk by chunk, so neither adds a copy. Encoding from the pieces without joining them would save one ' +
+          "copy of the body; it changes the codec's input type and is not done yet.",
         'Replay holds the file text and its parsed chunks at once while `JSON.parse` runs: the format is one JSON document, which ' +
           'cannot be parsed piece by piece without a streaming parser. The events sent to the caller are then made one at a time.',
       ],
