@@ -32,11 +32,14 @@ export interface TransportFailure {
   code?: string;
 }
 
+/** A body as received: one buffer, or the pieces it arrived in (a huge stream is never joined). */
+export type ReceivedBytes = Uint8Array | readonly Uint8Array[];
+
 export interface CapturedResponse {
   status: number;
   headers: Headers;
   /** Everything received; for a stream that broke, what arrived before it did. */
-  body: Uint8Array;
+  body: ReceivedBytes;
   failure?: TransportFailure;
 }
 
@@ -88,7 +91,7 @@ interface ParsedEvent {
 const DECODE_STEP = 1 << 20;
 
 /** Parsed events, or undefined when the stream uses what only raw lines keep (comments, `id:`, `retry:`). */
-function plainEvents(bytes: Uint8Array, complete: boolean): ParsedEvent[] | undefined {
+function plainEvents(pieces: readonly Uint8Array[], complete: boolean): ParsedEvent[] | undefined {
   const events: ParsedEvent[] = [];
   let plain = true;
   const parser = createParser({
@@ -100,7 +103,9 @@ function plainEvents(bytes: Uint8Array, complete: boolean): ParsedEvent[] | unde
     onComment: () => (plain = false),
   });
   const decoder = new TextDecoder();
-  for (let at = 0; at < bytes.byteLength; at += DECODE_STEP) parser.feed(decoder.decode(bytes.subarray(at, at + DECODE_STEP), { stream: true }));
+  for (const piece of pieces) {
+    for (let at = 0; at < piece.byteLength; at += DECODE_STEP) parser.feed(decoder.decode(piece.subarray(at, at + DECODE_STEP), { stream: true }));
+  }
   parser.feed(decoder.decode());
   // A complete stream's last event may lack its blank line; a broken one's last event is cut off.
   if (complete) parser.feed('\n\n');
@@ -114,8 +119,8 @@ function plainEvents(bytes: Uint8Array, complete: boolean): ParsedEvent[] | unde
  * - anything else (Anthropic, comments, `id:`, `retry:`) as raw lines, as llama-stack stores
  *   passthrough streams, which replay byte for byte.
  */
-function encodeSse(bytes: Uint8Array, complete: boolean, context: EncodeContext): unknown[] {
-  const events = plainEvents(bytes, complete);
+function encodeSse(pieces: readonly Uint8Array[], complete: boolean, context: EncodeContext): unknown[] {
+  const events = plainEvents(pieces, complete);
   if (events && events.length > 0) {
     const done = events[events.length - 1].done;
     const body = done ? events.slice(0, -1) : events;
@@ -127,7 +132,7 @@ function encodeSse(bytes: Uint8Array, complete: boolean, context: EncodeContext)
       return body.map((e) => wrapTyped(e.parsed!.value, context));
     }
   }
-  return toLines(utf8.decode(bytes));
+  return toLines(utf8.decode(Buffer.concat(pieces)));
 }
 
 function encodeNdjson(text: string, context: EncodeContext): unknown[] {
@@ -141,13 +146,28 @@ function encodeNdjson(text: string, context: EncodeContext): unknown[] {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-function encodeBody(contentType: string, bytes: Uint8Array, complete: boolean, context: EncodeContext): { body: unknown; streaming: boolean } {
-  const textual = contentType === '' || isJson(contentType) || isText(contentType) || isSse(contentType) || isNdjson(contentType);
-  if (!textual || !isUtf8(bytes)) {
-    return { body: bytes.byteLength === 0 ? null : { [BASE64_MARKER]: Buffer.from(bytes).toString('base64') }, streaming: false };
+/** Checks UTF-8 across piece boundaries without keeping the decoded text. */
+function isUtf8Pieces(pieces: readonly Uint8Array[]): boolean {
+  if (pieces.length === 1) return isUtf8(pieces[0]);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for (const piece of pieces) decoder.decode(piece, { stream: true });
+    decoder.decode();
+    return true;
+  } catch {
+    return false;
   }
-  if (isSse(contentType)) return { body: encodeSse(bytes, complete, context), streaming: true };
-  const text = utf8.decode(bytes);
+}
+
+function encodeBody(contentType: string, received: ReceivedBytes, complete: boolean, context: EncodeContext): { body: unknown; streaming: boolean } {
+  const pieces = received instanceof Uint8Array ? [received] : received;
+  const textual = contentType === '' || isJson(contentType) || isText(contentType) || isSse(contentType) || isNdjson(contentType);
+  if (!textual || !isUtf8Pieces(pieces)) {
+    const bytes = Buffer.concat(pieces);
+    return { body: bytes.byteLength === 0 ? null : { [BASE64_MARKER]: bytes.toString('base64') }, streaming: false };
+  }
+  if (isSse(contentType)) return { body: encodeSse(pieces, complete, context), streaming: true };
+  const text = utf8.decode(Buffer.concat(pieces));
   if (isNdjson(contentType)) return { body: encodeNdjson(text, context), streaming: true };
   if (text === '') return { body: null, streaming: false };
   if (isJson(contentType) || contentType === '') {

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
-import { type CapturedResponse, decodeResponse, encodeFailure, encodeResponse, type ReplayResponse, type TransportFailure } from './codec';
+import { type CapturedResponse, decodeResponse, encodeFailure, encodeResponse, type ReceivedBytes, type ReplayResponse, type TransportFailure } from './codec';
 import type { ResolvedConfig } from './config';
 import { ReplayError } from './errors';
 import type { Recording } from './format';
@@ -352,7 +352,7 @@ function tee(upstream: Response, timing: boolean): { response: Response; capture
   const headers = new Headers(upstream.headers);
   for (const name of STALE_AFTER_DECODING) headers.delete(name);
   const init = { status: upstream.status, statusText: upstream.statusText, headers };
-  const capture = (body: Uint8Array, failure?: TransportFailure): CapturedResponse => ({ status: upstream.status, headers: upstream.headers, body, failure });
+  const capture = (body: ReceivedBytes, failure?: TransportFailure): CapturedResponse => ({ status: upstream.status, headers: upstream.headers, body, failure });
   if (!upstream.body) return { response: new Response(null, init), captured: Promise.resolve({ captured: capture(new Uint8Array()) }) };
   const [toCaller, toRecorder] = upstream.body.tee();
   const response = new Response(NULL_BODY_STATUS.has(upstream.status) ? null : toCaller, init);
@@ -361,7 +361,7 @@ function tee(upstream: Response, timing: boolean): { response: Response; capture
 }
 
 /** Reads a stream to its end (or its failure), timing each event when asked to. */
-async function collect(stream: ReadableStream<Uint8Array>, eventDelimiter: string | undefined): Promise<{ bytes: Uint8Array; failure?: TransportFailure; delays?: number[] }> {
+async function collect(stream: ReadableStream<Uint8Array>, eventDelimiter: string | undefined): Promise<{ bytes: Uint8Array[]; failure?: TransportFailure; delays?: number[] }> {
   const parts: Uint8Array[] = [];
   const delays: number[] = [];
   const decoder = new TextDecoder();
@@ -384,5 +384,6 @@ async function collect(stream: ReadableStream<Uint8Array>, eventDelimiter: strin
   } catch (error) {
     failure = classify(error, undefined);
   }
-  return { bytes: Buffer.concat(parts), failure, delays: eventDelimiter === undefined ? undefined : delays };
+  // Not joined: the allocator keeps the pieces' memory after a join, so a huge stream would be held twice.
+  return { bytes: parts, failure, delays: eventDelimiter === undefined ? undefined : delays };
 }
