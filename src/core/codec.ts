@@ -125,12 +125,9 @@ function encodeSse(pieces: readonly Uint8Array[], complete: boolean, context: En
     const done = events[events.length - 1].done;
     const body = done ? events.slice(0, -1) : events;
     const isMessage = (e: ParsedEvent) => e.event === undefined || e.event === 'message';
-    if ((done || !complete) && body.length > 0 && body.every((e) => isMessage(e) && e.parsed && isDoneTerminatedChunk(e.parsed.value))) {
-      return body.map((e) => wrapTyped(e.parsed!.value, context));
-    }
-    if (!done && body.every(({ event, parsed }) => parsed && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event)) {
-      return body.map((e) => wrapTyped(e.parsed!.value, context));
-    }
+    const chunks = (done || !complete) && body.length > 0 && body.every((e) => isMessage(e) && e.parsed && isDoneTerminatedChunk(e.parsed.value));
+    const responseEvents = !done && body.every(({ event, parsed }) => parsed && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event);
+    if (chunks || responseEvents) return body.map((e) => wrapTyped(e.parsed!.value, context));
   }
   return toLines(utf8.decode(Buffer.concat(pieces)));
 }
