@@ -1,4 +1,5 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { isUtf8 } from 'node:buffer';
+import { createParser } from 'eventsource-parser';
 import type { ExceptionData, StoredResponse } from './format';
 import { unwrap } from './format';
 import {
@@ -32,11 +33,14 @@ export interface TransportFailure {
   code?: string;
 }
 
+/** A body as received: one buffer, or the pieces it arrived in (a huge stream is never joined). */
+export type ReceivedBytes = Uint8Array | readonly Uint8Array[];
+
 export interface CapturedResponse {
   status: number;
   headers: Headers;
   /** Everything received; for a stream that broke, what arrived before it did. */
-  body: Uint8Array;
+  body: ReceivedBytes;
   failure?: TransportFailure;
 }
 
@@ -77,15 +81,36 @@ function parseJson(text: string): { value: unknown } | undefined {
   }
 }
 
+/** An SSE event with its data parsed when it is JSON; the data text itself is not kept. */
+interface ParsedEvent {
+  event?: string;
+  parsed?: { value: unknown };
+  done: boolean;
+}
+
+/** Bytes decoded per step: a huge stream's text never exists whole, only its parsed events. */
+const DECODE_STEP = 1 << 20;
+
 /** Parsed events, or undefined when the stream uses what only raw lines keep (comments, `id:`, `retry:`). */
-function plainEvents(text: string, complete: boolean): EventSourceMessage[] | undefined {
-  const events: EventSourceMessage[] = [];
+function plainEvents(pieces: readonly Uint8Array[], complete: boolean): ParsedEvent[] | undefined {
+  const events: ParsedEvent[] = [];
   let plain = true;
-  const parser = createParser({ onEvent: (e) => events.push(e), onRetry: () => (plain = false), onComment: () => (plain = false) });
-  parser.feed(text);
+  const parser = createParser({
+    onEvent: (e) => {
+      if (e.id !== undefined) plain = false;
+      events.push({ event: e.event, parsed: parseJson(e.data), done: e.data === '[DONE]' });
+    },
+    onRetry: () => (plain = false),
+    onComment: () => (plain = false),
+  });
+  const decoder = new TextDecoder();
+  for (const piece of pieces) {
+    for (let at = 0; at < piece.byteLength; at += DECODE_STEP) parser.feed(decoder.decode(piece.subarray(at, at + DECODE_STEP), { stream: true }));
+  }
+  parser.feed(decoder.decode());
   // A complete stream's last event may lack its blank line; a broken one's last event is cut off.
   if (complete) parser.feed('\n\n');
-  return plain && events.every((e) => e.id === undefined) ? events : undefined;
+  return plain ? events : undefined;
 }
 
 /**
@@ -95,21 +120,17 @@ function plainEvents(text: string, complete: boolean): EventSourceMessage[] | un
  * - anything else (Anthropic, comments, `id:`, `retry:`) as raw lines, as llama-stack stores
  *   passthrough streams, which replay byte for byte.
  */
-function encodeSse(text: string, complete: boolean, context: EncodeContext): unknown[] {
-  const events = plainEvents(text, complete);
+function encodeSse(pieces: readonly Uint8Array[], complete: boolean, context: EncodeContext): unknown[] {
+  const events = plainEvents(pieces, complete);
   if (events && events.length > 0) {
-    const done = events[events.length - 1].data === '[DONE]';
+    const done = events[events.length - 1].done;
     const body = done ? events.slice(0, -1) : events;
-    const values = body.map((e) => (e.event === undefined || e.event === 'message' ? parseJson(e.data) : undefined));
-    if ((done || !complete) && body.length > 0 && values.every((v) => v && isDoneTerminatedChunk(v.value))) {
-      return values.map((v) => wrapTyped(v!.value, context));
-    }
-    const typed = body.map((e) => ({ event: e.event, parsed: parseJson(e.data) }));
-    if (!done && typed.every(({ event, parsed }) => parsed && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event)) {
-      return typed.map(({ parsed }) => wrapTyped(parsed!.value, context));
-    }
+    const isMessage = (e: ParsedEvent) => e.event === undefined || e.event === 'message';
+    const chunks = (done || !complete) && body.length > 0 && body.every((e) => isMessage(e) && e.parsed && isDoneTerminatedChunk(e.parsed.value));
+    const responseEvents = !done && body.every(({ event, parsed }) => parsed && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event);
+    if (chunks || responseEvents) return body.map((e) => wrapTyped(e.parsed!.value, context));
   }
-  return toLines(text);
+  return toLines(utf8.decode(Buffer.concat(pieces)));
 }
 
 function encodeNdjson(text: string, context: EncodeContext): unknown[] {
@@ -122,21 +143,29 @@ function encodeNdjson(text: string, context: EncodeContext): unknown[] {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
-function asText(bytes: Uint8Array): string | undefined {
+
+/** Checks UTF-8 across piece boundaries without keeping the decoded text. */
+function isUtf8Pieces(pieces: readonly Uint8Array[]): boolean {
+  if (pieces.length === 1) return isUtf8(pieces[0]);
+  const decoder = new TextDecoder('utf-8', { fatal: true });
   try {
-    return utf8.decode(bytes);
+    for (const piece of pieces) decoder.decode(piece, { stream: true });
+    decoder.decode();
+    return true;
   } catch {
-    return undefined;
+    return false;
   }
 }
 
-function encodeBody(contentType: string, bytes: Uint8Array, complete: boolean, context: EncodeContext): { body: unknown; streaming: boolean } {
-  const text = asText(bytes);
+function encodeBody(contentType: string, received: ReceivedBytes, complete: boolean, context: EncodeContext): { body: unknown; streaming: boolean } {
+  const pieces = received instanceof Uint8Array ? [received] : received;
   const textual = contentType === '' || isJson(contentType) || isText(contentType) || isSse(contentType) || isNdjson(contentType);
-  if (text === undefined || !textual) {
-    return { body: bytes.byteLength === 0 ? null : { [BASE64_MARKER]: Buffer.from(bytes).toString('base64') }, streaming: false };
+  if (!textual || !isUtf8Pieces(pieces)) {
+    const bytes = Buffer.concat(pieces);
+    return { body: bytes.byteLength === 0 ? null : { [BASE64_MARKER]: bytes.toString('base64') }, streaming: false };
   }
-  if (isSse(contentType)) return { body: encodeSse(text, complete, context), streaming: true };
+  if (isSse(contentType)) return { body: encodeSse(pieces, complete, context), streaming: true };
+  const text = utf8.decode(Buffer.concat(pieces));
   if (isNdjson(contentType)) return { body: encodeNdjson(text, context), streaming: true };
   if (text === '') return { body: null, streaming: false };
   if (isJson(contentType) || contentType === '') {
@@ -178,7 +207,7 @@ export function encodeFailure(failure: TransportFailure): StoredResponse {
 export interface ReplayResponse {
   status: number;
   headers: Record<string, string>;
-  pieces: (string | Uint8Array)[];
+  pieces: Iterable<string | Uint8Array>;
   /** How the response fails: after the last piece, or, with `beforeResponse`, instead of any response. */
   failure?: TransportFailure & { beforeResponse: boolean };
 }
@@ -190,14 +219,27 @@ function linePieces(lines: string[], complete: boolean): string[] {
   return full.split(/(?<=\n\n)/).filter((piece) => piece !== '');
 }
 
-function streamPieces(body: unknown[], complete: boolean, ndjson: boolean): string[] {
-  if (ndjson) return body.map((line) => `${typeof line === 'string' ? line : JSON.stringify(unwrap(line))}\n`);
+/**
+ * Stream events made one at a time, as replay reads them: a huge stream is held once (as its
+ * chunks), not twice (chunks and event text).
+ */
+function lazyPieces(items: unknown[], piece: (item: unknown) => string, last?: string): Iterable<string> {
+  return {
+    *[Symbol.iterator]() {
+      for (const item of items) yield piece(item);
+      if (last !== undefined) yield last;
+    },
+  };
+}
+
+function streamPieces(body: unknown[], complete: boolean, ndjson: boolean): Iterable<string> {
+  if (ndjson) return lazyPieces(body, (line) => `${typeof line === 'string' ? line : JSON.stringify(unwrap(line))}\n`);
   if (body.every((item) => typeof item === 'string')) return linePieces(body as string[], complete);
-  const values = body.map(unwrap);
-  if (values.every(isResponseEvent)) return values.map((v) => `event: ${(v as { type: string }).type}\ndata: ${JSON.stringify(v)}\n\n`);
-  const pieces = values.map((v) => `data: ${JSON.stringify(v)}\n\n`);
-  if (complete && isDoneTerminatedStream(body)) pieces.push('data: [DONE]\n\n');
-  return pieces;
+  if (body.every((item) => isResponseEvent(unwrap(item)))) {
+    return lazyPieces(body, (item) => `event: ${(unwrap(item) as { type: string }).type}\ndata: ${JSON.stringify(unwrap(item))}\n\n`);
+  }
+  const done = complete && isDoneTerminatedStream(body) ? 'data: [DONE]\n\n' : undefined;
+  return lazyPieces(body, (item) => `data: ${JSON.stringify(unwrap(item))}\n\n`, done);
 }
 
 function bodyPieces(body: unknown): (string | Uint8Array)[] {

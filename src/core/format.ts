@@ -78,19 +78,42 @@ function ordered<T extends object>(value: T, order: (keyof T)[]): Partial<T> {
 export const escapeNonAscii = (text: string) =>
   text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
+/** Stands for a stream's chunks in the file text, which are then written one by one in its place. */
+const STREAM_MARKER = '\u0000jest-replay:stream-body\u0000';
+const STREAM_MARKER_TEXT = JSON.stringify(STREAM_MARKER);
+/** Indent of a stream chunk in the file: inside `response` (2) and its `body` list (4). */
+const CHUNK_INDENT = '      ';
+
 /**
  * The file text: keys in a fixed order, 2-space indent, ASCII only, final newline. The same
  * traffic always gives the same bytes, so re-recording unchanged traffic leaves git clean.
+ * Given in pieces, a stream's chunks one at a time, so a huge stream is never one huge string
+ * (a 200 MB stream took three 200 MB strings to write at once).
  */
-export function serializeRecording(recording: Recording): string {
+export function* serializedPieces(recording: Recording): Generator<string> {
+  const response = ordered(recording.response, RESPONSE_ORDER);
+  const chunks = Array.isArray(response.body) && response.body.length > 0 ? (response.body as unknown[]) : undefined;
   const file = {
     test_id: recording.test_id,
     request: ordered(recording.request, REQUEST_ORDER),
-    response: ordered(recording.response, RESPONSE_ORDER),
+    response: chunks ? { ...response, body: STREAM_MARKER } : response,
     id_normalization_mapping: recording.id_normalization_mapping ?? {},
   };
-  return `${escapeNonAscii(JSON.stringify(file, null, 2))}\n`;
+  const text = `${escapeNonAscii(JSON.stringify(file, null, 2))}\n`;
+  if (!chunks) {
+    yield text;
+    return;
+  }
+  const at = text.lastIndexOf(STREAM_MARKER_TEXT);
+  yield `${text.slice(0, at)}[\n`;
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = escapeNonAscii(JSON.stringify(chunks[i], null, 2) ?? 'null').replace(/\n/g, `\n${CHUNK_INDENT}`);
+    yield `${CHUNK_INDENT}${chunk}${i < chunks.length - 1 ? ',' : ''}\n`;
+  }
+  yield `    ]${text.slice(at + STREAM_MARKER_TEXT.length)}`;
 }
+
+export const serializeRecording = (recording: Recording): string => [...serializedPieces(recording)].join('');
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);

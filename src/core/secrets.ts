@@ -67,6 +67,18 @@ function spellings(value: string): string[] {
 
 const contains = (text: string, forms: string[]) => forms.some((form) => text.includes(form));
 
+/** `contains` over text given in pieces: each piece is searched with the tail of the one before, so a value split between two is found. */
+function piecesContain(pieces: Iterable<string>, forms: string[]): boolean {
+  const overlap = Math.max(0, ...forms.map((form) => form.length - 1));
+  let tail = '';
+  for (const piece of pieces) {
+    const window = tail + piece;
+    if (contains(window, forms)) return true;
+    tail = overlap > 0 ? window.slice(-overlap) : '';
+  }
+  return false;
+}
+
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const child = (path: string, key: string | number) =>
   typeof key === 'number' ? `${path}[${key}]` : IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
@@ -140,7 +152,7 @@ function streamLeaks(body: unknown[], forms: string[]): string[] {
  * decoded base64 bodies), stream text split across items, and, as the final word, the exact text
  * to be written, in every spelling a value takes in JSON.
  */
-export function findLeaks(recording: Recording, text: string, credentials: readonly Credential[]): Leak[] {
+export function findLeaks(recording: Recording, text: string | Iterable<string>, credentials: readonly Credential[]): Leak[] {
   const leaks: Leak[] = [];
   for (const credential of credentials) {
     const forms = spellings(credential.value);
@@ -152,7 +164,7 @@ export function findLeaks(recording: Recording, text: string, credentials: reado
     }
     const { body, is_streaming: streaming } = recording.response;
     if (streaming && Array.isArray(body)) for (const place of streamLeaks(body, forms)) places.add(place);
-    if (places.size === 0 && contains(text, forms)) places.add('the file text');
+    if (places.size === 0 && piecesContain(typeof text === 'string' ? [text] : text, forms)) places.add('the file text');
     for (const where of places) leaks.push({ credential: credential.source, where });
   }
   return leaks;
@@ -164,7 +176,7 @@ export function describeLeaks(leaks: readonly Leak[]): string {
 }
 
 /** Throws, naming file, credentials and places, when the text about to be written holds a credential. */
-export function refuseLeaks(file: string, recording: Recording, text: string, credentials: readonly Credential[]): void {
+export function refuseLeaks(file: string, recording: Recording, text: string | Iterable<string>, credentials: readonly Credential[]): void {
   const leaks = findLeaks(recording, text, credentials);
   if (leaks.length === 0) return;
   throw new ReplayError(

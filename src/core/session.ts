@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
-import { type CapturedResponse, decodeResponse, encodeFailure, encodeResponse, type ReplayResponse, type TransportFailure } from './codec';
+import { type CapturedResponse, decodeResponse, encodeFailure, encodeResponse, type ReceivedBytes, type ReplayResponse, type TransportFailure } from './codec';
 import type { ResolvedConfig } from './config';
 import { RecordingFileError, ReplayError } from './errors';
 import type { Recording } from './format';
@@ -110,6 +110,15 @@ export class ReplaySession {
   /** Runs `fn` (a test or hook body) so that every request it starts belongs to `scope`. */
   run<T>(scope: TestScope, fn: () => T): T {
     return this.active.run(scope, fn);
+  }
+
+  /**
+   * Ends the session (the test file is done). An AsyncLocalStorage left enabled makes Node run its
+   * hook on every promise created afterwards, so each finished test file would slow all later ones
+   * in the same worker.
+   */
+  dispose(): void {
+    this.active.disable();
   }
 
   /** The scope of the code calling now, if any. */
@@ -343,18 +352,20 @@ async function replay(plan: ReplayResponse, delays: number[] | undefined, scale:
     if (headers.has('retry-after')) headers.set('retry-after', '0');
   }
   const encoder = new TextEncoder();
+  const pieces = plan.pieces[Symbol.iterator]();
   let next = 0;
   const body = NULL_BODY_STATUS.has(plan.status)
     ? null
     : new ReadableStream<Uint8Array>({
         async pull(controller) {
-          if (next >= plan.pieces.length) {
+          const piece = pieces.next();
+          if (piece.done) {
             return failure ? controller.error(brokenBody(failure)) : controller.close();
           }
           const delay = scale > 0 ? (delays?.[next] ?? 0) * scale : 0;
+          next++;
           if (delay > 0) await sleep(delay);
-          const piece = plan.pieces[next++];
-          controller.enqueue(typeof piece === 'string' ? encoder.encode(piece) : piece);
+          controller.enqueue(typeof piece.value === 'string' ? encoder.encode(piece.value) : piece.value);
         },
       });
   return new Response(body, { status: plan.status, headers });
@@ -407,7 +418,7 @@ function tee(upstream: Response, timing: boolean): { response: Response; capture
   const headers = new Headers(upstream.headers);
   for (const name of STALE_AFTER_DECODING) headers.delete(name);
   const init = { status: upstream.status, statusText: upstream.statusText, headers };
-  const capture = (body: Uint8Array, failure?: TransportFailure): CapturedResponse => ({ status: upstream.status, headers: upstream.headers, body, failure });
+  const capture = (body: ReceivedBytes, failure?: TransportFailure): CapturedResponse => ({ status: upstream.status, headers: upstream.headers, body, failure });
   if (!upstream.body) return { response: new Response(null, init), captured: Promise.resolve({ captured: capture(new Uint8Array()) }) };
   const [toCaller, toRecorder] = upstream.body.tee();
   const response = new Response(NULL_BODY_STATUS.has(upstream.status) ? null : toCaller, init);
@@ -416,7 +427,7 @@ function tee(upstream: Response, timing: boolean): { response: Response; capture
 }
 
 /** Reads a stream to its end (or its failure), timing each event when asked to. */
-async function collect(stream: ReadableStream<Uint8Array>, eventDelimiter: string | undefined): Promise<{ bytes: Uint8Array; failure?: TransportFailure; delays?: number[] }> {
+async function collect(stream: ReadableStream<Uint8Array>, eventDelimiter: string | undefined): Promise<{ bytes: Uint8Array[]; failure?: TransportFailure; delays?: number[] }> {
   const parts: Uint8Array[] = [];
   const delays: number[] = [];
   const decoder = new TextDecoder();
@@ -439,5 +450,6 @@ async function collect(stream: ReadableStream<Uint8Array>, eventDelimiter: strin
   } catch (error) {
     failure = classify(error, undefined);
   }
-  return { bytes: Buffer.concat(parts), failure, delays: eventDelimiter === undefined ? undefined : delays };
+  // Not joined: the allocator keeps the pieces' memory after a join, so a huge stream would be held twice.
+  return { bytes: parts, failure, delays: eventDelimiter === undefined ? undefined : delays };
 }

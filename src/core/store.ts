@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RecordingFileError } from './errors';
-import { applyIdNormalization, parseRecording, type Recording, serializeRecording } from './format';
+import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from './format';
 import { KEY_FILE_LENGTH, SHARED_FOLDER, insideDir, modelListFileName, parseRecordingFileName, recordingFileName, testFolder } from './paths';
 
 /** What a write did to the file. */
@@ -82,7 +82,7 @@ export class RecordingStore {
   async read(file: string): Promise<Recording> {
     let text: string;
     try {
-      text = await fs.promises.readFile(file, 'utf8');
+      text = fs.readFileSync(file, 'utf8');
     } catch (error) {
       throw new RecordingFileError(file, (error as Error).message);
     }
@@ -92,17 +92,15 @@ export class RecordingStore {
   /**
    * Writes through a temporary file and a rename, so a reader never sees half a file, and says
    * whether the file is new, changed or byte-for-byte the same (then it is left untouched).
-   * `check` sees the exact text first and may refuse it by throwing: then nothing is written.
+   * `check` sees the exact text first, as pieces (a huge stream's file is never one string in
+   * memory), and may refuse it by throwing: then nothing is written.
    */
-  async write(file: string, recording: Recording, check?: (text: string) => void): Promise<WriteOutcome> {
-    const text = serializeRecording(recording);
-    check?.(text);
+  async write(file: string, recording: Recording, check?: (text: Iterable<string>) => void): Promise<WriteOutcome> {
+    check?.(serializedPieces(recording));
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
-    const before = await fs.promises.readFile(file, 'utf8').catch(() => undefined);
-    if (before === text) return 'unchanged';
-    writeFileAtomically(file, text);
-    this.remember(file);
-    return before === undefined ? 'created' : 'changed';
+    const outcome = writeFileAtomically(file, serializedPieces(recording));
+    if (outcome !== 'unchanged') this.remember(file);
+    return outcome;
   }
 
   /** Every recording file of a test (not shared ones), parsed; files that do not parse are left out. */
@@ -139,19 +137,71 @@ export class RecordingStore {
   }
 }
 
+/** Text is written about this much at a time: a huge stream's file is never one string in memory. */
+const WRITE_BATCH_CHARS = 1 << 20;
+
 /**
  * Writes through a temporary file in the same folder and a rename, in one synchronous step while
  * SIGINT/SIGTERM are held: a reader never sees half a file, and Ctrl-C never leaves a temporary one.
+ * A file whose bytes would not change is left as it was.
  */
-export function writeFileAtomically(file: string, text: string): void {
+export function writeFileAtomically(file: string, text: string | Iterable<string>): WriteOutcome {
   holdTerminationSignals();
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}${TEMPORARY_SUFFIX}`;
   try {
-    fs.writeFileSync(temporary, text);
+    const digest = writePieces(temporary, typeof text === 'string' ? [text] : text);
+    const before = fileDigest(file);
+    if (before === digest) {
+      fs.rmSync(temporary);
+      return 'unchanged';
+    }
     fs.renameSync(temporary, file);
+    return before === undefined ? 'created' : 'changed';
   } catch (error) {
     fs.rmSync(temporary, { force: true });
     throw error;
+  }
+}
+
+/** Writes the pieces in batches; returns the sha256 of what was written. */
+function writePieces(file: string, pieces: Iterable<string>): string {
+  const hash = createHash('sha256');
+  const fd = fs.openSync(file, 'w');
+  try {
+    let batch = '';
+    const flush = () => {
+      const bytes = Buffer.from(batch, 'utf8');
+      hash.update(bytes);
+      fs.writeSync(fd, bytes);
+      batch = '';
+    };
+    for (const piece of pieces) {
+      batch += piece;
+      if (batch.length >= WRITE_BATCH_CHARS) flush();
+    }
+    flush();
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/** The sha256 of a file's bytes, read a batch at a time; undefined when there is no file. */
+function fileDigest(file: string): string | undefined {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const hash = createHash('sha256');
+    const buffer = Buffer.allocUnsafe(WRITE_BATCH_CHARS);
+    for (let read; (read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0; ) hash.update(buffer.subarray(0, read));
+    return hash.digest('hex');
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -115,6 +115,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           process.stderr.write(`jest-replay: could not note this file's usage in ${this.session.config.usageDir}: ${(error as Error).message}\n`);
         }
       }
+      this.session?.dispose();
       await super.teardown();
     }
 

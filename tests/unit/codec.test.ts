@@ -22,6 +22,11 @@ function encode(response: CapturedResponse, endpoint = '/v1/chat/completions') {
 }
 
 const sseText = (events: unknown[]) => events.map((event) => `data: ${typeof event === 'string' ? event : JSON.stringify(event)}\n\n`).join('');
+/** decodeResponse with its pieces made, as replay makes them, into a list. */
+const decode = (stored: StoredResponse) => {
+  const plan = decodeResponse(stored);
+  return { ...plan, pieces: [...plan.pieces] };
+};
 const text = (pieces: (string | Uint8Array)[]) => pieces.map((piece) => (typeof piece === 'string' ? piece : Buffer.from(piece).toString('utf8'))).join('');
 
 function sampleResponse(relative: string): StoredResponse {
@@ -289,7 +294,7 @@ describe('decodeResponse', () => {
       body: CHUNKS.map((value) => ({ __type__: CHUNK_TYPE, __data__: normalizedChunk(value) })),
       is_streaming: true,
     };
-    expect(decodeResponse(stored)).toEqual({
+    expect(decode(stored)).toEqual({
       status: 200,
       headers: { 'content-type': 'text/event-stream' },
       pieces: [...CHUNKS.map((value) => `data: ${JSON.stringify(normalizedChunk(value))}\n\n`), 'data: [DONE]\n\n'],
@@ -298,7 +303,7 @@ describe('decodeResponse', () => {
 
   it('raw lines become one piece per event, the text identical to the original', () => {
     const stored: StoredResponse = { body: toLines(ANTHROPIC_SSE), is_streaming: true };
-    const { status, headers, pieces } = decodeResponse(stored);
+    const { status, headers, pieces } = decode(stored);
     expect(status).toBe(200);
     expect(headers).toEqual({ 'content-type': 'text/event-stream' });
     expect(pieces).toEqual([
@@ -310,13 +315,13 @@ describe('decodeResponse', () => {
   });
 
   it('completes a raw stream that was cut before its blank line', () => {
-    expect(decodeResponse({ body: ['event: a', 'data: 1'], is_streaming: true }).pieces).toEqual(['event: a\ndata: 1\n\n']);
+    expect(decode({ body: ['event: a', 'data: 1'], is_streaming: true }).pieces).toEqual(['event: a\ndata: 1\n\n']);
   });
 
   it('the llama-stack /v1/messages sample replays event by event with the recorded text', () => {
     const stored = sampleResponse('messages/recordings/93eb42f3bd69f005727cc3a161e7ab0a8b2c99e4665d9eae5553fe9019ba7b32.json');
     const lines = stored.body as string[];
-    const { pieces, headers } = decodeResponse(stored);
+    const { pieces, headers } = decode(stored);
     expect(headers['content-type']).toBe('text/event-stream');
     expect(text(pieces)).toBe(lines.map((line) => `${line}\n`).join(''));
     expect(pieces).toHaveLength(lines.filter((line) => line === '').length);
@@ -326,13 +331,13 @@ describe('decodeResponse', () => {
   it('a typed llama-stack stream sample replays as data: events and [DONE]', () => {
     const stored = sampleResponse('responses/recordings/3dec1b35f0f03f6662218aa0a00caa44322dc48b1bd12d32056a8a68ad91cbbc.json');
     const chunks = stored.body as { __data__: unknown }[];
-    const { pieces } = decodeResponse(stored);
+    const { pieces } = decode(stored);
     expect(pieces).toEqual([...chunks.map((c) => `data: ${JSON.stringify(c.__data__)}\n\n`), 'data: [DONE]\n\n']);
   });
 
   it('the llama-stack exception sample replays as status 400 with an {"error": …} body', () => {
     const stored = sampleResponse('responses/recordings/b1cfdb1438921e88911a03e8cbc0f919b669f6d0c816fc246f00b437d151ef53.json');
-    expect(decodeResponse(stored)).toEqual({
+    expect(decode(stored)).toEqual({
       status: 400,
       headers: { 'content-type': 'application/json' },
       pieces: ['{"error":{"message":"Invalid service_tier argument","type":"invalid_request_error","param":null,"code":null}}'],
@@ -340,7 +345,7 @@ describe('decodeResponse', () => {
   });
 
   it('an exception without status or body falls back to 500 and the exception message', () => {
-    expect(decodeResponse({ body: null, is_streaming: false, is_exception: true, exception_message: 'Connection reset' })).toEqual({
+    expect(decode({ body: null, is_streaming: false, is_exception: true, exception_message: 'Connection reset' })).toEqual({
       status: 500,
       headers: { 'content-type': 'application/json' },
       pieces: ['{"error":{"message":"Connection reset"}}'],
@@ -348,7 +353,7 @@ describe('decodeResponse', () => {
   });
 
   it('an exception body that already has "error" is sent as is, with the stored status', () => {
-    const decoded = decodeResponse({
+    const decoded = decode({
       body: null,
       is_streaming: false,
       status: 503,
@@ -363,7 +368,7 @@ describe('decodeResponse', () => {
     const stored = sampleResponse('common/recordings/models-66c1506ac9a1c3cac55a2dabb6a81f068d753f4a69ae4edeb730b7ca374186c7-3ff721a4.json');
     const models = (stored.body as { __data__: unknown }[]).map((typed) => typed.__data__);
     expect(models.length).toBeGreaterThan(1);
-    const decoded = decodeResponse(stored);
+    const decoded = decode(stored);
     expect(decoded.status).toBe(200);
     expect(decoded.headers).toEqual({ 'content-type': 'application/json' });
     expect(decoded.pieces).toEqual([JSON.stringify({ object: 'list', data: models })]);
@@ -371,20 +376,20 @@ describe('decodeResponse', () => {
 
   it('a typed non-streaming sample becomes its plain JSON', () => {
     const stored = sampleResponse('inference/recordings/12ea4e4a2705b0589c186d9d068bac0afa6d2385867afa554c6c672722a4e1c0.json');
-    expect(decodeResponse(stored).pieces).toEqual([JSON.stringify((stored.body as { __data__: unknown }).__data__)]);
+    expect(decode(stored).pieces).toEqual([JSON.stringify((stored.body as { __data__: unknown }).__data__)]);
   });
 
   it('a text body without a stored content type is sent as text/plain', () => {
-    expect(decodeResponse({ body: 'hi', is_streaming: false })).toEqual({ status: 200, headers: { 'content-type': 'text/plain' }, pieces: ['hi'] });
+    expect(decode({ body: 'hi', is_streaming: false })).toEqual({ status: 200, headers: { 'content-type': 'text/plain' }, pieces: ['hi'] });
   });
 
   it('a null body is sent empty', () => {
-    expect(decodeResponse({ body: null, is_streaming: false, status: 204 })).toEqual({ status: 204, headers: { 'content-type': 'application/json' }, pieces: [] });
+    expect(decode({ body: null, is_streaming: false, status: 204 })).toEqual({ status: 204, headers: { 'content-type': 'application/json' }, pieces: [] });
   });
 });
 
 describe('encode → decode round trips', () => {
-  const roundTrip = (response: CapturedResponse) => decodeResponse(encode(response).stored);
+  const roundTrip = (response: CapturedResponse) => decode(encode(response).stored);
 
   it('a plain OpenAI stream comes back as the same SSE text, ids and created normalized', () => {
     const original = sseText([...CHUNKS, '[DONE]']);

@@ -1,0 +1,178 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { decodeResponse } from '../src/core/codec';
+import { parseRecording } from '../src/core/format';
+import { startUpstream } from '../tests/support/upstream';
+import { BenchProject } from './project';
+
+/**
+ * The traffic of workloads 1–3: test files whose tests talk to an OpenAI-compatible API through
+ * the `openai` SDK, and one Jest config per contender over the very same test files:
+ *   replay.config.js  the jest-replay preset, replaying `recordings/`;
+ *   floor.config.js   `testEnvironment: node` with nock interceptors answering the same bytes;
+ *   stub.config.js    `testEnvironment: node` with a hand-written `fetch` stub answering the same
+ *                     bytes: no interception library at all, the lowest cost there can be;
+ *   polly.config.js   `testEnvironment: node` with Polly.js replaying its own HAR recordings.
+ * Everything is recorded once against the loopback upstream, which is then stopped: every
+ * measured run is offline.
+ */
+
+export type Call = 'stream' | 'chat' | 'embed';
+/** Workload 1's test: three streaming chat completions, one plain one, one embeddings call. */
+export const FIVE_CALLS: Call[] = ['stream', 'stream', 'stream', 'chat', 'embed'];
+
+export interface ConversationSpec {
+  name: string;
+  files: number;
+  testsPerFile: number;
+  calls: Call[];
+  polly?: boolean;
+}
+
+export interface Conversation {
+  project: BenchProject;
+  /** What every run of the project needs in its environment. */
+  env: Record<string, string>;
+  recordingFiles: number;
+}
+
+// Runs inside the child Jest. 45 filler words make the upstream's echo stream ~50 chunks.
+const CONVERSE_JS = `
+const { default: OpenAI } = require('openai');
+const FILLER = 'the quick brown fox jumps over the lazy dog while a calm river flows past green hills and old stone walls '.repeat(3).trim().split(' ').slice(0, 45).join(' ');
+
+exports.converse = async (label, calls) => {
+  const client = new OpenAI({ apiKey: 'sk-bench', baseURL: process.env.BENCH_BASE_URL, maxRetries: 0 });
+  for (const [index, call] of calls.entries()) {
+    const content = label + ' call ' + index + ' ' + FILLER;
+    if (call === 'stream') {
+      const stream = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }], stream: true });
+      let text = '';
+      for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? '';
+      expect(text).toBe('echo: ' + content);
+    } else if (call === 'chat') {
+      const completion = await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] });
+      expect(completion.choices[0].message.content).toBe('echo: ' + content);
+    } else {
+      const embedding = await client.embeddings.create({ model: 'text-embedding-3-small', input: content, encoding_format: 'float' });
+      expect(embedding.data[0].embedding).toHaveLength(8);
+    }
+  }
+};
+`;
+
+const testFile = (file: number, spec: ConversationSpec) => `const { converse } = require('../converse');
+const calls = ${JSON.stringify(spec.calls)};
+for (let t = 0; t < ${spec.testsPerFile}; t++) test('conversation ' + t, () => converse('file ${file} test ' + t, calls));
+`;
+
+// The running test's rows of traffic.json (the floors' table of recorded bytes).
+const TRAFFIC_JS = `
+const path = require('node:path');
+const traffic = require('./traffic.json');
+
+exports.currentTraffic = () => {
+  const { testPath, currentTestName } = expect.getState();
+  return traffic[path.relative(__dirname, testPath).split(path.sep).join('/') + '::' + currentTestName];
+};
+`;
+
+// The floor: interceptors written by hand (here: from a table), answering the recorded bytes at once.
+const NOCK_SETUP_JS = `
+const nock = require('nock');
+const { currentTraffic } = require('./traffic');
+
+beforeEach(() => {
+  for (const r of currentTraffic()) nock(process.env.BENCH_ORIGIN).post(r.path, r.body).reply(r.status, r.text, r.headers);
+});
+afterEach(() => nock.cleanAll());
+`;
+
+// Below the floor: the SDK's fetch replaced by a function that looks the request up in the table.
+const STUB_SETUP_JS = `
+const { currentTraffic } = require('./traffic');
+
+const realFetch = globalThis.fetch;
+beforeEach(() => {
+  const replies = currentTraffic();
+  globalThis.fetch = async (url, init) => {
+    const path = new URL(url).pathname;
+    const r = replies.find((reply) => path === reply.path && init.body === JSON.stringify(reply.body));
+    return new Response(r.text, { status: r.status, headers: r.headers });
+  };
+});
+afterEach(() => (globalThis.fetch = realFetch));
+`;
+
+// Polly.js as its docs set it up for Node: fetch adapter, fs persister, one recording per test.
+const POLLY_SETUP_JS = `
+const path = require('node:path');
+const { Polly } = require('@pollyjs/core');
+Polly.register(require('@pollyjs/adapter-fetch'));
+Polly.register(require('@pollyjs/persister-fs'));
+
+let polly;
+beforeEach(() => {
+  const { testPath, currentTestName } = expect.getState();
+  polly = new Polly(path.basename(testPath) + '/' + currentTestName, {
+    adapters: ['fetch'],
+    adapterOptions: { fetch: { context: globalThis } },
+    persister: 'fs',
+    persisterOptions: { fs: { recordingsDir: path.join(__dirname, 'polly-recordings') } },
+    mode: process.env.POLLY_MODE || 'replay',
+    recordIfMissing: false,
+    // SDK headers (user agent, retry count) are not what a request means.
+    matchRequestsBy: { headers: false },
+  });
+});
+afterEach(() => polly.stop());
+`;
+
+/** Writes the project, records its traffic (jest-replay, then Polly) and derives the nock table. */
+export async function buildConversation(spec: ConversationSpec): Promise<Conversation> {
+  const project = new BenchProject(spec.name);
+  project.write('converse.js', CONVERSE_JS);
+  for (let file = 0; file < spec.files; file++) project.write(`tests/file-${String(file).padStart(3, '0')}.test.js`, testFile(file, spec));
+  project.writeConfig('replay.config.js', { preset: 'jest-replay' });
+  project.writeConfig('floor.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/nock-setup.js'] });
+  project.write('nock-setup.js', NOCK_SETUP_JS);
+  project.writeConfig('stub.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/stub-setup.js'] });
+  project.write('stub-setup.js', STUB_SETUP_JS);
+  project.write('traffic.js', TRAFFIC_JS);
+  if (spec.polly) {
+    project.writeConfig('polly.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/polly-setup.js'] });
+    project.write('polly-setup.js', POLLY_SETUP_JS);
+  }
+
+  const upstream = await startUpstream();
+  const env = { BENCH_BASE_URL: upstream.baseURL, BENCH_ORIGIN: upstream.url };
+  try {
+    await project.runJest('replay.config.js', { ...env, RECORD: '1' });
+    if (spec.polly) await project.runJest('polly.config.js', { ...env, POLLY_MODE: 'record' });
+  } finally {
+    await upstream.close();
+  }
+  const recordingFiles = writeNockTable(project);
+  return { project, env, recordingFiles };
+}
+
+/** traffic.json: per test id, each recorded request with the exact bytes jest-replay replays for it. */
+function writeNockTable(project: BenchProject): number {
+  const root = project.path('recordings');
+  const files = (fs.readdirSync(root, { recursive: true }) as string[]).filter((name) => name.endsWith('.json'));
+  const table: Record<string, unknown[]> = {};
+  for (const name of files) {
+    const file = path.join(root, name);
+    const recording = parseRecording(fs.readFileSync(file, 'utf8'), file);
+    const reply = decodeResponse(recording.response);
+    (table[recording.test_id!] ??= []).push({
+      path: recording.request.endpoint,
+      body: recording.request.body,
+      status: reply.status,
+      headers: reply.headers,
+      text: [...reply.pieces].join(''),
+    });
+  }
+  project.write('traffic.json', JSON.stringify(table));
+  return files.length;
+}

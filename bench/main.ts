@@ -1,0 +1,44 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { REPO } from './project';
+import { renderReport, type WorkloadReport } from './report';
+import { log } from './runner';
+import { memory } from './workloads/memory';
+import { perFileOverhead } from './workloads/per-file-overhead';
+import { recordStreaming } from './workloads/record-streaming';
+import { replayVsFloor } from './workloads/replay-vs-floor';
+import { scale } from './workloads/scale';
+
+/**
+ * `npm run bench`: every workload, then BENCHMARKS.md. `npm run bench -- scale memory` runs only
+ * the named workloads and prints their section instead of rewriting the file.
+ * Rounds are sized so the whole run takes about ten minutes on a 2-core machine.
+ */
+const WORKLOADS: Record<string, () => Promise<WorkloadReport>> = {
+  'replay-vs-floor': () => replayVsFloor(3),
+  'per-file-overhead': () => perFileOverhead(3),
+  scale: () => scale(5),
+  'record-streaming': () => recordStreaming(5),
+  memory: () => memory(2),
+};
+
+async function main(): Promise<void> {
+  const chosen = process.argv.slice(2);
+  const unknown = chosen.filter((name) => !(name in WORKLOADS));
+  if (unknown.length > 0) throw new Error(`unknown workload(s) ${unknown.join(', ')}; known: ${Object.keys(WORKLOADS).join(', ')}`);
+  const startedAt = new Date();
+  const reports: WorkloadReport[] = [];
+  for (const name of chosen.length > 0 ? chosen : Object.keys(WORKLOADS)) {
+    log(`${name}: starting`);
+    reports.push(await WORKLOADS[name]());
+  }
+  const report = renderReport(reports, startedAt, (Date.now() - startedAt.getTime()) / 1000);
+  if (chosen.length > 0) return void process.stdout.write(report);
+  fs.writeFileSync(path.join(REPO, 'BENCHMARKS.md'), report);
+  log('BENCHMARKS.md written');
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
