@@ -54,6 +54,14 @@ describe('findLeaks', () => {
     expect(leaksOf(recording({ body: { answer: 'hello' } }))).toEqual([]);
   });
 
+  test('the file text, given in pieces as it is written, is searched across the seams between pieces', () => {
+    const rec = recording({ body: { ok: true } });
+    const credentials = [{ source: 'header authorization', value: KEY }];
+    const pieces = ['{"seen": "', KEY.slice(0, 5), KEY.slice(5, 12), KEY.slice(12), '"}'];
+    expect(findLeaks(rec, pieces, credentials)).toEqual([{ credential: 'header authorization', where: 'the file text' }]);
+    expect(findLeaks(rec, ['{"seen": "', KEY.slice(0, 5), ' ', KEY.slice(5), '"}'], credentials)).toEqual([]);
+  });
+
   test('plain: names the credential and the place in the request', () => {
     const rec = recording({ body: { ok: true } }, { messages: [{ role: 'user', content: `my key is ${KEY}` }] });
     expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: 'request.body.messages[0].content' }]);

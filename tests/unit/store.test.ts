@@ -96,6 +96,17 @@ describe('write', () => {
     expect(await store.write(file, recording('two'))).toBe('changed');
   });
 
+  it('writes a stream bigger than one write batch exactly as serialized, and knows it unchanged next time', async () => {
+    const file = store.fileFor(TEST_ID, KEY, 1);
+    const chunks = Array.from({ length: 3000 }, (_, i) => ({ i, text: `chunk ${i} °`.repeat(60) }));
+    const stream = recording('', { response: { body: chunks, is_streaming: true } });
+    expect(await store.write(file, stream)).toBe('created');
+    const text = fs.readFileSync(file, 'utf8');
+    expect(text.length).toBeGreaterThan(2 << 20);
+    expect(text).toBe(serializeRecording(stream));
+    expect(await store.write(file, stream)).toBe('unchanged');
+  });
+
   it('replaces an existing file whole', async () => {
     const file = store.fileFor(TEST_ID, KEY, 1);
     await store.write(file, recording('a much longer first answer '.repeat(20)));
