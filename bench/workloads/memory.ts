@@ -87,10 +87,10 @@ export async function memory(rounds: number): Promise<WorkloadReport> {
         { text: `replay peak RSS < 3 × body (${limit} MB)`, holds: results['c. replay'].max < limit },
       ],
       notes: [
-        'Record holds, at its peak, the bytes received (the pieces the network delivered, kept until the stream ends so that a body ' +
-          'that turns out not to be UTF-8, or not a plain OpenAI stream, can still be stored raw) and the parsed chunks (what is stored). ' +
-          'The text is decoded and parsed a megabyte at a time and the file written chunk by chunk, so neither adds a copy. ' +
-          'Going lower would take deciding the stored form while the stream arrives and dropping each piece once parsed.',
+        'Record holds, at its peak, the bytes received once (the pieces the network delivered, kept until the stream ends so that a ' +
+          'body that turns out not to be UTF-8, or not a plain OpenAI stream, can still be stored raw). The stored chunks are made from ' +
+          'those bytes one at a time, a megabyte of text decoded at a time, each time they are read (secret scan, file write), and never ' +
+          'held as a list; before that change, holding the parsed chunks as well took record to 614 MB.',
         'Replay holds the file text and its parsed chunks at once while `JSON.parse` runs: the format is one JSON document, which ' +
           'cannot be parsed piece by piece without a streaming parser. The events sent to the caller are then made one at a time.',
       ],

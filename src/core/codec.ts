@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createParser } from 'eventsource-parser';
 import type { ExceptionData, StoredResponse } from './format';
-import { unwrap } from './format';
+import { LazyChunks, unwrap } from './format';
 import {
   decodeJsonBody,
   encodeJsonBody,
@@ -88,29 +88,46 @@ interface ParsedEvent {
   done: boolean;
 }
 
-/** Bytes decoded per step: a huge stream's text never exists whole, only its parsed events. */
+/** Bytes decoded per step. */
 const DECODE_STEP = 1 << 20;
 
-/** Parsed events, or undefined when the stream uses what only raw lines keep (comments, `id:`, `retry:`). */
-function plainEvents(pieces: readonly Uint8Array[], complete: boolean): ParsedEvent[] | undefined {
-  const events: ParsedEvent[] = [];
-  let plain = true;
+/**
+ * The events of an SSE body, parsed while decoding it a megabyte at a time: a huge stream's text
+ * never exists whole. `shape.plain` turns false at what only raw lines keep (comments, `id:`, `retry:`).
+ */
+function* sseEvents(pieces: readonly Uint8Array[], complete: boolean, shape: { plain: boolean }): Generator<ParsedEvent> {
+  const parsed: ParsedEvent[] = [];
   const parser = createParser({
     onEvent: (e) => {
-      if (e.id !== undefined) plain = false;
-      events.push({ event: e.event, parsed: parseJson(e.data), done: e.data === '[DONE]' });
+      if (e.id !== undefined) shape.plain = false;
+      parsed.push({ event: e.event, parsed: parseJson(e.data), done: e.data === '[DONE]' });
     },
-    onRetry: () => (plain = false),
-    onComment: () => (plain = false),
+    onRetry: () => (shape.plain = false),
+    onComment: () => (shape.plain = false),
   });
   const decoder = new TextDecoder();
   for (const piece of pieces) {
-    for (let at = 0; at < piece.byteLength; at += DECODE_STEP) parser.feed(decoder.decode(piece.subarray(at, at + DECODE_STEP), { stream: true }));
+    for (let at = 0; at < piece.byteLength; at += DECODE_STEP) {
+      parser.feed(decoder.decode(piece.subarray(at, at + DECODE_STEP), { stream: true }));
+      yield* parsed.splice(0);
+    }
   }
   parser.feed(decoder.decode());
   // A complete stream's last event may lack its blank line; a broken one's last event is cut off.
   if (complete) parser.feed('\n\n');
-  return plain ? events : undefined;
+  yield* parsed.splice(0);
+}
+
+const isChunkEvent = ({ event, parsed }: ParsedEvent) => (event === undefined || event === 'message') && parsed !== undefined && isDoneTerminatedChunk(parsed.value);
+const isTypedEvent = ({ event, parsed }: ParsedEvent) => parsed !== undefined && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event;
+
+/** The first `count` events of a typed stream, typed. */
+function* typedEvents(pieces: readonly Uint8Array[], complete: boolean, count: number, context: EncodeContext): Generator<unknown> {
+  let n = 0;
+  for (const event of sseEvents(pieces, complete, { plain: true })) {
+    if (n++ === count) return;
+    yield wrapTyped(event.parsed!.value, context);
+  }
 }
 
 /**
@@ -119,16 +136,38 @@ function plainEvents(pieces: readonly Uint8Array[], complete: boolean): ParsedEv
  * - a Responses API stream (`event: <type>` + data of that type) as its typed events;
  * - anything else (Anthropic, comments, `id:`, `retry:`) as raw lines, as llama-stack stores
  *   passthrough streams, which replay byte for byte.
+ * One pass decides; typed events are then made from the bytes each time they are read, so a huge
+ * stream is held once, as the bytes received.
  */
-function encodeSse(pieces: readonly Uint8Array[], complete: boolean, context: EncodeContext): unknown[] {
-  const events = plainEvents(pieces, complete);
-  if (events && events.length > 0) {
-    const done = events[events.length - 1].done;
-    const body = done ? events.slice(0, -1) : events;
-    const isMessage = (e: ParsedEvent) => e.event === undefined || e.event === 'message';
-    const chunks = (done || !complete) && body.length > 0 && body.every((e) => isMessage(e) && e.parsed && isDoneTerminatedChunk(e.parsed.value));
-    const responseEvents = !done && body.every(({ event, parsed }) => parsed && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event);
-    if (chunks || responseEvents) return body.map((e) => wrapTyped(e.parsed!.value, context));
+function encodeSse(pieces: readonly Uint8Array[], complete: boolean, context: EncodeContext): unknown[] | LazyChunks {
+  const shape = { plain: true };
+  // Ids the typed events would replace; they count only if the stream is stored typed.
+  const replacedIds = new Map<string, string>();
+  let count = 0;
+  let last: ParsedEvent | undefined;
+  // Whether every event before the last is a chunk, or a typed event.
+  let chunksBefore = true;
+  let typedBefore = true;
+  for (const event of sseEvents(pieces, complete, shape)) {
+    if (last) {
+      chunksBefore &&= isChunkEvent(last);
+      typedBefore &&= isTypedEvent(last);
+    }
+    if (!shape.plain || !(chunksBefore || typedBefore)) break;
+    if (event.parsed) wrapTyped(event.parsed.value, { ...context, replacedIds });
+    last = event;
+    count++;
+  }
+  if (shape.plain && last) {
+    const { done } = last;
+    // `[DONE]` ends chunk streams only; a broken chunk stream has none.
+    const chunks = done ? count > 1 && chunksBefore : !complete && chunksBefore && isChunkEvent(last);
+    const typed = !done && typedBefore && isTypedEvent(last);
+    if (chunks || typed) {
+      for (const [id, normalized] of replacedIds) context.replacedIds.set(id, normalized);
+      const stored = done ? count - 1 : count;
+      return new LazyChunks(() => typedEvents(pieces, complete, stored, context));
+    }
   }
   return toLines(utf8.decode(Buffer.concat(pieces)));
 }

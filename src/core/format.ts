@@ -85,6 +85,24 @@ const STREAM_MARKER_TEXT = JSON.stringify(STREAM_MARKER);
 const CHUNK_INDENT = '      ';
 
 /**
+ * A stream's chunks, made anew each time they are iterated (from the bytes received): a huge
+ * stream being recorded is held once, as those bytes, never also as its parsed chunks.
+ */
+export class LazyChunks implements Iterable<unknown> {
+  constructor(private readonly make: () => Iterator<unknown>) {}
+
+  [Symbol.iterator](): Iterator<unknown> {
+    return this.make();
+  }
+}
+
+/** The items of a stream body given as a list or as `LazyChunks`; undefined for any other body. */
+export const streamItems = (body: unknown): Iterable<unknown> | undefined =>
+  Array.isArray(body) || body instanceof LazyChunks ? body : undefined;
+
+const chunkText = (chunk: unknown) => `${CHUNK_INDENT}${escapeNonAscii(JSON.stringify(chunk, null, 2) ?? 'null').replace(/\n/g, `\n${CHUNK_INDENT}`)}`;
+
+/**
  * The file text: keys in a fixed order, 2-space indent, ASCII only, final newline. The same
  * traffic always gives the same bytes, so re-recording unchanged traffic leaves git clean.
  * Given in pieces, a stream's chunks one at a time, so a huge stream is never one huge string
@@ -92,23 +110,26 @@ const CHUNK_INDENT = '      ';
  */
 export function* serializedPieces(recording: Recording): Generator<string> {
   const response = ordered(recording.response, RESPONSE_ORDER);
-  const chunks = Array.isArray(response.body) && response.body.length > 0 ? (response.body as unknown[]) : undefined;
+  const items = streamItems(response.body)?.[Symbol.iterator]();
+  const first = items?.next();
   const file = {
     test_id: recording.test_id,
     request: ordered(recording.request, REQUEST_ORDER),
-    response: chunks ? { ...response, body: STREAM_MARKER } : response,
+    response: { ...response, body: first?.done === false ? STREAM_MARKER : items ? [] : response.body },
     id_normalization_mapping: recording.id_normalization_mapping ?? {},
   };
   const text = `${escapeNonAscii(JSON.stringify(file, null, 2))}\n`;
-  if (!chunks) {
+  if (!items || first?.done !== false) {
     yield text;
     return;
   }
   const at = text.lastIndexOf(STREAM_MARKER_TEXT);
   yield `${text.slice(0, at)}[\n`;
-  for (let i = 0; i < chunks.length; i++) {
-    const chunk = escapeNonAscii(JSON.stringify(chunks[i], null, 2) ?? 'null').replace(/\n/g, `\n${CHUNK_INDENT}`);
-    yield `${CHUNK_INDENT}${chunk}${i < chunks.length - 1 ? ',' : ''}\n`;
+  // One chunk ahead, to know which is the last (no comma after it).
+  for (let chunk: IteratorResult<unknown> = first; !chunk.done; ) {
+    const next = items.next();
+    yield `${chunkText(chunk.value)}${next.done ? '' : ','}\n`;
+    chunk = next;
   }
   yield `    ]${text.slice(at + STREAM_MARKER_TEXT.length)}`;
 }

@@ -1,6 +1,6 @@
 import { BASE64_MARKER } from './codec';
 import { ReplayError } from './errors';
-import { escapeNonAscii, type Recording, unwrap } from './format';
+import { escapeNonAscii, type Recording, streamItems, unwrap } from './format';
 import { CREDENTIAL_PARAMS } from './request';
 
 /**
@@ -67,16 +67,18 @@ function spellings(value: string): string[] {
 
 const contains = (text: string, forms: string[]) => forms.some((form) => text.includes(form));
 
-/** `contains` over text given in pieces: each piece is searched with the tail of the one before, so a value split between two is found. */
-function piecesContain(pieces: Iterable<string>, forms: string[]): boolean {
-  const overlap = Math.max(0, ...forms.map((form) => form.length - 1));
+/** The searches whose value is in text given in pieces: each piece is searched with the tail of the one before, so a value split between two is found. */
+function searchPieces(pieces: Iterable<string>, searches: readonly Search[]): Search[] {
+  const overlap = Math.max(0, ...searches.flatMap((search) => search.forms.map((form) => form.length - 1)));
+  const found = new Set<Search>();
   let tail = '';
   for (const piece of pieces) {
     const window = tail + piece;
-    if (contains(window, forms)) return true;
+    for (const search of searches) if (contains(window, search.forms)) found.add(search);
+    if (found.size === searches.length) break;
     tail = overlap > 0 ? window.slice(-overlap) : '';
   }
-  return false;
+  return [...found];
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -113,61 +115,91 @@ function streamItem(item: unknown): unknown {
   }
 }
 
+/** What is looked for of one credential, and where it was found. */
+interface Search {
+  source: string;
+  forms: string[];
+  places: Set<string>;
+}
+
 /**
- * Where a credential lies split across stream items: the text fields of every item are joined
- * per field (`choices[0].delta.content` of all chunks, in order) and searched as one text.
+ * Finds credentials split across stream items: the text fields of the items are followed per
+ * field (`choices[0].delta.content` of all chunks, in order) as one text, read item by item with
+ * the tail of what came before, so a huge stream's text is never joined.
  */
-function streamLeaks(body: unknown[], forms: string[]): string[] {
-  // Per field: the joined text, and where each item's piece of it starts.
-  const channels = new Map<string, { text: string; pieces: { start: number; item: number }[] }>();
-  body.forEach((item, index) => {
+class StreamText {
+  private readonly overlap: number;
+  /** Per field: the tail of its text so far, where that tail starts, and the items it came from. */
+  private readonly channels = new Map<string, { tail: string; start: number; pieces: { start: number; item: number }[] }>();
+
+  constructor(private readonly searches: readonly Search[]) {
+    this.overlap = Math.max(0, ...searches.flatMap((search) => search.forms.map((form) => form.length - 1)));
+  }
+
+  add(item: unknown, index: number): void {
     forEachString(streamItem(item), '', (path, text, key) => {
       if (typeof key !== 'string' || !TEXT_FIELDS.has(key)) return;
-      const channel = channels.get(path) ?? { text: '', pieces: [] };
-      channel.pieces.push({ start: channel.text.length, item: index });
-      channel.text += text;
-      channels.set(path, channel);
+      const channel = this.channels.get(path) ?? { tail: '', start: 0, pieces: [] };
+      this.channels.set(path, channel);
+      channel.pieces.push({ start: channel.start + channel.tail.length, item: index });
+      const window = channel.tail + text;
+      for (const search of this.searches) {
+        for (const form of search.forms) {
+          const at = window.indexOf(form);
+          if (at === -1) continue;
+          const [first, last] = [this.itemAt(channel, channel.start + at), this.itemAt(channel, channel.start + at + form.length - 1)];
+          // Within one item, the walk over the whole recording names it more precisely.
+          if (first !== last) search.places.add(`response.body[${first}..${last}] (stream text)`);
+        }
+      }
+      const tail = window.slice(window.length - Math.min(this.overlap, window.length));
+      channel.start += window.length - tail.length;
+      channel.tail = tail;
+      // Only the items the tail still holds text of are needed again.
+      while (channel.pieces.length > 1 && channel.pieces[1].start <= channel.start) channel.pieces.shift();
     });
-  });
-  const found: string[] = [];
-  for (const { text, pieces } of channels.values()) {
-    const itemAt = (offset: number) => {
-      let i = pieces.length - 1;
-      while (pieces[i].start > offset) i--;
-      return pieces[i].item;
-    };
-    for (const form of forms) {
-      const at = text.indexOf(form);
-      if (at === -1) continue;
-      const [first, last] = [itemAt(at), itemAt(at + form.length - 1)];
-      // Within one item, the walk over the whole recording names it more precisely.
-      if (first !== last) found.push(`response.body[${first}..${last}] (stream text)`);
-    }
   }
-  return found;
+
+  private itemAt(channel: { pieces: { start: number; item: number }[] }, offset: number): number {
+    let i = channel.pieces.length - 1;
+    while (i > 0 && channel.pieces[i].start > offset) i--;
+    return channel.pieces[i].item;
+  }
 }
 
 /**
  * Every place where a credential would reach disk: strings of the recording (and object keys,
  * decoded base64 bodies), stream text split across items, and, as the final word, the exact text
- * to be written, in every spelling a value takes in JSON.
+ * to be written, in every spelling a value takes in JSON. A stream's items are read once, for all
+ * credentials (they may be made anew on each read, see `LazyChunks`).
  */
 export function findLeaks(recording: Recording, text: string | Iterable<string>, credentials: readonly Credential[]): Leak[] {
-  const leaks: Leak[] = [];
-  for (const credential of credentials) {
-    const forms = spellings(credential.value);
-    const places = new Set<string>();
-    for (const part of ['test_id', 'request', 'response', 'id_normalization_mapping'] as const) {
-      forEachString(recording[part], part, (path, value, key) => {
-        if (contains(readable(value, key), forms)) places.add(path);
-      });
+  const searches: Search[] = credentials.map(({ source, value }) => ({ source, forms: spellings(value), places: new Set() }));
+  if (searches.length === 0) return [];
+  const visit = (path: string, value: string, key: string | number | undefined) => {
+    const readableValue = readable(value, key);
+    for (const search of searches) if (contains(readableValue, search.forms)) search.places.add(path);
+  };
+  const { body, ...response } = recording.response;
+  forEachString(recording.test_id, 'test_id', visit);
+  forEachString(recording.request, 'request', visit);
+  const items = streamItems(body);
+  if (items) {
+    const streamText = recording.response.is_streaming ? new StreamText(searches) : undefined;
+    let index = 0;
+    for (const item of items) {
+      forEachString(item, `response.body[${index}]`, visit, index);
+      streamText?.add(item, index);
+      index++;
     }
-    const { body, is_streaming: streaming } = recording.response;
-    if (streaming && Array.isArray(body)) for (const place of streamLeaks(body, forms)) places.add(place);
-    if (places.size === 0 && piecesContain(typeof text === 'string' ? [text] : text, forms)) places.add('the file text');
-    for (const where of places) leaks.push({ credential: credential.source, where });
+  } else {
+    forEachString(body, 'response.body', visit, 'body');
   }
-  return leaks;
+  forEachString(response, 'response', visit);
+  forEachString(recording.id_normalization_mapping, 'id_normalization_mapping', visit);
+  const unplaced = searches.filter((search) => search.places.size === 0);
+  if (unplaced.length > 0) for (const search of searchPieces(typeof text === 'string' ? [text] : text, unplaced)) search.places.add('the file text');
+  return searches.flatMap(({ source, places }) => [...places].map((where) => ({ credential: source, where })));
 }
 
 /** The problem, naming each credential by where the request carried it, never by its value. */

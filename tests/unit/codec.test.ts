@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BASE64_MARKER, type CapturedResponse, decodeResponse, encodeResponse, toLines } from '../../src/core/codec';
-import { parseRecording, type StoredResponse } from '../../src/core/format';
+import { LazyChunks, parseRecording, type StoredResponse } from '../../src/core/format';
 
 const KEY = createHash('sha256').update('codec test key').digest('hex');
 const NORMALIZED = `rec-${KEY.slice(0, 12)}`;
@@ -15,10 +15,12 @@ function captured(status: number, headers: Record<string, string>, body: string 
   return { status, headers: new Headers(headers), body: typeof body === 'string' ? new Uint8Array(Buffer.from(body, 'utf8')) : body };
 }
 
+/** encodeResponse, with a stream's chunks (made lazily from the bytes) made into a list. */
 function encode(response: CapturedResponse, endpoint = '/v1/chat/completions') {
   const replacedIds = new Map<string, string>();
   const context = { key: KEY, endpoint, replacedIds };
-  return { stored: encodeResponse(response, context), replacedIds };
+  const stored = encodeResponse(response, context);
+  return { stored: stored.body instanceof LazyChunks ? { ...stored, body: [...stored.body] } : stored, replacedIds };
 }
 
 const sseText = (events: unknown[]) => events.map((event) => `data: ${typeof event === 'string' ? event : JSON.stringify(event)}\n\n`).join('');
@@ -230,6 +232,19 @@ describe('encodeResponse: streams', () => {
       is_streaming: true,
     });
     expect([...replacedIds]).toEqual([['chatcmpl-Stream9', NORMALIZED]]);
+  });
+
+  it('makes typed chunks from the bytes on every read (nothing parsed is held), and notes replaced ids at once', () => {
+    const replacedIds = new Map<string, string>();
+    const bytes = new Uint8Array(Buffer.from(sseText([...CHUNKS, '[DONE]'])));
+    // Received in pieces that split events.
+    const pieces = [bytes.subarray(0, 7), bytes.subarray(7, 100), bytes.subarray(100)];
+    const stored = encodeResponse({ status: 200, headers: new Headers({ 'content-type': 'text/event-stream' }), body: pieces }, { key: KEY, endpoint: '/v1/chat/completions', replacedIds });
+    expect(stored.body).toBeInstanceOf(LazyChunks);
+    expect([...replacedIds]).toEqual([['chatcmpl-Stream9', NORMALIZED]]);
+    const expected = CHUNKS.map((value) => ({ __type__: CHUNK_TYPE, __data__: normalizedChunk(value) }));
+    expect([...(stored.body as LazyChunks)]).toEqual(expected);
+    expect([...(stored.body as LazyChunks)]).toEqual(expected);
   });
 
   it('stores a legacy completions stream as typed Completion chunks', () => {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RecordingFileError } from '../../src/core/errors';
-import { applyIdNormalization, isTypedValue, parseRecording, type Recording, serializeRecording, unwrap } from '../../src/core/format';
+import { applyIdNormalization, isTypedValue, LazyChunks, parseRecording, type Recording, serializeRecording, unwrap } from '../../src/core/format';
 
 const SAMPLE_ROOT = '/work/shared/llama-stack-sample';
 
@@ -140,6 +140,24 @@ describe('serializeRecording', () => {
     // Python: json.dumps("a\x01b\x7fc\n") == '"a\\u0001b\\u007fc\\n"' (it escapes everything outside 0x20-0x7e).
     const text = serializeRecording(recording({ response: { body: 'a\u0001b\u007fc\n', is_streaming: false } }));
     expect(text).toContain('"body": "a\\u0001b\\u007fc\\n"');
+  });
+
+  it('writes a stream given as LazyChunks exactly as the same chunks given as a list, making them once', () => {
+    const chunks = [{ a: 1 }, { b: 'ü' }, { c: [1, 2] }];
+    let made = 0;
+    const lazy = new LazyChunks(() => {
+      made++;
+      return chunks.values();
+    });
+    const asList = serializeRecording(recording({ response: { body: chunks, is_streaming: true } }));
+    expect(serializeRecording(recording({ response: { body: lazy, is_streaming: true } }))).toBe(asList);
+    expect(made).toBe(1);
+    expect(parseRecording(asList, 'x.json').response.body).toEqual(chunks);
+  });
+
+  it('writes empty LazyChunks as an empty list', () => {
+    const empty = new LazyChunks(() => [][Symbol.iterator]());
+    expect(serializeRecording(recording({ response: { body: empty, is_streaming: true } }))).toBe(serializeRecording(recording({ response: { body: [], is_streaming: true } })));
   });
 
   it('is stable: serialize → parse → serialize gives the same bytes', () => {

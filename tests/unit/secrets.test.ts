@@ -1,6 +1,6 @@
 import { encodeResponse } from '../../src/core/codec';
 import { ReplayError } from '../../src/core/errors';
-import { type Recording, serializeRecording } from '../../src/core/format';
+import { LazyChunks, type Recording, serializeRecording } from '../../src/core/format';
 import { credentialsOf, findLeaks, MIN_CREDENTIAL_LENGTH, refuseLeaks } from '../../src/core/secrets';
 
 const KEY = 'sk-test-0123456789abcdef';
@@ -89,6 +89,48 @@ describe('findLeaks', () => {
   test('a long stream item is searched as any other', () => {
     const rec = recording({ is_streaming: true, body: [chunk('a'.repeat(300_000) + KEY.slice(0, 4)), chunk(KEY.slice(4))] });
     expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: 'response.body[0..1] (stream text)' }]);
+  });
+
+  test('split over many small chunks far into a long stream: found, naming the first and last of them', () => {
+    const before = Array.from({ length: 500 }, (_, i) => chunk(`word ${i} `.repeat(20)));
+    const split = [...KEY].map((character) => chunk(character));
+    const rec = recording({ is_streaming: true, body: [...before, ...split, chunk(' done')] });
+    expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: `response.body[500..${500 + KEY.length - 1}] (stream text)` }]);
+  });
+
+  test('a stream given as LazyChunks is read once for all credentials', () => {
+    let reads = 0;
+    const items = [chunk('echo: '), chunk(KEY.slice(0, 9)), chunk(KEY.slice(9)), chunk('other-secret-value')];
+    const body = new LazyChunks(() => {
+      reads++;
+      return items.values();
+    });
+    const rec = recording({ is_streaming: true, body });
+    const credentials = [
+      { source: 'header authorization', value: KEY },
+      { source: 'header x-api-key', value: 'other-secret-value' },
+    ];
+    expect(findLeaks(rec, 'no text', credentials)).toEqual([
+      { credential: 'header authorization', where: 'response.body[1..2] (stream text)' },
+      { credential: 'header x-api-key', where: 'response.body[3].__data__.choices[0].delta.content' },
+    ]);
+    expect(reads).toBe(1);
+  });
+
+  test('every credential is looked for in file text given once, as pieces', () => {
+    const rec = recording({ body: { ok: true } });
+    function* pieces() {
+      yield `{"a": "${KEY}",`;
+      yield ' "b": "second-secret-1"}';
+    }
+    const credentials = [
+      { source: 'header authorization', value: KEY },
+      { source: 'header api-key', value: 'second-secret-1' },
+    ];
+    expect(findLeaks(rec, pieces(), credentials)).toEqual([
+      { credential: 'header authorization', where: 'the file text' },
+      { credential: 'header api-key', where: 'the file text' },
+    ]);
   });
 
   test('split across raw SSE lines (Anthropic-style data events)', () => {
