@@ -29,6 +29,13 @@ export interface Leak {
   where: string;
 }
 
+/** What is looked for of one credential, and where it was found. */
+interface Search {
+  source: string;
+  forms: string[];
+  places: Set<string>;
+}
+
 /** The credentials a live request carries in its headers and URL, each long enough to look for. */
 export function credentialsOf(url: string, headers: Headers): Credential[] {
   const found: Credential[] = [];
@@ -67,9 +74,12 @@ function spellings(value: string): string[] {
 
 const contains = (text: string, forms: string[]) => forms.some((form) => text.includes(form));
 
+/** How much of a text's end to keep so that a value split at that point is still found. */
+const overlapOf = (searches: readonly Search[]) => Math.max(0, ...searches.flatMap((search) => search.forms.map((form) => form.length - 1)));
+
 /** The searches whose value is in text given in pieces: each piece is searched with the tail of the one before, so a value split between two is found. */
 function searchPieces(pieces: Iterable<string>, searches: readonly Search[]): Search[] {
-  const overlap = Math.max(0, ...searches.flatMap((search) => search.forms.map((form) => form.length - 1)));
+  const overlap = overlapOf(searches);
   const found = new Set<Search>();
   let tail = '';
   for (const piece of pieces) {
@@ -115,13 +125,6 @@ function streamItem(item: unknown): unknown {
   }
 }
 
-/** What is looked for of one credential, and where it was found. */
-interface Search {
-  source: string;
-  forms: string[];
-  places: Set<string>;
-}
-
 /**
  * Finds credentials split across stream items: the text fields of the items are followed per
  * field (`choices[0].delta.content` of all chunks, in order) as one text, read item by item with
@@ -133,7 +136,7 @@ class StreamText {
   private readonly channels = new Map<string, { tail: string; start: number; pieces: { start: number; item: number }[] }>();
 
   constructor(private readonly searches: readonly Search[]) {
-    this.overlap = Math.max(0, ...searches.flatMap((search) => search.forms.map((form) => form.length - 1)));
+    this.overlap = overlapOf(searches);
   }
 
   add(item: unknown, index: number): void {
