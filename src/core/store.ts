@@ -239,12 +239,15 @@ function holdTerminationSignals(): void {
   }
 }
 
-/** The names in a folder; none when it does not exist. */
-export function listDir(folder: string): string[] {
+/** The entries of a folder, with their types; none when it does not exist. */
+export function listEntries(folder: string): fs.Dirent[] {
   try {
-    return fs.readdirSync(folder);
+    return fs.readdirSync(folder, { withFileTypes: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
 }
+
+/** The names in a folder; none when it does not exist. */
+export const listDir = (folder: string): string[] => listEntries(folder).map((entry) => entry.name);

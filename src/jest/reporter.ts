@@ -1,8 +1,9 @@
-import type { AggregatedResult, TestContext } from '@jest/test-result';
+import type { AggregatedResult, Test, TestContext } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
-import { type FileUsage, listRecordings, newRunId, readUsage, RUN_ID_VARIABLE, shardName, summarizeUsage, unusedRecordings, writeRunRecord } from '../core/usage';
+import { countUnused, type FileUsage, listRecordings, newRunId, readUsage, RUN_ID_VARIABLE, shardName, summarizeUsage, writeRunRecord } from '../core/usage';
 import { displayPath } from './global-setup';
 
 /**
@@ -25,10 +26,9 @@ export function isCompleteRun(globalConfig: Config.GlobalConfig, results: Aggreg
   return !filtered && !results.wasInterrupted && results.numRuntimeErrorTestSuites === 0 && results.testResults.length === results.numTotalTestSuites;
 }
 
-/** The run's closing lines for one recordings directory. */
-export function summaryLines(mode: string, dir: string, files: FileUsage[], complete: boolean): string[] {
+/** The run's closing lines for one recordings directory, where it left `unused` recordings. */
+export function summaryLines(mode: string, dir: string, files: FileUsage[], unused: number): string[] {
   const summary = summarizeUsage(files);
-  const unused = unusedRecordings(listRecordings(dir), files, complete).length;
   const lines = [
     `jest-replay: ${mode} mode — ${summary.replayed} replayed, ${summary.recorded} recorded, ${summary.missing} missing, ${unused} unused ` +
       `(recordings in ${displayPath(dir)}/)`,
@@ -48,13 +48,24 @@ export function summaryLines(mode: string, dir: string, files: FileUsage[], comp
  */
 export default class ReplayReporter {
   private readonly runId: string;
+  /** Per recordings directory, the count of its unused recordings, under way since its first test file started. */
+  private readonly counters = new Map<string, UnusedCounter>();
 
   // Jest makes reporters after global setup and before workers: a run without our global setup gets its id here.
   constructor(private readonly globalConfig: Config.GlobalConfig) {
     this.runId = process.env[RUN_ID_VARIABLE] ??= newRunId();
   }
 
-  onRunComplete(testContexts: Set<TestContext>, results: AggregatedResult): void {
+  onRunStart(): void {
+    this.stopCounters();
+  }
+
+  onTestFileStart(test: Test): void {
+    const config = replayConfigOf(test.context.config);
+    if (config && config.mode !== 'live' && !this.counters.has(config.dir)) this.counters.set(config.dir, new UnusedCounter(config.dir));
+  }
+
+  async onRunComplete(testContexts: Set<TestContext>, results: AggregatedResult): Promise<void> {
     // The next run (watch mode) is a new one.
     delete process.env[RUN_ID_VARIABLE];
     const complete = isCompleteRun(this.globalConfig, results);
@@ -71,25 +82,78 @@ export default class ReplayReporter {
       for (const dir of dirs) {
         const files = own.filter((f) => path.resolve(config.rootDir, f.recordings) === dir);
         // A shard's share is complete for merging, but alone it is not the whole suite.
-        lines.push(...summaryLines(mode, dir, files, complete && !shard));
+        const judged = complete && !shard;
+        const unused = this.counters.get(dir)?.count(files, judged) ?? countUnused(listRecordings(dir), files, judged);
+        lines.push(...summaryLines(mode, dir, files, await unused));
       }
     }
+    this.stopCounters();
     if (lines.length > 0 && !this.globalConfig.silent) process.stderr.write(`${lines.join('\n')}\n`);
+  }
+
+  private stopCounters(): void {
+    for (const counter of this.counters.values()) counter.stop();
+    this.counters.clear();
   }
 }
 
-/** Each project's options, once per usage directory; projects that cannot be resolved are not ours to report. */
+/** What the counting thread runs: it lists the tree at once, and judges it when the run's usage arrives. */
+const COUNTER_CODE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const usage = require(workerData.usage);
+const listed = usage.listRecordings(workerData.dir);
+parentPort.on('message', ({ files, complete }) => parentPort.postMessage(usage.countUnused(listed, files, complete)));
+`;
+
+/**
+ * Counts the unused recordings of a tree on another thread: listing and judging 100,000
+ * recordings takes a few hundred ms, which the summary at the end of a run would otherwise add to
+ * it. Counts on this thread instead when that thread fails (the reporter run from TypeScript
+ * sources, say).
+ */
+class UnusedCounter {
+  private readonly worker: Worker;
+  /** Rejects when the thread fails or ends. */
+  private readonly ended: Promise<never>;
+
+  constructor(private readonly dir: string) {
+    this.worker = new Worker(COUNTER_CODE, { eval: true, workerData: { usage: require.resolve('../core/usage'), dir } });
+    // The run never waits for a count it does not use.
+    this.worker.unref();
+    this.ended = new Promise<never>((_, reject) => {
+      this.worker.once('error', reject);
+      this.worker.once('exit', (code) => reject(new Error(`the thread counting ${dir} ended with exit code ${code}`)));
+    });
+    this.ended.catch(() => undefined);
+  }
+
+  count(files: FileUsage[], complete: boolean): Promise<number> {
+    const answer = new Promise<number>((resolve) => this.worker.once('message', resolve));
+    this.worker.postMessage({ files, complete });
+    return Promise.race([answer, this.ended]).catch(() => countUnused(listRecordings(this.dir), files, complete));
+  }
+
+  stop(): void {
+    void this.worker.terminate();
+  }
+}
+
+/** A project's options; undefined for a project that cannot be resolved, which is not ours to report. */
+function replayConfigOf(config: Config.ProjectConfig): ResolvedConfig | undefined {
+  try {
+    const options = (config.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
+    return resolveConfig({ rootDir: config.rootDir, options, env: process.env });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each project's options, once per usage directory. */
 function replayConfigs(testContexts: Set<TestContext>): ResolvedConfig[] {
   const byUsageDir = new Map<string, ResolvedConfig>();
   for (const { config } of testContexts) {
-    let resolved: ResolvedConfig;
-    try {
-      const options = (config.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
-      resolved = resolveConfig({ rootDir: config.rootDir, options, env: process.env });
-    } catch {
-      continue;
-    }
-    if (!byUsageDir.has(resolved.usageDir)) byUsageDir.set(resolved.usageDir, resolved);
+    const resolved = replayConfigOf(config);
+    if (resolved && !byUsageDir.has(resolved.usageDir)) byUsageDir.set(resolved.usageDir, resolved);
   }
   return [...byUsageDir.values()];
 }

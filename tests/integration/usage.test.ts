@@ -146,6 +146,8 @@ test('re-recording a test leaves its folder holding exactly what that run used; 
   // The record-mode summary lists what changed on disk.
   expect(run.stderr).toMatch(/^ {2}new {6}recordings\/tests\/a\.test\.js\/asks-[0-9a-f]{8}\/[0-9a-f]{16}\.json$/m);
   expect(run.stderr).toMatch(/^ {2}deleted {2}recordings\/tests\/a\.test\.js\/asks-[0-9a-f]{8}\/[0-9a-f]{16}\.json$/m);
+  // The summary lists the tree while the tests run: what the run deleted since is not counted as unused.
+  expect(summaryOf(run.stderr)).toMatch(/ 0 unused /);
   // The failing test's old recording stays beside the new one.
   expect(p.files().filter((f) => f.startsWith(fails))).toEqual(expect.arrayContaining(failsFiles));
   expect(p.files().filter((f) => f.startsWith(fails))).toHaveLength(2);

@@ -5,6 +5,7 @@ import { testFolder } from '../../src/core/paths';
 import {
   type FileUsage,
   type ScopeUsage,
+  countUnused,
   leftoverTemporaryFiles,
   listRecordings,
   mergeShards,
@@ -45,6 +46,12 @@ describe('unusedRecordings', () => {
     expect(unusedRecordings(all, passing, false)).toEqual([]);
     expect(unusedRecordings(all, passing, true)).toEqual([orphan, shared]);
     expect(unusedRecordings(all, [usage(scope(A, 'passed', [a1, a2]), scope(B, 'skipped'))], true)).toEqual([]);
+  });
+
+  it('countUnused judges a listing made while the run went on: what the run deleted since is left out', () => {
+    const rerecorded = [usage(scope(A, 'passed', [], [{ file: a1, outcome: 'unchanged' }]), scope(B, 'passed', [b1]))];
+    expect(countUnused([a1, a2, b1], rerecorded, true)).toBe(1);
+    expect(countUnused([a1, a2, b1], [{ ...rerecorded[0], removed: [a2] }], true)).toBe(0);
   });
 
   it('what a test wrote (record mode) is used, shared files included', () => {
