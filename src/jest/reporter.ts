@@ -50,6 +50,7 @@ export default class ReplayReporter {
   private readonly runId: string;
   /** Per recordings directory, the count of its unused recordings, under way since its first test file started. */
   private readonly counters = new Map<string, UnusedCounter>();
+  private projectsSeen = new WeakSet<Config.ProjectConfig>();
 
   // Jest makes reporters after global setup and before workers: a run without our global setup gets its id here.
   constructor(private readonly globalConfig: Config.GlobalConfig) {
@@ -58,9 +59,13 @@ export default class ReplayReporter {
 
   onRunStart(): void {
     this.stopCounters();
+    this.projectsSeen = new WeakSet();
   }
 
   onTestFileStart(test: Test): void {
+    // Resolved once per project, not once per test file.
+    if (this.projectsSeen.has(test.context.config)) return;
+    this.projectsSeen.add(test.context.config);
     const config = replayConfigOf(test.context.config);
     if (config && config.mode !== 'live' && !this.counters.has(config.dir)) this.counters.set(config.dir, new UnusedCounter(config.dir));
   }
