@@ -88,7 +88,7 @@ export default class ReplayReporter {
         const files = own.filter((f) => path.resolve(config.rootDir, f.recordings) === dir);
         // A shard's share is complete for merging, but alone it is not the whole suite.
         const judged = complete && !shard;
-        const unused = this.counters.get(dir)?.count(files, judged) ?? countUnused(listRecordings(dir), files, judged);
+        const unused = this.counters.get(dir)?.count(files, judged) ?? countHere(dir, files, judged);
         lines.push(...summaryLines(mode, dir, files, await unused));
       }
     }
@@ -101,6 +101,9 @@ export default class ReplayReporter {
     this.counters.clear();
   }
 }
+
+/** Counts the unused recordings of `dir` on this thread, listing it now. */
+const countHere = (dir: string, files: FileUsage[], complete: boolean) => countUnused(listRecordings(dir), files, complete);
 
 /** What the counting thread runs: it lists the tree at once, and judges it when the run's usage arrives. */
 const COUNTER_CODE = `
@@ -135,7 +138,7 @@ class UnusedCounter {
   count(files: FileUsage[], complete: boolean): Promise<number> {
     const answer = new Promise<number>((resolve) => this.worker.once('message', resolve));
     this.worker.postMessage({ files, complete });
-    return Promise.race([answer, this.ended]).catch(() => countUnused(listRecordings(this.dir), files, complete));
+    return Promise.race([answer, this.ended]).catch(() => countHere(this.dir, files, complete));
   }
 
   stop(): void {
