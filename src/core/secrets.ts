@@ -1,7 +1,7 @@
 import { BASE64_MARKER } from './codec';
 import { ReplayError } from './errors';
 import { escapeNonAscii, type Recording, streamItems, unwrap } from './format';
-import { CREDENTIAL_PARAMS } from './request';
+import { isCredentialParam } from './request';
 
 /**
  * The last line of defence for "secrets never reach disk": before a recording is written, every
@@ -36,23 +36,31 @@ interface Search {
   places: Set<string>;
 }
 
-/** The credentials a live request carries in its headers and URL, each long enough to look for. */
+/**
+ * The credentials a live request carries in its headers and URL. All of them, however short: a URL
+ * parameter equal to one is dropped (`publicUrl`); only those long enough are looked for in text.
+ */
 export function credentialsOf(url: string, headers: Headers): Credential[] {
   const found: Credential[] = [];
   const add = (source: string, value: string) => {
-    if (value.length >= MIN_CREDENTIAL_LENGTH && !found.some((c) => c.value === value)) found.push({ source, value });
+    if (value !== '' && !found.some((c) => c.value === value)) found.push({ source, value });
   };
   for (const name of CREDENTIAL_VALUE_HEADERS) {
     const header = headers.get(name);
     if (header === null) continue;
     const scheme = /^(\w+)\s+(\S.*)$/.exec(header.trim());
     add(`header ${name}`, scheme ? scheme[2] : header.trim());
-    // Basic auth is base64 of `user:password`: the password can leak on its own.
-    if (scheme?.[1].toLowerCase() === 'basic') add(`header ${name} (password)`, Buffer.from(scheme[2], 'base64').toString('utf8').replace(/^[^:]*:/, ''));
+    // Basic auth is base64 of `user:password`: either can leak on its own, and a key is often the user (`sk_test_…:`).
+    if (scheme?.[1].toLowerCase() === 'basic') {
+      const [user, ...password] = Buffer.from(scheme[2], 'base64').toString('utf8').split(':');
+      add(`header ${name} (user)`, user);
+      add(`header ${name} (password)`, password.join(':'));
+    }
   }
   const parsed = new URL(url);
-  if (parsed.password) add('URL password', percentDecoded(parsed.password));
-  for (const [name, value] of parsed.searchParams) if (CREDENTIAL_PARAMS.test(name)) add(`query parameter ${name}`, value);
+  add('URL user', percentDecoded(parsed.username));
+  add('URL password', percentDecoded(parsed.password));
+  for (const [name, value] of parsed.searchParams) if (isCredentialParam(name)) add(`query parameter ${name}`, value);
   return found;
 }
 
@@ -113,16 +121,26 @@ const readable = (text: string, key: string | number | undefined) => (key === BA
 /** Fields of stream events that carry generated text, which a server may split anywhere. */
 const TEXT_FIELDS = new Set(['content', 'text', 'delta', 'arguments', 'partial_json', 'response', 'reasoning_content', 'refusal', 'thinking']);
 
-/** One stored stream item as a value: a typed chunk, an NDJSON object, or a raw SSE line with its `data:` parsed. */
+/** A raw SSE line that carries no payload: blank, a comment, `event:`, `id:` or `retry:`. */
+const SSE_FIELD_LINE = /^(?:|:.*|(?:event|id|retry)(?::.*)?)$/;
+
+/**
+ * One stored stream item as a value: a typed chunk, an NDJSON object, or a raw SSE line with its
+ * `data:` parsed. A payload that is no JSON object is its text, so the data of all lines joins into
+ * one text; lines without payload add nothing (an `event:` line between two halves of a key).
+ */
 function streamItem(item: unknown): unknown {
   const value = unwrap(item);
   if (typeof value !== 'string') return value;
+  if (SSE_FIELD_LINE.test(value)) return undefined;
   const data = /^data:\s?(.*)$/.exec(value)?.[1] ?? value;
   try {
-    return JSON.parse(data);
+    const parsed: unknown = JSON.parse(data);
+    if (typeof parsed === 'object' && parsed !== null) return parsed;
   } catch {
-    return { text: data };
+    // Not JSON: its text is the payload.
   }
+  return { text: data };
 }
 
 /**
@@ -177,7 +195,9 @@ class StreamText {
  * credentials (they may be made anew on each read, see `LazyChunks`).
  */
 export function findLeaks(recording: Recording, text: string | Iterable<string>, credentials: readonly Credential[]): Leak[] {
-  const searches: Search[] = credentials.map(({ source, value }) => ({ source, forms: spellings(value), places: new Set() }));
+  const searches: Search[] = credentials
+    .filter(({ value }) => value.length >= MIN_CREDENTIAL_LENGTH)
+    .map(({ source, value }) => ({ source, forms: spellings(value), places: new Set() }));
   if (searches.length === 0) return [];
   const visit = (path: string, value: string, key: string | number | undefined) => {
     const readableValue = readable(value, key);

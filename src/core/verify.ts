@@ -26,7 +26,7 @@ const CREDENTIAL_PATTERNS: [RegExp, (match: RegExpExecArray) => string][] = [
   [/\bxai-[A-Za-z0-9]{20,}/, () => 'an xAI key ("xai-…")'],
   [/\bgsk_[A-Za-z0-9]{20,}/, () => 'a Groq key ("gsk_…")'],
   [/\bhf_[A-Za-z0-9]{30,}/, () => 'a Hugging Face token ("hf_…")'],
-  [/\b(gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})/, (m) => `a GitHub token ("${m[1].startsWith('github_pat_') ? 'github_pat_' : m[1].slice(0, 4)}…")`],
+  [/\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{30,}/, (m) => `a GitHub token ("${m[1]}…")`],
   [/\bAKIA[0-9A-Z]{16}\b/, () => 'an AWS access key id ("AKIA…")'],
   [/\bAIza[0-9A-Za-z_-]{30,}/, () => 'a Google API key ("AIza…")'],
   [/\bbearer\s+(?=[\w.~+/-]*[\d_.~+/-])[\w.~+/-]{8,}/i, () => 'a bearer token ("Bearer …")'],

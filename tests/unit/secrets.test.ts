@@ -27,25 +27,54 @@ describe('credentialsOf', () => {
       { source: 'header authorization', value: KEY },
       { source: 'header x-api-key', value: 'anthropic-key-123' },
       { source: 'header x-goog-api-key', value: 'goog-key-4567' },
+      { source: 'URL user', value: 'user' },
       { source: 'URL password', value: 'hunter2hunter2' },
       { source: 'query parameter key', value: 'query-key-890' },
     ]);
   });
 
-  test('the password of Basic auth is looked for on its own too', () => {
+  test('the user and password of Basic auth are looked for on their own too', () => {
     const basic = Buffer.from('me:correct-horse-battery').toString('base64');
     expect(credentialsOf('https://api.example.com/', new Headers({ authorization: `Basic ${basic}` }))).toEqual([
       { source: 'header authorization', value: basic },
+      { source: 'header authorization (user)', value: 'me' },
       { source: 'header authorization (password)', value: 'correct-horse-battery' },
     ]);
   });
 
-  test('a URL password that is no valid percent-encoding is taken as it is', () => {
-    expect(credentialsOf('https://me:pass%ZZword1@api.example.com/', new Headers())).toEqual([{ source: 'URL password', value: 'pass%ZZword1' }]);
+  test('a key given as the user of Basic auth, password empty, is looked for on its own', () => {
+    const basic = Buffer.from(`${KEY}:`).toString('base64');
+    expect(credentialsOf('https://api.example.com/', new Headers({ authorization: `Basic ${basic}` }))).toEqual([
+      { source: 'header authorization', value: basic },
+      { source: 'header authorization (user)', value: KEY },
+    ]);
   });
 
-  test(`values shorter than ${MIN_CREDENTIAL_LENGTH} characters are ignored`, () => {
-    expect(credentialsOf('https://api.example.com/?api_key=short', new Headers({ authorization: 'Bearer x', 'api-key': '1234567' }))).toEqual([]);
+  test('the user of the URL, and credential parameters beyond key and token', () => {
+    const parameters = 'subscription-key=azure-key-1234&code=function-key-5678&openai_api_key=openai-key-90&page=2';
+    const url = `https://${KEY}@api.example.com/v1?${parameters}`;
+    expect(credentialsOf(url, new Headers())).toEqual([
+      { source: 'URL user', value: KEY },
+      { source: 'query parameter subscription-key', value: 'azure-key-1234' },
+      { source: 'query parameter code', value: 'function-key-5678' },
+      { source: 'query parameter openai_api_key', value: 'openai-key-90' },
+    ]);
+  });
+
+  test('a URL password that is no valid percent-encoding is taken as it is', () => {
+    expect(credentialsOf('https://me:pass%ZZword1@api.example.com/', new Headers())).toEqual([
+      { source: 'URL user', value: 'me' },
+      { source: 'URL password', value: 'pass%ZZword1' },
+    ]);
+  });
+
+  test(`values shorter than ${MIN_CREDENTIAL_LENGTH} characters are credentials too (a URL parameter equal to one is dropped)`, () => {
+    const headers = new Headers({ authorization: 'Bearer x', 'api-key': '1234567' });
+    expect(credentialsOf('https://api.example.com/?api_key=short', headers)).toEqual([
+      { source: 'header authorization', value: 'x' },
+      { source: 'header api-key', value: '1234567' },
+      { source: 'query parameter api_key', value: 'short' },
+    ]);
   });
 });
 
@@ -133,6 +162,20 @@ describe('findLeaks', () => {
     ]);
   });
 
+  test('a key given as the Basic auth user, echoed by the server in an error, is found', () => {
+    const rec = recording({ status: 401, body: { error: { message: `Invalid API key provided: ${KEY}` } } });
+    const basic = Buffer.from(`${KEY}:`).toString('base64');
+    const credentials = credentialsOf(rec.request.url, new Headers({ authorization: `Basic ${basic}` }));
+    expect(leaksOf(rec, credentials)).toEqual([{ credential: 'header authorization (user)', where: 'response.body.error.message' }]);
+  });
+
+  test('split across raw SSE data lines that are no JSON, with event lines between: found in the joined data', () => {
+    const lines = ['event: delta', `data: echo ${KEY.slice(0, 6)}`, '', 'event: delta', 'id: 2', `data: ${KEY.slice(6)}`, ''];
+    const rec = recording({ is_streaming: true, body: lines });
+    expect(serializeRecording(rec)).not.toContain(KEY);
+    expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: 'response.body[1..5] (stream text)' }]);
+  });
+
   test('split across raw SSE lines (Anthropic-style data events)', () => {
     const line = (text: string) => `data: ${JSON.stringify({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })}`;
     const rec = recording({ is_streaming: true, body: ['event: content_block_delta', line(KEY.slice(0, 5)), '', 'event: content_block_delta', line(KEY.slice(5))] });
@@ -144,9 +187,9 @@ describe('findLeaks', () => {
     expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: 'response.body.__bytes_base64__' }]);
   });
 
-  test('short values are never looked for: no false alarms on every file', () => {
-    const rec = recording({ body: { text: 'x marks the spot' } });
-    expect(credentialsOf(rec.request.url, new Headers({ authorization: 'Bearer x' }))).toEqual([]);
+  test(`values shorter than ${MIN_CREDENTIAL_LENGTH} characters are never looked for: no false alarms on every file`, () => {
+    const rec = recording({ body: { text: 'x marks the spot, 1234567' } });
+    expect(leaksOf(rec, credentialsOf(rec.request.url, new Headers({ authorization: 'Bearer x', 'api-key': '1234567' })))).toEqual([]);
   });
 });
 

@@ -106,11 +106,11 @@ describe('credentials', () => {
     ['a Groq key', ['gsk_', 'Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1'], 'a Groq key ("gsk_…")'],
     ['a Hugging Face token', ['hf_', 'Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0'], 'a Hugging Face token ("hf_…")'],
     ['a GitHub token', ['ghp_', 'Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0Ed9Cb'], 'a GitHub token ("ghp_…")'],
-    ['a fine-grained GitHub token', ['github_pat_', '11ABCDEFG0', '_Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0Ed9Cb'], 'a GitHub token ("github_pat_…")'],
+    ['a fine-grained GitHub token', ['github_pat_', '11ABCDEFG0', '_Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2J'], 'a GitHub token ("github_pat_…")'],
     ['an AWS access key id', ['AKIA', 'IOSFODNN7EXAMPLE'], 'an AWS access key id ("AKIA…")'],
     ['a Google API key', ['AIza', 'SyZx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0'], 'a Google API key ("AIza…")'],
     ['a lower-case bearer token', ['bearer ', 'Zx9Yw8Vu7Ts6'], 'a bearer token ("Bearer …")'],
-    ['a JWT', ['eyJhbGciOiJIUzI1NiJ9', '.eyJzdWIiOiIxMjM0NTY3ODkwIn0', '.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U'], 'a JSON Web Token ("eyJ….eyJ…")'],
+    ['a JWT', ['eyJhbGciOiJIUzI1NiJ9', '.eyJzdWIiOiIxMjM0NTY3ODkwIn0', '.dozjgNryP4J3jVmNHl0w5N_X'], 'a JSON Web Token ("eyJ….eyJ…")'],
   ])('%s in a response', (_what, parts, problem) => {
     const value = parts.join('');
     const problems = verify(recording({}, { body: { ...COMPLETION, __data__: { ...COMPLETION.__data__, model: `echo ${value}` } } }));
