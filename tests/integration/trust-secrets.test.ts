@@ -103,7 +103,8 @@ describe('credentials a careless server echoes from elsewhere than a bearer toke
       request.resume().on('end', () => {
         if (pathname === '/basic') {
           const user = Buffer.from(value, 'base64').toString('utf8').split(':')[0];
-          response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: `Invalid API key provided: ${user}` } }));
+          const error = { error: { message: `Invalid API key provided: ${user}` } };
+          response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify(error));
         } else if (pathname === '/sse' && scheme === 'Bearer') {
           response.writeHead(200, { 'content-type': 'text/event-stream' });
           response.end(`event: delta\ndata: echo ${value.slice(0, 6)}\n\nevent: delta\nid: 2\ndata: ${value.slice(6)}\n\n`);
@@ -148,11 +149,13 @@ test('a key split across raw SSE data lines', async () => {
       'a key split across raw SSE data lines': 'failed',
     });
     expect(failureOf(recorded, 'a key as the Basic auth user')).toContain('the header authorization (user) at response.body.error.message');
-    expect(failureOf(recorded, 'a key split across raw SSE data lines')).toMatch(/the header authorization at response\.body\[\d+\.\.\d+\] \(stream text\)/);
+    const streamed = failureOf(recorded, 'a key split across raw SSE data lines');
+    expect(streamed).toMatch(/the header authorization at response\.body\[\d+\.\.\d+\] \(stream text\)/);
     const files = p.snapshot();
     expect(Object.keys(files)).toHaveLength(2);
     expect(Object.values(files).join('\n')).not.toContain('RECORDED0123456789');
-    expect(Object.values(files).map((text) => JSON.parse(text).request.url.replace(base, '')).sort()).toEqual(['/by-value?page=3', '/query?page=2']);
+    const urls = Object.values(files).map((text) => JSON.parse(text).request.url.replace(base, ''));
+    expect(urls.sort()).toEqual(['/by-value?page=3', '/query?page=2']);
     expect(`${recorded.output}${recorded.stdout}`).not.toContain('RECORDED0123456789');
 
     const replayed = await p.run({ KEY: 'sk_test_ANOTHER9876543210' });
