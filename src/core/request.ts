@@ -21,7 +21,7 @@ export const isCredentialParam = (name: string) => CREDENTIAL_PARAMS.includes(na
 
 /**
  * The URL as it may be stored and keyed: no `user:password@`, no credential query parameters,
- * none whose value is one of `credentials` (those the request carries elsewhere, say in a header).
+ * none whose value is one of `credentials` (those the request carries elsewhere, say in a header, see `credentialsOf`).
  * Parameters are dropped, not masked, so a recording keys alike whatever credential a run uses.
  */
 export function publicUrl(raw: string, credentials: readonly { value: string }[] = []): URL {

@@ -36,14 +36,11 @@ interface Search {
   places: Set<string>;
 }
 
-/**
- * The credentials a live request carries in its headers and URL. All of them, however short: a URL
- * parameter equal to one is dropped (`publicUrl`); only those long enough are looked for in text.
- */
+/** The credentials a live request carries in its headers and URL, each long enough to look for. */
 export function credentialsOf(url: string, headers: Headers): Credential[] {
   const found: Credential[] = [];
   const add = (source: string, value: string) => {
-    if (value !== '' && !found.some((c) => c.value === value)) found.push({ source, value });
+    if (value.length >= MIN_CREDENTIAL_LENGTH && !found.some((c) => c.value === value)) found.push({ source, value });
   };
   for (const name of CREDENTIAL_VALUE_HEADERS) {
     const header = headers.get(name);
@@ -195,9 +192,7 @@ class StreamText {
  * credentials (they may be made anew on each read, see `LazyChunks`).
  */
 export function findLeaks(recording: Recording, text: string | Iterable<string>, credentials: readonly Credential[]): Leak[] {
-  const searches: Search[] = credentials
-    .filter(({ value }) => value.length >= MIN_CREDENTIAL_LENGTH)
-    .map(({ source, value }) => ({ source, forms: spellings(value), places: new Set() }));
+  const searches: Search[] = credentials.map(({ source, value }) => ({ source, forms: spellings(value), places: new Set() }));
   if (searches.length === 0) return [];
   const visit = (path: string, value: string, key: string | number | undefined) => {
     const readableValue = readable(value, key);
