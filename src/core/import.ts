@@ -38,12 +38,13 @@ function withoutCredentials(recording: Recording): { recording: Recording; dropp
   const credentialHeaders = Object.keys(headers).filter((name) => CREDENTIAL_HEADERS.includes(name.toLowerCase()));
   const dropped = credentialHeaders.map((name) => `request header ${name.toLowerCase()}`);
   const kept = Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.includes(name)));
-  const credentials = URL.canParse(url) ? credentialsOf(url, new Headers(credentialHeaders.map((name) => [name, headers[name]]))) : [];
-  const strippedUrl = URL.canParse(url) ? publicUrl(url, credentials).toString() : url;
+  const parsedUrl = URL.canParse(url) ? new URL(url) : undefined;
+  const credentials = parsedUrl ? credentialsOf(url, new Headers(credentialHeaders.map((name) => [name, headers[name]]))) : [];
+  const publicForm = parsedUrl && publicUrl(url, credentials).toString();
   // An unchanged URL is kept as written, not as the URL parser spells it.
-  const changedUrl = URL.canParse(url) && strippedUrl !== new URL(url).toString();
-  if (changedUrl) dropped.push('request.url credentials');
-  const clean = { ...recording, request: { ...recording.request, headers: kept, url: changedUrl ? strippedUrl : url } };
+  const strippedUrl = publicForm && publicForm !== parsedUrl.toString() ? publicForm : url;
+  if (strippedUrl !== url) dropped.push('request.url credentials');
+  const clean = { ...recording, request: { ...recording.request, headers: kept, url: strippedUrl } };
   return { recording: clean, dropped, leaks: findLeaks(clean, serializedPieces(clean), credentials) };
 }
 
