@@ -123,8 +123,8 @@ describe('credentials', () => {
     expect(verify(recording({}, { body: { ...COMPLETION, __data__: { ...COMPLETION.__data__, model: text } } }))).toEqual([]);
   });
 
-  test('credentials in the stored URL', () => {
-    const rec = recording({ request: { ...recording().request, url: `${URL_}?api_key=abc` } });
+  test.each(['api_key', 'subscription-key', 'x-api-key', 'code', 'openai_api_key', 'auth_token'])('credentials in the stored URL: ?%s=', (name) => {
+    const rec = recording({ request: { ...recording().request, url: `${URL_}?${name}=abc` } });
     expect(verify(rec, placeOf(recording()))).toContain('"request.url" holds credentials (user:password@, or a key, token or signature parameter)');
   });
 
