@@ -52,6 +52,8 @@ async function inTest(s: ReplaySession, ...prompts: string[]): Promise<{ scope: 
   return { scope, answers, problems };
 }
 
+const answerOf = async (response: Response) => ((await response.json()) as { answer: string }).answer;
+
 const recordingFiles = () => {
   const folder = new RecordingStore(path.join(root, 'recordings')).folderOf(TEST_ID);
   return fs.existsSync(folder) ? fs.readdirSync(folder).sort().map((name) => path.join(folder, name)) : [];
@@ -78,7 +80,7 @@ describe('ReplaySession', () => {
     const { answers, problems } = await inTest(session('replay'), 'hi', 'hi', 'hi');
     expect(problems).toEqual([]);
     // When they run out, the last one repeats.
-    expect(await Promise.all(answers.map(async (a) => (await a.json()).answer))).toEqual(['first', 'second', 'second']);
+    expect(await Promise.all(answers.map(answerOf))).toEqual(['first', 'second', 'second']);
   });
 
   test('replay: a recorded request is answered from its file without the upstream', async () => {
@@ -122,7 +124,7 @@ describe('ReplaySession', () => {
     const { answers, problems, scope } = await inTest(session('record-if-missing', upstream), 'hi', 'bye');
     expect(problems).toEqual([]);
     expect(upstream.calls).toBe(1);
-    expect((await answers[0].json()).answer).toBe('hello');
+    expect(await answerOf(answers[0])).toBe('hello');
     expect(await answers[1].json()).toEqual({ answer: 'new', prompt: 'bye' });
     expect(scope.replayed).toHaveLength(1);
     expect(scope.written.map((w) => w.outcome)).toEqual(['created']);
