@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CI_VARIABLES } from '../../src/core/mode';
 
 /**
  * Small Jest projects that use the preset as a user would, run by the real `jest` binary in a
@@ -84,7 +85,7 @@ export class FixtureProject {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Runs `jest` in the project. The environment is scrubbed of mode variables (and CI) unless given. */
+  /** Runs `jest` in the project. The environment is scrubbed of mode variables (and CI's) unless given. */
   async run(env: Record<string, string | undefined> = {}, args: string[] = [], runner: Runner = {}): Promise<JestRun> {
     const resultsFile = path.join(this.dir, `results-${randomBytes(3).toString('hex')}.json`);
     const jestArgs = [...(runner.nodeArgs ?? []), runner.jest ?? JEST_BIN, '--json', `--outputFile=${resultsFile}`, '--no-cache', ...args];
@@ -108,7 +109,7 @@ export class FixtureProject {
 
   private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath): Promise<ProcessRun> {
     const childEnv: Record<string, string | undefined> = { ...process.env };
-    for (const name of ['CI', 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID']) delete childEnv[name];
+    for (const name of [...CI_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID']) delete childEnv[name];
     Object.assign(childEnv, env);
     return new Promise((resolve, reject) => {
       const child = spawn(node, args, { cwd: this.dir, env: childEnv as NodeJS.ProcessEnv });
