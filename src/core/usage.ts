@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Mode } from './mode';
 import { SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
-import { TEMPORARY_SUFFIX, type WriteOutcome, listDir, listEntries, writeFileAtomically } from './store';
+import { TEMPORARY_SUFFIX, type WriteOutcome, listDir, walkTree, writeFileAtomically } from './store';
 
 /**
  * What each run used of the recordings directory, so that a later step (the reporter's summary,
@@ -192,8 +192,8 @@ export function countUnused(listed: string[], files: FileUsage[], complete: bool
 }
 
 /** Recording files under the recordings directory (what `unusedRecordings` judges), relative, sorted. */
-export function listRecordings(dir: string): string[] {
-  return filesUnder(dir)
+export function listRecordings(dir: string, tree = walkTree(dir)): string[] {
+  return tree.files
     .filter((file) => {
       const name = path.posix.basename(file);
       return parseRecordingFileName(name) !== undefined || (path.posix.dirname(file) === SHARED_FOLDER && /^models-.*\.json$/.test(name));
@@ -208,8 +208,8 @@ const TEMPORARY_FILE = new RegExp(`\\.json\\.(\\d+)\\.[0-9a-f]+\\${TEMPORARY_SUF
  * Temporary files left by a recording process that died without a chance to clean up (SIGKILL, a
  * crash); those of a process still running are its writes in flight, and left alone.
  */
-export function leftoverTemporaryFiles(dir: string): string[] {
-  return filesUnder(dir)
+export function leftoverTemporaryFiles(dir: string, tree = walkTree(dir)): string[] {
+  return tree.files
     .filter((file) => {
       const match = TEMPORARY_FILE.exec(file);
       return match !== null && !isRunning(Number(match[1]));
@@ -224,16 +224,4 @@ function isRunning(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/**
- * Every file under `dir`, relative to it with `/` separators. Entry types come with the listing:
- * a stat per file made the run's closing summary cost most of a second for 100,000 recordings.
- */
-function filesUnder(dir: string, prefix = ''): string[] {
-  return listEntries(path.join(dir, prefix)).flatMap((entry) => {
-    const file = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-    const folder = entry.isDirectory() || (entry.isSymbolicLink() && fs.statSync(path.join(dir, file)).isDirectory());
-    return folder ? filesUnder(dir, file) : [file];
-  });
 }

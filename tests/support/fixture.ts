@@ -66,14 +66,15 @@ export class FixtureProject {
     return fs.readFileSync(path.join(this.dir, file), 'utf8');
   }
 
-  /** Files under a folder of the project (default: recordings/), relative to it, sorted. */
+  /** Files under a folder of the project (default: recordings/), relative to it, sorted; symbolic links are not followed. */
   files(folder = 'recordings'): string[] {
     const root = path.join(this.dir, folder);
-    if (!fs.existsSync(root)) return [];
-    return (fs.readdirSync(root, { recursive: true }) as string[])
-      .filter((f) => fs.statSync(path.join(root, f)).isFile())
-      .map((f) => f.split(path.sep).join('/'))
-      .sort();
+    const walk = (relative: string): string[] =>
+      fs.readdirSync(path.join(root, relative), { withFileTypes: true }).flatMap((entry) => {
+        const file = relative === '' ? entry.name : `${relative}/${entry.name}`;
+        return entry.isDirectory() ? walk(file) : entry.isFile() ? [file] : [];
+      });
+    return fs.existsSync(root) ? walk('').sort() : [];
   }
 
   /** Every recording file's text, by path relative to recordings/. */
