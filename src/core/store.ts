@@ -241,12 +241,25 @@ function holdTerminationSignals(): void {
   }
 }
 
-/** The entries of a folder, with their types; none when it does not exist. */
+/**
+ * Throws when `dir` cannot be written, or cannot be created where it does not exist yet (the file
+ * system's own error: EACCES, EROFS…, or a file in the way); leaves nothing behind. A real write, not `access()`: that
+ * answers yes to root on a folder it still cannot write (under a file, on a read-only mount).
+ */
+export function checkWritable(dir: string): void {
+  let existing = dir;
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  if (!fs.statSync(existing).isDirectory()) throw new Error(`${existing} is a file, not a folder`);
+  fs.rmdirSync(fs.mkdtempSync(path.join(existing, '.jest-replay-check-')));
+}
+
+/** The entries of a folder, with their types; none when it does not exist (ENOTDIR: a path under a file). */
 export function listEntries(folder: string): fs.Dirent[] {
   try {
     return fs.readdirSync(folder, { withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return [];
     throw error;
   }
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Mode } from './mode';
 import { SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
-import { TEMPORARY_SUFFIX, type WriteOutcome, listDir, walkTree, writeFileAtomically } from './store';
+import { checkWritable, TEMPORARY_SUFFIX, type WriteOutcome, listDir, walkTree, writeFileAtomically } from './store';
 
 /**
  * What each run used of the recordings directory, so that a later step (the reporter's summary,
@@ -68,6 +68,13 @@ export interface ShardConfig {
 export const RUN_ID_VARIABLE = 'JEST_REPLAY_RUN';
 export const newRunId = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 
+/**
+ * The usage directories global setup found unusable (unwritable, under a file), `path.delimiter`-separated,
+ * for the workers and the reporter: the run goes on without its notes, said once, as with `RUN_ID_VARIABLE`.
+ */
+export const UNUSABLE_USAGE_VARIABLE = 'JEST_REPLAY_UNUSABLE_USAGE';
+export const unusableUsageDirs = (value: string | undefined): string[] => (value ? value.split(path.delimiter) : []);
+
 const RUN_FILE = 'run.json';
 const ALL = 'all';
 const SHARD_NAME = /^shard-(\d+)-of-(\d+)$/;
@@ -83,8 +90,10 @@ export const relativePosix = (from: string, file: string) => path.relative(from,
 /**
  * Forgets earlier usage that this run supersedes, before any test writes: its own shard, and
  * for an unsharded run every shard (for a sharded one, the unsharded run and other shard counts).
+ * Throws when the usage directory cannot be written.
  */
 export function startUsage(usageDir: string, shard: ShardConfig | undefined): void {
+  checkWritable(usageDir);
   const own = shardName(shard);
   for (const name of listDir(usageDir)) {
     const match = SHARD_NAME.exec(name);

@@ -91,6 +91,8 @@ test('an unusable usage cache costs the summary, said once, not the run', async 
   for (const output of [recorded.stderr, run.stderr]) {
     expect(count(output, `jest-replay: cannot use the usage cache ${path.join(BLOCKER, 'usage')}`)).toBe(1);
     expect(output).toContain('no summary for this run, and prune cannot judge it');
+    // Not once more per test file, nor from the reporter.
+    expect(output).not.toContain("could not note this file's usage");
     expect(summaryOf(output)).toBeUndefined();
   }
 });
@@ -105,11 +107,14 @@ test('record mode with recordings that cannot be written stops once, naming the 
   expect(recorded.code).toBe(1);
   expect(recorded.tests).toEqual([]);
   expect(count(recorded.output, `jest-replay: record mode cannot write recordings to ${path.join(BLOCKER, 'recordings')}`)).toBe(1);
+  expect(recorded.output).toContain(`${path.join(p.dir, BLOCKER)} is a file, not a folder`);
   expect(recorded.output).toContain('JEST_REPLAY_DIR');
-  // Replay writes no recording: there the folder is only read.
+  // Replay writes no recording: there the folder is only read, and holds nothing.
   const replayed = await p.run();
   expect(replayed.output).not.toContain('cannot write recordings');
   expect(statusOf(replayed)).toEqual({ one: 'failed', two: 'failed' });
+  expect(replayed.output).toContain('no recording for this request');
+  expect(replayed.output).not.toContain('ENOTDIR');
 });
 
 test('control characters and terminal escapes in test ids are printed escaped', async () => {
