@@ -44,7 +44,8 @@ function useUsageDir(usageDir: string, shard: Config.GlobalConfig['shard']): voi
     unusable.add(usageDir);
     process.stderr.write(
       `jest-replay: cannot use the usage cache ${displayPath(usageDir)} (${(error as Error).message}): ` +
-        'no summary for this run, and prune cannot judge it. Make it writable, or point testEnvironmentOptions.replay.usageDir at a writable folder.\n',
+        'no summary for this run, and prune cannot judge it. ' +
+        'Make it writable, or point testEnvironmentOptions.replay.usageDir at a writable folder.\n',
     );
   }
   process.env[UNUSABLE_USAGE_VARIABLE] = [...unusable].join(path.delimiter);
