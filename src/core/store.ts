@@ -217,7 +217,8 @@ export function removeEmptyFolders(folder: string, root: string): void {
 }
 
 /** The names of the regular files in a folder: a link is not a recording (see `walkTree`). */
-export const regularFilesIn = (folder: string): string[] => listEntries(folder).filter((entry) => entry.isFile()).map((entry) => entry.name);
+export const regularFilesIn = (folder: string): string[] =>
+  listEntries(folder).filter((entry) => entry.isFile()).map((entry) => entry.name);
 const recordingFilesIn = (folder: string) => regularFilesIn(folder).filter((name) => parseRecordingFileName(name) !== undefined).sort();
 
 const TERMINATION_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];

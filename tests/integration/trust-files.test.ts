@@ -15,6 +15,7 @@ const record = (p: FixtureProject, env: Record<string, string> = {}) => p.run({ 
 const summaryOf = (output: string) => /jest-replay: \S+ mode — .*/.exec(output)?.[0];
 const link = (p: FixtureProject, target: string, at: string) => fs.symlinkSync(target, path.join(p.dir, at));
 const count = (text: string, part: string) => text.split(part).length - 1;
+const ALL_REPLAYED = 'jest-replay: replay mode — 1 replayed, 0 recorded, 0 missing, 0 unused (recordings in recordings/)';
 /** A regular file where a folder is expected: root cannot write under it either (chmod does not stop root). */
 const BLOCKER = 'blocker';
 
@@ -33,7 +34,7 @@ describe('symbolic links under the recordings directory are reported, never foll
   test('prune --yes deletes nothing through a link, and names the link', async () => {
     const run = await p.run();
     expect(run.code).toBe(0);
-    expect(summaryOf(run.stderr)).toBe('jest-replay: replay mode — 1 replayed, 0 recorded, 0 missing, 0 unused (recordings in recordings/)');
+    expect(summaryOf(run.stderr)).toBe(ALL_REPLAYED);
     const pruned = await p.cli(['prune', '--yes']);
     expect(pruned.code).toBe(0);
     expect(pruned.stdout).not.toContain('deleted recordings');
@@ -56,7 +57,7 @@ describe('symbolic links under the recordings directory are reported, never foll
     const run = await p.run();
     expect(run.code).toBe(0);
     expect(statusOf(run)).toEqual({ one: 'passed' });
-    expect(summaryOf(run.stderr)).toBe('jest-replay: replay mode — 1 replayed, 0 recorded, 0 missing, 0 unused (recordings in recordings/)');
+    expect(summaryOf(run.stderr)).toBe(ALL_REPLAYED);
 
     const listed = await p.cli(['list']);
     expect(listed.code).toBe(0);
@@ -68,7 +69,9 @@ describe('symbolic links under the recordings directory are reported, never foll
     expect(pruned.code).toBe(0);
     for (const output of [listed.stdout, verified.stdout, pruned.stdout]) {
       expect(output).toContain('4 symbolic links not followed');
-      for (const [name, target] of [['dangling', 'nowhere'], ['self', 'self'], ['again', '.']]) expect(output).toContain(`${path.join('recordings', name)} -> ${target}`);
+      for (const [name, target] of [['dangling', 'nowhere'], ['self', 'self'], ['again', '.']]) {
+        expect(output).toContain(`${path.join('recordings', name)} -> ${target}`);
+      }
     }
     expect(p.files('outside')).toHaveLength(1);
     expect(p.files()).toEqual([recorded]);

@@ -110,7 +110,8 @@ export class FixtureProject {
 
   private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath): Promise<ProcessRun> {
     const childEnv: Record<string, string | undefined> = { ...process.env };
-    for (const name of [...CI_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID']) delete childEnv[name];
+    const scrubbed = [...CI_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID'];
+    for (const name of scrubbed) delete childEnv[name];
     Object.assign(childEnv, env);
     return new Promise((resolve, reject) => {
       const child = spawn(node, args, { cwd: this.dir, env: childEnv as NodeJS.ProcessEnv });

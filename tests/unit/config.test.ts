@@ -137,7 +137,7 @@ describe('validateOptions', () => {
     expect(errorOf(() => validateOptions({ [typo]: 'x' })).message).toContain(`unknown option testEnvironmentOptions.replay.${typo}. Did you mean ${known}? Known options:`);
   });
 
-  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('reports %s (an Object.prototype name) as an unknown option', (key) => {
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('reports %s (an Object.prototype member) as unknown', (key) => {
     // JSON.parse makes `__proto__` an own key, as a JSON config file would.
     const error = errorOf(() => validateOptions(JSON.parse(`{${JSON.stringify(key)}: "x"}`)));
     expect(error).toBeInstanceOf(ReplayConfigError);
