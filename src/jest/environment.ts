@@ -10,7 +10,7 @@ import { sha256 } from '../core/normalize';
 import { ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store';
 import { assignTestIds, relativeTestPath, type TestIdResolver } from '../core/test-id';
-import { type ScopeStatus, type ShardConfig, writeFileUsage } from '../core/usage';
+import { type ScopeStatus, type ShardConfig, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs, writeFileUsage } from '../core/usage';
 import { loadFunction } from '../core/user-module';
 import { forwardWith, intercept, type Interception } from '../interception';
 import { guardNetwork, type NetworkGuard } from '../interception/network-guard';
@@ -105,8 +105,9 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.networkGuard = undefined;
       this.interception?.dispose();
       this.interception = undefined;
-      // Every file notes what it used, for the run's summary and `jest-replay prune` (see core/usage.ts).
-      if (this.session) {
+      // Every file notes what it used, for the run's summary and `jest-replay prune` (see core/usage.ts),
+      // unless global setup found the usage directory unusable and said so.
+      if (this.session && !unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]).includes(this.session.config.usageDir)) {
         const unique = `${sha256(this.replayTestPath).slice(0, 12)}-${process.pid}-${randomBytes(3).toString('hex')}`;
         try {
           writeFileUsage(this.session.config.usageDir, this.replayShard, this.session.usage(this.relativePath), unique);
