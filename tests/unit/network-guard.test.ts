@@ -36,6 +36,7 @@ test('a name resolved elsewhere may be reached only if it is allowed', () => {
   expect(mayReachAddress('api.localhost', '::1', [])).toBe(true);
   expect(mayReachAddress('api.localhost', '192.0.2.1', [])).toBe(false);
   expect(mayReachAddress('db.internal', '192.0.2.1', ['db.internal:5432'])).toBe(true);
+  expect(mayReachAddress('db.localhost', '192.0.2.1', ['192.0.2.1'])).toBe(true);
 });
 
 test('DNS queries stay local only when sent to loopback servers of the test, not to the system resolver', () => {

@@ -28,10 +28,10 @@ export function isAllowedName(host: string, allowed: readonly string[]): boolean
 
 /**
  * Whether a name that passed as loopback by its name (`*.localhost`, or any name under a custom `lookup`) may be
- * reached at the address it resolved to: an allowed name anywhere, any other only on loopback.
+ * reached at the address it resolved to: an allowed name anywhere, any other only on loopback or an allowed address.
  */
 export function mayReachAddress(host: string, address: string, allowed: readonly string[]): boolean {
-  return isLoopback(address) || isAllowedName(host, allowed);
+  return isLoopback(address) || isAllowedName(host, allowed) || isAllowedName(address, allowed);
 }
 
 /** Whether `dns.lookup` of `host` stays on the machine, or is allowed: IP literals and loopback names never ask a DNS server. */
