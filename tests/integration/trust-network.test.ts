@@ -17,8 +17,10 @@ const net = require('net');
 const { Worker } = require('worker_threads');
 
 // Stands in for a name that resolves outside the machine (an /etc/hosts entry, a DNS answer).
-const elsewhere = (host, options, callback) => (options.all ? callback(null, [{ address: '192.0.2.1', family: 4 }]) : callback(null, '192.0.2.1', 4));
-const toLoopback = (host, options, callback) => (options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4));
+const resolvingTo = (address) => (host, options, callback) =>
+  options.all ? callback(null, [{ address, family: 4 }]) : callback(null, address, 4);
+const elsewhere = resolvingTo('192.0.2.1');
+const toLoopback = resolvingTo('127.0.0.1');
 const outcome = (socket) => new Promise((resolve) => {
   // Without the guard the connection would hang: the timeout ends it, and the test fails on the outcome.
   socket.setTimeout(2000, () => { socket.destroy(); resolve({ timedOut: true }); });
@@ -184,8 +186,12 @@ test('DNS lookups and queries that would leave the machine are refused before th
   expect(refusal(run, 'dns.lookup of an outside name')).toContain(
     'jest-replay: DNS lookup of example.com refused: replay mode allows only loopback hosts. If the test needs example.com',
   );
-  expect(refusal(run, 'dns.promises.lookup of an outside name, error swallowed')).toContain('jest-replay: DNS lookup of example.org refused');
-  expect(refusal(run, 'dns.Resolver with custom servers')).toContain('jest-replay: DNS query (resolve4) for example.com to 192.0.2.53 refused');
+  expect(refusal(run, 'dns.promises.lookup of an outside name, error swallowed')).toContain(
+    'jest-replay: DNS lookup of example.org refused',
+  );
+  expect(refusal(run, 'dns.Resolver with custom servers')).toContain(
+    'jest-replay: DNS query (resolve4) for example.com to 192.0.2.53 refused',
+  );
   expect(refusal(run, 'dns.promises.Resolver with custom servers, error swallowed')).toContain(
     'jest-replay: DNS query (resolveTxt) for example.com to 192.0.2.53 refused',
   );
@@ -214,7 +220,9 @@ test('worker threads are guarded too: their refusals fail the test', () => {
     'a worker with execArgv of its own': 'failed',
     'fetch from a worker thread to loopback': 'passed',
   });
-  expect(refusal(run, 'fetch from a worker thread')).toContain('jest-replay: connection to 192.0.2.1:80 refused: replay mode allows only loopback hosts.');
+  expect(refusal(run, 'fetch from a worker thread')).toContain(
+    'jest-replay: connection to 192.0.2.1:80 refused: replay mode allows only loopback hosts.',
+  );
   expect(refusal(run, 'fetch from a worker thread, error swallowed')).toContain('jest-replay: connection to 192.0.2.1:8080 refused');
   expect(refusal(run, 'fetch from a worker thread, error swallowed')).toContain('in a worker thread');
   expect(refusal(run, 'a worker with execArgv of its own')).toContain('jest-replay: connection to 192.0.2.1:8081 refused');

@@ -43,7 +43,8 @@ export function guardDatagrams(allowHosts: readonly string[], onRefused: OnRefus
   const restores = [
     // A connected socket sends where `connect` was allowed to.
     patch(dgram.Socket.prototype, 'send', guard((socket, args) => (isConnected(socket) ? undefined : sendDestination(args))) as never),
-    patch(dgram.Socket.prototype, 'connect', guard((_, [port, address]) => ({ host: typeof address === 'string' && address ? address : 'localhost', port: Number(port) })) as never),
+    // `connect(port[, address][, callback])` names its destination as a short `send` does.
+    patch(dgram.Socket.prototype, 'connect', guard((_, [port, address]) => sendDestination(['', port, address])) as never),
     patch(dgram, 'createSocket', (original) => ((type: string | dgram.SocketOptions, listener?: never) => {
       const options = typeof type === 'string' ? { type: type as dgram.SocketType } : { ...type };
       // node:dgram calls a socket's lookup with the family as a number, whatever @types/node says.

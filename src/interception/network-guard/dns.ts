@@ -16,8 +16,8 @@ type Call = (this: unknown, ...args: unknown[]) => unknown;
 type Style = 'callback' | 'promise';
 
 export function guardDns(allowHosts: readonly string[], onRefused: OnRefused): () => void {
-  // A fresh resolver reads the system's configuration (resolv.conf), whatever the test sets since.
-  const systemServers = new dns.Resolver().getServers();
+  // A fresh resolver reads the system's configuration (resolv.conf), whatever the test set since; read at the first query.
+  let systemServers: string[] | undefined;
 
   /** Wraps `target[key]` so that a call `refuses` answers (by its style) with the refusal instead of being made. */
   const guard = (target: object, key: string, style: Style, refuses: (self: unknown, args: unknown[]) => Error | undefined) =>
@@ -41,6 +41,7 @@ export function guardDns(allowHosts: readonly string[], onRefused: OnRefused): (
   const query = (method: string, servers: (self: unknown) => string[]) => (self: unknown, [name]: unknown[]) => {
     if (typeof name !== 'string' || isAllowedName(name, allowHosts)) return undefined;
     const to = servers(self);
+    systemServers ??= new dns.Resolver().getServers();
     return queriesStayLocal(to, systemServers) ? undefined : refusal(`DNS query (${method}) for ${name} to ${to.join(', ')}`, name);
   };
   const ownServers = (self: unknown) => (self as dns.Resolver).getServers();

@@ -64,11 +64,13 @@ export const endpoint = (host: string, port?: number): string => (port === undef
  */
 export function refusal(what: string, host: string, details: { port?: number; resolved?: string } = {}): Error {
   const why =
-    details.resolved === undefined ? 'replay mode allows only loopback hosts' : `it resolved to ${details.resolved}, and replay mode allows only loopback addresses`;
-  return Object.assign(
-    new Error(`jest-replay: ${what} refused: ${why}. If the test needs ${host} (a test database, say), add it to testEnvironmentOptions.replay.allowHosts.`),
-    { code: NETWORK_ISOLATED, host, port: details.port },
-  );
+    details.resolved === undefined
+      ? 'replay mode allows only loopback hosts'
+      : `it resolved to ${details.resolved}, and replay mode allows only loopback addresses`;
+  const message =
+    `jest-replay: ${what} refused: ${why}. ` +
+    `If the test needs ${host} (a test database, say), add it to testEnvironmentOptions.replay.allowHosts.`;
+  return Object.assign(new Error(message), { code: NETWORK_ISOLATED, host, port: details.port });
 }
 
 /** Replaces `target[key]` with `wrap(original)`; the function returned puts the original back, unless it was replaced again since. */

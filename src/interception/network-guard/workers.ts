@@ -23,7 +23,8 @@ const PRELOAD = ['--require', path.join(__dirname, 'worker-preload.js')];
 const LOCK = 0;
 const USED = 1;
 const HEADER_BYTES = 8;
-const LOG_BYTES = 1 << 20;
+// Room for a few hundred refusals between two test ends.
+const LOG_BYTES = 1 << 16;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -74,7 +75,9 @@ export function guardWorkers(settings: WorkerGuardSettings): () => void {
   const restore = patch(workerThreads, 'Worker', (Worker) =>
     new Proxy(Worker, {
       construct(target, [filename, options = {}, ...rest]: [unknown, workerThreads.WorkerOptions?, ...unknown[]], newTarget) {
-        const start = (execArgv: string[]) => Reflect.construct(target, [filename, { ...options, execArgv: [...execArgv, ...PRELOAD] }, ...rest], newTarget);
+        // The preload comes first: the guards are on before any other preload of the worker runs.
+        const start = (execArgv: string[]) =>
+          Reflect.construct(target, [filename, { ...options, execArgv: [...PRELOAD, ...execArgv] }, ...rest], newTarget);
         try {
           // What a Worker inherits when given no execArgv: the flags this process was started with.
           return start(options.execArgv ?? process.execArgv);
