@@ -91,6 +91,14 @@ test('dns.promises.Resolver with custom servers, error swallowed', async () => {
 test('dns.promises.reverse with the system servers', async () => {
   expect((await settled(dns.promises.reverse('192.0.2.1'))).code).toBe('ERR_JEST_REPLAY_NETWORK_ISOLATED');
 });
+test('dns.resolveMx with the system servers', async () => {
+  const error = await new Promise((resolve) => dns.resolveMx('example.com', resolve));
+  expect(error.code).toBe('ERR_JEST_REPLAY_NETWORK_ISOLATED');
+});
+test('dns.lookupService of an outside address', async () => {
+  const error = await new Promise((resolve) => dns.lookupService('192.0.2.1', 80, resolve));
+  expect(error.message).toContain('jest-replay: DNS lookup of the name of 192.0.2.1 refused');
+});
 test('a resolver pointed at a DNS server on loopback', async () => {
   const server = dgram.createSocket('udp4');
   const asked = new Promise((resolve) => server.once('message', () => resolve(true)));
@@ -181,6 +189,8 @@ test('DNS lookups and queries that would leave the machine are refused before th
     'dns.Resolver with custom servers': 'failed',
     'dns.promises.Resolver with custom servers, error swallowed': 'failed',
     'dns.promises.reverse with the system servers': 'failed',
+    'dns.resolveMx with the system servers': 'failed',
+    'dns.lookupService of an outside address': 'failed',
     'a resolver pointed at a DNS server on loopback': 'passed',
   });
   expect(refusal(run, 'dns.lookup of an outside name')).toContain(
@@ -196,6 +206,10 @@ test('DNS lookups and queries that would leave the machine are refused before th
     'jest-replay: DNS query (resolveTxt) for example.com to 192.0.2.53 refused',
   );
   expect(refusal(run, 'dns.promises.reverse with the system servers')).toContain('jest-replay: DNS query (reverse) for 192.0.2.1 to ');
+  expect(refusal(run, 'dns.resolveMx with the system servers')).toContain('jest-replay: DNS query (resolveMx) for example.com to ');
+  expect(refusal(run, 'dns.lookupService of an outside address')).toContain(
+    'jest-replay: DNS lookup of the name of 192.0.2.1 refused: replay mode allows only loopback hosts.',
+  );
 });
 
 test('a connection is refused when its name resolves to an address that is not loopback', () => {
