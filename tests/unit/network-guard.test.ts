@@ -1,3 +1,8 @@
+import dgram = require('node:dgram');
+import dns = require('node:dns');
+import * as net from 'node:net';
+import workerThreads = require('node:worker_threads');
+import { guardNetwork } from '../../src/interception/network-guard';
 import { sendDestination } from '../../src/interception/network-guard/datagrams';
 import {
   isAllowedName,
@@ -7,7 +12,7 @@ import {
   mayReachAddress,
   queriesStayLocal,
 } from '../../src/interception/network-guard/hosts';
-import { RefusalLog } from '../../src/interception/network-guard/workers';
+import { RefusalLog, WORKER_GUARD_SETTINGS } from '../../src/interception/network-guard/workers';
 
 test.each(['localhost', 'LOCALHOST', 'api.localhost', '127.0.0.1', '127.9.8.7', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('%s is loopback', (host) => {
   expect(isLoopback(host)).toBe(true);
@@ -85,4 +90,29 @@ test('a full refusal log keeps what it holds', () => {
   log.write('twelve bytes');
   log.write('does not fit');
   expect(log.take()).toEqual(['twelve bytes']);
+});
+
+test('dispose puts back every function the guard replaced, and Workers start unguarded again', () => {
+  const replaced = () => [
+    net.Socket.prototype.connect,
+    dgram.Socket.prototype.send,
+    dgram.Socket.prototype.connect,
+    dgram.createSocket,
+    dns.lookup,
+    dns.promises.lookup,
+    dns.lookupService,
+    dns.resolve4,
+    dns.promises.reverse,
+    dns.Resolver.prototype.resolveTxt,
+    dns.promises.Resolver.prototype.resolve4,
+    workerThreads.Worker,
+  ];
+  const before = replaced();
+  const guard = guardNetwork({ allowHosts: [], onRefused: () => undefined });
+  const during = replaced();
+  expect(during.filter((fn, i) => fn === before[i])).toEqual([]);
+  expect(workerThreads.getEnvironmentData(WORKER_GUARD_SETTINGS)).toBeDefined();
+  guard.dispose();
+  expect(replaced()).toEqual(before);
+  expect(workerThreads.getEnvironmentData(WORKER_GUARD_SETTINGS)).toBeUndefined();
 });

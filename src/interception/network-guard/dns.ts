@@ -32,9 +32,9 @@ export function guardDns(allowHosts: readonly string[], onRefused: OnRefused): (
       },
     );
 
-  const lookup = (self: unknown, [host]: unknown[]) =>
+  const lookup = (_: unknown, [host]: unknown[]) =>
     typeof host === 'string' && !mayLookUp(host, allowHosts) ? refusal(`DNS lookup of ${host}`, host) : undefined;
-  const lookupService = (self: unknown, [address]: unknown[]) =>
+  const lookupService = (_: unknown, [address]: unknown[]) =>
     typeof address === 'string' && !isLoopback(address) && !isAllowedName(address, allowHosts)
       ? refusal(`DNS lookup of the name of ${address}`, address)
       : undefined;
