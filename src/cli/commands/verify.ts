@@ -11,8 +11,9 @@ export const verifyCommand: Command = {
   help: `Checks every .json file under the recordings directory: it parses and has the schema replay
 needs (known "__type__" wrappers included), its response can be replayed, its name and folder are
 the ones its request and test_id key to (<key16>.json, <key16>.<n>.json, _shared/models-<key16>-<digest8>.json),
-and it holds nothing that looks like a credential ("sk-…" keys, "Bearer …" tokens, authorization or
-api-key headers, credentials in the URL). Prints one line per problem, with the file's path.
+and it holds nothing that looks like a credential ("sk-…", "sk_…", "xai-…", "ghp_…", "AIza…" and other
+known key shapes, "Bearer …" tokens, JSON Web Tokens, authorization or api-key headers, credentials in
+the URL). Prints one line per problem, with the file's path.
 Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage error.`,
   async run({ dir, positionals, out }) {
     if (positionals.length > 0) throw new UsageError(`takes no arguments, got ${positionals.join(' ')} (name the recordings directory with --dir)`);
