@@ -137,6 +137,12 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       owner.fn = scoped as typeof body;
     }
 
+    /** Ends a scope with its problems, charged the refusals worker threads met meanwhile (they carry no scope of their own). */
+    private closeScope(scope: TestScope): Promise<Error[]> {
+      scope.problems.push(...(this.networkGuard?.workerRefusals() ?? []));
+      return this.session!.close(scope);
+    }
+
     private requireScope(): never {
       throw new ReplayConfigError('jest-replay: setTestId() must be called inside a test, beforeEach or a beforeAll/afterAll hook.');
     }
@@ -186,7 +192,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           const scope = this.scopes.get(event.test);
           this.scopes.delete(event.test);
           if (!scope) break;
-          const problems = await session.close(scope);
+          const problems = await this.closeScope(scope);
           if (event.name === 'test_done') event.test.errors.push(...problems);
           session.settle(scope, event.name !== 'test_done' ? 'skipped' : event.test.errors.length === 0 ? 'passed' : 'failed');
           break;
@@ -212,7 +218,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           if (!scope) break;
           this.scopes.delete(event.hook);
           // A hook has no result of its own to fail: its problems fail the test file.
-          const problems = await session.close(scope);
+          const problems = await this.closeScope(scope);
           state.unhandledErrors.push(...problems);
           const status: ScopeStatus = event.name === 'hook_success' && problems.length === 0 ? 'passed' : 'failed';
           session.settle(scope, status);
