@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { recordingSources } from '../../src/core/import';
@@ -174,5 +174,50 @@ describe('llama-stack recordings of every kind', () => {
     const failed = Object.entries(statusOf(run)).filter(([, s]) => s !== 'passed').map(([name]) => `${name}\n${failureOf(run, name)}`);
     expect(failed).toEqual([]);
     expect(run.code).toBe(0);
+  });
+});
+
+describe('import --check', () => {
+  const project = new FixtureProject('llama-stack-check', {});
+  afterAll(() => project.remove());
+  const check = (...paths: string[]) => spawnSync(process.execPath, [CLI, 'import', '--check', ...paths], { cwd: project.dir, encoding: 'utf8' });
+
+  test('reports, per kind, that every file of the sample and the fixtures would replay, and writes nothing', () => {
+    const { status, stdout } = check(SAMPLE, KINDS);
+    const kinds = Object.fromEntries(stdout.split('\n').map((line) => /^ {2}(\S.*?) {2,}(\d+\/\d+)\s+replay$/.exec(line)).filter((m) => m !== null).map((m) => [m[1], m[2]]));
+    expect(kinds).toEqual({
+      'anthropic messages': '1/1',
+      chat: '3/3',
+      embeddings: '2/2',
+      exceptions: '14/14',
+      'legacy completions': '9/9',
+      models: '2/2',
+      'ollama native': '1/1',
+      'streaming chat': '7/7',
+      'streaming chat with tools': '6/6',
+    });
+    expect(stdout).toContain(`${sampleFiles.length + kindFiles.length} of ${sampleFiles.length + kindFiles.length} files would replay (100%); nothing written`);
+    expect(status).toBe(0);
+    expect(fs.existsSync(path.join(project.dir, 'recordings'))).toBe(false);
+  });
+
+  test('names each file that would not replay and why, counted under its kind, and exits 1', () => {
+    const chat = sampleFiles.find((f) => path.basename(f).startsWith('12ea4e4a'))!;
+    const recorded = JSON.parse(fs.readFileSync(chat, 'utf8'));
+    project.write('in/chat.json', JSON.stringify(recorded));
+    // The same request recorded again by a newer llama-stack, which passes `extra_body: null`: it keys the same.
+    project.write('in/chat-again.json', JSON.stringify({ ...recorded, request: { ...recorded.request, body: { ...recorded.request.body, extra_body: null } } }));
+    project.write('in/tool.json', JSON.stringify({ test_id: 't::x', request: { test_id: 't::x', provider: 'tavily-search', tool_name: 'web_search', kwargs: { query: 'q' } }, response: { body: {}, is_streaming: false } }));
+    project.write('in/truncated.json', '{"test_id": "t::y", "request": {');
+    const { status, stdout } = check(path.join(project.dir, 'in'));
+    expect(stdout).toMatch(/^ {2}chat {2,}1\/2 {2,}1 would not$/m);
+    expect(stdout).toMatch(/^ {2}tool runtime {2,}0\/1 {2,}1 would not$/m);
+    expect(stdout).toMatch(/^ {2}unreadable {2,}0\/1 {2,}1 would not$/m);
+    expect(stdout).toMatch(/^would not replay \S*in\/chat\.json: the same request \(same key\) as \S*in\/chat-again\.json$/m);
+    expect(stdout).toMatch(/^would not replay \S*in\/tool\.json: a tool-runtime call \(tavily-search\.web_search\)/m);
+    expect(stdout).toMatch(/^would not replay \S*in\/truncated\.json: invalid JSON/m);
+    expect(stdout).toContain('1 of 4 files would replay (25%); nothing written');
+    expect(status).toBe(1);
+    expect(fs.existsSync(path.join(project.dir, 'recordings'))).toBe(false);
   });
 });

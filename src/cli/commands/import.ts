@@ -1,18 +1,36 @@
 import * as path from 'node:path';
-import { importRecordings } from '../../core/import';
+import { coverageByKind, importRecordings, planImport } from '../../core/import';
 import { RecordingStore } from '../../core/store';
 import { type Command, EXIT, UsageError } from '../command';
+import { fromCwd, table } from '../format';
 
 export const importCommand: Command = {
   name: 'import',
   summary: "add llama-stack recordings to this project's recordings",
-  args: '<path...>',
+  args: '<path...> [--check]',
   help: `Adds llama-stack recordings (files, or folders holding recordings/<hash>.json and
 models-<hash>-<digest>.json) to the recordings directory, each keyed by this project's key
-under its test id, content unchanged. Reports what was imported and what was skipped, and why.`,
-  async run({ dir, positionals, out }) {
+under its test id, content unchanged. Reports what was imported and what was skipped, and why.
+
+Command options:
+  --check  Write nothing: report, per kind of recording, how many files would replay and why
+           each other one would not (exit code 1 when any would not)`,
+  options: { check: { type: 'boolean' } },
+  async run({ dir, values, positionals, out }) {
     if (positionals.length === 0) throw new UsageError('give at least one file or folder of llama-stack recordings');
-    const result = await importRecordings(positionals, new RecordingStore(dir));
+    const store = new RecordingStore(dir);
+    if (values.check) {
+      const coverage = coverageByKind(planImport(positionals, store));
+      const rows = coverage.map(({ kind, files, replayable }) => [kind, `${replayable}/${files}`, replayable === files ? 'replay' : `${files - replayable} would not`]);
+      for (const line of table([['kind', 'files', ''], ...rows])) out(line.trimEnd());
+      for (const { source, reason } of coverage.flatMap((c) => c.problems)) out(`would not replay ${fromCwd(source)}: ${reason}`);
+      const files = coverage.reduce((n, c) => n + c.files, 0);
+      const replayable = coverage.reduce((n, c) => n + c.replayable, 0);
+      const percent = files === 0 ? 100 : Math.floor((replayable / files) * 1000) / 10;
+      out(`${replayable} of ${files} files would replay (${percent}%); nothing written`);
+      return replayable === files ? EXIT.ok : EXIT.problems;
+    }
+    const result = await importRecordings(positionals, store);
     for (const { source, target } of result.imported) out(`imported ${source} -> ${path.relative(process.cwd(), target)}`);
     for (const { source, reason } of result.skipped) out(`skipped  ${source}: ${reason}`);
     out(`${result.imported.length} imported, ${result.skipped.length} skipped`);
