@@ -319,7 +319,7 @@ function exceptionStatus(data: ExceptionData, message: string): number | undefin
  */
 function transportFailure(data: ExceptionData, message: string, midStream: boolean): TransportFailure | undefined {
   const type = String(data.type ?? '');
-  if (data.category !== 'network' && !/Connection|Timeout/.test(type) && !(midStream && type !== 'APIError')) return undefined;
+  if (data.category !== 'network' && !/Connect|Timeout/.test(type) && !(midStream && type !== 'APIError')) return undefined;
   const failure: TransportFailure = { kind: /Timeout/.test(type) ? 'timeout' : 'network', message };
   if (typeof data.code === 'string') failure.code = data.code;
   return failure;
@@ -343,11 +343,17 @@ function* followedBy(pieces: Iterable<string>, last: string): Generator<string> 
  * A recorded exception that is not a transport failure: an HTTP error with its status, or, after
  * part of a stream, the chunks then an SSE error event (how OpenAI-compatible servers fail midway).
  */
-function exceptionResponse(stored: StoredResponse, data: ExceptionData, message: string, status: number | undefined, midStream: boolean): ReplayResponse {
+function exceptionResponse(
+  stored: StoredResponse,
+  data: ExceptionData,
+  message: string,
+  status: number | undefined,
+  midStream: boolean,
+): ReplayResponse {
   const error = JSON.stringify(errorBody(data, message));
   if (midStream) {
-    const headers = { 'content-type': 'text/event-stream', ...stored.headers };
-    return { status: stored.status ?? 200, headers, pieces: followedBy(streamPieces(stored.body as unknown[], false, false), `data: ${error}\n\n`) };
+    const pieces = followedBy(streamPieces(stored.body as unknown[], false, false), `data: ${error}\n\n`);
+    return { status: stored.status ?? 200, headers: { 'content-type': 'text/event-stream', ...stored.headers }, pieces };
   }
   return { status: status ?? stored.status ?? 500, headers: { 'content-type': 'application/json', ...stored.headers }, pieces: [error] };
 }

@@ -65,7 +65,8 @@ function readSource(source: string): { recording: Recording; kind: string } | { 
   const text = fs.readFileSync(source, 'utf8');
   const tool = toolRuntimeCall(text);
   if (tool) {
-    return { kind: 'tool runtime', reason: `a tool-runtime call (${tool}): llama-stack replays it inside its server, no HTTP request stands for it` };
+    const reason = `a tool-runtime call (${tool}): llama-stack replays it inside its server, no HTTP request stands for it`;
+    return { kind: 'tool runtime', reason };
   }
   try {
     const recording = parseRecording(text, source);
@@ -99,7 +100,8 @@ export function planImport(paths: string[], store: RecordingStore): PlannedImpor
     // Without a test id, a recording is session-level: any test finds it after its own.
     const target = shared ? store.modelListFile(key, modelListDigest(recording)) : store.fileFor(recording.test_id, key, 1);
     const earlier = planned.find((entry) => 'target' in entry && entry.target === target);
-    planned.push(earlier ? { source, kind, reason: `the same request (same key) as ${earlier.source}` } : { source, kind, target, recording });
+    if (earlier) planned.push({ source, kind, reason: `the same request (same key) as ${earlier.source}` });
+    else planned.push({ source, kind, target, recording });
   }
   return planned;
 }

@@ -38,7 +38,13 @@ interface ExpectedError {
 }
 
 /** What the openai SDK must throw for a recorded exception: the class, status and message the Python SDK got. */
-function expectedError(response: { exception_data?: Record<string, unknown> | null; exception_message?: string }): ExpectedError {
+interface RecordedException {
+  body: unknown;
+  exception_data?: Record<string, unknown> | null;
+  exception_message?: string;
+}
+
+function expectedError(response: RecordedException): ExpectedError {
   const data = response.exception_data ?? {};
   const message = String(data.message ?? response.exception_message);
   const type = String(data.type ?? '');
@@ -49,7 +55,8 @@ function expectedError(response: { exception_data?: Record<string, unknown> | nu
   if (/Timeout/.test(type)) return { className: 'APIConnectionTimeoutError', message: 'timed out' };
   if (/Connection/.test(type)) return { className: 'APIConnectionError', message: 'Connection error' };
   if (type === 'APIError') return { className: 'APIError', message };
-  if (response.exception_data && Array.isArray((response as { body?: unknown }).body)) return { className: 'TypeError', message: 'terminated' };
+  // Any other failure after part of a stream: the connection broke (undici's error for that).
+  if (Array.isArray(response.body)) return { className: 'TypeError', message: 'terminated' };
   return { className: 'InternalServerError', status: 500, message };
 }
 
@@ -71,9 +78,12 @@ function testFor(file: string, allFiles: string[]): string {
   const method = { '/v1/chat/completions': 'chat.completions', '/v1/completions': 'completions', '/v1/embeddings': 'embeddings' }[endpoint];
   let call: string;
   if (response.is_exception && endpoint.startsWith('/api/')) {
-    call = `const response = await fetch('http://127.0.0.1:9${endpoint}', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(${JSON.stringify(body)}) });
+    const text = response.exception_data.message.replace(/ \(status code: \d+\)$/, ''); // Ollama's SDK adds the status
+    call = `const request = { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(${JSON.stringify(body)}) };
+    const response = await fetch('http://127.0.0.1:9${endpoint}', request);
     expect(response.status).toBe(${response.exception_data.status_code});
-    expect((await response.json()).error).toContain(${JSON.stringify(response.exception_data.message.replace(/ \(status code: \d+\)$/, ''))});`;
+    expect((await response.json()).error).toBe(${JSON.stringify(text)});`;
   } else if (response.is_exception) {
     const expected = expectedError(response);
     const chunks = Array.isArray(response.body) ? response.body.map(unwrap) : undefined;
@@ -88,7 +98,8 @@ function testFor(file: string, allFiles: string[]): string {
     expect(error.message).toContain(${JSON.stringify(expected.message)});
     expect(chunks).toEqual(${JSON.stringify(chunks ?? [])});`;
   } else if (endpoint === '/v1/models') {
-    const ids = [...new Set(allFiles.filter(isModelList).flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).response.body.map((m: { __data__: { id: string } }) => m.__data__.id)))].sort();
+    const modelIds = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8')).response.body.map((m: { __data__: { id: string } }) => m.__data__.id);
+    const ids = [...new Set(allFiles.filter(isModelList).flatMap(modelIds))].sort();
     call = `const ids = [];
     for await (const model of client.models.list()) ids.push(model.id);
     expect(ids).toEqual(${JSON.stringify(ids)}); // the lists of both servers, merged`;
@@ -180,11 +191,13 @@ describe('llama-stack recordings of every kind', () => {
 describe('import --check', () => {
   const project = new FixtureProject('llama-stack-check', {});
   afterAll(() => project.remove());
-  const check = (...paths: string[]) => spawnSync(process.execPath, [CLI, 'import', '--check', ...paths], { cwd: project.dir, encoding: 'utf8' });
+  const check = (...paths: string[]) =>
+    spawnSync(process.execPath, [CLI, 'import', '--check', ...paths], { cwd: project.dir, encoding: 'utf8' });
 
   test('reports, per kind, that every file of the sample and the fixtures would replay, and writes nothing', () => {
     const { status, stdout } = check(SAMPLE, KINDS);
-    const kinds = Object.fromEntries(stdout.split('\n').map((line) => /^ {2}(\S.*?) {2,}(\d+\/\d+)\s+replay$/.exec(line)).filter((m) => m !== null).map((m) => [m[1], m[2]]));
+    const rows = stdout.split('\n').map((line) => /^ {2}(\S.*?) {2,}(\d+\/\d+)\s+replay$/.exec(line));
+    const kinds = Object.fromEntries(rows.filter((m) => m !== null).map((m) => [m[1], m[2]]));
     expect(kinds).toEqual({
       'anthropic messages': '1/1',
       chat: '3/3',
@@ -196,7 +209,8 @@ describe('import --check', () => {
       'streaming chat': '7/7',
       'streaming chat with tools': '6/6',
     });
-    expect(stdout).toContain(`${sampleFiles.length + kindFiles.length} of ${sampleFiles.length + kindFiles.length} files would replay (100%); nothing written`);
+    const all = sampleFiles.length + kindFiles.length;
+    expect(stdout).toContain(`${all} of ${all} files would replay (100%); nothing written`);
     expect(status).toBe(0);
     expect(fs.existsSync(path.join(project.dir, 'recordings'))).toBe(false);
   });
@@ -206,8 +220,10 @@ describe('import --check', () => {
     const recorded = JSON.parse(fs.readFileSync(chat, 'utf8'));
     project.write('in/chat.json', JSON.stringify(recorded));
     // The same request recorded again by a newer llama-stack, which passes `extra_body: null`: it keys the same.
-    project.write('in/chat-again.json', JSON.stringify({ ...recorded, request: { ...recorded.request, body: { ...recorded.request.body, extra_body: null } } }));
-    project.write('in/tool.json', JSON.stringify({ test_id: 't::x', request: { test_id: 't::x', provider: 'tavily-search', tool_name: 'web_search', kwargs: { query: 'q' } }, response: { body: {}, is_streaming: false } }));
+    const again = { ...recorded, request: { ...recorded.request, body: { ...recorded.request.body, extra_body: null } } };
+    project.write('in/chat-again.json', JSON.stringify(again));
+    const toolCall = { test_id: 't::x', provider: 'tavily-search', tool_name: 'web_search', kwargs: { query: 'q' } };
+    project.write('in/tool.json', JSON.stringify({ test_id: 't::x', request: toolCall, response: { body: {}, is_streaming: false } }));
     project.write('in/truncated.json', '{"test_id": "t::y", "request": {');
     const { status, stdout } = check(path.join(project.dir, 'in'));
     expect(stdout).toMatch(/^ {2}chat {2,}1\/2 {2,}1 would not$/m);

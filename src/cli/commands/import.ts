@@ -21,7 +21,10 @@ Command options:
     const store = new RecordingStore(dir);
     if (values.check) {
       const coverage = coverageByKind(planImport(positionals, store));
-      const rows = coverage.map(({ kind, files, replayable }) => [kind, `${replayable}/${files}`, replayable === files ? 'replay' : `${files - replayable} would not`]);
+      const rows = coverage.map(({ kind, files, replayable }) => {
+        const verdict = replayable === files ? 'replay' : `${files - replayable} would not`;
+        return [kind, `${replayable}/${files}`, verdict];
+      });
       for (const line of table([['kind', 'files', ''], ...rows])) out(line.trimEnd());
       for (const { source, reason } of coverage.flatMap((c) => c.problems)) out(`would not replay ${fromCwd(source)}: ${reason}`);
       const files = coverage.reduce((n, c) => n + c.files, 0);
