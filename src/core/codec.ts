@@ -365,7 +365,8 @@ export function decodeResponse(stored: StoredResponse): ReplayResponse {
     const data = stored.exception_data ?? {};
     const message = String(data.message ?? stored.exception_message ?? data.type ?? 'recorded exception');
     const status = exceptionStatus(data, message);
-    const midStream = stored.is_streaming && Array.isArray(stored.body) && stored.body.length > 0;
+    // llama-stack records a stream's exception only while iterating it: the response had begun.
+    const midStream = stored.is_streaming && Array.isArray(stored.body);
     failure = status === undefined ? transportFailure(data, message, midStream) : undefined;
     if (!failure) return exceptionResponse(stored, data, message, status, midStream);
   }

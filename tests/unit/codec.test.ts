@@ -408,8 +408,13 @@ describe('decodeResponse', () => {
   it('an exception after part of a stream replays the chunks, then an SSE error event or a broken connection', () => {
     const body = CHUNKS.map((value) => ({ __type__: CHUNK_TYPE, __data__: normalizedChunk(value) }));
     const events = CHUNKS.map((value) => `data: ${JSON.stringify(normalizedChunk(value))}\n\n`);
-    const failed = (type: string) =>
-      decode({ body, is_streaming: true, is_exception: true, exception_data: { category: 'unknown', type, message: 'm' } });
+    const failedStream = (type: string): StoredResponse => ({
+      body,
+      is_streaming: true,
+      is_exception: true,
+      exception_data: { category: 'unknown', type, message: 'm' },
+    });
+    const failed = (type: string) => decode(failedStream(type));
     expect(failed('APIError')).toEqual({
       status: 200,
       headers: { 'content-type': 'text/event-stream' },
@@ -417,6 +422,9 @@ describe('decodeResponse', () => {
     });
     const broken = { kind: 'network', message: 'm', beforeResponse: false };
     expect(failed('RemoteProtocolError')).toMatchObject({ status: 200, pieces: events, failure: broken });
+    // Before the first chunk, still after the response began: the SDK throws the same APIError.
+    const first = decode({ ...failedStream('APIError'), body: [] });
+    expect(first).toMatchObject({ status: 200, pieces: ['data: {"error":{"message":"m"}}\n\n'] });
   });
 
   it('a stored model list becomes {object: "list", data: [...]}', () => {
