@@ -2,13 +2,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeResponse } from './codec';
 import { RecordingFileError } from './errors';
-import { applyIdNormalization, isObject, parseRecording, type Recording } from './format';
+import { applyIdNormalization, isObject, parseRecording, type Recording, serializedPieces } from './format';
 import { keyOfLlamaStackRecording } from './llama-stack';
 import { modelListDigest } from './model-list';
+import { CREDENTIAL_HEADERS, publicUrl } from './request';
+import { credentialsOf, describeLeaks, findLeaks, type Leak } from './secrets';
 import type { RecordingStore } from './store';
 
 export interface ImportResult {
-  imported: { source: string; target: string }[];
+  /** `dropped` names the credentials left out of the imported file (`request header authorization`), never their values. */
+  imported: { source: string; target: string; dropped: string[] }[];
   skipped: { source: string; reason: string }[];
 }
 
@@ -27,8 +30,14 @@ export function recordingSources(paths: string[]): string[] {
   return out;
 }
 
-/** What importing one file does: where it goes, or why it would not replay. Its kind either way. */
-export type PlannedImport = { source: string; kind: string } & ({ target: string; recording: Recording } | { reason: string });
+/**
+ * What importing one file does: where it goes and the credentials it leaves out, or why it would
+ * not replay. Its kind either way.
+ */
+export type PlannedImport = { source: string; kind: string } & (
+  | { target: string; recording: Recording; dropped: string[] }
+  | { reason: string }
+);
 
 /** The kind of recording, as `import --check` counts them. */
 export function recordingKind(recording: Recording): string {
@@ -60,8 +69,28 @@ function toolRuntimeCall(text: string): string | undefined {
   }
 }
 
-/** Reads and checks one file: its recording and kind, or why it cannot be imported. */
-function readSource(source: string): { recording: Recording; kind: string } | { kind: string; reason: string } {
+/**
+ * A recording without the credentials another tool stored with its request (credential headers,
+ * URL credentials), what was dropped, and where else in it those credentials are (a response
+ * echoing the key): such a file cannot be imported at all.
+ */
+function withoutCredentials(recording: Recording): { recording: Recording; dropped: string[]; leaks: Leak[] } {
+  const { url, headers } = recording.request;
+  const credentialHeaders = Object.keys(headers).filter((name) => CREDENTIAL_HEADERS.includes(name.toLowerCase()));
+  const dropped = credentialHeaders.map((name) => `request header ${name.toLowerCase()}`);
+  const kept = Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.includes(name)));
+  const parsedUrl = URL.canParse(url) ? new URL(url) : undefined;
+  const credentials = parsedUrl ? credentialsOf(url, new Headers(credentialHeaders.map((name) => [name, headers[name]]))) : [];
+  const publicForm = parsedUrl && publicUrl(url, credentials).toString();
+  // An unchanged URL is kept as written, not as the URL parser spells it.
+  const strippedUrl = publicForm && publicForm !== parsedUrl.toString() ? publicForm : url;
+  if (strippedUrl !== url) dropped.push('request.url credentials');
+  const clean = { ...recording, request: { ...recording.request, headers: kept, url: strippedUrl } };
+  return { recording: clean, dropped, leaks: findLeaks(clean, serializedPieces(clean), credentials) };
+}
+
+/** Reads and checks one file: its recording without credentials, and kind, or why it cannot be imported. */
+function readSource(source: string): { recording: Recording; kind: string; dropped: string[] } | { kind: string; reason: string } {
   const text = fs.readFileSync(source, 'utf8');
   const tool = toolRuntimeCall(text);
   if (tool) {
@@ -69,14 +98,15 @@ function readSource(source: string): { recording: Recording; kind: string } | { 
     return { kind: 'tool runtime', reason };
   }
   try {
-    const recording = parseRecording(text, source);
+    const { recording, dropped, leaks } = withoutCredentials(parseRecording(text, source));
     const kind = recordingKind(recording);
+    if (leaks.length > 0) return { kind, reason: `it holds a credential its request carried: ${describeLeaks(leaks)}` };
     try {
       decodeResponse(recording.response);
     } catch (error) {
       return { kind, reason: `its response cannot be replayed: ${(error as Error).message}` };
     }
-    return { recording, kind };
+    return { recording, kind, dropped };
   } catch (error) {
     return { kind: 'unreadable', reason: error instanceof RecordingFileError ? error.problem : (error as Error).message };
   }
@@ -85,7 +115,7 @@ function readSource(source: string): { recording: Recording; kind: string } | { 
 /**
  * Where each llama-stack recording goes in this project's layout: under its test id, keyed by this
  * project's key (computed from the recorded endpoint, body and test id, never from llama-stack's
- * file name). Reads only: nothing is written.
+ * file name), without the credentials it must not hold. Reads only: nothing is written.
  */
 export function planImport(paths: string[], store: RecordingStore): PlannedImport[] {
   const planned: PlannedImport[] = [];
@@ -95,18 +125,18 @@ export function planImport(paths: string[], store: RecordingStore): PlannedImpor
       planned.push({ source, ...read });
       continue;
     }
-    const { recording, kind } = read;
+    const { recording, kind, dropped } = read;
     const { key, shared } = keyOfLlamaStackRecording(applyIdNormalization(recording));
     // Without a test id, a recording is session-level: any test finds it after its own.
     const target = shared ? store.modelListFile(key, modelListDigest(recording)) : store.fileFor(recording.test_id, key, 1);
     const earlier = planned.find((entry) => 'target' in entry && entry.target === target);
     if (earlier) planned.push({ source, kind, reason: `the same request (same key) as ${earlier.source}` });
-    else planned.push({ source, kind, target, recording });
+    else planned.push({ source, kind, target, recording, dropped });
   }
   return planned;
 }
 
-/** Adds llama-stack recordings to this project's layout as `planImport` places them, content unchanged. */
+/** Adds llama-stack recordings to this project's layout as `planImport` places them, content unchanged but for credentials. */
 export async function importRecordings(paths: string[], store: RecordingStore): Promise<ImportResult> {
   const result: ImportResult = { imported: [], skipped: [] };
   for (const entry of planImport(paths, store)) {
@@ -115,7 +145,7 @@ export async function importRecordings(paths: string[], store: RecordingStore): 
       continue;
     }
     await store.write(entry.target, entry.recording);
-    result.imported.push({ source: entry.source, target: entry.target });
+    result.imported.push({ source: entry.source, target: entry.target, dropped: entry.dropped });
   }
   return result;
 }

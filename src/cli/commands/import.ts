@@ -10,7 +10,9 @@ export const importCommand: Command = {
   args: '<path...> [--check]',
   help: `Adds llama-stack recordings (files, or folders holding recordings/<hash>.json and
 models-<hash>-<digest>.json) to the recordings directory, each keyed by this project's key
-under its test id, content unchanged. Reports what was imported and what was skipped, and why.
+under its test id, content unchanged but for credentials: credential headers (authorization, x-api-key…)
+and URL credentials are dropped, and named; a file whose response holds one of them is skipped.
+Reports what was imported and what was skipped, and why.
 
 Command options:
   --check  Write nothing: report, per kind of recording, how many files would replay and why
@@ -34,7 +36,10 @@ Command options:
       return replayable === files ? EXIT.ok : EXIT.problems;
     }
     const result = await importRecordings(positionals, store);
-    for (const { source, target } of result.imported) out(`imported ${source} -> ${path.relative(process.cwd(), target)}`);
+    for (const { source, target, dropped } of result.imported) {
+      const without = dropped.length > 0 ? `, without its credentials: ${dropped.join(', ')}` : '';
+      out(`imported ${source} -> ${path.relative(process.cwd(), target)}${without}`);
+    }
     for (const { source, reason } of result.skipped) out(`skipped  ${source}: ${reason}`);
     out(`${result.imported.length} imported, ${result.skipped.length} skipped`);
     return EXIT.ok;
