@@ -98,7 +98,8 @@ function testFor(file: string, allFiles: string[]): string {
     expect(error.message).toContain(${JSON.stringify(expected.message)});
     expect(chunks).toEqual(${JSON.stringify(chunks ?? [])});`;
   } else if (endpoint === '/v1/models') {
-    const modelIds = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8')).response.body.map((m: { __data__: { id: string } }) => m.__data__.id);
+    const modelIds = (f: string): string[] =>
+      JSON.parse(fs.readFileSync(f, 'utf8')).response.body.map((m: { __data__: { id: string } }) => m.__data__.id);
     const ids = [...new Set(allFiles.filter(isModelList).flatMap(modelIds))].sort();
     call = `const ids = [];
     for await (const model of client.models.list()) ids.push(model.id);
@@ -225,14 +226,20 @@ describe('import --check', () => {
     const toolCall = { test_id: 't::x', provider: 'tavily-search', tool_name: 'web_search', kwargs: { query: 'q' } };
     project.write('in/tool.json', JSON.stringify({ test_id: 't::x', request: toolCall, response: { body: {}, is_streaming: false } }));
     project.write('in/truncated.json', '{"test_id": "t::y", "request": {');
+    // A server that echoed the key its request carried: importing it would write the key to disk.
+    const key = 'sk-proj-0123456789abcdefghij';
+    const echoed = { ...recorded, test_id: 't::z', request: { ...recorded.request, headers: { Authorization: `Bearer ${key}` } } };
+    project.write('in/echo.json', JSON.stringify({ ...echoed, response: { body: { error: `bad key ${key}` }, is_streaming: false } }));
     const { status, stdout } = check(path.join(project.dir, 'in'));
-    expect(stdout).toMatch(/^ {2}chat {2,}1\/2 {2,}1 would not$/m);
+    expect(stdout).toMatch(/^ {2}chat {2,}1\/3 {2,}2 would not$/m);
     expect(stdout).toMatch(/^ {2}tool runtime {2,}0\/1 {2,}1 would not$/m);
     expect(stdout).toMatch(/^ {2}unreadable {2,}0\/1 {2,}1 would not$/m);
     expect(stdout).toMatch(/^would not replay \S*in\/chat\.json: the same request \(same key\) as \S*in\/chat-again\.json$/m);
     expect(stdout).toMatch(/^would not replay \S*in\/tool\.json: a tool-runtime call \(tavily-search\.web_search\)/m);
     expect(stdout).toMatch(/^would not replay \S*in\/truncated\.json: invalid JSON/m);
-    expect(stdout).toContain('1 of 4 files would replay (25%); nothing written');
+    expect(stdout).toMatch(/^would not replay \S*in\/echo\.json: it holds a credential its request carried/m);
+    expect(stdout).not.toContain(key);
+    expect(stdout).toContain('1 of 5 files would replay (20%); nothing written');
     expect(status).toBe(1);
     expect(fs.existsSync(path.join(project.dir, 'recordings'))).toBe(false);
   });
