@@ -2,11 +2,12 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
 import { type CapturedResponse, decodeResponse, encodeFailure, encodeResponse, type ReceivedBytes, type ReplayResponse, type TransportFailure } from './codec';
 import type { ResolvedConfig } from './config';
-import { RecordingFileError, ReplayError } from './errors';
+import { RecordingFileError, ReplayError, withoutStack } from './errors';
 import type { Recording } from './format';
 import { isSharedEndpoint, requestKey } from './key';
 import { mergeModelLists, modelListDigest } from './model-list';
 import { records, replays } from './mode';
+import { idsRecordedForSameFile } from './inspect';
 import { explainMiss } from './miss';
 import { bodyForKey, type Json, type RequestBody } from './normalize';
 import { type BodyNormalizer, loadNormalizers } from './normalizers';
@@ -191,8 +192,7 @@ export class ReplaySession {
     try {
       keyed = this.redact ? redactRequest(this.redact, live) : live;
     } catch (error) {
-      scope.problems.push(error as Error);
-      return refusal((error as Error).message);
+      return failTest(scope, error as Error, `jest-replay: the redact hook failed for ${live.method} ${live.url.pathname}.`);
     }
     const { method, url, body } = keyed;
     const shared = isSharedEndpoint(method, url.pathname);
@@ -212,18 +212,16 @@ export class ReplaySession {
         } catch (error) {
           // A broken recording fails its test (only that one) with the file and the problem.
           const problem = error instanceof RecordingFileError ? error : new RecordingFileError(files.join(', '), (error as Error).message);
-          scope.problems.push(problem);
-          return refusal(problem.message);
+          return failTest(scope, problem, `jest-replay: cannot use the recording for ${method} ${url.pathname}.`);
         }
         scope.replayed.push(...files);
         // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
         return replay(plan, stored.chunk_delays_ms, this.config.timing, request.signal);
       }
       if (mode === 'replay') {
-        const miss = new ReplayError(await this.missMessage(scope, method, url, body, key, ordinal));
+        const miss = withoutStack(new ReplayError(await this.missMessage(scope, method, url, body, key, ordinal)));
         scope.missed.push(`${method} ${url}`);
-        scope.problems.push(miss);
-        return refusal(miss.message);
+        return failTest(scope, miss, `jest-replay: no recording for ${method} ${url.pathname} (replay mode).`);
       }
     }
     if (!records(mode)) return refusal(`jest-replay: mode ${mode} neither replays nor records ${method} ${url}`);
@@ -271,7 +269,9 @@ export class ReplaySession {
   private async missMessage(scope: TestScope, method: string, url: URL, body: RequestBody, key: string, ordinal: number): Promise<string> {
     const display = (file: string) => path.relative(this.config.rootDir, file);
     const expected = display(this.store.fileFor(scope.testId, key, ordinal));
-    const explanation = explainMiss({ method, url, body: storedBody(body), ordinal }, await this.store.recordingsOf(scope.testId), display);
+    const recordings = await this.store.recordingsOf(scope.testId);
+    const otherIds = recordings.length === 0 ? idsRecordedForSameFile(this.store, scope.testId) : [];
+    const explanation = explainMiss({ method, url, body: storedBody(body), ordinal }, recordings, display, otherIds);
     const testPath = scope.info.testPath;
     const only = scope.info.fullName ? ` -t ${shellQuote(`^${escapeRegExp(scope.info.fullName)}$`)}` : '';
     return [
@@ -305,6 +305,15 @@ function outlivedMessage(request: Request, scope: TestScope): string {
     `jest-replay: ${request.method} ${publicUrl(request.url)} was made outside a running test: it comes from a timer or ` +
     `promise started by "${scope.testId}", which has already ended. Await the request inside that test.`
   );
+}
+
+/**
+ * Fails the test with `problem` (its full message is the test's failure) and answers the request
+ * with a one-line pointer to it: the SDK's error is printed too, and the message must be read once.
+ */
+function failTest(scope: TestScope, problem: Error, headline: string): Response {
+  scope.problems.push(problem);
+  return refusal(`${headline} Not a server error: this test's jest-replay failure says why.`);
 }
 
 /**
