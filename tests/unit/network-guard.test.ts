@@ -1,4 +1,5 @@
-import { isLoopback, mayConnect } from '../../src/interception/network-guard';
+import { isLoopback } from '../../src/core/hosts';
+import { mayConnect } from '../../src/interception/network-guard';
 
 test.each(['localhost', 'LOCALHOST', 'api.localhost', '127.0.0.1', '127.9.8.7', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'])('%s is loopback', (host) => {
   expect(isLoopback(host)).toBe(true);
