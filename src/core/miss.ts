@@ -42,7 +42,12 @@ interface Candidate {
  * `otherIds`, the ids recorded for the same test file (nearest first), are named when the test has
  * none: a renamed test keeps its recordings under its old id.
  */
-export function explainMiss(request: MissedRequest, recordings: FoundRecording[], display: (file: string) => string, otherIds: string[] = []): string[] {
+export function explainMiss(
+  request: MissedRequest,
+  recordings: FoundRecording[],
+  display: (file: string) => string,
+  otherIds: string[] = [],
+): string[] {
   if (recordings.length === 0) {
     const lines = ['  this test has no recordings at all (never recorded, or recorded under another test id: renamed or moved?)'];
     if (otherIds.length === 0) return lines;

@@ -1,6 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
-import { type CapturedResponse, decodeResponse, encodeFailure, encodeResponse, type ReceivedBytes, type ReplayResponse, type TransportFailure } from './codec';
+import {
+  type CapturedResponse,
+  decodeResponse,
+  encodeFailure,
+  encodeResponse,
+  neverConnected,
+  type ReceivedBytes,
+  type ReplayResponse,
+  type TransportFailure,
+} from './codec';
 import type { ResolvedConfig } from './config';
 import { RecordingFileError, ReplayError, withoutStack } from './errors';
 import type { Recording } from './format';
@@ -37,6 +46,8 @@ export class TestScope {
   readonly replayed: string[] = [];
   /** Requests that found no recording (`METHOD url`). */
   readonly missed: string[] = [];
+  /** Requests not recorded because no connection to their server was made (`METHOD url (CODE)`). */
+  readonly unreached: string[] = [];
   /** Ids this test's responses had before normalization → their `rec-…` form. */
   readonly replacedIds = new Map<string, string>();
   /** Set when the test has ended: a request still arriving comes from code that outlived it. */
@@ -95,6 +106,8 @@ export class ReplaySession {
   private readonly settled: ScopeUsage[] = [];
   private readonly removed: string[] = [];
   private readonly writtenHere = new Set<string>();
+  /** Requests left alone because their host is in `ignoreHosts`, by host (`name:port`). */
+  private readonly ignored = new Map<string, number>();
 
   constructor(
     readonly config: ResolvedConfig,
@@ -157,19 +170,25 @@ export class ReplaySession {
       replayed: [...new Set(scope.replayed.map(relative))],
       written: scope.written.map(({ file, outcome }) => ({ file: relative(file), outcome })),
       missed: scope.missed,
+      unreached: scope.unreached,
     });
   }
 
   /** What this test file used of the recordings (see `usage.ts`). */
   usage(testFile: string): FileUsage {
     const { mode, rootDir, dir } = this.config;
-    return { run: process.env[RUN_ID_VARIABLE], mode, recordings: relativePosix(rootDir, dir), testFile, scopes: this.settled, removed: this.removed };
+    const ignored = Object.fromEntries(this.ignored);
+    const recordings = relativePosix(rootDir, dir);
+    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, removed: this.removed, ignored };
   }
 
-  /** False for hosts configured to be left alone (`ignoreHosts`). */
+  /** False for hosts configured to be left alone (`ignoreHosts`), which are counted for the run's summary. */
   handles(url: URL): boolean {
     const hosts = this.config.ignoreHosts;
-    return !(hosts.includes(url.hostname.toLowerCase()) || hosts.includes(url.host.toLowerCase()));
+    const host = url.host.toLowerCase();
+    if (!hosts.includes(url.hostname.toLowerCase()) && !hosts.includes(host)) return true;
+    this.ignored.set(host, (this.ignored.get(host) ?? 0) + 1);
+    return false;
   }
 
   /** The body as keyed: normalized, then adjusted by the project's normalizers. */
@@ -242,8 +261,10 @@ export class ReplaySession {
       upstream = await this.passthrough(request, bytes, signal.signal);
       signal.headersArrived();
     } catch (error) {
-      // The failure itself is the recording: replay fails the same way.
-      track(scope, write(encodeFailure(classify(error, request.signal))));
+      const failure = classify(error, request.signal);
+      // The failure itself is the recording (replay fails the same way), unless no connection was made at all.
+      if (neverConnected(failure)) scope.unreached.push(`${method} ${url} (${failure.code})`);
+      else track(scope, write(encodeFailure(failure)));
       throw error;
     }
     const { response, captured } = tee(upstream, this.config.recordTiming);

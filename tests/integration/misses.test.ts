@@ -5,7 +5,8 @@ import { OPENAI_CLIENT } from '../support/snippets';
 import { startUpstream } from '../support/upstream';
 
 /** A long prompt whose words change after its first 60 characters. */
-const longPrompt = (count: string) => `Summarize the following article about the history of the printing press in ${count} sentences, for a child.`;
+const longPrompt = (count: string) =>
+  `Summarize the following article about the history of the printing press in ${count} sentences, for a child.`;
 
 /** Tests whose requests change between recording and replay, so that each misses in its own way. */
 function testFile(version: 'recorded' | 'changed'): string {
@@ -98,7 +99,8 @@ describe('a miss explains itself from the test\'s own recordings', () => {
 
   test('the miss is printed once: the SDK error is a one-line pointer, the test failure the full message without a stack', () => {
     const [sdkError, miss] = run.tests.find((t) => t.fullName === 'changed fields')!.failureMessages;
-    expect(sdkError.split('\n')[0]).toMatch(/^\w*Error: 500 jest-replay: no recording for POST \/v1\/chat\/completions \(replay mode\). Not a server error:/);
+    const pointer = /^\w*Error: 500 jest-replay: no recording for POST \/v1\/chat\/completions \(replay mode\)\. Not a server error:/;
+    expect(sdkError.split('\n')[0]).toMatch(pointer);
     expect(sdkError).not.toContain('test id:');
     expect(miss.split('\n')[0]).toBe('jest-replay: no recording for this request (mode: replay).');
     expect(miss).toContain('  test id:  tests/m.test.js::changed fields');

@@ -82,7 +82,8 @@ describe('mode selection', () => {
     ['the preset', {}],
     ['the environment alone', { preset: undefined, testEnvironment: 'jest-replay/environment' }],
   ])('an unknown option stops the run with its message and no stack trace, through %s', async (_, config) => {
-    const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'never sent')}` }, { ...config, testEnvironmentOptions: { replay: { ignoreHost: ['x'] } } });
+    const options = { testEnvironmentOptions: { replay: { ignoreHost: ['x'] } } };
+    const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'never sent')}` }, { ...config, ...options });
     const run = await p.run({ UPSTREAM_BASE: upstream().baseURL });
     expect(run.code).not.toBe(0);
     expect(run.output).toContain('jest-replay: unknown option testEnvironmentOptions.replay.ignoreHost. Did you mean ignoreHosts?');

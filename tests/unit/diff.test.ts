@@ -24,7 +24,8 @@ describe('diffJson', () => {
   });
 
   it('a long value changed after its first 60 characters shows both sides around the first difference, aligned', () => {
-    const prompt = (count: string) => `Summarize the following article about the history of the printing press in ${count} sentences, for a child.`;
+    const prompt = (count: string) =>
+      `Summarize the following article about the history of the printing press in ${count} sentences, for a child.`;
     const [line] = diffJson({ content: prompt('three') }, { content: prompt('five') }).map(describeDifference);
     const [from, to] = line.replace('content: ', '').split(' → ');
     expect(from).toMatch(/^….*printing press in three sentences, for a child\."$/);

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { RequestBody } from '../../src/core/normalize';
-import { CREDENTIAL_HEADERS, STORED_REQUEST_HEADERS, publicUrl, storedBody, storedHeaders, storedRequest, storedUrl, substituteIds } from '../../src/core/request';
+import {
+  CREDENTIAL_HEADERS,
+  STORED_REQUEST_HEADERS,
+  publicUrl,
+  storedBody,
+  storedHeaders,
+  storedRequest,
+  storedUrl,
+  substituteIds,
+} from '../../src/core/request';
 
 const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
