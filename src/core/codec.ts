@@ -237,6 +237,26 @@ export function encodeResponse(captured: CapturedResponse, context: EncodeContex
   return captured.failure ? { ...stored, ...exceptionFields(captured.failure) } : stored;
 }
 
+/** Error codes of a connection that was never made: the host is unknown or unreachable, or nothing listens on the port. */
+const NOT_CONNECTED = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'EADDRNOTAVAIL',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * Whether a failure came before any connection to the server was made. Such a failure says nothing
+ * about the server (it was down, or the URL is wrong), so it is never recorded: replaying it would
+ * replay an outage of the recording machine.
+ */
+export const neverConnected = (failure: TransportFailure): boolean => failure.code !== undefined && NOT_CONNECTED.has(failure.code);
+
 /** The stored `response` for a request that got no response at all. */
 export function encodeFailure(failure: TransportFailure): StoredResponse {
   return { body: null, is_streaming: false, ...exceptionFields(failure) };

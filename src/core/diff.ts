@@ -37,17 +37,41 @@ export function diffJson(from: Json, to: Json, path = ''): FieldDifference[] {
   return JSON.stringify(from) === JSON.stringify(to) ? [] : [{ kind: 'changed', path, from, to }];
 }
 
+/** `text` from `start` as at most `max` characters, with `…` where it was cut. */
+function clip(text: string, start: number, max: number): string {
+  const head = start > 0 ? '…' : '';
+  const room = max - head.length;
+  return text.length - start <= room ? head + text.slice(start) : `${head}${text.slice(start, start + room - 1)}…`;
+}
+
+const asText = (value: Json) => JSON.stringify(value) ?? 'undefined';
+
 /** A value as one short line: JSON, cut to `max` characters with `…`. */
 export function shorten(value: Json, max = 60): string {
-  const text = JSON.stringify(value) ?? 'undefined';
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+  return clip(asText(value), 0, max);
+}
+
+/** Characters shown before the first difference of two long values, so the change is read in context. */
+const CONTEXT = 20;
+
+/**
+ * Two values as short lines that show where they differ: cut to the same window around their first
+ * differing character (a long prompt changed near its end would otherwise show two equal beginnings).
+ */
+export function shortenPair(from: Json, to: Json, max = 60): [string, string] {
+  const [a, b] = [asText(from), asText(to)];
+  let common = 0;
+  while (common < a.length && a[common] === b[common]) common++;
+  // The window ends no later than the longer value does: no room is spent on nothing.
+  const start = Math.max(0, Math.min(common - CONTEXT, Math.max(a.length, b.length) - (max - 1)));
+  return [clip(a, start, max), clip(b, start, max)];
 }
 
 /** `body.temperature: 0.7 → 0.2`, `body.seed: added 42`, `body.top_p: removed (was 1)`. */
 export function describeDifference(difference: FieldDifference): string {
   switch (difference.kind) {
     case 'changed':
-      return `${difference.path}: ${shorten(difference.from)} → ${shorten(difference.to)}`;
+      return `${difference.path}: ${shortenPair(difference.from, difference.to).join(' → ')}`;
     case 'added':
       return `${difference.path}: added ${shorten(difference.to)}`;
     case 'removed':

@@ -9,11 +9,21 @@ export class ReplayError extends Error {
   }
 }
 
-/** Bad configuration: raised before any test runs. */
+/**
+ * Jest prints an error's stack. For errors whose frames are all jest-replay's own (a bad option, a
+ * miss), the message is the whole story: the frames would only bury it.
+ */
+export function withoutStack<E extends Error>(error: E): E {
+  error.stack = error.message;
+  return error;
+}
+
+/** Bad configuration: raised before any test runs, and printed without a stack (Jest rewrites the message, not the stack). */
 export class ReplayConfigError extends ReplayError {
   constructor(message: string) {
     super(message);
     this.name = 'ReplayConfigError';
+    withoutStack(this);
   }
 }
 
@@ -25,5 +35,6 @@ export class RecordingFileError extends ReplayError {
   ) {
     super(`jest-replay: cannot use recording ${file}: ${problem}`);
     this.name = 'RecordingFileError';
+    withoutStack(this);
   }
 }

@@ -156,6 +156,11 @@ function idsRecordedBeside(store: RecordingStore, testId: string): string[] {
   return [...ids];
 }
 
+/** Test ids recorded for the same test file as `testId`, nearest first: where a renamed test's recordings are. */
+export function idsRecordedForSameFile(store: RecordingStore, testId: string): string[] {
+  return nearest(testId, idsRecordedBeside(store, testId), { all: true });
+}
+
 /**
  * Everything a test's replay depends on: the folder it reads, each file there with the key its
  * stored request produces now, and what cannot match. With nothing recorded, the ids recorded for
@@ -167,6 +172,6 @@ export function diagnoseTest(store: RecordingStore, testId: string, normalize: B
   const problems: string[] = [];
   if (files.length === 0) problems.push(fs.existsSync(folder) ? 'the folder holds no recordings' : 'nothing is recorded for this test id (its folder does not exist)');
   for (const file of files) for (const problem of file.problems) problems.push(`${path.basename(file.file)}: ${problem}`);
-  const otherIds = files.length === 0 ? nearest(testId, idsRecordedBeside(store, testId), { all: true }) : [];
+  const otherIds = files.length === 0 ? idsRecordedForSameFile(store, testId) : [];
   return { testId, folder, files, otherIds, problems };
 }

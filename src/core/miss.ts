@@ -15,6 +15,8 @@ export interface MissedRequest {
 
 /** At most this many differing fields are listed; the rest are counted. */
 const SHOWN_DIFFERENCES = 8;
+/** At most this many other test ids are named for a test with no recordings. */
+const SHOWN_IDS = 3;
 
 /** What the key is made of, comparably: query parameters and the body, normalized as for the key. */
 function comparable(url: URL, body: unknown): Json {
@@ -36,10 +38,23 @@ interface Candidate {
  * "More identical requests than recorded" never misses: the last recording repeats (see
  * `RecordingStore.locate`). So a nearest recording with no difference means a gap: `.2.json`
  * is there but `.json` is not, a file of the sequence was deleted or never committed.
+ *
+ * `otherIds`, the ids recorded for the same test file (nearest first), are named when the test has
+ * none: a renamed test keeps its recordings under its old id.
  */
-export function explainMiss(request: MissedRequest, recordings: FoundRecording[], display: (file: string) => string): string[] {
+export function explainMiss(
+  request: MissedRequest,
+  recordings: FoundRecording[],
+  display: (file: string) => string,
+  otherIds: string[] = [],
+): string[] {
   if (recordings.length === 0) {
-    return ['  this test has no recordings at all (never recorded, or recorded under another test id: renamed or moved?)'];
+    const lines = ['  this test has no recordings at all (never recorded, or recorded under another test id: renamed or moved?)'];
+    if (otherIds.length === 0) return lines;
+    lines.push('  recorded for the same test file under other ids (nearest first; a renamed test keeps its old id):');
+    for (const id of otherIds.slice(0, SHOWN_IDS)) lines.push(`    ${id}`);
+    if (otherIds.length > SHOWN_IDS) lines.push(`    … and ${otherIds.length - SHOWN_IDS} more`);
+    return lines;
   }
   const endpoint = `${request.method} ${request.url.pathname}`;
   const wanted = comparable(request.url, request.body);

@@ -1,4 +1,5 @@
 import type { StoredRequest } from './format';
+import { isLoopback } from './hosts';
 import { type Json, parseRequestBody, type RequestBody, sha256 } from './normalize';
 
 /** Request headers stored by default: they describe the payload, never the caller. */
@@ -32,6 +33,18 @@ export function publicUrl(raw: string, credentials: readonly { value: string }[]
   const kept = params.filter(([name, value]) => !isCredentialParam(name) && !credentials.some((credential) => credential.value === value));
   if (kept.length < params.length) url.search = new URLSearchParams(kept).toString();
   return url;
+}
+
+/**
+ * The URL as stored. A loopback server's port is left out: a local server (llama-stack, Ollama, a test
+ * double) often gets a new port when it restarts, and the host is not part of the key, so storing the
+ * port would rewrite every recording on each re-recording. The result is still a URL that parses.
+ */
+export function storedUrl(url: URL): string {
+  if (!isLoopback(url.hostname) || url.port === '') return url.toString();
+  const stable = new URL(url);
+  stable.port = '';
+  return stable.toString();
 }
 
 /** A redirect target as it may be stored: a signed URL (`?X-Amz-Signature=…`, `?sig=…`) loses its credentials. */
@@ -73,7 +86,7 @@ export function storedBody(body: RequestBody): unknown {
 export function storedRequest(input: { method: string; url: URL; headers: Headers; body: RequestBody; extraHeaders: readonly string[] }): StoredRequest {
   return {
     method: input.method.toUpperCase(),
-    url: input.url.toString(),
+    url: storedUrl(input.url),
     headers: storedHeaders(input.headers, input.extraHeaders),
     body: storedBody(input.body),
     endpoint: input.url.pathname,

@@ -1,12 +1,22 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
-import { type CapturedResponse, decodeResponse, encodeFailure, encodeResponse, type ReceivedBytes, type ReplayResponse, type TransportFailure } from './codec';
+import {
+  type CapturedResponse,
+  decodeResponse,
+  encodeFailure,
+  encodeResponse,
+  neverConnected,
+  type ReceivedBytes,
+  type ReplayResponse,
+  type TransportFailure,
+} from './codec';
 import type { ResolvedConfig } from './config';
-import { RecordingFileError, ReplayError } from './errors';
+import { RecordingFileError, ReplayError, withoutStack } from './errors';
 import type { Recording } from './format';
 import { isSharedEndpoint, requestKey } from './key';
 import { mergeModelLists, modelListDigest } from './model-list';
 import { records, replays } from './mode';
+import { idsRecordedForSameFile } from './inspect';
 import { explainMiss } from './miss';
 import { bodyForKey, type Json, type RequestBody } from './normalize';
 import { type BodyNormalizer, loadNormalizers } from './normalizers';
@@ -36,6 +46,8 @@ export class TestScope {
   readonly replayed: string[] = [];
   /** Requests that found no recording (`METHOD url`). */
   readonly missed: string[] = [];
+  /** Requests not recorded because no connection to their server was made (`METHOD url (CODE)`). */
+  readonly unreached: string[] = [];
   /** Ids this test's responses had before normalization → their `rec-…` form. */
   readonly replacedIds = new Map<string, string>();
   /** Set when the test has ended: a request still arriving comes from code that outlived it. */
@@ -94,6 +106,8 @@ export class ReplaySession {
   private readonly settled: ScopeUsage[] = [];
   private readonly removed: string[] = [];
   private readonly writtenHere = new Set<string>();
+  /** Requests left alone because their host is in `ignoreHosts`, by host (`name:port`). */
+  private readonly ignored = new Map<string, number>();
 
   constructor(
     readonly config: ResolvedConfig,
@@ -156,19 +170,25 @@ export class ReplaySession {
       replayed: [...new Set(scope.replayed.map(relative))],
       written: scope.written.map(({ file, outcome }) => ({ file: relative(file), outcome })),
       missed: scope.missed,
+      unreached: scope.unreached,
     });
   }
 
   /** What this test file used of the recordings (see `usage.ts`). */
   usage(testFile: string): FileUsage {
     const { mode, rootDir, dir } = this.config;
-    return { run: process.env[RUN_ID_VARIABLE], mode, recordings: relativePosix(rootDir, dir), testFile, scopes: this.settled, removed: this.removed };
+    const ignored = Object.fromEntries(this.ignored);
+    const recordings = relativePosix(rootDir, dir);
+    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, removed: this.removed, ignored };
   }
 
-  /** False for hosts configured to be left alone (`ignoreHosts`). */
+  /** False for hosts configured to be left alone (`ignoreHosts`), which are counted for the run's summary. */
   handles(url: URL): boolean {
     const hosts = this.config.ignoreHosts;
-    return !(hosts.includes(url.hostname.toLowerCase()) || hosts.includes(url.host.toLowerCase()));
+    const host = url.host.toLowerCase();
+    if (!hosts.includes(url.hostname.toLowerCase()) && !hosts.includes(host)) return true;
+    this.ignored.set(host, (this.ignored.get(host) ?? 0) + 1);
+    return false;
   }
 
   /** The body as keyed: normalized, then adjusted by the project's normalizers. */
@@ -192,8 +212,7 @@ export class ReplaySession {
     try {
       keyed = this.redact ? redactRequest(this.redact, live) : live;
     } catch (error) {
-      scope.problems.push(error as Error);
-      return refusal((error as Error).message);
+      return failTest(scope, error as Error, `jest-replay: the redact hook failed for ${live.method} ${live.url.pathname}.`);
     }
     const { method, url, body } = keyed;
     const shared = isSharedEndpoint(method, url.pathname);
@@ -213,18 +232,16 @@ export class ReplaySession {
         } catch (error) {
           // A broken recording fails its test (only that one) with the file and the problem.
           const problem = error instanceof RecordingFileError ? error : new RecordingFileError(files.join(', '), (error as Error).message);
-          scope.problems.push(problem);
-          return refusal(problem.message);
+          return failTest(scope, problem, `jest-replay: cannot use the recording for ${method} ${url.pathname}.`);
         }
         scope.replayed.push(...files);
         // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
         return replay(plan, stored.chunk_delays_ms, this.config.timing, request.signal);
       }
       if (mode === 'replay') {
-        const miss = new ReplayError(await this.missMessage(scope, method, url, body, key, ordinal));
+        const miss = withoutStack(new ReplayError(await this.missMessage(scope, method, url, body, key, ordinal)));
         scope.missed.push(`${method} ${url}`);
-        scope.problems.push(miss);
-        return refusal(miss.message);
+        return failTest(scope, miss, `jest-replay: no recording for ${method} ${url.pathname} (replay mode).`);
       }
     }
     if (!records(mode)) return refusal(`jest-replay: mode ${mode} neither replays nor records ${method} ${url}`);
@@ -244,8 +261,10 @@ export class ReplaySession {
       upstream = await this.passthrough(request, bytes, signal.signal);
       signal.headersArrived();
     } catch (error) {
-      // The failure itself is the recording: replay fails the same way.
-      track(scope, write(encodeFailure(classify(error, request.signal))));
+      const failure = classify(error, request.signal);
+      // The failure itself is the recording (replay fails the same way), unless no connection was made at all.
+      if (neverConnected(failure)) scope.unreached.push(`${method} ${url} (${failure.code})`);
+      else track(scope, write(encodeFailure(failure)));
       throw error;
     }
     const { response, captured } = tee(upstream, this.config.recordTiming);
@@ -271,7 +290,9 @@ export class ReplaySession {
   private async missMessage(scope: TestScope, method: string, url: URL, body: RequestBody, key: string, ordinal: number): Promise<string> {
     const display = (file: string) => path.relative(this.config.rootDir, file);
     const expected = display(this.store.fileFor(scope.testId, key, ordinal));
-    const explanation = explainMiss({ method, url, body: storedBody(body), ordinal }, await this.store.recordingsOf(scope.testId), display);
+    const recordings = await this.store.recordingsOf(scope.testId);
+    const otherIds = recordings.length === 0 ? idsRecordedForSameFile(this.store, scope.testId) : [];
+    const explanation = explainMiss({ method, url, body: storedBody(body), ordinal }, recordings, display, otherIds);
     const testPath = scope.info.testPath;
     const only = scope.info.fullName ? ` -t ${shellQuote(`^${escapeRegExp(scope.info.fullName)}$`)}` : '';
     return [
@@ -308,6 +329,15 @@ function outlivedMessage(request: Request, scope: TestScope): string {
     `jest-replay: ${request.method} ${shownUrl(request)} was made outside a running test: it comes from a timer or ` +
     `promise started by "${scope.testId}", which has already ended. Await the request inside that test.`
   );
+}
+
+/**
+ * Fails the test with `problem` (its full message is the test's failure) and answers the request
+ * with a one-line pointer to it: the SDK's error is printed too, and the message must be read once.
+ */
+function failTest(scope: TestScope, problem: Error, headline: string): Response {
+  scope.problems.push(problem);
+  return refusal(`${headline} Not a server error: this test's jest-replay failure says why.`);
 }
 
 /**

@@ -26,6 +26,8 @@ export interface ScopeUsage {
   written: { file: string; outcome: WriteOutcome }[];
   /** Requests that found no recording, `METHOD url`. */
   missed: string[];
+  /** Requests not recorded because no connection to their server was made, `METHOD url (CODE)` (absent in older notes). */
+  unreached?: string[];
 }
 
 /** One test file of a run, as its environment saw it. */
@@ -39,6 +41,8 @@ export interface FileUsage {
   scopes: ScopeUsage[];
   /** Stale recordings deleted when their test was re-recorded. */
   removed: string[];
+  /** Requests left alone because of `ignoreHosts`, by host (absent in older notes). */
+  ignored?: Record<string, number>;
 }
 
 /** The whole run, as the reporter saw it. */
@@ -147,6 +151,10 @@ export interface UsageSummary {
   missing: number;
   /** Recordings this run wrote that are new or differ from before, and stale ones re-recording deleted. */
   changes: { file: string; change: 'new' | 'changed' | 'deleted' }[];
+  /** Distinct requests not recorded because no connection was made (see `ScopeUsage.unreached`). */
+  unreached: string[];
+  /** Requests left alone because of `ignoreHosts`, by host. */
+  ignored: Map<string, number>;
 }
 
 export function summarizeUsage(files: FileUsage[]): UsageSummary {
@@ -156,11 +164,15 @@ export function summarizeUsage(files: FileUsage[]): UsageSummary {
   for (const [file, outcome] of written) if (outcome !== 'unchanged') changes.push({ file, change: outcome === 'created' ? 'new' : 'changed' });
   for (const file of new Set(files.flatMap((f) => f.removed))) changes.push({ file, change: 'deleted' });
   changes.sort((a, b) => a.file.localeCompare(b.file));
+  const ignored = new Map<string, number>();
+  for (const [host, count] of files.flatMap((f) => Object.entries(f.ignored ?? {}))) ignored.set(host, (ignored.get(host) ?? 0) + count);
   return {
     replayed: new Set(scopes.flatMap((s) => s.replayed)).size,
     recorded: written.size,
     missing: scopes.reduce((sum, s) => sum + s.missed.length, 0),
     changes,
+    unreached: [...new Set(scopes.flatMap((s) => s.unreached ?? []))],
+    ignored,
   };
 }
 

@@ -3,7 +3,7 @@ import type { Circus } from '@jest/types';
 import { randomBytes } from 'node:crypto';
 import { CONTROL, type Control } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
-import { ReplayConfigError } from '../core/errors';
+import { ReplayConfigError, ReplayError } from '../core/errors';
 import { intercepts } from '../core/mode';
 import type { RedactHook } from '../core/redact';
 import { sha256 } from '../core/normalize';
@@ -144,7 +144,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     }
 
     private requireScope(): never {
-      throw new ReplayConfigError('jest-replay: setTestId() must be called inside a test, beforeEach or a beforeAll/afterAll hook.');
+      throw new ReplayError('jest-replay: setTestId() must be called inside a test, beforeEach or a beforeAll/afterAll hook.');
     }
 
     private get relativePath(): string {

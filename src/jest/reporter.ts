@@ -3,6 +3,7 @@ import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
+import { type Mode, records } from '../core/mode';
 import {
   countUnused,
   type FileUsage,
@@ -38,14 +39,29 @@ export function isCompleteRun(globalConfig: Config.GlobalConfig, results: Aggreg
   return !filtered && !results.wasInterrupted && results.numRuntimeErrorTestSuites === 0 && results.testResults.length === results.numTotalTestSuites;
 }
 
+/** At most this many requests that could not be sent are listed; the rest are counted. */
+const SHOWN_UNREACHED = 5;
+
 /** The run's closing lines for one recordings directory, where it left `unused` recordings. */
-export function summaryLines(mode: string, dir: string, files: FileUsage[], unused: number): string[] {
+export function summaryLines(mode: Mode, dir: string, files: FileUsage[], unused: number): string[] {
   const summary = summarizeUsage(files);
   const lines = [
     `jest-replay: ${mode} mode — ${summary.replayed} replayed, ${summary.recorded} recorded, ${summary.missing} missing, ${unused} unused ` +
       `(recordings in ${displayPath(dir)}/)`,
   ];
   if (unused > 0) lines.push('  npx jest-replay prune lists the unused recordings; --yes deletes them');
+  for (const request of summary.unreached.slice(0, SHOWN_UNREACHED)) lines.push(`  not recorded (no connection was made): ${request}`);
+  if (summary.unreached.length > SHOWN_UNREACHED) lines.push(`  … and ${summary.unreached.length - SHOWN_UNREACHED} more not recorded`);
+  const ignored = [...summary.ignored.values()].reduce((sum, count) => sum + count, 0);
+  const nothingElse = summary.recorded + summary.replayed + summary.missing + summary.unreached.length === 0;
+  // `ignoreHosts: ['127.0.0.1']` meant for an app under test also silences a local LLM server.
+  if (records(mode) && ignored > 0 && nothingElse) {
+    const hosts = [...summary.ignored.keys()].join(', ');
+    lines.push(
+      `  nothing was recorded: every request (${ignored}) went to a host in ignoreHosts (${hosts}), never recorded; ` +
+        'a local LLM server must not be listed there (list your own app as host:port)',
+    );
+  }
   for (const { file, change } of summary.changes) lines.push(`  ${change.padEnd(8)} ${displayPath(path.join(dir, file))}`);
   return lines;
 }

@@ -4,7 +4,9 @@ import { FixtureProject, failureOf, statusOf } from '../support/fixture';
 import { OPENAI_CLIENT } from '../support/snippets';
 import { startUpstream } from '../support/upstream';
 
-const LONG = `a long prompt ${'x'.repeat(100)}`;
+/** A long prompt whose words change after its first 60 characters. */
+const longPrompt = (count: string) =>
+  `Summarize the following article about the history of the printing press in ${count} sentences, for a child.`;
 
 /** Tests whose requests change between recording and replay, so that each misses in its own way. */
 function testFile(version: 'recorded' | 'changed'): string {
@@ -15,7 +17,7 @@ test('changed fields', async () => {
   await client.chat.completions.create(body);
 });
 test('long value', async () => {
-  await ask(${changed ? 'LONG + " changed"' : 'LONG'});
+  await ask(${JSON.stringify(longPrompt(changed ? 'five' : 'three'))});
 });
 test('other endpoint', async () => {
   ${changed ? "await client.embeddings.create({ model: 'text-embedding-3-small', input: 'x' });" : "await ask('x');"}
@@ -25,7 +27,10 @@ test('numbered sequence', async () => {
   await ask('again');
 });
 ${changed ? "test('never recorded', async () => { await ask('new'); });" : ''}
-`.replace('LONG', JSON.stringify(LONG));
+test(${changed ? "'asks about the rain'" : "'asks about rain'"}, async () => {
+  await ask('rain?');
+});
+`;
 }
 
 describe('a miss explains itself from the test\'s own recordings', () => {
@@ -49,7 +54,7 @@ describe('a miss explains itself from the test\'s own recordings', () => {
   afterAll(() => project.remove());
 
   test('every test misses', () => {
-    expect(Object.values(statusOf(run))).toEqual(Array(5).fill('failed'));
+    expect(Object.values(statusOf(run))).toEqual(Array(6).fill('failed'));
   });
 
   test('the nearest recording of the same endpoint, with each differing field: changed, added, removed', () => {
@@ -61,12 +66,13 @@ describe('a miss explains itself from the test\'s own recordings', () => {
     expect(message).toContain('    body.top_p: removed (was 1)\n');
   });
 
-  test('long values are shortened to 60 characters', () => {
+  test('a long value changed after its first 60 characters shows the changed words, both sides cut alike', () => {
     const message = failureOf(run, 'long value');
     const line = message.split('\n').find((l) => l.startsWith('    body.messages[0].content: '))!;
     const [from, to] = line.replace('    body.messages[0].content: ', '').split(' → ');
-    expect(from).toBe(`${JSON.stringify(LONG).slice(0, 59)}…`);
-    expect(to).toHaveLength(60);
+    expect(from).toMatch(/^….* in three sentences, for a child\."$/);
+    expect(to).toMatch(/^….* in five sentences, for a child\."$/);
+    expect(from.length).toBeLessThanOrEqual(60);
   });
 
   test('a request to an endpoint the test never recorded says so', () => {
@@ -84,7 +90,24 @@ describe('a miss explains itself from the test\'s own recordings', () => {
     expect(failureOf(run, 'never recorded')).toContain('  this test has no recordings at all (never recorded, or recorded under another test id: renamed or moved?)');
   });
 
+  test('a renamed test names the ids recorded for the same test file, nearest first', () => {
+    const lines = failureOf(run, 'asks about the rain').split('\n');
+    const hint = lines.findIndex((l) => l.includes('recorded for the same test file under other ids'));
+    expect(hint).toBeGreaterThan(-1);
+    expect(lines[hint + 1]).toBe('    tests/m.test.js::asks about rain');
+  });
+
+  test('the miss is printed once: the SDK error is a one-line pointer, the test failure the full message without a stack', () => {
+    const [sdkError, miss] = run.tests.find((t) => t.fullName === 'changed fields')!.failureMessages;
+    const pointer = /^\w*Error: 500 jest-replay: no recording for POST \/v1\/chat\/completions \(replay mode\)\. Not a server error:/;
+    expect(sdkError.split('\n')[0]).toMatch(pointer);
+    expect(sdkError).not.toContain('test id:');
+    expect(miss.split('\n')[0]).toBe('jest-replay: no recording for this request (mode: replay).');
+    expect(miss).toContain('  test id:  tests/m.test.js::changed fields');
+    expect(miss).not.toMatch(/^\s+at /m);
+  });
+
   test('the summary counts the misses', () => {
-    expect(run.stderr).toContain('jest-replay: replay mode — 1 replayed, 0 recorded, 5 missing, 0 unused (recordings in recordings/)');
+    expect(run.stderr).toContain('jest-replay: replay mode — 1 replayed, 0 recorded, 6 missing, 0 unused (recordings in recordings/)');
   });
 });

@@ -44,12 +44,19 @@ ${askTest('unrelated passes', 'x').replace('async () => {', 'async () => { expec
   });
 });
 
+/** A configuration error is its message alone: no stack frames, no error class, no "Jest: Got error running globalSetup". */
+function expectNoStack(output: string): void {
+  expect(output).not.toMatch(/^\s+at /m);
+  expect(output).not.toMatch(/ReplayConfigError|Got error running/);
+}
+
 describe('mode selection', () => {
   test('an unknown mode stops the run before any test, naming the valid modes', async () => {
     const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'never sent')}` });
     const run = await p.run({ JEST_REPLAY_MODE: 'recrod', UPSTREAM_BASE: upstream().baseURL });
     expect(run.code).not.toBe(0);
     expect(run.output).toContain('jest-replay: unknown mode JEST_REPLAY_MODE="recrod". Use one of: replay, record, record-if-missing, live.');
+    expectNoStack(run.output);
     expect(run.tests).toEqual([]);
     expect(requestsTo('never sent')).toBe(0);
   });
@@ -60,6 +67,7 @@ describe('mode selection', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.output).toContain('RECORD=1 is refused because CI is set');
     expect(refused.output).toContain('JEST_REPLAY_MODE=record');
+    expectNoStack(refused.output);
     expect(refused.tests).toEqual([]);
     expect(requestsTo('ci recording')).toBe(0);
 
@@ -68,6 +76,19 @@ describe('mode selection', () => {
     expect(statusOf(explicit)).toEqual({ asks: 'passed' });
     expect(requestsTo('ci recording')).toBe(1);
     expect(p.files()).toHaveLength(1);
+  });
+
+  test.each([
+    ['the preset', {}],
+    ['the environment alone', { preset: undefined, testEnvironment: 'jest-replay/environment' }],
+  ])('an unknown option stops the run with its message and no stack trace, through %s', async (_, config) => {
+    const options = { testEnvironmentOptions: { replay: { ignoreHost: ['x'] } } };
+    const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'never sent')}` }, { ...config, ...options });
+    const run = await p.run({ UPSTREAM_BASE: upstream().baseURL });
+    expect(run.code).not.toBe(0);
+    expect(run.output).toContain('jest-replay: unknown option testEnvironmentOptions.replay.ignoreHost. Did you mean ignoreHosts?');
+    expectNoStack(run.output);
+    expect(requestsTo('never sent')).toBe(0);
   });
 
   test('live mode passes everything through and writes nothing', async () => {

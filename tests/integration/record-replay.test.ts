@@ -107,8 +107,17 @@ describe('record, then replay with the upstream stopped', () => {
     expect(project.snapshot()).toEqual(recorded);
   });
 
-  test('re-recording the same traffic changes no byte', async () => {
-    const upstream = await startUpstream({ port: upstreamPort });
+  test("a loopback server's port is not stored: the stored url keeps scheme, host and path", () => {
+    for (const text of Object.values(recorded)) {
+      const { url, endpoint } = JSON.parse(text).request;
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1\/v1\//);
+      expect(new URL(url).pathname).toBe(endpoint);
+    }
+  });
+
+  test('re-recording the same traffic against the server restarted on another port changes no byte', async () => {
+    const upstream = await startUpstream();
+    expect(Number(new URL(upstream.url).port)).not.toBe(upstreamPort);
     try {
       const run = await project.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL, OUT_DIR: recordOut });
       expect(run.code).toBe(0);

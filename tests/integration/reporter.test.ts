@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { useProjects, useUpstream } from '../support/lifecycle';
 import { OPENAI_CLIENT, askTest } from '../support/snippets';
+import { startUpstream } from '../support/upstream';
 
 const upstream = useUpstream();
 const projects = useProjects('reporter');
@@ -49,4 +50,37 @@ test('usable on its own, beside a hand-composed environment and no global setup'
     expect(run.code).toBe(0);
     expect(SUMMARY.exec(run.stderr)!.slice(1)).toEqual(['replay', '2', '0', '0', '0']);
   }
+});
+
+test('a record run that recorded nothing because every request went to ignoreHosts says so', async () => {
+  const p = project({ testEnvironmentOptions: { replay: { ignoreHosts: ['127.0.0.1'] } } });
+  const run = await p.runJest([], RECORD());
+  expect(run.code).toBe(0);
+  expect(p.files()).toEqual([]);
+  expect(SUMMARY.exec(run.stderr)!.slice(1)).toEqual(['record', '0', '0', '0', '0']);
+  const host = new URL(upstream().url).host;
+  expect(run.stderr).toContain(
+    `  nothing was recorded: every request (2) went to a host in ignoreHosts (${host}), never recorded; ` +
+      'a local LLM server must not be listed there (list your own app as host:port)\n',
+  );
+});
+
+test('a record run against a server that is down records nothing and lists the requests it could not send', async () => {
+  const p = projects({
+    'tests/a.test.js': `${OPENAI_CLIENT.replace("baseURL:", 'maxRetries: 0, baseURL:')}
+test('server down', async () => {
+  const error = await ask('anyone there?').catch((e) => e);
+  // The live error, as without jest-replay.
+  expect(error.constructor.name).toBe('APIConnectionError');
+});
+`,
+  });
+  // A port nothing listens on any more.
+  const stopped = await startUpstream();
+  await stopped.close();
+  const run = await p.runJest([], { RECORD: '1', UPSTREAM_BASE: stopped.baseURL });
+  expect(run.code).toBe(0);
+  expect(p.files()).toEqual([]);
+  expect(SUMMARY.exec(run.stderr)!.slice(1)).toEqual(['record', '0', '0', '0', '0']);
+  expect(run.stderr).toContain(`  not recorded (no connection was made): POST ${stopped.baseURL}/chat/completions (ECONNREFUSED)\n`);
 });

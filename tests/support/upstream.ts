@@ -67,8 +67,6 @@ export interface SentChunk {
 export interface UpstreamOptions {
   /** Delay between stream chunks in ms (default 0). Header `x-upstream-chunk-delay-ms` overrides it per request. */
   chunkDelayMs?: number;
-  /** Port to listen on (default: a random free one); re-recording on the same port keeps stored URLs equal. */
-  port?: number;
 }
 
 export interface Upstream {
@@ -785,7 +783,7 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
 
   return new Promise<Upstream>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => {
+    server.listen(0, '127.0.0.1', () => {
       server.off('error', reject);
       const { port } = server.address() as AddressInfo;
       const url = `http://127.0.0.1:${port}`;

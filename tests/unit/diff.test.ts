@@ -23,6 +23,27 @@ describe('diffJson', () => {
     expect(diffJson([1, 2], [1]).map(describeDifference)).toEqual(['[1]: removed (was 2)']);
   });
 
+  it('a long value changed after its first 60 characters shows both sides around the first difference, aligned', () => {
+    const prompt = (count: string) =>
+      `Summarize the following article about the history of the printing press in ${count} sentences, for a child.`;
+    const [line] = diffJson({ content: prompt('three') }, { content: prompt('five') }).map(describeDifference);
+    const [from, to] = line.replace('content: ', '').split(' → ');
+    expect(from).toMatch(/^….*printing press in three sentences, for a child\."$/);
+    expect(to).toMatch(/^….*printing press in five sentences, for a child\."$/);
+    // Both windows start at the same character, so the eye finds the change by comparing the two.
+    expect(from.indexOf('in three')).toBe(to.indexOf('in five'));
+    expect(from.length).toBeLessThanOrEqual(60);
+  });
+
+  it('a window in the middle of a long value is cut on both sides', () => {
+    const text = (word: string) => `${'a'.repeat(100)} ${word} ${'b'.repeat(100)}`;
+    const [line] = diffJson(text('old'), text('new')).map(describeDifference);
+    const [from, to] = line.replace(': ', '').split(' → ');
+    expect(from).toMatch(/^…a+ old b+…$/);
+    expect(to).toMatch(/^…a+ new b+…$/);
+    expect(from).toHaveLength(60);
+  });
+
   it('a change of type is one changed field; keys that are not identifiers are quoted', () => {
     expect(diffJson({ 'x-y': { a: 1 } }, { 'x-y': [1] }).map(describeDifference)).toEqual(['["x-y"]: {"a":1} → [1]']);
   });
@@ -48,6 +69,17 @@ describe('explainMiss', () => {
 
   it('says when the test has no recordings at all', () => {
     expect(explainMiss(miss({}), [], show).join('\n')).toContain('this test has no recordings at all');
+  });
+
+  it('names the ids recorded for the same test file when the test has none (a renamed test), at most 3', () => {
+    const ids = ['t.ts::asks about rain', 't.ts::b', 't.ts::c', 't.ts::d'];
+    expect(explainMiss(miss({}), [], show, ids).slice(1)).toEqual([
+      '  recorded for the same test file under other ids (nearest first; a renamed test keeps its old id):',
+      '    t.ts::asks about rain',
+      '    t.ts::b',
+      '    t.ts::c',
+      '    … and 1 more',
+    ]);
   });
 
   it('says when no recording of the test has the same method and path', () => {

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import type { RequestBody } from '../../src/core/normalize';
-import { CREDENTIAL_HEADERS, STORED_REQUEST_HEADERS, publicUrl, storedBody, storedHeaders, storedRequest, substituteIds } from '../../src/core/request';
+import {
+  CREDENTIAL_HEADERS,
+  STORED_REQUEST_HEADERS,
+  publicUrl,
+  storedBody,
+  storedHeaders,
+  storedRequest,
+  storedUrl,
+  substituteIds,
+} from '../../src/core/request';
 
 const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -79,6 +88,21 @@ describe('publicUrl', () => {
 
   it('does not touch the path, host or port', () => {
     expect(publicUrl('http://localhost:11434/api/chat').toString()).toBe('http://localhost:11434/api/chat');
+  });
+});
+
+describe('storedUrl', () => {
+  it.each([
+    ['http://127.0.0.1:8321/v1/chat/completions?a=1', 'http://127.0.0.1/v1/chat/completions?a=1'],
+    ['http://localhost:11434/api/chat', 'http://localhost/api/chat'],
+    ['http://[::1]:4010/v1/models', 'http://[::1]/v1/models'],
+  ])("leaves a loopback server's port out: %s", (url, stored) => {
+    expect(storedUrl(new URL(url))).toBe(stored);
+  });
+
+  it('keeps any other host as it is, port included', () => {
+    expect(storedUrl(new URL('https://api.openai.com/v1/chat/completions'))).toBe('https://api.openai.com/v1/chat/completions');
+    expect(storedUrl(new URL('http://ollama.internal:11434/api/chat'))).toBe('http://ollama.internal:11434/api/chat');
   });
 });
 

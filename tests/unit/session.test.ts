@@ -118,6 +118,22 @@ describe('ReplaySession', () => {
     expect((problems[0] as RecordingFileError).file).toBe(file);
   });
 
+  test.each([
+    ['ECONNREFUSED', false],
+    ['ENOTFOUND', false],
+    ['ECONNRESET', true],
+  ])('record: a connection failure %s is rethrown as it came; recorded only if a connection was made (%s)', async (code, recorded) => {
+    const live = new TypeError('fetch failed', { cause: Object.assign(new Error(`connect ${code}`), { code }) });
+    const s = session('record', async () => {
+      throw live;
+    });
+    const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
+    await expect(s.run(scope, () => s.handle(chat('hi')))).rejects.toBe(live);
+    expect(await s.close(scope)).toEqual([]);
+    expect(recordingFiles()).toHaveLength(recorded ? 1 : 0);
+    expect(scope.unreached).toEqual(recorded ? [] : [`POST ${URL_} (${code})`]);
+  });
+
   test('record-if-missing: replays what exists and records what is missing', async () => {
     await inTest(session('record', fakeUpstream('hello')), 'hi');
     const upstream = fakeUpstream('new');

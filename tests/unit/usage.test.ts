@@ -95,7 +95,20 @@ describe('summarizeUsage', () => {
         { file: 'n.json', change: 'new' },
         { file: 'old.json', change: 'deleted' },
       ],
+      unreached: [],
+      ignored: new Map(),
     });
+  });
+
+  it('merges the requests that reached no server (each once) and those ignoreHosts left alone (by host); older notes lack both', () => {
+    const down = 'POST http://127.0.0.1:4010/v1/chat/completions (ECONNREFUSED)';
+    const summary = summarizeUsage([
+      { ...usage({ ...scope(A, 'passed'), unreached: [down] }), ignored: { 'localhost:3000': 2 } },
+      { ...usage({ ...scope(B, 'passed'), unreached: [down] }), ignored: { 'localhost:3000': 1, '127.0.0.1:8321': 4 } },
+      usage(scope(B, 'passed')),
+    ]);
+    expect(summary.unreached).toEqual([down]);
+    expect(summary.ignored).toEqual(new Map([['localhost:3000', 3], ['127.0.0.1:8321', 4]]));
   });
 });
 

@@ -1,18 +1,10 @@
 import * as net from 'node:net';
+import { isLoopback } from '../../core/hosts';
 
 /** What replay allows to be reached, and the error for what it refuses. Pure: no guard is installed here. */
 
-const LOOPBACK_NAMES = /^(localhost|.*\.localhost)$/;
-
+export { isLoopback };
 export const NETWORK_ISOLATED = 'ERR_JEST_REPLAY_NETWORK_ISOLATED';
-
-/** True for `localhost`, 127.0.0.0/8 and ::1 (also as an IPv4-mapped address or in brackets). */
-export function isLoopback(host: string): boolean {
-  const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/^::ffff:/, '');
-  if (LOOPBACK_NAMES.test(name)) return true;
-  if (net.isIPv4(name)) return name.startsWith('127.');
-  return net.isIPv6(name) && /^(0{0,4}:){7}0{0,3}1$|^::1$/.test(name);
-}
 
 /** Whether replay may connect to `host` on `port`: loopback, or listed (`name` or `name:port`) in `allowed`. */
 export function mayConnect(host: string, port: number | undefined, allowed: readonly string[]): boolean {
