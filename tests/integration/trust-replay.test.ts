@@ -1,0 +1,68 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FixtureProject, type JestRun, statusOf } from '../support/fixture';
+import { useProjects, useUpstream } from '../support/lifecycle';
+
+const fixture = (name: string) => fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8');
+const DEAD_BASE = 'http://127.0.0.1:9/v1';
+
+/** What each test of a fixture saved, by file name. */
+const outputs = (dir: string): Record<string, unknown> =>
+  Object.fromEntries(fs.readdirSync(dir).map((f) => [f, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))]));
+
+const upstream = useUpstream();
+const project = useProjects('trust-replay');
+
+describe('an AbortController abort behaves as it does live', () => {
+  let aborts: FixtureProject;
+  const out = (mode: string) => path.join(aborts.dir, `out-${mode}`);
+  const runs: Record<string, JestRun> = {};
+  const recordingOf = (title: string) => {
+    const file = aborts.files().find((f) => f.includes(`/${title}-`));
+    return JSON.parse(aborts.read(`recordings/${file}`));
+  };
+
+  beforeAll(async () => {
+    aborts = project({ 'tests/aborts.test.js': fixture('aborts.test.js') });
+    const modes: [string, Record<string, string>][] = [
+      ['live', { JEST_REPLAY_MODE: 'live', UPSTREAM_BASE: upstream().baseURL }],
+      ['record', { RECORD: '1', UPSTREAM_BASE: upstream().baseURL }],
+      ['replay', { UPSTREAM_BASE: DEAD_BASE }],
+    ];
+    for (const [mode, env] of modes) {
+      fs.mkdirSync(out(mode));
+      runs[mode] = await aborts.run({ ...env, OUT_DIR: out(mode) });
+    }
+  });
+
+  test('live, record and replay: every test passes and the caller sees the same thing', () => {
+    for (const mode of ['live', 'record', 'replay']) expect([mode, Object.values(statusOf(runs[mode]))]).toEqual([mode, Array(5).fill('passed')]);
+    const live = outputs(out('live'));
+    expect(live).toEqual({
+      'openai-stream.json': ['', 'echo:'],
+      'fetch-stream.json': { first: true, after: { name: 'AbortError', class: 'DOMException' } },
+      'openai-before-response.json': { name: 'Error', class: 'APIUserAbortError' },
+      'fetch-aborted-already.json': { name: 'AbortError', class: 'DOMException' },
+      'fetch-body.json': { name: 'AbortError', class: 'DOMException' },
+    });
+    expect(outputs(out('record'))).toEqual(live);
+    expect(outputs(out('replay'))).toEqual(live);
+  });
+
+  test('a stream aborted mid-stream is still drained and recorded whole, not as a failure', () => {
+    const { response } = recordingOf('openai_stream_aborted_mid-stream');
+    expect(response.is_exception).toBeUndefined();
+    expect(response.body.map((chunk: { __data__: { choices: { delta: { content?: string } }[] } }) => chunk.__data__.choices[0].delta.content ?? '').join('')).toBe(
+      'echo: a b',
+    );
+  });
+
+  test('a request aborted before its response is recorded as the client giving up; one aborted before it was sent, not at all', () => {
+    expect(recordingOf('openai_request_aborted_before_its_response').response.exception_data).toEqual({
+      category: 'network',
+      type: 'APITimeoutError',
+      message: 'This operation was aborted',
+    });
+    expect(aborts.files().filter((f) => f.includes('aborted_already'))).toEqual([]);
+  });
+});
