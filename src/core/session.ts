@@ -203,12 +203,14 @@ export class ReplaySession {
     if (replays(mode)) {
       const files = shared ? this.store.locateModelLists(key) : [this.locate(scope, method, url, body, key, ordinal)].filter(isDefined);
       if (files.length > 0) {
-        let stored: Recording['response'];
         let plan: ReplayResponse;
+        let response: Response | undefined;
         try {
           const recordings = await Promise.all(files.map((file) => this.store.read(file)));
-          stored = shared ? mergeModelLists(recordings).response : recordings[0].response;
+          const stored = shared ? mergeModelLists(recordings).response : recordings[0].response;
           plan = decodeResponse(stored);
+          // Built here, so a status or header no Response can have fails the test naming the file.
+          response = replayedResponse(plan, { delays: stored.chunk_delays_ms, scale: this.config.timing, request });
         } catch (error) {
           // A broken recording fails its test (only that one) with the file and the problem.
           const problem = error instanceof RecordingFileError ? error : new RecordingFileError(files.join(', '), (error as Error).message);
@@ -217,7 +219,6 @@ export class ReplaySession {
         }
         scope.replayed.push(...files);
         // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
-        const response = replayedResponse(plan, { delays: stored.chunk_delays_ms, scale: this.config.timing, request });
         return response ?? failBeforeResponse(plan.failure!, request);
       }
       if (mode === 'replay') {

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { FixtureProject, type JestRun, statusOf } from '../support/fixture';
+import { FixtureProject, failureOf, type JestRun, statusOf } from '../support/fixture';
 import { useProjects, useUpstream } from '../support/lifecycle';
+import { OPENAI_CLIENT } from '../support/snippets';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8');
 const DEAD_BASE = 'http://127.0.0.1:9/v1';
@@ -64,5 +65,46 @@ describe('an AbortController abort behaves as it does live', () => {
       message: 'This operation was aborted',
     });
     expect(aborts.files().filter((f) => f.includes('aborted_already'))).toEqual([]);
+  });
+});
+
+describe('a recording no fetch Response can carry', () => {
+  const TITLES = ['status 999', 'status 101', 'header newline', 'header name'];
+  const BREAK: Record<string, (response: Record<string, unknown>) => void> = {
+    'status 999': (response) => (response.status = 999),
+    'status 101': (response) => (response.status = 101),
+    'header newline': (response) => (response.headers = { 'x-note': 'one\ntwo' }),
+    'header name': (response) => (response.headers = { 'bad name': 'v' }),
+  };
+  // The error is caught, as code that retries or falls back would: the test must fail all the same.
+  const TESTS = `${OPENAI_CLIENT}${TITLES.map((t) => `test(${JSON.stringify(t)}, async () => { await ask(${JSON.stringify(t)}).catch(() => undefined); });\n`).join('')}`;
+  let broken: FixtureProject;
+  const fileOf = (title: string) => `recordings/${broken.files().find((f) => f.includes(`/${title.replace(/ /g, '_')}-`))}`;
+
+  beforeAll(async () => {
+    broken = project({ 'tests/t.test.js': TESTS });
+    expect(Object.values(statusOf(await broken.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL })))).toEqual(Array(4).fill('passed'));
+    for (const title of TITLES) {
+      const recording = JSON.parse(broken.read(fileOf(title)));
+      BREAK[title](recording.response);
+      broken.write(fileOf(title), JSON.stringify(recording, null, 2));
+    }
+  });
+
+  test('fails its test naming the file, even when the code catches the error', async () => {
+    const run = await broken.run({ UPSTREAM_BASE: DEAD_BASE });
+    expect(Object.values(statusOf(run))).toEqual(Array(4).fill('failed'));
+    const cannotUse = (title: string) => `jest-replay: cannot use recording ${path.join(broken.dir, fileOf(title))}: `;
+    expect(failureOf(run, 'status 999')).toContain(`${cannotUse('status 999')}"response.status" 999 cannot be replayed`);
+    expect(failureOf(run, 'status 101')).toContain(`${cannotUse('status 101')}"response.status" 101 cannot be replayed`);
+    expect(failureOf(run, 'header newline')).toContain(`${cannotUse('header newline')}"response.headers" has "x-note": "one\\ntwo"`);
+    expect(failureOf(run, 'header name')).toContain(`${cannotUse('header name')}"response.headers" has "bad name": "v"`);
+  });
+
+  test('verify reports each file', async () => {
+    const { code, stdout } = await broken.cli(['verify']);
+    expect(code).toBe(1);
+    for (const title of TITLES) expect(stdout).toContain(`${fileOf(title)}: cannot be replayed: "response.`);
+    expect(stdout).toContain('4 recordings checked, 4 problems');
   });
 });

@@ -69,6 +69,17 @@ describe('parse and schema', () => {
   });
 });
 
+describe('responses no fetch Response can carry', () => {
+  test.each([
+    [{ status: 999 }, '"response.status" 999 cannot be replayed: a fetch Response has a status from 200 to 599'],
+    [{ status: 101 }, '"response.status" 101 cannot be replayed: a fetch Response has a status from 200 to 599'],
+    [{ headers: { 'x-note': 'one\ntwo' } }, '"response.headers" has "x-note": "one\\ntwo", which no HTTP response can carry'],
+    [{ headers: { 'bad name': 'v' } }, '"response.headers" has "bad name": "v", which no HTTP response can carry'],
+  ])('%j', (response, problem) => {
+    expect(verify(recording({}, response))).toEqual([`cannot be replayed: ${problem}`]);
+  });
+});
+
 describe('name and folder against content', () => {
   test('a hand-edited request no longer matches its file name', () => {
     const edited = recording({ request: { ...recording().request, body: { ...BODY, model: 'gpt-4o-mini' } } });
