@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FixtureProject, failureOf, type JestRun, statusOf } from '../support/fixture';
 import { useProjects, useUpstream } from '../support/lifecycle';
-import { OPENAI_CLIENT } from '../support/snippets';
+import { OPENAI_CLIENT, askTest } from '../support/snippets';
 
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8');
 const DEAD_BASE = 'http://127.0.0.1:9/v1';
@@ -106,5 +106,33 @@ describe('a recording no fetch Response can carry', () => {
     expect(code).toBe(1);
     for (const title of TITLES) expect(stdout).toContain(`${fileOf(title)}: cannot be replayed: "response.`);
     expect(stdout).toContain('4 recordings checked, 4 problems');
+  });
+});
+
+describe('a bad id_normalization_mapping', () => {
+  let mapped: FixtureProject;
+  const PROBLEM = '"id_normalization_mapping" must map each normalized id to the non-empty id it replaces, got "X": ""';
+  const fileOf = (title: string) => `recordings/${mapped.files().find((f) => f.includes(`/${title}-`))}`;
+
+  beforeAll(async () => {
+    mapped = project({ 'tests/t.test.js': `${OPENAI_CLIENT}${askTest('bad', 'one')}${askTest('good', 'two')}` });
+    expect(statusOf(await mapped.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL }))).toEqual({ bad: 'passed', good: 'passed' });
+    mapped.write(fileOf('bad'), mapped.read(fileOf('bad')).replace('"id_normalization_mapping": {}', '"id_normalization_mapping": {"X": ""}'));
+  });
+
+  test('verify reports the file and checks the rest', async () => {
+    const { code, stdout } = await mapped.cli(['verify']);
+    expect(code).toBe(1);
+    expect(stdout).toBe(`${fileOf('bad')}: ${PROBLEM}\n2 recordings checked, 1 problem\n`);
+  });
+
+  test('show and import name the file', async () => {
+    const show = await mapped.cli(['show', fileOf('bad')]);
+    expect(show.code).toBe(1);
+    expect(show.stderr).toBe(`jest-replay: cannot use recording ${fileOf('bad')}: ${PROBLEM}\n`);
+    const imported = await mapped.cli(['import', 'recordings', '--dir', 'imported']);
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain(`skipped  ${fileOf('bad')}: jest-replay: cannot use recording ${fileOf('bad')}: ${PROBLEM}\n`);
+    expect(imported.stdout).toContain('1 imported, 1 skipped');
   });
 });

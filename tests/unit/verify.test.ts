@@ -64,6 +64,12 @@ describe('parse and schema', () => {
     expect(verifyRecording(placeOf(recording()), text)).toEqual(['"response.is_streaming" must be true or false']);
   });
 
+  test('an id_normalization_mapping to an empty id', () => {
+    expect(verify(recording({ id_normalization_mapping: { X: '' } }))).toEqual([
+      '"id_normalization_mapping" must map each normalized id to the non-empty id it replaces, got "X": ""',
+    ]);
+  });
+
   test('headers that are not strings', () => {
     expect(verify(recording({}, { headers: { 'retry-after': 5 } as never }))).toEqual(['"response.headers" must be an object of strings']);
   });
