@@ -136,3 +136,30 @@ describe('a bad id_normalization_mapping', () => {
     expect(imported.stdout).toContain('1 imported, 1 skipped');
   });
 });
+
+describe('volatile response headers', () => {
+  // Writes the request id the SDK saw, so the outer test can compare it with the recording.
+  const TESTS = `${OPENAI_CLIENT}
+test('bad request', async () => {
+  const error = await client.chat.completions.create({ model: 'fail-400', messages: [{ role: 'user', content: 'x' }] }).catch((e) => e);
+  expect(error.status).toBe(400);
+  require('node:fs').writeFileSync(process.env.OUT_FILE, String(error.requestID));
+});
+`;
+
+  test('re-recording an error changes no byte, and replay still gives the SDK a request id', async () => {
+    const errors = project({ 'tests/t.test.js': TESTS });
+    const record = async () => {
+      expect(statusOf(await errors.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL, OUT_FILE: path.join(errors.dir, 'live-id') }))).toEqual({ 'bad request': 'passed' });
+      return errors.snapshot();
+    };
+    const first = await record();
+    expect(await record()).toEqual(first);
+    const [file] = Object.keys(first);
+    const key12 = path.basename(file).slice(0, 12);
+    expect(JSON.parse(first[file]).response.headers).toEqual({ 'x-request-id': `req_rec-${key12}` });
+    expect(statusOf(await errors.run({ UPSTREAM_BASE: DEAD_BASE, OUT_FILE: path.join(errors.dir, 'replayed-id') }))).toEqual({ 'bad request': 'passed' });
+    expect(errors.read('live-id')).toMatch(/^req_\d+$/);
+    expect(errors.read('replayed-id')).toBe(`req_rec-${key12}`);
+  });
+});
