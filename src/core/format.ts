@@ -212,11 +212,11 @@ export function parseRecording(text: string, file: string): Recording {
     throw new RecordingFileError(file, '"id_normalization_mapping" must be an object');
   }
   // An empty id would be "found" between every two characters of the recording.
-  const badEntry = Object.entries(mapping ?? {}).find(([normalized, original]) => normalized === '' || typeof original !== 'string' || original === '');
-  if (badEntry) {
-    const [normalized, original] = badEntry;
-    const got = `${JSON.stringify(normalized)}: ${JSON.stringify(original)}`;
-    throw new RecordingFileError(file, `"id_normalization_mapping" must map each normalized id to the non-empty id it replaces, got ${got}`);
+  const isBad = ([normalized, original]: [string, unknown]) => normalized === '' || typeof original !== 'string' || original === '';
+  const bad = Object.entries(mapping ?? {}).find(isBad);
+  if (bad) {
+    const problem = '"id_normalization_mapping" must map each normalized id to the non-empty id it replaces';
+    throw new RecordingFileError(file, `${problem}, got ${JSON.stringify(bad[0])}: ${JSON.stringify(bad[1])}`);
   }
   return {
     test_id: (testId as string | null | undefined) ?? null,

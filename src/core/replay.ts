@@ -41,7 +41,8 @@ function onAbort(request: Request, listener: () => void): () => void {
 }
 
 /** Waits for the caller to give up (as it did while recording), then fails with its reason. */
-const untilAborted = (request: Request): Promise<never> => new Promise((_, reject) => onAbort(request, () => reject(request.signal.reason)));
+const untilAborted = (request: Request): Promise<never> =>
+  new Promise((_, reject) => onAbort(request, () => reject(request.signal.reason)));
 
 /**
  * A body as fetch hands it to the caller: once the caller's signal aborts, reading it fails with
@@ -99,7 +100,9 @@ function replayHeaders(stored: Record<string, string>): Headers {
 export function replayedResponse(plan: ReplayResponse, options: PlaybackOptions = {}): Response | undefined {
   const { failure, status } = plan;
   if (failure?.beforeResponse) return undefined;
-  if (status < 200 || status > 599) throw new Error(`"response.status" ${status} cannot be replayed: a fetch Response has a status from 200 to 599`);
+  if (status < 200 || status > 599) {
+    throw new Error(`"response.status" ${status} cannot be replayed: a fetch Response has a status from 200 to 599`);
+  }
   const headers = replayHeaders(plan.headers);
   headers.set('x-jest-replay', 'replay');
   // The SDKs wait what these say before retrying (openai reads `retry-after` when `retry-after-ms` is 0);

@@ -37,7 +37,9 @@ describe('an AbortController abort behaves as it does live', () => {
   });
 
   test('live, record and replay: every test passes and the caller sees the same thing', () => {
-    for (const mode of ['live', 'record', 'replay']) expect([mode, Object.values(statusOf(runs[mode]))]).toEqual([mode, Array(5).fill('passed')]);
+    for (const mode of ['live', 'record', 'replay']) {
+      expect([mode, Object.values(statusOf(runs[mode]))]).toEqual([mode, Array(5).fill('passed')]);
+    }
     const live = outputs(out('live'));
     expect(live).toEqual({
       'openai-stream.json': ['', 'echo:'],
@@ -53,9 +55,8 @@ describe('an AbortController abort behaves as it does live', () => {
   test('a stream aborted mid-stream is still drained and recorded whole, not as a failure', () => {
     const { response } = recordingOf('openai_stream_aborted_mid-stream');
     expect(response.is_exception).toBeUndefined();
-    expect(response.body.map((chunk: { __data__: { choices: { delta: { content?: string } }[] } }) => chunk.__data__.choices[0].delta.content ?? '').join('')).toBe(
-      'echo: a b',
-    );
+    const text = (chunk: { __data__: { choices: { delta: { content?: string } }[] } }) => chunk.__data__.choices[0].delta.content ?? '';
+    expect(response.body.map(text).join('')).toBe('echo: a b');
   });
 
   test('a request aborted before its response is recorded as the client giving up; one aborted before it was sent, not at all', () => {
@@ -77,7 +78,9 @@ describe('a recording no fetch Response can carry', () => {
     'header name': (response) => (response.headers = { 'bad name': 'v' }),
   };
   // The error is caught, as code that retries or falls back would: the test must fail all the same.
-  const TESTS = `${OPENAI_CLIENT}${TITLES.map((t) => `test(${JSON.stringify(t)}, async () => { await ask(${JSON.stringify(t)}).catch(() => undefined); });\n`).join('')}`;
+  const catching = (title: string) =>
+    `test(${JSON.stringify(title)}, async () => { await ask(${JSON.stringify(title)}).catch(() => undefined); });\n`;
+  const TESTS = `${OPENAI_CLIENT}${TITLES.map(catching).join('')}`;
   let broken: FixtureProject;
   const fileOf = (title: string) => `recordings/${broken.files().find((f) => f.includes(`/${title.replace(/ /g, '_')}-`))}`;
 
@@ -117,7 +120,8 @@ describe('a bad id_normalization_mapping', () => {
   beforeAll(async () => {
     mapped = project({ 'tests/t.test.js': `${OPENAI_CLIENT}${askTest('bad', 'one')}${askTest('good', 'two')}` });
     expect(statusOf(await mapped.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL }))).toEqual({ bad: 'passed', good: 'passed' });
-    mapped.write(fileOf('bad'), mapped.read(fileOf('bad')).replace('"id_normalization_mapping": {}', '"id_normalization_mapping": {"X": ""}'));
+    const text = mapped.read(fileOf('bad'));
+    mapped.write(fileOf('bad'), text.replace('"id_normalization_mapping": {}', '"id_normalization_mapping": {"X": ""}'));
   });
 
   test('verify reports the file and checks the rest', async () => {
@@ -149,8 +153,11 @@ test('bad request', async () => {
 
   test('re-recording an error changes no byte, and replay still gives the SDK a request id', async () => {
     const errors = project({ 'tests/t.test.js': TESTS });
+    const run = async (env: Record<string, string>, idFile: string) => {
+      expect(statusOf(await errors.run({ ...env, OUT_FILE: path.join(errors.dir, idFile) }))).toEqual({ 'bad request': 'passed' });
+    };
     const record = async () => {
-      expect(statusOf(await errors.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL, OUT_FILE: path.join(errors.dir, 'live-id') }))).toEqual({ 'bad request': 'passed' });
+      await run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL }, 'live-id');
       return errors.snapshot();
     };
     const first = await record();
@@ -158,7 +165,7 @@ test('bad request', async () => {
     const [file] = Object.keys(first);
     const key12 = path.basename(file).slice(0, 12);
     expect(JSON.parse(first[file]).response.headers).toEqual({ 'x-request-id': `req_rec-${key12}` });
-    expect(statusOf(await errors.run({ UPSTREAM_BASE: DEAD_BASE, OUT_FILE: path.join(errors.dir, 'replayed-id') }))).toEqual({ 'bad request': 'passed' });
+    await run({ UPSTREAM_BASE: DEAD_BASE }, 'replayed-id');
     expect(errors.read('live-id')).toMatch(/^req_\d+$/);
     expect(errors.read('replayed-id')).toBe(`req_rec-${key12}`);
   });
