@@ -8,6 +8,7 @@ import { listCommand } from './commands/list';
 import { pruneCommand } from './commands/prune';
 import { showCommand } from './commands/show';
 import { verifyCommand } from './commands/verify';
+import { printableLines } from './format';
 
 /** Every command, in the order `--help` lists them. */
 const COMMANDS: Command[] = [listCommand, showCommand, diagnoseCommand, verifyCommand, pruneCommand, importCommand];
@@ -57,8 +58,9 @@ async function main(argv: string[]): Promise<number> {
       dir,
       values: parsed.values,
       positionals: parsed.positionals,
-      out: (text) => process.stdout.write(`${text}\n`),
-      err: (text) => process.stderr.write(`${text}\n`),
+      // Test ids and recorded values reach the terminal escaped, whatever the command prints.
+      out: (text) => process.stdout.write(`${printableLines(text)}\n`),
+      err: (text) => process.stderr.write(`${printableLines(text)}\n`),
     });
   } catch (error) {
     if (error instanceof UsageError) {
@@ -78,7 +80,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
-    process.stderr.write(`jest-replay: ${error.message}\n`);
+    process.stderr.write(`jest-replay: ${printableLines(error.message)}\n`);
     process.exit(EXIT.problems);
   },
 );

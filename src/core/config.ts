@@ -77,7 +77,8 @@ export function validateOptions(raw: unknown): ReplayOptions {
     throw new ReplayConfigError('jest-replay: testEnvironmentOptions.replay must be an object.');
   }
   for (const [key, value] of Object.entries(raw)) {
-    const rule = OPTION_TYPES[key as keyof ReplayOptions];
+    // Own keys only: `constructor` or `toString` would otherwise find Object.prototype's.
+    const rule = Object.hasOwn(OPTION_TYPES, key) ? OPTION_TYPES[key as keyof ReplayOptions] : undefined;
     if (!rule) {
       const [suggestion] = nearest(key, Object.keys(OPTION_TYPES));
       throw new ReplayConfigError(

@@ -1,12 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { applyIdNormalization, parseRecording, type Recording } from './format';
+import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from './format';
 import { keyOfLlamaStackRecording } from './llama-stack';
 import { modelListDigest } from './model-list';
+import { CREDENTIAL_HEADERS, publicUrl } from './request';
+import { credentialsOf, describeLeaks, findLeaks, type Leak } from './secrets';
 import type { RecordingStore } from './store';
 
 export interface ImportResult {
-  imported: { source: string; target: string }[];
+  /** `dropped` names the credentials left out of the imported file (`request header authorization`), never their values. */
+  imported: { source: string; target: string; dropped: string[] }[];
   skipped: { source: string; reason: string }[];
 }
 
@@ -26,18 +29,43 @@ export function recordingSources(paths: string[]): string[] {
 }
 
 /**
+ * A recording without the credentials another tool stored with its request (credential headers,
+ * URL credentials), what was dropped, and where else in it those credentials are (a response
+ * echoing the key): such a file cannot be imported at all.
+ */
+function withoutCredentials(recording: Recording): { recording: Recording; dropped: string[]; leaks: Leak[] } {
+  const { url, headers } = recording.request;
+  const credentialHeaders = Object.keys(headers).filter((name) => CREDENTIAL_HEADERS.includes(name.toLowerCase()));
+  const dropped = credentialHeaders.map((name) => `request header ${name.toLowerCase()}`);
+  const kept = Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.includes(name)));
+  const parsedUrl = URL.canParse(url) ? new URL(url) : undefined;
+  const credentials = parsedUrl ? credentialsOf(url, new Headers(credentialHeaders.map((name) => [name, headers[name]]))) : [];
+  const publicForm = parsedUrl && publicUrl(url, credentials).toString();
+  // An unchanged URL is kept as written, not as the URL parser spells it.
+  const strippedUrl = publicForm && publicForm !== parsedUrl.toString() ? publicForm : url;
+  if (strippedUrl !== url) dropped.push('request.url credentials');
+  const clean = { ...recording, request: { ...recording.request, headers: kept, url: strippedUrl } };
+  return { recording: clean, dropped, leaks: findLeaks(clean, serializedPieces(clean), credentials) };
+}
+
+/**
  * Adds llama-stack recordings to this project's layout under their test id, keyed by this
  * project's key (computed from the recorded endpoint, body and test id, never from
- * llama-stack's file name), content unchanged.
+ * llama-stack's file name), content unchanged but for the credentials it must not hold.
  */
 export async function importRecordings(paths: string[], store: RecordingStore): Promise<ImportResult> {
   const result: ImportResult = { imported: [], skipped: [] };
   for (const source of recordingSources(paths)) {
-    let recording: Recording;
+    let parsed: ReturnType<typeof withoutCredentials>;
     try {
-      recording = parseRecording(fs.readFileSync(source, 'utf8'), source);
+      parsed = withoutCredentials(parseRecording(fs.readFileSync(source, 'utf8'), source));
     } catch (error) {
       result.skipped.push({ source, reason: (error as Error).message });
+      continue;
+    }
+    const { recording, dropped, leaks } = parsed;
+    if (leaks.length > 0) {
+      result.skipped.push({ source, reason: `it holds a credential its request carried: ${describeLeaks(leaks)}` });
       continue;
     }
     const { key, shared } = keyOfLlamaStackRecording(applyIdNormalization(recording));
@@ -49,7 +77,7 @@ export async function importRecordings(paths: string[], store: RecordingStore): 
       continue;
     }
     await store.write(target, recording);
-    result.imported.push({ source, target });
+    result.imported.push({ source, target, dropped });
   }
   return result;
 }

@@ -7,7 +7,7 @@ import { nearest } from './nearest';
 import type { BodyNormalizer } from './normalizers';
 import { bodyForKey, type Json, type RequestBody } from './normalize';
 import { KEY_FILE_LENGTH, parseRecordingFileName } from './paths';
-import type { RecordingStore } from './store';
+import { listEntries, type RecordingStore, regularFilesIn, type Tree, walkTree } from './store';
 
 /**
  * Reading a recordings directory for people: what is recorded for which test, and why a
@@ -35,14 +35,15 @@ function readRecordingFile(dir: string, file: string): RecordingFile {
 }
 
 const jsonFilesIn = (folder: string): string[] =>
-  fs.existsSync(folder) ? fs.readdirSync(folder).filter((name) => name.endsWith('.json')).sort().map((name) => path.join(folder, name)) : [];
+  regularFilesIn(folder).filter((name) => name.endsWith('.json')).sort().map((name) => path.join(folder, name));
 
-/** Every recording file under `dir`, read and checked, in path order. */
-export function scanRecordings(dir: string): RecordingFile[] {
-  return (fs.readdirSync(dir, { recursive: true }) as string[])
-    .filter((name) => name.endsWith('.json'))
-    .sort()
-    .map((name) => readRecordingFile(dir, path.join(dir, name)));
+/** The `.json` files of a tree (links are not followed: see `walkTree`), relative with `/`, in path order. */
+export const jsonFilesUnder = (tree: Tree): string[] => tree.files.filter((name) => name.endsWith('.json')).sort();
+
+/** Every recording file under `dir`, read and checked, in path order; and the links not followed. */
+export function scanRecordings(dir: string): { files: RecordingFile[]; links: Tree['links'] } {
+  const tree = walkTree(dir);
+  return { files: jsonFilesUnder(tree).map((name) => readRecordingFile(dir, path.join(dir, name))), links: tree.links };
 }
 
 /** The ways a stored body may have been keyed: JSON as JSON; a text body as its bytes, or as a JSON string. */
@@ -93,12 +94,11 @@ export function summarize(recording: Recording): RecordingSummary {
 /** Files whose name starts with the given key prefix (`<key>…` or `models-<key>…`), anywhere under `dir`; a whole key matches its file. */
 export function findByKeyPrefix(dir: string, prefix: string): string[] {
   const lower = prefix.toLowerCase().slice(0, KEY_FILE_LENGTH);
-  return (fs.readdirSync(dir, { recursive: true }) as string[])
+  return jsonFilesUnder(walkTree(dir))
     .filter((name) => {
-      const base = path.basename(name);
-      return base.endsWith('.json') && (base.startsWith(lower) || base.startsWith(`models-${lower}`));
+      const base = path.posix.basename(name);
+      return base.startsWith(lower) || base.startsWith(`models-${lower}`);
     })
-    .sort()
     .map((name) => path.join(dir, name));
 }
 
@@ -144,12 +144,11 @@ function diagnoseFile(entry: RecordingFile, testId: string, normalize: BodyNorma
 /** Test ids recorded under the folder of a test file (`<dir>/<file part of the id>/*`). */
 function idsRecordedBeside(store: RecordingStore, testId: string): string[] {
   const fileFolder = path.dirname(store.folderOf(testId));
-  if (fileFolder === store.dir || !fs.existsSync(fileFolder)) return [];
+  if (fileFolder === store.dir) return [];
   const ids = new Set<string>();
-  for (const name of fs.readdirSync(fileFolder)) {
-    const folder = path.join(fileFolder, name);
-    if (!fs.statSync(folder).isDirectory()) continue;
-    for (const file of jsonFilesIn(folder)) {
+  for (const entry of listEntries(fileFolder)) {
+    if (!entry.isDirectory()) continue;
+    for (const file of jsonFilesIn(path.join(fileFolder, entry.name))) {
       const id = readRecordingFile(store.dir, file).recording?.test_id;
       if (id && id !== testId) ids.add(id);
     }

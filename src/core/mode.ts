@@ -3,11 +3,13 @@ import { ReplayConfigError } from './errors';
 export const MODES = ['replay', 'record', 'record-if-missing', 'live'] as const;
 export type Mode = (typeof MODES)[number];
 
-export interface ModeEnvironment {
-  JEST_REPLAY_MODE?: string;
-  RECORD?: string;
-  CI?: string;
-}
+/**
+ * Variables that say a run is in CI: the common `CI`, and those of CI services that do not set it
+ * everywhere (GitHub Actions, Jenkins, Azure Pipelines, GitLab, Buildkite).
+ */
+export const CI_VARIABLES = ['CI', 'GITHUB_ACTIONS', 'BUILD_NUMBER', 'TF_BUILD', 'GITLAB_CI', 'BUILDKITE'] as const;
+
+export type ModeEnvironment = { JEST_REPLAY_MODE?: string; RECORD?: string } & { [name in (typeof CI_VARIABLES)[number]]?: string };
 
 const ON = new Set(['1', 'true', 'yes', 'on']);
 const OFF = new Set(['', '0', 'false', 'no', 'off']);
@@ -15,7 +17,7 @@ const flag = (value: string | undefined): string => (value ?? '').trim().toLower
 
 /**
  * The mode for this run. `JEST_REPLAY_MODE` wins over `RECORD`; `RECORD=1` alone is refused
- * under CI so that a stray variable in a pipeline cannot re-record (and bill) a whole suite.
+ * under CI (any of `CI_VARIABLES`) so that a stray variable in a pipeline cannot re-record (and bill) a whole suite.
  */
 export function resolveMode(env: ModeEnvironment): Mode {
   const explicit = flag(env.JEST_REPLAY_MODE);
@@ -32,9 +34,10 @@ export function resolveMode(env: ModeEnvironment): Mode {
       `jest-replay: RECORD=${JSON.stringify(env.RECORD)} is not understood. Use RECORD=1 to record, or unset it to replay.`,
     );
   }
-  if (!OFF.has(flag(env.CI))) {
+  const ci = CI_VARIABLES.find((name) => !OFF.has(flag(env[name])));
+  if (ci) {
     throw new ReplayConfigError(
-      'jest-replay: RECORD=1 is refused because CI is set: recording in CI calls the real API with real credentials. ' +
+      `jest-replay: RECORD=1 is refused because ${ci} is set: recording in CI calls the real API with real credentials. ` +
         'If you mean it, set JEST_REPLAY_MODE=record (or record-if-missing) explicitly.',
     );
   }

@@ -5,15 +5,32 @@ import { type Json, parseRequestBody, type RequestBody, sha256 } from './normali
 export const STORED_REQUEST_HEADERS = ['content-type', 'accept', 'openai-beta', 'anthropic-version', 'anthropic-beta'];
 /** Never stored, whatever the configuration says. */
 export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-goog-api-key'];
-/** Query parameters that carry credentials: removed from the stored URL and from the key. */
-export const CREDENTIAL_PARAMS = /^(key|api[-_]?key|access[-_]?token|token|auth|sig|signature|password|secret|client[-_]?secret|x-(amz|goog)-(signature|credential|security-token))$/i;
+/**
+ * Query parameters that carry credentials, by name compared without case, `-`, `_` or `.`
+ * (`api_key`, `api-key` and `apiKey` alike): removed from the stored URL and from the key.
+ * An explicit list: `page_token` or `max_tokens` are no credentials and must keep keys apart.
+ */
+const CREDENTIAL_PARAMS = [
+  'key', 'apikey', 'xapikey', 'openaiapikey', 'subscriptionkey', 'ocpapimsubscriptionkey', 'awsaccesskeyid',
+  'token', 'accesstoken', 'authtoken', 'idtoken', 'refreshtoken', 'sessiontoken', 'privatetoken', 'apitoken', 'jwt',
+  'auth', 'code', 'sig', 'signature', 'password', 'passwd', 'secret', 'clientsecret', 'apisecret', 'credential',
+  'xamzsignature', 'xamzcredential', 'xamzsecuritytoken', 'xgoogsignature', 'xgoogcredential', 'xgoogsecuritytoken',
+];
 
-/** The URL as it may be stored and keyed: no `user:password@`, no credential query parameters. */
-export function publicUrl(raw: string): URL {
+export const isCredentialParam = (name: string) => CREDENTIAL_PARAMS.includes(name.toLowerCase().replace(/[-_.]/g, ''));
+
+/**
+ * The URL as it may be stored and keyed: no `user:password@`, no credential query parameters,
+ * none whose value is one of `credentials` (those the request carries elsewhere, say in a header, see `credentialsOf`).
+ * Parameters are dropped, not masked, so a recording keys alike whatever credential a run uses.
+ */
+export function publicUrl(raw: string, credentials: readonly { value: string }[] = []): URL {
   const url = new URL(raw);
   url.username = '';
   url.password = '';
-  for (const name of [...url.searchParams.keys()]) if (CREDENTIAL_PARAMS.test(name)) url.searchParams.delete(name);
+  const params = [...url.searchParams];
+  const kept = params.filter(([name, value]) => !isCredentialParam(name) && !credentials.some((credential) => credential.value === value));
+  if (kept.length < params.length) url.search = new URLSearchParams(kept).toString();
   return url;
 }
 

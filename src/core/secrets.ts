@@ -1,7 +1,7 @@
 import { BASE64_MARKER } from './codec';
 import { ReplayError } from './errors';
 import { escapeNonAscii, type Recording, streamItems, unwrap } from './format';
-import { CREDENTIAL_PARAMS } from './request';
+import { isCredentialParam } from './request';
 
 /**
  * The last line of defence for "secrets never reach disk": before a recording is written, every
@@ -47,12 +47,17 @@ export function credentialsOf(url: string, headers: Headers): Credential[] {
     if (header === null) continue;
     const scheme = /^(\w+)\s+(\S.*)$/.exec(header.trim());
     add(`header ${name}`, scheme ? scheme[2] : header.trim());
-    // Basic auth is base64 of `user:password`: the password can leak on its own.
-    if (scheme?.[1].toLowerCase() === 'basic') add(`header ${name} (password)`, Buffer.from(scheme[2], 'base64').toString('utf8').replace(/^[^:]*:/, ''));
+    // Basic auth is base64 of `user:password`: either can leak on its own, and a key is often the user (`sk_test_…:`).
+    if (scheme?.[1].toLowerCase() === 'basic') {
+      const [user, ...password] = Buffer.from(scheme[2], 'base64').toString('utf8').split(':');
+      add(`header ${name} (user)`, user);
+      add(`header ${name} (password)`, password.join(':'));
+    }
   }
   const parsed = new URL(url);
-  if (parsed.password) add('URL password', percentDecoded(parsed.password));
-  for (const [name, value] of parsed.searchParams) if (CREDENTIAL_PARAMS.test(name)) add(`query parameter ${name}`, value);
+  add('URL user', percentDecoded(parsed.username));
+  add('URL password', percentDecoded(parsed.password));
+  for (const [name, value] of parsed.searchParams) if (isCredentialParam(name)) add(`query parameter ${name}`, value);
   return found;
 }
 
@@ -113,16 +118,26 @@ const readable = (text: string, key: string | number | undefined) => (key === BA
 /** Fields of stream events that carry generated text, which a server may split anywhere. */
 const TEXT_FIELDS = new Set(['content', 'text', 'delta', 'arguments', 'partial_json', 'response', 'reasoning_content', 'refusal', 'thinking']);
 
-/** One stored stream item as a value: a typed chunk, an NDJSON object, or a raw SSE line with its `data:` parsed. */
+/** A raw SSE line that carries no payload: blank, a comment, `event:`, `id:` or `retry:`. */
+const SSE_FIELD_LINE = /^(?:|:.*|(?:event|id|retry)(?::.*)?)$/;
+
+/**
+ * One stored stream item as a value: a typed chunk, an NDJSON object, or a raw SSE line with its
+ * `data:` parsed. A payload that is no JSON object is its text, so the data of all lines joins into
+ * one text; lines without payload add nothing (an `event:` line between two halves of a key).
+ */
 function streamItem(item: unknown): unknown {
   const value = unwrap(item);
   if (typeof value !== 'string') return value;
+  if (SSE_FIELD_LINE.test(value)) return undefined;
   const data = /^data:\s?(.*)$/.exec(value)?.[1] ?? value;
   try {
-    return JSON.parse(data);
+    const parsed: unknown = JSON.parse(data);
+    if (typeof parsed === 'object' && parsed !== null) return parsed;
   } catch {
-    return { text: data };
+    // Not JSON: its text is the payload.
   }
+  return { text: data };
 }
 
 /**

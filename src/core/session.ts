@@ -182,9 +182,10 @@ export class ReplaySession {
     if (!scope) return refusal(outsideTestMessage(request));
     if (scope.closed) return refusal(outlivedMessage(request, scope));
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
+    const credentials = credentialsOf(request.url, request.headers);
     const live = {
       method: request.method.toUpperCase(),
-      url: publicUrl(request.url),
+      url: publicUrl(request.url, credentials),
       body: substituteIds(await readRequestBody(bytes, request.headers.get('content-type') ?? ''), scope.replacedIds),
     };
     let keyed: typeof live;
@@ -233,7 +234,6 @@ export class ReplaySession {
     const recorded = { method, url, headers: request.headers, body, extraHeaders: this.config.requestHeaders };
     const file = shared ? undefined : this.store.fileFor(scope.testId, key, ordinal);
     const context = { key, endpoint: url.pathname, replacedIds: scope.replacedIds };
-    const credentials = credentialsOf(request.url, request.headers);
     const write = async (response: Recording['response']) => {
       const recording: Recording = { test_id: shared ? null : scope.testId, request: storedRequest(recorded), response, id_normalization_mapping: {} };
       const target = file ?? this.store.modelListFile(key, modelListDigest(recording));
@@ -294,9 +294,12 @@ const isDefined = <T>(value: T | undefined): value is T => value !== undefined;
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const shellQuote = (text: string) => (/^[\w./:=@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
 
+/** A live request's URL as it may be printed: without any credential it carries. */
+const shownUrl = (request: Request) => publicUrl(request.url, credentialsOf(request.url, request.headers));
+
 function outsideTestMessage(request: Request): string {
   return (
-    `jest-replay: ${request.method} ${publicUrl(request.url)} was made outside a running test ` +
+    `jest-replay: ${request.method} ${shownUrl(request)} was made outside a running test ` +
     '(at module load, or in a beforeEach/afterEach shared by test.concurrent tests, which cannot be charged to one test). ' +
     'Make the request inside a test, beforeEach/afterEach, or beforeAll/afterAll.'
   );
@@ -304,7 +307,7 @@ function outsideTestMessage(request: Request): string {
 
 function outlivedMessage(request: Request, scope: TestScope): string {
   return (
-    `jest-replay: ${request.method} ${publicUrl(request.url)} was made outside a running test: it comes from a timer or ` +
+    `jest-replay: ${request.method} ${shownUrl(request)} was made outside a running test: it comes from a timer or ` +
     `promise started by "${scope.testId}", which has already ended. Await the request inside that test.`
   );
 }

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Mode } from './mode';
 import { SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
-import { TEMPORARY_SUFFIX, type WriteOutcome, listDir, listEntries, writeFileAtomically } from './store';
+import { checkWritable, TEMPORARY_SUFFIX, type WriteOutcome, listDir, walkTree, writeFileAtomically } from './store';
 
 /**
  * What each run used of the recordings directory, so that a later step (the reporter's summary,
@@ -68,6 +68,13 @@ export interface ShardConfig {
 export const RUN_ID_VARIABLE = 'JEST_REPLAY_RUN';
 export const newRunId = () => `${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 
+/**
+ * The usage directories global setup found unusable (unwritable, under a file), `path.delimiter`-separated,
+ * for the workers and the reporter: the run goes on without its notes, said once, as with `RUN_ID_VARIABLE`.
+ */
+export const UNUSABLE_USAGE_VARIABLE = 'JEST_REPLAY_UNUSABLE_USAGE';
+export const unusableUsageDirs = (value: string | undefined): string[] => (value ? value.split(path.delimiter) : []);
+
 const RUN_FILE = 'run.json';
 const ALL = 'all';
 const SHARD_NAME = /^shard-(\d+)-of-(\d+)$/;
@@ -83,8 +90,10 @@ export const relativePosix = (from: string, file: string) => path.relative(from,
 /**
  * Forgets earlier usage that this run supersedes, before any test writes: its own shard, and
  * for an unsharded run every shard (for a sharded one, the unsharded run and other shard counts).
+ * Throws when the usage directory cannot be written.
  */
 export function startUsage(usageDir: string, shard: ShardConfig | undefined): void {
+  checkWritable(usageDir);
   const own = shardName(shard);
   for (const name of listDir(usageDir)) {
     const match = SHARD_NAME.exec(name);
@@ -192,8 +201,8 @@ export function countUnused(listed: string[], files: FileUsage[], complete: bool
 }
 
 /** Recording files under the recordings directory (what `unusedRecordings` judges), relative, sorted. */
-export function listRecordings(dir: string): string[] {
-  return filesUnder(dir)
+export function listRecordings(dir: string, tree = walkTree(dir)): string[] {
+  return tree.files
     .filter((file) => {
       const name = path.posix.basename(file);
       return parseRecordingFileName(name) !== undefined || (path.posix.dirname(file) === SHARED_FOLDER && /^models-.*\.json$/.test(name));
@@ -208,8 +217,8 @@ const TEMPORARY_FILE = new RegExp(`\\.json\\.(\\d+)\\.[0-9a-f]+\\${TEMPORARY_SUF
  * Temporary files left by a recording process that died without a chance to clean up (SIGKILL, a
  * crash); those of a process still running are its writes in flight, and left alone.
  */
-export function leftoverTemporaryFiles(dir: string): string[] {
-  return filesUnder(dir)
+export function leftoverTemporaryFiles(dir: string, tree = walkTree(dir)): string[] {
+  return tree.files
     .filter((file) => {
       const match = TEMPORARY_FILE.exec(file);
       return match !== null && !isRunning(Number(match[1]));
@@ -224,16 +233,4 @@ function isRunning(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/**
- * Every file under `dir`, relative to it with `/` separators. Entry types come with the listing:
- * a stat per file made the run's closing summary cost most of a second for 100,000 recordings.
- */
-function filesUnder(dir: string, prefix = ''): string[] {
-  return listEntries(path.join(dir, prefix)).flatMap((entry) => {
-    const file = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
-    const folder = entry.isDirectory() || (entry.isSymbolicLink() && fs.statSync(path.join(dir, file)).isDirectory());
-    return folder ? filesUnder(dir, file) : [file];
-  });
 }

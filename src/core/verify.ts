@@ -14,11 +14,24 @@ import { publicUrl } from './request';
  * folder are the ones its content keys to, and it holds nothing that looks like a credential.
  */
 
-/** Text that looks like a credential, by the shape of well-known keys; none belongs in a recording. */
+/** Names of `sk-` keys by their prefix; others are plain API keys. */
+const SK_KINDS: Record<string, string> = { 'sk-ant-': 'an Anthropic key', 'sk-proj-': 'an OpenAI project key' };
+
+/**
+ * Text that looks like a credential, by the shape of well-known keys; none belongs in a recording.
+ * A bearer token must hold more than letters, so prose ("Bearer authentication") is no credential.
+ */
 const CREDENTIAL_PATTERNS: [RegExp, (match: RegExpExecArray) => string][] = [
-  [/\bsk-[A-Za-z0-9_-]{16,}/, () => 'an API key ("sk-…")'],
-  [/\bBearer\s+[A-Za-z0-9._~+/-]{8,}/, () => 'a bearer token ("Bearer …")'],
+  [/\b(sk-(?:ant-|proj-)?)[A-Za-z0-9_-]{16,}/, (m) => `${SK_KINDS[m[1]] ?? 'an API key'} ("${m[1]}…")`],
+  [/\bsk_(?:live_|test_)?[A-Za-z0-9]{16,}/, () => 'a secret key ("sk_…")'],
+  [/\bxai-[A-Za-z0-9]{20,}/, () => 'an xAI key ("xai-…")'],
+  [/\bgsk_[A-Za-z0-9]{20,}/, () => 'a Groq key ("gsk_…")'],
+  [/\bhf_[A-Za-z0-9]{30,}/, () => 'a Hugging Face token ("hf_…")'],
+  [/\b(gh[pousr]_|github_pat_)[A-Za-z0-9_]{30,}/, (m) => `a GitHub token ("${m[1]}…")`],
+  [/\bAKIA[0-9A-Z]{16}\b/, () => 'an AWS access key id ("AKIA…")'],
   [/\bAIza[0-9A-Za-z_-]{30,}/, () => 'a Google API key ("AIza…")'],
+  [/\bbearer\s+(?=[\w.~+/-]*[\d_.~+/-])[\w.~+/-]{8,}/i, () => 'a bearer token ("Bearer …")'],
+  [/\beyJ[\w-]{8,}\.eyJ[\w-]{8,}/, () => 'a JSON Web Token ("eyJ….eyJ…")'],
   [/"(authorization|proxy-authorization|x-api-key|api-key|x-goog-api-key|cookie|set-cookie)"\s*:/i, (m) => `a credential header "${m[1].toLowerCase()}"`],
 ];
 

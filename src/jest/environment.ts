@@ -10,7 +10,7 @@ import { sha256 } from '../core/normalize';
 import { ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store';
 import { assignTestIds, relativeTestPath, type TestIdResolver } from '../core/test-id';
-import { type ScopeStatus, type ShardConfig, writeFileUsage } from '../core/usage';
+import { type ScopeStatus, type ShardConfig, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs, writeFileUsage } from '../core/usage';
 import { loadFunction } from '../core/user-module';
 import { forwardWith, intercept, type Interception } from '../interception';
 import { guardNetwork, type NetworkGuard } from '../interception/network-guard';
@@ -105,8 +105,9 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.networkGuard = undefined;
       this.interception?.dispose();
       this.interception = undefined;
-      // Every file notes what it used, for the run's summary and `jest-replay prune` (see core/usage.ts).
-      if (this.session) {
+      // Every file notes what it used, for the run's summary and `jest-replay prune` (see core/usage.ts),
+      // unless global setup found the usage directory unusable and said so.
+      if (this.session && !unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]).includes(this.session.config.usageDir)) {
         const unique = `${sha256(this.replayTestPath).slice(0, 12)}-${process.pid}-${randomBytes(3).toString('hex')}`;
         try {
           writeFileUsage(this.session.config.usageDir, this.replayShard, this.session.usage(this.relativePath), unique);
@@ -134,6 +135,12 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       };
       Object.defineProperty(scoped, 'length', { value: body.length });
       owner.fn = scoped as typeof body;
+    }
+
+    /** Ends a scope with its problems, charged the refusals worker threads met meanwhile (they carry no scope of their own). */
+    private closeScope(scope: TestScope): Promise<Error[]> {
+      scope.problems.push(...(this.networkGuard?.workerRefusals() ?? []));
+      return this.session!.close(scope);
     }
 
     private requireScope(): never {
@@ -185,7 +192,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           const scope = this.scopes.get(event.test);
           this.scopes.delete(event.test);
           if (!scope) break;
-          const problems = await session.close(scope);
+          const problems = await this.closeScope(scope);
           if (event.name === 'test_done') event.test.errors.push(...problems);
           session.settle(scope, event.name !== 'test_done' ? 'skipped' : event.test.errors.length === 0 ? 'passed' : 'failed');
           break;
@@ -211,7 +218,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           if (!scope) break;
           this.scopes.delete(event.hook);
           // A hook has no result of its own to fail: its problems fail the test file.
-          const problems = await session.close(scope);
+          const problems = await this.closeScope(scope);
           state.unhandledErrors.push(...problems);
           const status: ScopeStatus = event.name === 'hook_success' && problems.length === 0 ? 'passed' : 'failed';
           session.settle(scope, status);

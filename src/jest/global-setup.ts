@@ -2,7 +2,10 @@ import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { loadNormalizers } from '../core/normalizers';
-import { newRunId, RUN_ID_VARIABLE, startUsage } from '../core/usage';
+import { ReplayConfigError } from '../core/errors';
+import { records } from '../core/mode';
+import { checkWritable } from '../core/store';
+import { newRunId, RUN_ID_VARIABLE, startUsage, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs } from '../core/usage';
 
 /** A path as the user reads it: relative to where they ran jest, unless it is outside. */
 export function displayPath(file: string): string {
@@ -15,6 +18,39 @@ export function describeRun(config: ResolvedConfig): string {
   return `jest-replay: ${config.mode} mode, recordings in ${displayPath(config.dir)}`;
 }
 
+/** One message before any test runs, rather than a file system error in every test that records. */
+function checkRecordingsWritable(config: ResolvedConfig): void {
+  try {
+    checkWritable(config.dir);
+  } catch (error) {
+    throw new ReplayConfigError(
+      `jest-replay: ${config.mode} mode cannot write recordings to ${displayPath(config.dir)} (${(error as Error).message}). ` +
+        'Make it a writable folder, or point testEnvironmentOptions.replay.dir or JEST_REPLAY_DIR at one.',
+    );
+  }
+}
+
+/**
+ * Before any test writes, forgets the earlier usage this run supersedes (see core/usage.ts). A usage
+ * directory that cannot be written costs the summary and prune, not the run: said here once, and
+ * the test files and the reporter are told to leave it alone.
+ */
+function useUsageDir(usageDir: string, shard: Config.GlobalConfig['shard']): void {
+  const unusable = new Set(unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]));
+  try {
+    startUsage(usageDir, shard);
+    unusable.delete(usageDir);
+  } catch (error) {
+    unusable.add(usageDir);
+    process.stderr.write(
+      `jest-replay: cannot use the usage cache ${displayPath(usageDir)} (${(error as Error).message}): ` +
+        'no summary for this run, and prune cannot judge it. ' +
+        'Make it writable, or point testEnvironmentOptions.replay.usageDir at a writable folder.\n',
+    );
+  }
+  process.env[UNUSABLE_USAGE_VARIABLE] = [...unusable].join(path.delimiter);
+}
+
 /**
  * Resolves the mode and options once, before any test runs, so a wrong `JEST_REPLAY_MODE`,
  * `RECORD=1` under CI or a bad option stops the run with one clear message.
@@ -22,11 +58,11 @@ export function describeRun(config: ResolvedConfig): string {
 export default async function globalSetup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
   const options = (projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
   const config = resolveConfig({ rootDir: projectConfig.rootDir, options, env: process.env });
-  // Before any test writes: earlier usage this run supersedes must not count (see core/usage.ts).
-  startUsage(config.usageDir, globalConfig.shard);
-  process.env[RUN_ID_VARIABLE] = newRunId();
+  if (records(config.mode)) checkRecordingsWritable(config);
   // stderr, so `jest --json` keeps a clean stdout.
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
+  useUsageDir(config.usageDir, globalConfig.shard);
+  process.env[RUN_ID_VARIABLE] = newRunId();
   // A normalizers module that does not load stops the run here, not at the first request.
   loadNormalizers(config.normalizers, config.rootDir);
 }

@@ -3,7 +3,19 @@ import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
-import { countUnused, type FileUsage, listRecordings, newRunId, readUsage, RUN_ID_VARIABLE, shardName, summarizeUsage, writeRunRecord } from '../core/usage';
+import {
+  countUnused,
+  type FileUsage,
+  listRecordings,
+  newRunId,
+  readUsage,
+  RUN_ID_VARIABLE,
+  shardName,
+  summarizeUsage,
+  UNUSABLE_USAGE_VARIABLE,
+  unusableUsageDirs,
+  writeRunRecord,
+} from '../core/usage';
 import { displayPath } from './global-setup';
 
 /**
@@ -76,7 +88,10 @@ export default class ReplayReporter {
     const complete = isCompleteRun(this.globalConfig, results);
     const shard = this.globalConfig.shard;
     const lines: string[] = [];
+    const unusable = unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]);
     for (const config of replayConfigs(testContexts)) {
+      // Global setup said it cannot be used: there is nothing to read.
+      if (unusable.includes(config.usageDir)) continue;
       const usage = readUsage(config.usageDir).find((s) => s.shard === shardName(shard));
       const own = usage?.files.filter((f) => f.run === this.runId) ?? [];
       if (own.length === 0) continue;

@@ -159,3 +159,42 @@ describe('list, show and diagnose', () => {
     expect(cli('diagnose').code).toBe(2);
   });
 });
+
+describe('import', () => {
+  const project = new FixtureProject('import-credentials', {});
+  afterAll(() => project.remove());
+  const KEY = 'sk-imported-SECRET0123456789';
+  /** A llama-stack recording of a chat completion, as another tool may have stored it: with the caller's headers. */
+  const llamaStack = (content: string, url: string, headers: Record<string, string>, reply: string) =>
+    JSON.stringify({
+      test_id: `tests/integration/test_chat.py::test_${content}`,
+      request: { method: 'POST', url, headers, body: { model: 'gpt-4o', input: content }, endpoint: '/v1/chat/completions' },
+      response: {
+        body: {
+          __type__: 'openai.types.chat.chat_completion.ChatCompletion',
+          __data__: { id: 'rec-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: reply } }] },
+        },
+        is_streaming: false,
+      },
+    });
+
+  test('drops credential headers and URL credentials, saying so; a file whose response holds one is skipped', async () => {
+    const url = 'http://0.0.0.0:11434/v1/v1/chat/completions';
+    const headers = { Authorization: `Bearer ${KEY}`, 'X-Api-Key': `${KEY}-2`, 'content-type': 'application/json' };
+    project.write('llama/recordings/a.json', llamaStack('clean', `${url}?api_key=${KEY}-3&x=1`, headers, 'hello'));
+    project.write('llama/recordings/b.json', llamaStack('echoed', url, { authorization: `Bearer ${KEY}` }, `your key is ${KEY}`));
+    const { code, stdout } = await project.cli(['import', 'llama']);
+    expect(code).toBe(0);
+    const dropped = 'request header authorization, request header x-api-key, request.url credentials';
+    expect(stdout).toMatch(new RegExp(`^imported llama/recordings/a\\.json -> recordings/\\S+, without its credentials: ${dropped}$`, 'm'));
+    const echoed = 'the header authorization at response.body.__data__.choices[0].message.content';
+    expect(stdout).toContain(`skipped  llama/recordings/b.json: it holds a credential its request carried: ${echoed}`);
+    expect(stdout).toContain('1 imported, 1 skipped');
+    expect(stdout).not.toContain('SECRET0123456789');
+    const files = Object.values(project.snapshot());
+    expect(files).toHaveLength(1);
+    expect(files[0]).not.toContain('SECRET0123456789');
+    expect(JSON.parse(files[0]).request).toMatchObject({ url: `${url}?x=1`, headers: { 'content-type': 'application/json' } });
+    expect(await project.cli(['verify'])).toMatchObject({ code: 0 });
+  });
+});

@@ -1,3 +1,4 @@
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { failureOf, statusOf } from '../support/fixture';
 import { useProjects } from '../support/lifecycle';
@@ -89,6 +90,77 @@ test('user:password@', async () => {
   expect(files).not.toContain(Buffer.from('me:first-secret-1234').toString('base64'));
   expect(files).toContain('/v1/chat/completions?x=1"');
   expect(statusOf(await p.run({ URL_SECRET: 'other-secret-5678' }))).toEqual({ 'a key parameter': 'passed', 'user:password@': 'passed' });
+});
+
+describe('credentials a careless server echoes from elsewhere than a bearer token, or a URL carries under other names', () => {
+  let careless: http.Server;
+  let base = '';
+  beforeAll(async () => {
+    // Echoes what a request carries, as badly written APIs do: the Basic auth user in an error, the bearer token in raw SSE data.
+    careless = http.createServer((request, response) => {
+      const { pathname } = new URL(request.url!, 'http://careless.invalid');
+      const [scheme = '', value = ''] = (request.headers.authorization ?? '').split(' ');
+      request.resume().on('end', () => {
+        if (pathname === '/basic') {
+          const user = Buffer.from(value, 'base64').toString('utf8').split(':')[0];
+          const error = { error: { message: `Invalid API key provided: ${user}` } };
+          response.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify(error));
+        } else if (pathname === '/sse' && scheme === 'Bearer') {
+          response.writeHead(200, { 'content-type': 'text/event-stream' });
+          response.end(`event: delta\ndata: echo ${value.slice(0, 6)}\n\nevent: delta\nid: 2\ndata: ${value.slice(6)}\n\n`);
+        } else {
+          response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true }));
+        }
+      });
+    });
+    await new Promise<void>((resolve) => careless.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(careless.address() as net.AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((resolve) => careless.close(resolve)));
+
+  const CARELESS = `
+const base = process.env.CARELESS_BASE || 'http://127.0.0.1:9';
+const key = process.env.KEY;
+test('a key as the Basic auth user', async () => {
+  const response = await fetch(base + '/basic', { headers: { authorization: 'Basic ' + Buffer.from(key + ':').toString('base64') } });
+  expect(response.status).toBe(401);
+});
+test('credential parameters', async () => {
+  const query = ['subscription-key', 'code', 'openai_api_key', 'auth_token', 'x-api-key'].map((name, i) => name + '=' + key + i).join('&');
+  expect(await (await fetch(base + '/query?' + query + '&page=2')).json()).toEqual({ ok: true });
+});
+test('a parameter equal to the bearer token', async () => {
+  const response = await fetch(base + '/by-value?deployment=' + key + '&page=3', { headers: { authorization: 'Bearer ' + key } });
+  expect(await response.json()).toEqual({ ok: true });
+});
+test('a key split across raw SSE data lines', async () => {
+  expect(await (await fetch(base + '/sse', { headers: { authorization: 'Bearer ' + key } })).text()).toContain('data: echo');
+});
+`;
+
+  test('none reaches disk; URL credentials are dropped by name and by value, and another key replays the same recordings', async () => {
+    const p = project({ 'tests/careless.test.js': CARELESS });
+    const KEY = 'sk_test_RECORDED0123456789';
+    const recorded = await p.run({ RECORD: '1', CARELESS_BASE: base, KEY });
+    expect(statusOf(recorded)).toEqual({
+      'a key as the Basic auth user': 'failed',
+      'credential parameters': 'passed',
+      'a parameter equal to the bearer token': 'passed',
+      'a key split across raw SSE data lines': 'failed',
+    });
+    expect(failureOf(recorded, 'a key as the Basic auth user')).toContain('the header authorization (user) at response.body.error.message');
+    const streamed = failureOf(recorded, 'a key split across raw SSE data lines');
+    expect(streamed).toMatch(/the header authorization at response\.body\[\d+\.\.\d+\] \(stream text\)/);
+    const files = p.snapshot();
+    expect(Object.keys(files)).toHaveLength(2);
+    expect(Object.values(files).join('\n')).not.toContain('RECORDED0123456789');
+    const urls = Object.values(files).map((text) => JSON.parse(text).request.url.replace(base, ''));
+    expect(urls.sort()).toEqual(['/by-value?page=3', '/query?page=2']);
+    expect(`${recorded.output}${recorded.stdout}`).not.toContain('RECORDED0123456789');
+
+    const replayed = await p.run({ KEY: 'sk_test_ANOTHER9876543210' });
+    expect(statusOf(replayed)).toMatchObject({ 'credential parameters': 'passed', 'a parameter equal to the bearer token': 'passed' });
+  });
 });
 
 test('a redact hook keys record and replay alike and stores only the replaced values', async () => {

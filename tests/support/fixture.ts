@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CI_VARIABLES } from '../../src/core/mode';
 
 /**
  * Small Jest projects that use the preset as a user would, run by the real `jest` binary in a
@@ -65,14 +66,15 @@ export class FixtureProject {
     return fs.readFileSync(path.join(this.dir, file), 'utf8');
   }
 
-  /** Files under a folder of the project (default: recordings/), relative to it, sorted. */
+  /** Files under a folder of the project (default: recordings/), relative to it, sorted; symbolic links are not followed. */
   files(folder = 'recordings'): string[] {
     const root = path.join(this.dir, folder);
-    if (!fs.existsSync(root)) return [];
-    return (fs.readdirSync(root, { recursive: true }) as string[])
-      .filter((f) => fs.statSync(path.join(root, f)).isFile())
-      .map((f) => f.split(path.sep).join('/'))
-      .sort();
+    const walk = (relative: string): string[] =>
+      fs.readdirSync(path.join(root, relative), { withFileTypes: true }).flatMap((entry) => {
+        const file = relative === '' ? entry.name : `${relative}/${entry.name}`;
+        return entry.isDirectory() ? walk(file) : entry.isFile() ? [file] : [];
+      });
+    return fs.existsSync(root) ? walk('').sort() : [];
   }
 
   /** Every recording file's text, by path relative to recordings/. */
@@ -84,7 +86,7 @@ export class FixtureProject {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Runs `jest` in the project. The environment is scrubbed of mode variables (and CI) unless given. */
+  /** Runs `jest` in the project. The environment is scrubbed of mode variables (and CI's) unless given. */
   async run(env: Record<string, string | undefined> = {}, args: string[] = [], runner: Runner = {}): Promise<JestRun> {
     const resultsFile = path.join(this.dir, `results-${randomBytes(3).toString('hex')}.json`);
     const jestArgs = [...(runner.nodeArgs ?? []), runner.jest ?? JEST_BIN, '--json', `--outputFile=${resultsFile}`, '--no-cache', ...args];
@@ -108,7 +110,8 @@ export class FixtureProject {
 
   private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath): Promise<ProcessRun> {
     const childEnv: Record<string, string | undefined> = { ...process.env };
-    for (const name of ['CI', 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID']) delete childEnv[name];
+    const scrubbed = [...CI_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID'];
+    for (const name of scrubbed) delete childEnv[name];
     Object.assign(childEnv, env);
     return new Promise((resolve, reject) => {
       const child = spawn(node, args, { cwd: this.dir, env: childEnv as NodeJS.ProcessEnv });

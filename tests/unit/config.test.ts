@@ -137,6 +137,13 @@ describe('validateOptions', () => {
     expect(errorOf(() => validateOptions({ [typo]: 'x' })).message).toContain(`unknown option testEnvironmentOptions.replay.${typo}. Did you mean ${known}? Known options:`);
   });
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('reports %s (an Object.prototype member) as unknown', (key) => {
+    // JSON.parse makes `__proto__` an own key, as a JSON config file would.
+    const error = errorOf(() => validateOptions(JSON.parse(`{${JSON.stringify(key)}: "x"}`)));
+    expect(error).toBeInstanceOf(ReplayConfigError);
+    expect(error.message).toContain(`unknown option testEnvironmentOptions.replay.${key}.`);
+  });
+
   it('suggests nothing for a key far from every option', () => {
     expect(errorOf(() => validateOptions({ colour: 'x' })).message).not.toContain('Did you mean');
   });

@@ -68,6 +68,20 @@ describe('resolveMode', () => {
     expect(error.message).toContain('JEST_REPLAY_MODE=record');
   });
 
+  const CI_SERVICES = ['GITHUB_ACTIONS', 'BUILD_NUMBER', 'TF_BUILD', 'GITLAB_CI', 'BUILDKITE'];
+
+  it.each(CI_SERVICES)('RECORD=1 is refused when %s is set, naming it', (variable) => {
+    const error = errorOf({ RECORD: '1', [variable]: variable === 'BUILD_NUMBER' ? '42' : 'true' });
+    expect(error).toBeInstanceOf(ReplayConfigError);
+    expect(error.message).toContain(`because ${variable} is set`);
+    expect(error.message).toContain('JEST_REPLAY_MODE=record');
+  });
+
+  it.each(CI_SERVICES)('RECORD=1 records when %s is empty or false', (variable) => {
+    expect(resolveMode({ RECORD: '1', [variable]: '' })).toBe('record');
+    expect(resolveMode({ RECORD: '1', [variable]: 'false' })).toBe('record');
+  });
+
   it.each(['false', '0', ''])('RECORD=1 records when CI=%j (CI off)', (ci) => {
     expect(resolveMode({ RECORD: '1', CI: ci })).toBe('record');
   });

@@ -35,6 +35,26 @@ describe('publicUrl', () => {
     },
   );
 
+  it.each([
+    ...['subscription-key', 'Ocp-Apim-Subscription-Key', 'x-api-key', 'code', 'openai_api_key', 'auth_token', 'authToken', 'id_token'],
+    ...['refresh_token', 'session_token', 'private_token', 'api_token', 'jwt', 'passwd', 'api_secret', 'credential', 'AWSAccessKeyId'],
+  ])(
+    'strips the credential parameter %s',
+    (name) => {
+      expect(publicUrl(`https://h/p?model=m&${name}=SECRET`).toString()).toBe('https://h/p?model=m');
+    },
+  );
+
+  it('strips a parameter of any name whose value is a credential the request carries', () => {
+    const url = publicUrl('https://h/p?model=m&q=SECRET-VALUE&other=SECRET', [{ value: 'SECRET-VALUE' }]);
+    expect(url.toString()).toBe('https://h/p?model=m&other=SECRET');
+  });
+
+  it('keeps pagination tokens and token counts: they are no credentials', () => {
+    const url = 'https://h/p?page_token=a&pageToken=b&next_token=c&max_tokens=5';
+    expect(publicUrl(url).toString()).toBe(url);
+  });
+
   it('strips every occurrence of a repeated credential parameter', () => {
     expect(publicUrl('https://h/p?key=1&x=y&key=2').toString()).toBe('https://h/p?x=y');
   });

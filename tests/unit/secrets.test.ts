@@ -1,6 +1,7 @@
 import { encodeResponse } from '../../src/core/codec';
 import { ReplayError } from '../../src/core/errors';
 import { LazyChunks, type Recording, serializeRecording } from '../../src/core/format';
+import { publicUrl } from '../../src/core/request';
 import { credentialsOf, findLeaks, MIN_CREDENTIAL_LENGTH, refuseLeaks } from '../../src/core/secrets';
 
 const KEY = 'sk-test-0123456789abcdef';
@@ -32,11 +33,31 @@ describe('credentialsOf', () => {
     ]);
   });
 
-  test('the password of Basic auth is looked for on its own too', () => {
-    const basic = Buffer.from('me:correct-horse-battery').toString('base64');
+  test('the user and password of Basic auth are looked for on their own too', () => {
+    const basic = Buffer.from('account-1234:correct-horse-battery').toString('base64');
     expect(credentialsOf('https://api.example.com/', new Headers({ authorization: `Basic ${basic}` }))).toEqual([
       { source: 'header authorization', value: basic },
+      { source: 'header authorization (user)', value: 'account-1234' },
       { source: 'header authorization (password)', value: 'correct-horse-battery' },
+    ]);
+  });
+
+  test('a key given as the user of Basic auth, password empty, is looked for on its own', () => {
+    const basic = Buffer.from(`${KEY}:`).toString('base64');
+    expect(credentialsOf('https://api.example.com/', new Headers({ authorization: `Basic ${basic}` }))).toEqual([
+      { source: 'header authorization', value: basic },
+      { source: 'header authorization (user)', value: KEY },
+    ]);
+  });
+
+  test('the user of the URL, and credential parameters beyond key and token', () => {
+    const parameters = 'subscription-key=azure-key-1234&code=function-key-5678&openai_api_key=openai-key-90&page=2';
+    const url = `https://${KEY}@api.example.com/v1?${parameters}`;
+    expect(credentialsOf(url, new Headers())).toEqual([
+      { source: 'URL user', value: KEY },
+      { source: 'query parameter subscription-key', value: 'azure-key-1234' },
+      { source: 'query parameter code', value: 'function-key-5678' },
+      { source: 'query parameter openai_api_key', value: 'openai-key-90' },
     ]);
   });
 
@@ -46,6 +67,13 @@ describe('credentialsOf', () => {
 
   test(`values shorter than ${MIN_CREDENTIAL_LENGTH} characters are ignored`, () => {
     expect(credentialsOf('https://api.example.com/?api_key=short', new Headers({ authorization: 'Bearer x', 'api-key': '1234567' }))).toEqual([]);
+  });
+
+  test('a URL parameter equal to a credential is dropped from the URL; one equal to a short dummy key stays', () => {
+    const url = `https://api.example.com/v1?deployment=${KEY}&env=test&page=2`;
+    const stripped = (authorization: string) => publicUrl(url, credentialsOf(url, new Headers({ authorization }))).toString();
+    expect(stripped(`Bearer ${KEY}`)).toBe('https://api.example.com/v1?env=test&page=2');
+    expect(stripped('Bearer test')).toBe(url);
   });
 });
 
@@ -131,6 +159,20 @@ describe('findLeaks', () => {
       { credential: 'header authorization', where: 'the file text' },
       { credential: 'header api-key', where: 'the file text' },
     ]);
+  });
+
+  test('a key given as the Basic auth user, echoed by the server in an error, is found', () => {
+    const rec = recording({ status: 401, body: { error: { message: `Invalid API key provided: ${KEY}` } } });
+    const basic = Buffer.from(`${KEY}:`).toString('base64');
+    const credentials = credentialsOf(rec.request.url, new Headers({ authorization: `Basic ${basic}` }));
+    expect(leaksOf(rec, credentials)).toEqual([{ credential: 'header authorization (user)', where: 'response.body.error.message' }]);
+  });
+
+  test('split across raw SSE data lines that are no JSON, with event lines between: found in the joined data', () => {
+    const lines = ['event: delta', `data: echo ${KEY.slice(0, 6)}`, '', 'event: delta', 'id: 2', `data: ${KEY.slice(6)}`, ''];
+    const rec = recording({ is_streaming: true, body: lines });
+    expect(serializeRecording(rec)).not.toContain(KEY);
+    expect(leaksOf(rec)).toEqual([{ credential: 'header authorization', where: 'response.body[1..5] (stream text)' }]);
   });
 
   test('split across raw SSE lines (Anthropic-style data events)', () => {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RecordingFileError } from '../../src/core/errors';
 import { type Recording, serializeRecording } from '../../src/core/format';
-import { RecordingStore } from '../../src/core/store';
+import { RecordingStore, walkTree } from '../../src/core/store';
 
 const TEST_ID = 'tests/chat.test.ts::chat::says hi';
 const KEY = createHash('sha256').update('store key').digest('hex');
@@ -288,5 +288,46 @@ describe('recordingsOf and removeOthers', () => {
     expect(store.removeOthers(TEST_ID, new Set([keep]))).toEqual([stale]);
     expect(tree(store.folderOf(TEST_ID))).toEqual([`${STEM}.json`, 'notes.txt']);
     expect(store.locate(TEST_ID, KEY, 2)).toBe(keep);
+  });
+});
+
+describe('walkTree', () => {
+  it('lists regular files and reports links, never following one: outside, dangling, to itself or looping', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-replay-outside-'));
+    fs.writeFileSync(path.join(outside, `${STEM}.json`), '{}');
+    fs.mkdirSync(path.join(dir, 't/x-1'), { recursive: true });
+    fs.writeFileSync(path.join(dir, `t/x-1/${STEM}.json`), '{}');
+    fs.symlinkSync(outside, path.join(dir, 't/escape'));
+    fs.symlinkSync('nowhere', path.join(dir, 'dangling'));
+    fs.symlinkSync('self', path.join(dir, 'self'));
+    fs.symlinkSync('.', path.join(dir, 't/x-1/again'));
+    fs.symlinkSync(`${STEM}.json`, path.join(dir, `t/x-1/${OTHER_KEY.slice(0, 16)}.json`));
+    const tree = walkTree(dir);
+    expect(tree.files).toEqual([`t/x-1/${STEM}.json`]);
+    expect([...tree.links].sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'dangling', target: 'nowhere' },
+      { path: 'self', target: 'self' },
+      { path: 't/escape', target: outside },
+      { path: `t/x-1/${OTHER_KEY.slice(0, 16)}.json`, target: `${STEM}.json` },
+      { path: 't/x-1/again', target: '.' },
+    ]);
+    fs.rmSync(outside, { recursive: true });
+  });
+
+  it('is empty for a directory that does not exist', () => {
+    expect(walkTree(path.join(dir, 'none'))).toEqual({ files: [], links: [] });
+  });
+});
+
+describe('a linked recording file', () => {
+  it('is neither replayed nor deleted as stale: links are not recordings', async () => {
+    const store = new RecordingStore(dir);
+    const file = store.fileFor(TEST_ID, KEY, 1);
+    await store.write(file, recording('kept'));
+    const linked = store.fileFor(TEST_ID, OTHER_KEY, 1);
+    fs.symlinkSync(path.basename(file), linked);
+    expect(new RecordingStore(dir).locate(TEST_ID, OTHER_KEY, 1)).toBeUndefined();
+    expect(new RecordingStore(dir).removeOthers(TEST_ID, new Set([file]))).toEqual([]);
+    expect(fs.lstatSync(linked).isSymbolicLink()).toBe(true);
   });
 });

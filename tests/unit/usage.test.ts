@@ -127,6 +127,13 @@ describe('on disk', () => {
     expect(names()).toEqual([]);
   });
 
+  it('startUsage throws, writing nothing, when the usage directory cannot be written; readUsage finds nothing there', () => {
+    fs.writeFileSync(path.join(dir, 'file'), 'in the way');
+    expect(() => startUsage(path.join(dir, 'file', 'usage'), undefined)).toThrow(`${path.join(dir, 'file')} is a file, not a folder`);
+    expect(readUsage(path.join(dir, 'file', 'usage'))).toEqual([]);
+    expect(fs.readdirSync(dir)).toEqual(['file']);
+  });
+
   it('listRecordings lists recording files only; leftoverTemporaryFiles, temporary files of processes no longer running', () => {
     const write = (file: string) => {
       fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });

@@ -105,17 +105,43 @@ describe('name and folder against content', () => {
 
 describe('credentials', () => {
   test.each([
-    ['an OpenAI key in a body', recording({}, { body: { note: 'sk-proj-abcdefghijklmnop1234' } }), 'an API key ("sk-…") on line'],
+    ['an OpenAI key in a body', recording({}, { body: { note: 'sk-abcdefghijklmnop1234' } }), 'an API key ("sk-…") on line'],
     ['a bearer token', recording({}, { body: { note: 'Bearer abcdef123456789' } }), 'a bearer token ("Bearer …")'],
     ['an authorization header', recording({ request: { ...recording().request, headers: { authorization: 'x' } } }), 'a credential header "authorization"'],
   ])('%s', (_what, rec, problem) => {
     const problems = verify(rec);
     expect(problems).toEqual([expect.stringContaining(`looks like it holds a credential: ${problem}`)]);
-    expect(problems.join('\n')).not.toMatch(/sk-proj|abcdef123/);
+    expect(problems.join('\n')).not.toMatch(/sk-abc|abcdef123/);
   });
 
-  test('credentials in the stored URL', () => {
-    const rec = recording({ request: { ...recording().request, url: `${URL_}?api_key=abc` } });
+  // Each value is made here from parts, so no whole key-shaped literal sits in the source.
+  test.each([
+    ['an Anthropic key', ['sk-ant-', 'api03-', 'Zx9Yw8Vu7Ts6Rq5Po4Nm3'], 'an Anthropic key ("sk-ant-…")'],
+    ['an OpenAI project key', ['sk-proj-', 'Zx9Yw8Vu7Ts6Rq5Po4Nm3'], 'an OpenAI project key ("sk-proj-…")'],
+    ['a Stripe-style secret key', ['sk_', 'test_', 'Zx9Yw8Vu7Ts6Rq5Po4Nm3'], 'a secret key ("sk_…")'],
+    ['an xAI key', ['xai-', 'Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1'], 'an xAI key ("xai-…")'],
+    ['a Groq key', ['gsk_', 'Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1'], 'a Groq key ("gsk_…")'],
+    ['a Hugging Face token', ['hf_', 'Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0'], 'a Hugging Face token ("hf_…")'],
+    ['a GitHub token', ['ghp_', 'Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0Ed9Cb'], 'a GitHub token ("ghp_…")'],
+    ['a fine-grained GitHub token', ['github_pat_', '11ABCDEFG0', '_Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2J'], 'a GitHub token ("github_pat_…")'],
+    ['an AWS access key id', ['AKIA', 'IOSFODNN7EXAMPLE'], 'an AWS access key id ("AKIA…")'],
+    ['a Google API key', ['AIza', 'SyZx9Yw8Vu7Ts6Rq5Po4Nm3Lk2Jh1Gf0'], 'a Google API key ("AIza…")'],
+    ['a lower-case bearer token', ['bearer ', 'Zx9Yw8Vu7Ts6'], 'a bearer token ("Bearer …")'],
+    ['a JWT', ['eyJhbGciOiJIUzI1NiJ9', '.eyJzdWIiOiIxMjM0NTY3ODkwIn0', '.dozjgNryP4J3jVmNHl0w5N_X'], 'a JSON Web Token ("eyJ….eyJ…")'],
+  ])('%s in a response', (_what, parts, problem) => {
+    const value = parts.join('');
+    const problems = verify(recording({}, { body: { ...COMPLETION, __data__: { ...COMPLETION.__data__, model: `echo ${value}` } } }));
+    expect(problems).toEqual([expect.stringContaining(`looks like it holds a credential: ${problem} on line`)]);
+    expect(problems.join('\n')).not.toContain(value.slice(-8));
+  });
+
+  test('words that only start like a key are no credential', () => {
+    const text = 'the task-scheduler-component_name, sk_learn_model_parameter_set, Bearer authentication, desk-organizer-and-lamp-combo';
+    expect(verify(recording({}, { body: { ...COMPLETION, __data__: { ...COMPLETION.__data__, model: text } } }))).toEqual([]);
+  });
+
+  test.each(['api_key', 'subscription-key', 'x-api-key', 'code', 'openai_api_key', 'auth_token'])('credentials in the stored URL: ?%s=', (name) => {
+    const rec = recording({ request: { ...recording().request, url: `${URL_}?${name}=abc` } });
     expect(verify(rec, placeOf(recording()))).toContain('"request.url" holds credentials (user:password@, or a key, token or signature parameter)');
   });
 

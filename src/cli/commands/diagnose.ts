@@ -4,7 +4,7 @@ import { loadNormalizers } from '../../core/normalizers';
 import { KEY_FILE_LENGTH } from '../../core/paths';
 import { RecordingStore } from '../../core/store';
 import { type Command, EXIT, UsageError } from '../command';
-import { formatSummary, fromCwd, table } from '../format';
+import { formatSummary, fromCwd, printable, table } from '../format';
 
 export const diagnoseCommand: Command = {
   name: 'diagnose',
@@ -27,7 +27,7 @@ Options:
     if (positionals.length !== 1) throw new UsageError('give one test id (quote it: it contains spaces and ::)');
     const normalize = loadNormalizers((values.normalizers as string[] | undefined) ?? [], process.cwd());
     const diagnosis = diagnoseTest(new RecordingStore(dir), positionals[0], normalize);
-    out(`test id:  ${diagnosis.testId}`);
+    out(`test id:  ${printable(diagnosis.testId)}`);
     out(`folder:   ${fromCwd(diagnosis.folder)}`);
     if (diagnosis.files.length > 0) {
       out('recordings (file, request, key its stored request produces now):');
@@ -45,7 +45,7 @@ Options:
     }
     if (diagnosis.otherIds.length > 0) {
       out('\nrecorded for the same test file under other ids (nearest first):');
-      for (const id of diagnosis.otherIds) out(`  ${id}`);
+      for (const id of diagnosis.otherIds) out(`  ${printable(id)}`);
     }
     return diagnosis.problems.length > 0 ? EXIT.problems : EXIT.ok;
   },

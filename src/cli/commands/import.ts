@@ -9,11 +9,16 @@ export const importCommand: Command = {
   args: '<path...>',
   help: `Adds llama-stack recordings (files, or folders holding recordings/<hash>.json and
 models-<hash>-<digest>.json) to the recordings directory, each keyed by this project's key
-under its test id, content unchanged. Reports what was imported and what was skipped, and why.`,
+under its test id, content unchanged but for credentials: credential headers (authorization, x-api-key…)
+and URL credentials are dropped, and named; a file whose response holds one of them is skipped.
+Reports what was imported and what was skipped, and why.`,
   async run({ dir, positionals, out }) {
     if (positionals.length === 0) throw new UsageError('give at least one file or folder of llama-stack recordings');
     const result = await importRecordings(positionals, new RecordingStore(dir));
-    for (const { source, target } of result.imported) out(`imported ${source} -> ${path.relative(process.cwd(), target)}`);
+    for (const { source, target, dropped } of result.imported) {
+      const without = dropped.length > 0 ? `, without its credentials: ${dropped.join(', ')}` : '';
+      out(`imported ${source} -> ${path.relative(process.cwd(), target)}${without}`);
+    }
     for (const { source, reason } of result.skipped) out(`skipped  ${source}: ${reason}`);
     out(`${result.imported.length} imported, ${result.skipped.length} skipped`);
     return EXIT.ok;

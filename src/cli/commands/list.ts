@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { type RecordingFile, scanRecordings, summarize } from '../../core/inspect';
 import { type Command, EXIT } from '../command';
-import { formatSize, formatSummary, fromCwd, table } from '../format';
+import { formatSize, formatSummary, fromCwd, linkLines, printable, table } from '../format';
 
 const NO_TEST_ID = '(no test id: shared model lists and session-level recordings)';
 
@@ -22,7 +22,7 @@ Exit code 1 when a file cannot be read as a recording (listed at the end) or not
     const scanned = scanRecordings(dir);
     const byTest = new Map<string, RecordingFile[]>();
     const broken: RecordingFile[] = [];
-    for (const entry of scanned) {
+    for (const entry of scanned.files) {
       if (!entry.recording) broken.push(entry);
       else if ((entry.recording.test_id ?? '').startsWith(prefix)) {
         const id = entry.recording.test_id ?? NO_TEST_ID;
@@ -31,7 +31,7 @@ Exit code 1 when a file cannot be read as a recording (listed at the end) or not
     }
     const ids = [...byTest.keys()].sort((a, b) => (a === NO_TEST_ID ? 1 : b === NO_TEST_ID ? -1 : a.localeCompare(b)));
     for (const id of ids) {
-      out(id);
+      out(printable(id));
       for (const line of table(byTest.get(id)!.map((e) => [e.relative.split('/').pop()!, formatSummary(summarize(e.recording!)), formatSize(e.size)]))) out(line);
     }
     const listed = ids.reduce((n, id) => n + byTest.get(id)!.length, 0);
@@ -41,6 +41,8 @@ Exit code 1 when a file cannot be read as a recording (listed at the end) or not
       out(`\n${broken.length} files are not usable recordings:`);
       for (const entry of broken) out(`  ${entry.problem}`);
     }
+    const links = linkLines(dir, scanned.links);
+    if (links.length > 0) out(['', ...links].join('\n'));
     return broken.length > 0 || listed === 0 ? EXIT.problems : EXIT.ok;
   },
 };

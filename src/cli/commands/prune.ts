@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultUsageDir, leftoverTemporaryFiles, listRecordings, mergeShards, readUsage, unusedRecordings } from '../../core/usage';
-import { removeEmptyFolders } from '../../core/store';
+import { removeEmptyFolders, walkTree } from '../../core/store';
 import { type Command, EXIT } from '../command';
+import { linkLines } from '../format';
 
 export const pruneCommand: Command = {
   name: 'prune',
@@ -28,8 +29,10 @@ Command options:
       err(`jest-replay prune: no usage of ${dir} under ${usageDir}: run jest (replay or record mode) first. Nothing deleted.`);
       return EXIT.problems;
     }
-    const unused = unusedRecordings(listRecordings(dir), files, merged.complete).map((file) => path.join(dir, file));
-    const leftovers = leftoverTemporaryFiles(dir);
+    // Links are never followed: one may lead outside the recordings directory (see walkTree).
+    const tree = walkTree(dir);
+    const unused = unusedRecordings(listRecordings(dir, tree), files, merged.complete).map((file) => path.join(dir, file));
+    const leftovers = leftoverTemporaryFiles(dir, tree);
     const doomed = [...unused, ...leftovers];
     const verb = values.yes ? 'deleted' : 'would delete';
     for (const file of doomed) {
@@ -39,6 +42,7 @@ Command options:
       }
       out(`${verb} ${path.relative(process.cwd(), file)}`);
     }
+    for (const line of linkLines(dir, tree.links)) out(line);
     const scope = merged.complete ? 'complete run' : 'partial run: recordings of tests it did not run are kept';
     out(`${doomed.length} ${values.yes ? 'deleted' : 'unused'} (${unused.length} recordings, ${leftovers.length} temporary files; ${scope})` + (values.yes || doomed.length === 0 ? '' : '. Run with --yes to delete them.'));
     return EXIT.ok;

@@ -4,7 +4,7 @@ import { findByKeyPrefix, summarize } from '../../core/inspect';
 import { applyIdNormalization, parseRecording, unwrap } from '../../core/format';
 import { streamTranscript } from '../../core/transcript';
 import { type Command, EXIT, UsageError } from '../command';
-import { formatSize, fromCwd } from '../format';
+import { formatSize, fromCwd, printable } from '../format';
 
 const indent = (text: string) => text.split('\n').map((line) => `  ${line}`).join('\n');
 const pretty = (value: unknown) => JSON.stringify(value, null, 2);
@@ -58,7 +58,7 @@ Options:
     const { request, response } = recording;
     const summary = summarize(recording);
     out(`file:     ${fromCwd(file)} (${formatSize(fs.statSync(file).size)})`);
-    out(`test id:  ${recording.test_id ?? '(none: shared or session-level)'}`);
+    out(`test id:  ${printable(recording.test_id ?? '(none: shared or session-level)')}`);
     out(`request:  ${summary.method} ${request.url}`);
     if (request.model) out(`model:    ${request.model}`);
     for (const [name, value] of Object.entries(request.headers)) out(`header:   ${name}: ${value}`);

@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { recordingSources } from '../../core/import';
+import { jsonFilesUnder } from '../../core/inspect';
+import { walkTree } from '../../core/store';
 import { verifyRecording } from '../../core/verify';
 import { type Command, EXIT, UsageError } from '../command';
+import { linkLines } from '../format';
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -11,13 +13,15 @@ export const verifyCommand: Command = {
   help: `Checks every .json file under the recordings directory: it parses and has the schema replay
 needs (known "__type__" wrappers included), its response can be replayed, its name and folder are
 the ones its request and test_id key to (<key16>.json, <key16>.<n>.json, _shared/models-<key16>-<digest8>.json),
-and it holds nothing that looks like a credential ("sk-…" keys, "Bearer …" tokens, authorization or
-api-key headers, credentials in the URL). Prints one line per problem, with the file's path.
+and it holds nothing that looks like a credential ("sk-…", "sk_…", "xai-…", "ghp_…", "AIza…" and other
+known key shapes, "Bearer …" tokens, JSON Web Tokens, authorization or api-key headers, credentials in
+the URL). Prints one line per problem, with the file's path.
 Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage error.`,
   async run({ dir, positionals, out }) {
     if (positionals.length > 0) throw new UsageError(`takes no arguments, got ${positionals.join(' ')} (name the recordings directory with --dir)`);
     if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`no recordings directory at ${dir}`);
-    const files = recordingSources([dir]);
+    const tree = walkTree(dir);
+    const files = jsonFilesUnder(tree).map((name) => path.join(dir, name));
     let problems = 0;
     for (const file of files) {
       const relative = path.relative(dir, file).split(path.sep).join('/');
@@ -26,6 +30,7 @@ Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage er
         problems++;
       }
     }
+    for (const line of linkLines(dir, tree.links)) out(line);
     out(`${files.length} recordings checked, ${problems === 0 ? 'no problems' : `${problems} problem${problems === 1 ? '' : 's'}`}`);
     return problems === 0 ? EXIT.ok : EXIT.problems;
   },

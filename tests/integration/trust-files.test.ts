@@ -1,0 +1,136 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { type FixtureProject, statusOf } from '../support/fixture';
+import { useProjects, useUpstream } from '../support/lifecycle';
+import { OPENAI_CLIENT, askTest } from '../support/snippets';
+
+/**
+ * What the recordings directory and the usage cache may hold that jest-replay does not control:
+ * symbolic links (leading outside, dangling, looping), a cache or recordings folder that cannot be
+ * written, and test ids with control characters.
+ */
+const upstream = useUpstream();
+const project = useProjects('trust-files');
+const record = (p: FixtureProject, env: Record<string, string> = {}) => p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL, ...env });
+const summaryOf = (output: string) => /jest-replay: \S+ mode — .*/.exec(output)?.[0];
+const link = (p: FixtureProject, target: string, at: string) => fs.symlinkSync(target, path.join(p.dir, at));
+const count = (text: string, part: string) => text.split(part).length - 1;
+const ALL_REPLAYED = 'jest-replay: replay mode — 1 replayed, 0 recorded, 0 missing, 0 unused (recordings in recordings/)';
+/** A regular file where a folder is expected: root cannot write under it either (chmod does not stop root). */
+const BLOCKER = 'blocker';
+
+describe('symbolic links under the recordings directory are reported, never followed', () => {
+  const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('one', 'one')}` });
+  let recorded: string;
+
+  beforeAll(async () => {
+    expect((await record(p)).code).toBe(0);
+    [recorded] = p.files();
+    // A folder outside recordings/ holding a file named like a recording, reached through a link.
+    p.write(`outside/sub/${path.basename(recorded)}`, p.read(`recordings/${recorded}`));
+    link(p, '../../outside', 'recordings/tests/escape');
+  });
+
+  test('prune --yes deletes nothing through a link, and names the link', async () => {
+    const run = await p.run();
+    expect(run.code).toBe(0);
+    expect(summaryOf(run.stderr)).toBe(ALL_REPLAYED);
+    const pruned = await p.cli(['prune', '--yes']);
+    expect(pruned.code).toBe(0);
+    expect(pruned.stdout).not.toContain('deleted recordings');
+    expect(pruned.stdout).toContain(`${path.join('recordings', 'tests', 'escape')} -> ../../outside`);
+    expect(pruned.stdout).toContain('0 deleted (0 recordings, 0 temporary files; complete run)');
+    expect(p.files('outside')).toEqual([`sub/${path.basename(recorded)}`]);
+  });
+
+  test('list counts what is in the directory only, and names the link', async () => {
+    const listed = await p.cli(['list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('1 recordings for 1 test ids');
+    expect(listed.stdout).toContain(`${path.join('recordings', 'tests', 'escape')} -> ../../outside`);
+  });
+
+  test('a dangling link, a link to itself and a loop fail neither the run nor list, verify or prune', async () => {
+    link(p, 'nowhere', 'recordings/dangling');
+    link(p, 'self', 'recordings/self');
+    link(p, '.', 'recordings/again');
+    const run = await p.run();
+    expect(run.code).toBe(0);
+    expect(statusOf(run)).toEqual({ one: 'passed' });
+    expect(summaryOf(run.stderr)).toBe(ALL_REPLAYED);
+
+    const listed = await p.cli(['list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('1 recordings for 1 test ids');
+    const verified = await p.cli(['verify']);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toContain('1 recordings checked, no problems');
+    const pruned = await p.cli(['prune', '--yes']);
+    expect(pruned.code).toBe(0);
+    for (const output of [listed.stdout, verified.stdout, pruned.stdout]) {
+      expect(output).toContain('4 symbolic links not followed');
+      for (const [name, target] of [['dangling', 'nowhere'], ['self', 'self'], ['again', '.']]) {
+        expect(output).toContain(`${path.join('recordings', name)} -> ${target}`);
+      }
+    }
+    expect(p.files('outside')).toHaveLength(1);
+    expect(p.files()).toEqual([recorded]);
+  });
+});
+
+test('an unusable usage cache costs the summary, said once, not the run', async () => {
+  const p = project(
+    { 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('one', 'one')}`, 'tests/b.test.js': `${OPENAI_CLIENT}${askTest('two', 'two')}` },
+    { testEnvironmentOptions: { replay: { usageDir: `${BLOCKER}/usage` } } },
+  );
+  p.write(BLOCKER, 'a file, not a folder\n');
+  const recorded = await record(p);
+  expect(recorded.code).toBe(0);
+  expect(statusOf(recorded)).toEqual({ one: 'passed', two: 'passed' });
+  expect(p.files()).toHaveLength(2);
+  const run = await p.run();
+  expect(run.code).toBe(0);
+  expect(statusOf(run)).toEqual({ one: 'passed', two: 'passed' });
+  for (const output of [recorded.stderr, run.stderr]) {
+    expect(count(output, `jest-replay: cannot use the usage cache ${path.join(BLOCKER, 'usage')}`)).toBe(1);
+    expect(output).toContain('no summary for this run, and prune cannot judge it');
+    // Not once more per test file, nor from the reporter.
+    expect(output).not.toContain("could not note this file's usage");
+    expect(summaryOf(output)).toBeUndefined();
+  }
+});
+
+test('record mode with recordings that cannot be written stops once, naming the folder', async () => {
+  const p = project(
+    { 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('one', 'one')}${askTest('two', 'two')}` },
+    { testEnvironmentOptions: { replay: { dir: `${BLOCKER}/recordings` } } },
+  );
+  p.write(BLOCKER, 'a file, not a folder\n');
+  const recorded = await record(p);
+  expect(recorded.code).toBe(1);
+  expect(recorded.tests).toEqual([]);
+  expect(count(recorded.output, `jest-replay: record mode cannot write recordings to ${path.join(BLOCKER, 'recordings')}`)).toBe(1);
+  expect(recorded.output).toContain(`${path.join(p.dir, BLOCKER)} is a file, not a folder`);
+  expect(recorded.output).toContain('JEST_REPLAY_DIR');
+  // Replay writes no recording: there the folder is only read, and holds nothing.
+  const replayed = await p.run();
+  expect(replayed.output).not.toContain('cannot write recordings');
+  expect(statusOf(replayed)).toEqual({ one: 'failed', two: 'failed' });
+  expect(replayed.output).toContain('no recording for this request');
+  expect(replayed.output).not.toContain('ENOTDIR');
+});
+
+test('control characters and terminal escapes in test ids are printed escaped', async () => {
+  const title = 'red \u001b[31mALERT\u001b[0m\u0007 on\ntwo lines';
+  const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest(title, 'one')}` });
+  expect((await record(p)).code).toBe(0);
+  const escaped = 'red \\x1b[31mALERT\\x1b[0m\\x07 on\\ntwo lines';
+  const listed = await p.cli(['list']);
+  expect(listed.code).toBe(0);
+  expect(listed.stdout).toContain(`tests/a.test.js::${escaped}\n`);
+  const diagnosed = await p.cli(['diagnose', `tests/a.test.js::${title}`]);
+  expect(diagnosed.stdout).toContain(`test id:  tests/a.test.js::${escaped}\n`);
+  const shown = await p.cli(['show', `recordings/${p.files()[0]}`]);
+  expect(shown.stdout).toContain(`test id:  tests/a.test.js::${escaped}\n`);
+  for (const run of [listed, diagnosed, shown]) expect(`${run.stdout}${run.stderr}`).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
+});
