@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createParser } from 'eventsource-parser';
 import type { ExceptionData, StoredResponse } from './format';
-import { LazyChunks, unwrap } from './format';
+import { isObject, LazyChunks, unwrap } from './format';
 import {
   decodeJsonBody,
   encodeJsonBody,
@@ -296,28 +296,86 @@ function bodyPieces(body: unknown): (string | Uint8Array)[] {
   return [JSON.stringify(decodeJsonBody(body))];
 }
 
-/** A transport failure recorded by this project or by llama-stack (which records SDK exceptions). */
-function transportFailure(data: ExceptionData, message: string | undefined): TransportFailure | undefined {
+/**
+ * Python built-ins that llama-stack's server answers with an HTTP status (its exception map), so a
+ * client sees them as that status; its network ones (ConnectionError, TimeoutError) stay failures.
+ */
+const BUILTIN_STATUS: Record<string, number> = {
+  ValueError: 400,
+  AuthenticationRequiredError: 401,
+  PermissionError: 403,
+  AccessDeniedError: 403,
+  NotImplementedError: 501,
+};
+/** How the openai SDK words an HTTP error; older llama-stack files keep only that text, no `exception_data`. */
+const STATUS_IN_MESSAGE = /^Error code: (\d{3}) - /;
+
+/** The HTTP status a recorded exception stands for, if it stands for one. */
+function exceptionStatus(data: ExceptionData, message: string): number | undefined {
+  if (typeof data.status_code === 'number') return data.status_code;
+  if (data.category === 'builtin') return BUILTIN_STATUS[String(data.type)];
+  const legacy = data.type === undefined ? STATUS_IN_MESSAGE.exec(message) : null;
+  return legacy ? Number(legacy[1]) : undefined;
+}
+
+/**
+ * A transport failure recorded by this project or by llama-stack (which records SDK exceptions).
+ * After part of a stream, any exception but an SSE error event (`APIError`) is the connection
+ * breaking (httpx's `RemoteProtocolError`, `ReadError`…).
+ */
+function transportFailure(data: ExceptionData, message: string, midStream: boolean): TransportFailure | undefined {
   const type = String(data.type ?? '');
-  if (typeof data.status_code === 'number') return undefined;
-  if (data.category !== 'network' && !/Connection|Timeout/.test(type)) return undefined;
-  const failure: TransportFailure = { kind: /Timeout/.test(type) ? 'timeout' : 'network', message: String(data.message ?? message ?? type) };
+  if (data.category !== 'network' && !/Connect|Timeout/.test(type) && !(midStream && type !== 'APIError')) return undefined;
+  const failure: TransportFailure = { kind: /Timeout/.test(type) ? 'timeout' : 'network', message };
   if (typeof data.code === 'string') failure.code = data.code;
   return failure;
 }
 
-/** An HTTP error recorded as an SDK exception (llama-stack's `is_exception` records). */
-function httpErrorFromException(stored: StoredResponse, data: ExceptionData): ReplayResponse {
-  const status = typeof data.status_code === 'number' ? data.status_code : (stored.status ?? 500);
-  const detail = data.body ?? { message: data.message ?? stored.exception_message ?? 'recorded exception' };
-  const body = typeof detail === 'object' && detail !== null && 'error' in detail ? detail : { error: detail };
-  return { status, headers: { 'content-type': 'application/json', ...stored.headers }, pieces: [JSON.stringify(body)] };
+/** The JSON error a server sends for a recorded exception, as the SDK that recorded it read it. */
+function errorBody(data: ExceptionData, message: string): unknown {
+  // Ollama answers `{"error": "<text>"}`; its Python SDK adds " (status code: N)" to the text.
+  if (data.provider === 'ollama') return { error: message.replace(/ \(status code: \d+\)$/, '') };
+  // The openai SDK keeps the inner `error` object as the exception's body.
+  const detail = data.body ?? { message };
+  return isObject(detail) && 'error' in detail ? detail : { error: detail };
+}
+
+function* followedBy(pieces: Iterable<string>, last: string): Generator<string> {
+  yield* pieces;
+  yield last;
+}
+
+/**
+ * A recorded exception that is not a transport failure: an HTTP error with its status, or, after
+ * part of a stream, the chunks then an SSE error event (how OpenAI-compatible servers fail midway).
+ */
+function exceptionResponse(
+  stored: StoredResponse,
+  data: ExceptionData,
+  message: string,
+  status: number | undefined,
+  midStream: boolean,
+): ReplayResponse {
+  const error = JSON.stringify(errorBody(data, message));
+  if (midStream) {
+    const pieces = followedBy(streamPieces(stored.body as unknown[], false, false), `data: ${error}\n\n`);
+    return { status: stored.status ?? 200, headers: { 'content-type': 'text/event-stream', ...stored.headers }, pieces };
+  }
+  return { status: status ?? stored.status ?? 500, headers: { 'content-type': 'application/json', ...stored.headers }, pieces: [error] };
 }
 
 /** What to send back for a stored response. */
 export function decodeResponse(stored: StoredResponse): ReplayResponse {
-  const failure = stored.is_exception ? transportFailure(stored.exception_data ?? {}, stored.exception_message) : undefined;
-  if (stored.is_exception && !failure) return httpErrorFromException(stored, stored.exception_data ?? {});
+  let failure: TransportFailure | undefined;
+  if (stored.is_exception) {
+    const data = stored.exception_data ?? {};
+    const message = String(data.message ?? stored.exception_message ?? data.type ?? 'recorded exception');
+    const status = exceptionStatus(data, message);
+    // llama-stack records a stream's exception only while iterating it: the response had begun.
+    const midStream = stored.is_streaming && Array.isArray(stored.body);
+    failure = status === undefined ? transportFailure(data, message, midStream) : undefined;
+    if (!failure) return exceptionResponse(stored, data, message, status, midStream);
+  }
   const streaming = stored.is_streaming && Array.isArray(stored.body);
   const headers: Record<string, string> = { 'content-type': defaultContentType(streaming), ...stored.headers };
   if (!streaming && typeof stored.body === 'string' && !stored.headers?.['content-type']) headers['content-type'] = 'text/plain';

@@ -136,7 +136,7 @@ export function* serializedPieces(recording: Recording): Generator<string> {
 
 export const serializeRecording = (recording: Recording): string => [...serializedPieces(recording)].join('');
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const CLASS_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.[A-Z]\w*$/;

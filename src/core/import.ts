@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from './format';
+import { decodeResponse } from './codec';
+import { RecordingFileError } from './errors';
+import { applyIdNormalization, isObject, parseRecording, type Recording, serializedPieces } from './format';
 import { keyOfLlamaStackRecording } from './llama-stack';
 import { modelListDigest } from './model-list';
 import { CREDENTIAL_HEADERS, publicUrl } from './request';
@@ -29,6 +31,45 @@ export function recordingSources(paths: string[]): string[] {
 }
 
 /**
+ * What importing one file does: where it goes and the credentials it leaves out, or why it would
+ * not replay. Its kind either way.
+ */
+export type PlannedImport = { source: string; kind: string } & (
+  | { target: string; recording: Recording; dropped: string[] }
+  | { reason: string }
+);
+
+/** The kind of recording, as `import --check` counts them. */
+export function recordingKind(recording: Recording): string {
+  const { endpoint, body } = recording.request;
+  if (recording.response.is_exception) return 'exceptions';
+  if (endpoint.endsWith('/chat/completions')) {
+    if (!recording.response.is_streaming) return 'chat';
+    return isObject(body) && Array.isArray(body.tools) && body.tools.length > 0 ? 'streaming chat with tools' : 'streaming chat';
+  }
+  const kinds: [RegExp, string][] = [
+    [/\/completions$/, 'legacy completions'],
+    [/\/embeddings$/, 'embeddings'],
+    [/\/models$|^\/api\/tags$/, 'models'],
+    [/\/responses$/, 'responses'],
+    [/\/messages$/, 'anthropic messages'],
+    [/\/rerank$/, 'rerank'],
+    [/^\/api\//, 'ollama native'],
+  ];
+  return kinds.find(([pattern]) => pattern.test(endpoint))?.[1] ?? `other (${endpoint})`;
+}
+
+/** llama-stack's tool-runtime recordings (`provider`, `tool_name`, `kwargs`) stand for no HTTP request. */
+function toolRuntimeCall(text: string): string | undefined {
+  try {
+    const request = (JSON.parse(text) as { request?: { provider?: unknown; tool_name?: unknown } }).request;
+    return typeof request?.tool_name === 'string' ? `${String(request.provider)}.${request.tool_name}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A recording without the credentials another tool stored with its request (credential headers,
  * URL credentials), what was dropped, and where else in it those credentials are (a response
  * echoing the key): such a file cannot be imported at all.
@@ -48,36 +89,83 @@ function withoutCredentials(recording: Recording): { recording: Recording; dropp
   return { recording: clean, dropped, leaks: findLeaks(clean, serializedPieces(clean), credentials) };
 }
 
-/**
- * Adds llama-stack recordings to this project's layout under their test id, keyed by this
- * project's key (computed from the recorded endpoint, body and test id, never from
- * llama-stack's file name), content unchanged but for the credentials it must not hold.
- */
-export async function importRecordings(paths: string[], store: RecordingStore): Promise<ImportResult> {
-  const result: ImportResult = { imported: [], skipped: [] };
-  for (const source of recordingSources(paths)) {
-    let parsed: ReturnType<typeof withoutCredentials>;
+/** Reads and checks one file: its recording without credentials, and kind, or why it cannot be imported. */
+function readSource(source: string): { recording: Recording; kind: string; dropped: string[] } | { kind: string; reason: string } {
+  const text = fs.readFileSync(source, 'utf8');
+  const tool = toolRuntimeCall(text);
+  if (tool) {
+    const reason = `a tool-runtime call (${tool}): llama-stack replays it inside its server, no HTTP request stands for it`;
+    return { kind: 'tool runtime', reason };
+  }
+  try {
+    const { recording, dropped, leaks } = withoutCredentials(parseRecording(text, source));
+    const kind = recordingKind(recording);
+    if (leaks.length > 0) return { kind, reason: `it holds a credential its request carried: ${describeLeaks(leaks)}` };
     try {
-      parsed = withoutCredentials(parseRecording(fs.readFileSync(source, 'utf8'), source));
+      decodeResponse(recording.response);
     } catch (error) {
-      result.skipped.push({ source, reason: (error as Error).message });
+      return { kind, reason: `its response cannot be replayed: ${(error as Error).message}` };
+    }
+    return { recording, kind, dropped };
+  } catch (error) {
+    return { kind: 'unreadable', reason: error instanceof RecordingFileError ? error.problem : (error as Error).message };
+  }
+}
+
+/**
+ * Where each llama-stack recording goes in this project's layout: under its test id, keyed by this
+ * project's key (computed from the recorded endpoint, body and test id, never from llama-stack's
+ * file name), without the credentials it must not hold. Reads only: nothing is written.
+ */
+export function planImport(paths: string[], store: RecordingStore): PlannedImport[] {
+  const planned: PlannedImport[] = [];
+  for (const source of recordingSources(paths)) {
+    const read = readSource(source);
+    if (!('recording' in read)) {
+      planned.push({ source, ...read });
       continue;
     }
-    const { recording, dropped, leaks } = parsed;
-    if (leaks.length > 0) {
-      result.skipped.push({ source, reason: `it holds a credential its request carried: ${describeLeaks(leaks)}` });
-      continue;
-    }
+    const { recording, kind, dropped } = read;
     const { key, shared } = keyOfLlamaStackRecording(applyIdNormalization(recording));
     // Without a test id, a recording is session-level: any test finds it after its own.
     const target = shared ? store.modelListFile(key, modelListDigest(recording)) : store.fileFor(recording.test_id, key, 1);
-    const earlier = result.imported.find((entry) => entry.target === target);
-    if (earlier) {
-      result.skipped.push({ source, reason: `the same request (same key) as ${earlier.source}` });
+    const earlier = planned.find((entry) => 'target' in entry && entry.target === target);
+    if (earlier) planned.push({ source, kind, reason: `the same request (same key) as ${earlier.source}` });
+    else planned.push({ source, kind, target, recording, dropped });
+  }
+  return planned;
+}
+
+/** Adds llama-stack recordings to this project's layout as `planImport` places them, content unchanged but for credentials. */
+export async function importRecordings(paths: string[], store: RecordingStore): Promise<ImportResult> {
+  const result: ImportResult = { imported: [], skipped: [] };
+  for (const entry of planImport(paths, store)) {
+    if ('reason' in entry) {
+      result.skipped.push({ source: entry.source, reason: entry.reason });
       continue;
     }
-    await store.write(target, recording);
-    result.imported.push({ source, target, dropped });
+    await store.write(entry.target, entry.recording);
+    result.imported.push({ source: entry.source, target: entry.target, dropped: entry.dropped });
   }
   return result;
+}
+
+/** Per kind, how many files would replay, and why each other one would not: `import --check`'s report. */
+export interface KindCoverage {
+  kind: string;
+  files: number;
+  replayable: number;
+  problems: { source: string; reason: string }[];
+}
+
+export function coverageByKind(planned: PlannedImport[]): KindCoverage[] {
+  const byKind = new Map<string, KindCoverage>();
+  for (const entry of planned) {
+    const coverage = byKind.get(entry.kind) ?? { kind: entry.kind, files: 0, replayable: 0, problems: [] };
+    coverage.files++;
+    if ('reason' in entry) coverage.problems.push({ source: entry.source, reason: entry.reason });
+    else coverage.replayable++;
+    byKind.set(entry.kind, coverage);
+  }
+  return [...byKind.values()].sort((a, b) => a.kind.localeCompare(b.kind));
 }

@@ -1,6 +1,6 @@
 import { isSharedEndpoint, requestKey } from './key';
 import { bodyForKey, type Json } from './normalize';
-import type { Recording } from './format';
+import { isObject, type Recording } from './format';
 
 /**
  * llama-stack patches SDK methods rather than HTTP, so it records every call as POST and with
@@ -13,13 +13,24 @@ export function httpMethodOf(endpoint: string, recordedMethod: string): string {
   return GET_ENDPOINTS.some((pattern) => pattern.test(endpoint)) ? 'GET' : recordedMethod.toUpperCase();
 }
 
+/**
+ * The JSON body the Python SDK put on the wire. llama-stack records the SDK call's keyword
+ * arguments, and `extra_body` is not a field: the SDK merges its fields into the body.
+ */
+export function wireBody(body: unknown): unknown {
+  if (!isObject(body) || !('extra_body' in body)) return body;
+  const { extra_body: extra, ...fields } = body;
+  return { ...fields, ...(isObject(extra) ? extra : {}) };
+}
+
 /** The request a TypeScript client sends for a llama-stack recording, and its key in this project. */
 export function keyOfLlamaStackRecording(recording: Recording): { method: string; endpoint: string; key: string; shared: boolean } {
   const endpoint = recording.request.endpoint;
   const method = httpMethodOf(endpoint, recording.request.method);
   const url = new URL(endpoint, 'http://llama-stack.invalid');
   const shared = isSharedEndpoint(method, url.pathname);
-  const body = method === 'GET' || isEmptyObject(recording.request.body) ? null : bodyForKey({ kind: 'json', value: recording.request.body as Json });
+  const sent = wireBody(recording.request.body);
+  const body = method === 'GET' || isEmptyObject(sent) ? null : bodyForKey({ kind: 'json', value: sent as Json });
   return { method, endpoint, key: requestKey({ method, url, body, testId: recording.test_id }), shared };
 }
 

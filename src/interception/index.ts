@@ -39,7 +39,19 @@ export function intercept(handler: RequestHandler): Interception {
     if (handler.handles(new URL(request.url))) return handler.handle(request);
     return forward(request, request.body ? new Uint8Array(await request.arrayBuffer()) : null, request.signal);
   });
-  return { realFetch, fetch: globalThis.fetch, dispatcher, dispose: () => interceptors.forEach((i) => i.dispose()) };
+  return { realFetch, fetch: withPlainAborts(globalThis.fetch), dispatcher, dispose: () => interceptors.forEach((i) => i.dispose()) };
+}
+
+/**
+ * `fetch` whose aborts reject with a plain Error named AbortError. Node's DOMException is no Error
+ * to a Jest test's realm, so the openai SDK (`castToError`) lost its name and reported a client
+ * timeout as a connection error (APIConnectionError instead of APIConnectionTimeoutError).
+ */
+function withPlainAborts(fetch: typeof globalThis.fetch): typeof globalThis.fetch {
+  return (input, init) =>
+    fetch(input, init).catch((error: { name?: unknown; message?: unknown } | null) => {
+      throw error?.name === 'AbortError' ? Object.assign(new Error(String(error.message)), { name: 'AbortError' }) : error;
+    });
 }
 
 function listen<T extends ClientRequestInterceptor | FetchInterceptor>(interceptor: T, handler: RequestHandler, asFailure: (error: Error) => Error): T {

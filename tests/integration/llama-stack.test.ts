@@ -1,36 +1,106 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { recordingSources } from '../../src/core/import';
-import { FixtureProject, statusOf } from '../support/fixture';
+import { FixtureProject, failureOf, statusOf } from '../support/fixture';
 
 /**
- * Interop: every real llama-stack recording in tests/fixtures/llama-stack-sample (copied from
- * llama-stack's own suite) is imported with the CLI, then replayed through the openai SDK from a
- * Jest test that sets the recording's pytest id and sends the request it holds.
+ * Interop: real llama-stack recordings (tests/fixtures/llama-stack-sample, copied from llama-stack's
+ * own suite) and one fixture per recording kind (tests/fixtures/llama-stack-kinds) are imported
+ * with the CLI, then replayed through the openai SDK from a Jest test that sets the recording's
+ * pytest id and sends the request the Python SDK sent. Each must give what the Python SDK got.
  */
 const REPO = path.resolve(__dirname, '..', '..');
 const SAMPLE = path.join(REPO, 'tests', 'fixtures', 'llama-stack-sample');
+const KINDS = path.join(REPO, 'tests', 'fixtures', 'llama-stack-kinds');
 const CLI = path.join(REPO, 'dist', 'cli', 'main.js');
-const files = recordingSources([SAMPLE]);
+const sampleFiles = recordingSources([SAMPLE]);
+const kindFiles = recordingSources([KINDS]);
+const isModelList = (file: string) => path.basename(file).startsWith('models-');
+
+/** The openai SDK's error class for an HTTP status, as both SDKs map them. */
+const CLASS_BY_STATUS: Record<number, string> = {
+  400: 'BadRequestError',
+  401: 'AuthenticationError',
+  403: 'PermissionDeniedError',
+  404: 'NotFoundError',
+  409: 'ConflictError',
+  422: 'UnprocessableEntityError',
+  429: 'RateLimitError',
+};
+/** Python built-in exceptions, at the status llama-stack's server answers them with. */
+const BUILTIN_STATUS: Record<string, number> = { ValueError: 400, PermissionError: 403, NotImplementedError: 501 };
+
+interface ExpectedError {
+  className: string;
+  status?: number;
+  message: string;
+}
+
+/** What the openai SDK must throw for a recorded exception: the class, status and message the Python SDK got. */
+interface RecordedException {
+  body: unknown;
+  exception_data?: Record<string, unknown> | null;
+  exception_message?: string;
+}
+
+function expectedError(response: RecordedException): ExpectedError {
+  const data = response.exception_data ?? {};
+  const message = String(data.message ?? response.exception_message);
+  const type = String(data.type ?? '');
+  const legacyStatus = /^Error code: (\d{3})/.exec(message)?.[1];
+  const status = (data.status_code as number | undefined) ?? BUILTIN_STATUS[type] ?? (legacyStatus ? Number(legacyStatus) : undefined);
+  const bodyMessage = (data.body as { message?: string } | null)?.message;
+  if (status !== undefined) return { className: CLASS_BY_STATUS[status] ?? 'InternalServerError', status, message: bodyMessage ?? message };
+  if (/Timeout/.test(type)) return { className: 'APIConnectionTimeoutError', message: 'timed out' };
+  if (/Connection/.test(type)) return { className: 'APIConnectionError', message: 'Connection error' };
+  if (type === 'APIError') return { className: 'APIError', message };
+  // Any other failure after part of a stream: the connection broke (undici's error for that).
+  if (Array.isArray(response.body)) return { className: 'TypeError', message: 'terminated' };
+  return { className: 'InternalServerError', status: 500, message };
+}
+
+/** The JSON body the Python SDK put on the wire: llama-stack records `extra_body` as a keyword argument. */
+function wireBody(body: Record<string, unknown>): Record<string, unknown> {
+  const { extra_body: extra, ...rest } = body;
+  return { ...rest, ...((extra as Record<string, unknown> | null) ?? {}) };
+}
 
 /** One generated test per recording: the SDK call for its endpoint, and what it must return. */
-function testFor(file: string): string {
+function testFor(file: string, allFiles: string[]): string {
   const data = JSON.parse(fs.readFileSync(file, 'utf8'));
   const name = path.basename(file).slice(0, 24);
   const endpoint: string = data.request.endpoint ?? new URL(data.request.url).pathname;
-  const body = data.request.body ?? data.request.payload;
+  const body = wireBody(data.request.body ?? data.request.payload);
   const response = data.response;
   const unwrap = (v: { __data__?: unknown }) => (v && typeof v === 'object' && '__data__' in v ? v.__data__ : v);
   const setId = data.test_id ? `setTestId(${JSON.stringify(data.test_id)});` : '// no test_id: a session-level recording';
+  const method = { '/v1/chat/completions': 'chat.completions', '/v1/completions': 'completions', '/v1/embeddings': 'embeddings' }[endpoint];
   let call: string;
-  if (response.is_exception) {
-    call = `const error = await client.chat.completions.create(${JSON.stringify(body)}).catch((e) => e);
-    expect(error).toBeInstanceOf(OpenAI.BadRequestError);
-    expect(error.status).toBe(${response.exception_data.status_code});
-    expect(error.message).toContain(${JSON.stringify(response.exception_data.body.message)});`;
+  if (response.is_exception && endpoint.startsWith('/api/')) {
+    const text = response.exception_data.message.replace(/ \(status code: \d+\)$/, ''); // Ollama's SDK adds the status
+    call = `const request = { method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(${JSON.stringify(body)}) };
+    const response = await fetch('http://127.0.0.1:9${endpoint}', request);
+    expect(response.status).toBe(${response.exception_data.status_code});
+    expect((await response.json()).error).toBe(${JSON.stringify(text)});`;
+  } else if (response.is_exception) {
+    const expected = expectedError(response);
+    const chunks = Array.isArray(response.body) ? response.body.map(unwrap) : undefined;
+    const client = expected.className === 'APIConnectionTimeoutError' ? 'impatientClient' : 'client';
+    const request = chunks
+      ? `(async () => { for await (const chunk of await ${client}.${method}.create(${JSON.stringify(body)})) chunks.push(chunk); })()`
+      : `${client}.${method}.create(${JSON.stringify(body)})`;
+    call = `const chunks = [];
+    const error = await ${request}.then(() => undefined, (e) => e);
+    expect(error?.constructor.name).toBe(${JSON.stringify(expected.className)});
+    expect(error.status).toBe(${JSON.stringify(expected.status)});
+    expect(error.message).toContain(${JSON.stringify(expected.message)});
+    expect(chunks).toEqual(${JSON.stringify(chunks ?? [])});`;
   } else if (endpoint === '/v1/models') {
-    const ids = [...new Set(files.filter((f) => path.basename(f).startsWith('models-')).flatMap((f) => JSON.parse(fs.readFileSync(f, 'utf8')).response.body.map((m: { __data__: { id: string } }) => m.__data__.id)))].sort();
+    const modelIds = (f: string): string[] =>
+      JSON.parse(fs.readFileSync(f, 'utf8')).response.body.map((m: { __data__: { id: string } }) => m.__data__.id);
+    const ids = [...new Set(allFiles.filter(isModelList).flatMap(modelIds))].sort();
     call = `const ids = [];
     for await (const model of client.models.list()) ids.push(model.id);
     expect(ids).toEqual(${JSON.stringify(ids)}); // the lists of both servers, merged`;
@@ -42,7 +112,6 @@ function testFor(file: string): string {
     expect(response.headers.get('content-type')).toBe('text/event-stream');
     expect(await response.text()).toBe(${JSON.stringify(response.body.map((l: string) => `${l}\n`).join(''))});`;
   } else {
-    const method = { '/v1/chat/completions': 'chat.completions', '/v1/completions': 'completions', '/v1/embeddings': 'embeddings' }[endpoint];
     if (!method) throw new Error(`no SDK call for ${endpoint} in ${file}`);
     call = response.is_streaming
       ? `const chunks = [];
@@ -56,17 +125,25 @@ function testFor(file: string): string {
   });\n`;
 }
 
-describe('llama-stack recordings', () => {
-  const project = new FixtureProject('llama-stack', {
-    'tests/sample.test.js': `const { default: OpenAI } = require('openai');
+/** A project whose one test file replays every given recording (model lists merged into one test). */
+function replayProject(name: string, files: string[]): FixtureProject {
+  const tests = files.filter((f, i) => !isModelList(f) || files.findIndex(isModelList) === i).map((f) => testFor(f, files));
+  return new FixtureProject(name, {
+    'tests/replay.test.js': `const { default: OpenAI } = require('openai');
 const { setTestId } = require('jest-replay');
 const client = new OpenAI({ apiKey: 'not-needed', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0 });
-${files.filter((f, i) => !path.basename(f).startsWith('models-') || files.findIndex((g) => path.basename(g).startsWith('models-')) === i).map(testFor).join('\n')}`,
+// Recorded timeouts replay as a response that never comes: this client gives up soon.
+const impatientClient = new OpenAI({ apiKey: 'not-needed', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0, timeout: 300 });
+${tests.join('\n')}`,
   });
+}
+
+describe('llama-stack recordings', () => {
+  const project = replayProject('llama-stack', sampleFiles);
   afterAll(() => project.remove());
 
   test('the sample holds every shape the issue lists', () => {
-    expect(files).toHaveLength(16);
+    expect(sampleFiles).toHaveLength(16);
   });
 
   test('import reports and handles every file of the sample', () => {
@@ -77,7 +154,7 @@ ${files.filter((f, i) => !path.basename(f).startsWith('models-') || files.findIn
     expect(project.files().filter((f) => f.startsWith('_shared/models-'))).toHaveLength(2);
     expect(project.files()).toContainEqual(expect.stringMatching(/^tests\/integration\/responses\/test_tool_responses\.py\/test_response_non_streaming_multi_turn_tool_execution_c-[0-9a-f]{8}\/[0-9a-f]{16}\.json$/));
     // content unchanged
-    for (const file of files) {
+    for (const file of sampleFiles) {
       const original = JSON.parse(fs.readFileSync(file, 'utf8'));
       const imported = project.files().map((f) => JSON.parse(project.read(path.join('recordings', f)))).filter((r) => JSON.stringify(r.response) === JSON.stringify(original.response));
       expect(imported).toHaveLength(1);
@@ -89,5 +166,81 @@ ${files.filter((f, i) => !path.basename(f).startsWith('models-') || files.findIn
     expect(run.tests).toHaveLength(16 - 1); // the two model lists are one merged request
     expect(Object.entries(statusOf(run)).filter(([, s]) => s !== 'passed')).toEqual([]);
     expect(run.code).toBe(0);
+  });
+});
+
+describe('llama-stack recordings of every kind', () => {
+  const project = replayProject('llama-stack-kinds', kindFiles);
+  afterAll(() => project.remove());
+
+  test('there are fixtures for every kind the issue lists', () => {
+    const kinds = kindFiles.map((f) => path.relative(KINDS, f).split(path.sep)[0]);
+    expect([...new Set(kinds)].sort()).toEqual(['chat', 'completions', 'exceptions', 'streaming-chat', 'streaming-chat-tools']);
+  });
+
+  test('each replays through the openai SDK as the Python SDK got it: values, nulls, order, errors', async () => {
+    const output = execFileSync(process.execPath, [CLI, 'import', KINDS], { cwd: project.dir, encoding: 'utf8' });
+    expect(output).toContain(`${kindFiles.length} imported, 0 skipped`);
+    const run = await project.run();
+    expect(run.tests).toHaveLength(kindFiles.length);
+    const failed = Object.entries(statusOf(run)).filter(([, s]) => s !== 'passed').map(([name]) => `${name}\n${failureOf(run, name)}`);
+    expect(failed).toEqual([]);
+    expect(run.code).toBe(0);
+  });
+});
+
+describe('import --check', () => {
+  const project = new FixtureProject('llama-stack-check', {});
+  afterAll(() => project.remove());
+  const check = (...paths: string[]) =>
+    spawnSync(process.execPath, [CLI, 'import', '--check', ...paths], { cwd: project.dir, encoding: 'utf8' });
+
+  test('reports, per kind, that every file of the sample and the fixtures would replay, and writes nothing', () => {
+    const { status, stdout } = check(SAMPLE, KINDS);
+    const rows = stdout.split('\n').map((line) => /^ {2}(\S.*?) {2,}(\d+\/\d+)\s+replay$/.exec(line));
+    const kinds = Object.fromEntries(rows.filter((m) => m !== null).map((m) => [m[1], m[2]]));
+    expect(kinds).toEqual({
+      'anthropic messages': '1/1',
+      chat: '3/3',
+      embeddings: '2/2',
+      exceptions: '14/14',
+      'legacy completions': '9/9',
+      models: '2/2',
+      'ollama native': '1/1',
+      'streaming chat': '7/7',
+      'streaming chat with tools': '6/6',
+    });
+    const all = sampleFiles.length + kindFiles.length;
+    expect(stdout).toContain(`${all} of ${all} files would replay (100%); nothing written`);
+    expect(status).toBe(0);
+    expect(fs.existsSync(path.join(project.dir, 'recordings'))).toBe(false);
+  });
+
+  test('names each file that would not replay and why, counted under its kind, and exits 1', () => {
+    const chat = sampleFiles.find((f) => path.basename(f).startsWith('12ea4e4a'))!;
+    const recorded = JSON.parse(fs.readFileSync(chat, 'utf8'));
+    project.write('in/chat.json', JSON.stringify(recorded));
+    // The same request recorded again by a newer llama-stack, which passes `extra_body: null`: it keys the same.
+    const again = { ...recorded, request: { ...recorded.request, body: { ...recorded.request.body, extra_body: null } } };
+    project.write('in/chat-again.json', JSON.stringify(again));
+    const toolCall = { test_id: 't::x', provider: 'tavily-search', tool_name: 'web_search', kwargs: { query: 'q' } };
+    project.write('in/tool.json', JSON.stringify({ test_id: 't::x', request: toolCall, response: { body: {}, is_streaming: false } }));
+    project.write('in/truncated.json', '{"test_id": "t::y", "request": {');
+    // A server that echoed the key its request carried: importing it would write the key to disk.
+    const key = 'sk-proj-0123456789abcdefghij';
+    const echoed = { ...recorded, test_id: 't::z', request: { ...recorded.request, headers: { Authorization: `Bearer ${key}` } } };
+    project.write('in/echo.json', JSON.stringify({ ...echoed, response: { body: { error: `bad key ${key}` }, is_streaming: false } }));
+    const { status, stdout } = check(path.join(project.dir, 'in'));
+    expect(stdout).toMatch(/^ {2}chat {2,}1\/3 {2,}2 would not$/m);
+    expect(stdout).toMatch(/^ {2}tool runtime {2,}0\/1 {2,}1 would not$/m);
+    expect(stdout).toMatch(/^ {2}unreadable {2,}0\/1 {2,}1 would not$/m);
+    expect(stdout).toMatch(/^would not replay \S*in\/chat\.json: the same request \(same key\) as \S*in\/chat-again\.json$/m);
+    expect(stdout).toMatch(/^would not replay \S*in\/tool\.json: a tool-runtime call \(tavily-search\.web_search\)/m);
+    expect(stdout).toMatch(/^would not replay \S*in\/truncated\.json: invalid JSON/m);
+    expect(stdout).toMatch(/^would not replay \S*in\/echo\.json: it holds a credential its request carried/m);
+    expect(stdout).not.toContain(key);
+    expect(stdout).toContain('1 of 5 files would replay (20%); nothing written');
+    expect(status).toBe(1);
+    expect(fs.existsSync(path.join(project.dir, 'recordings'))).toBe(false);
   });
 });

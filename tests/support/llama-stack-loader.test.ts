@@ -13,6 +13,13 @@ test.each(sample.map((f) => [path.basename(f).slice(0, 16), f]))('accepts llama-
   expect(llamaStackLoaderProblems(fs.readFileSync(file, 'utf8'))).toEqual([]);
 });
 
+// ...and what was written by hand for the kinds the sample lacks.
+const kinds = recordingSources([path.join(__dirname, '..', 'fixtures', 'llama-stack-kinds')]);
+
+test.each(kinds.map((f) => [path.basename(f).slice(0, 16), f]))('accepts the per-kind fixture %s', (_, file) => {
+  expect(llamaStackLoaderProblems(fs.readFileSync(file, 'utf8'))).toEqual([]);
+});
+
 test('...and reject what would not load into the Python types', () => {
   const file = sample.find((f) => f.includes('1f6d3214'))!;
   const data = JSON.parse(fs.readFileSync(file, 'utf8'));

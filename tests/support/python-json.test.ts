@@ -4,6 +4,7 @@ import { recordingSources } from '../../src/core/import';
 import { llamaStackHash, parsePythonJson, PyFloat, pythonDumps, pythonFloatRepr } from './python-json';
 
 const SAMPLE = path.join(__dirname, '..', 'fixtures', 'llama-stack-sample');
+const KINDS = path.join(__dirname, '..', 'fixtures', 'llama-stack-kinds');
 
 describe("Python's float spelling", () => {
   test.each([
@@ -48,4 +49,8 @@ describe("llama-stack's file names, recomputed from each sample file's content",
     expect(JSON.parse(fs.readFileSync(file, 'utf8')).test_id).toBeUndefined();
     expect(llamaStackHash(fs.readFileSync(file, 'utf8'))).not.toBe(named(file));
   });
+});
+
+test.each(recordingSources([KINDS]).map((f) => [path.relative(KINDS, f), f]))('the per-kind fixture %s is named by llama-stack\'s hash', (_, file) => {
+  expect(llamaStackHash(fs.readFileSync(file, 'utf8'))).toBe(path.basename(file, '.json'));
 });

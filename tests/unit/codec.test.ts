@@ -382,6 +382,54 @@ describe('decodeResponse', () => {
     expect(decoded.pieces).toEqual(['{"error":{"message":"down"}}']);
   });
 
+  it('a Python built-in replays at the status llama-stack answers it with; its network ones as failures', () => {
+    const builtin = (type: string) =>
+      decode({ body: null, is_streaming: false, is_exception: true, exception_data: { category: 'builtin', type, message: 'm' } });
+    expect(builtin('ValueError')).toMatchObject({ status: 400, pieces: ['{"error":{"message":"m"}}'] });
+    expect(builtin('NotImplementedError').status).toBe(501);
+    expect(builtin('TimeoutError').failure).toEqual({ kind: 'timeout', message: 'm', beforeResponse: true });
+    expect(builtin('ConnectError').failure).toEqual({ kind: 'network', message: 'm', beforeResponse: true });
+  });
+
+  it("an older exception file (message only) keeps the status the openai SDK wrote into its message", () => {
+    const message = "Error code: 429 - {'error': {'message': 'slow down'}}";
+    expect(decode({ body: null, is_streaming: false, is_exception: true, exception_message: message })).toMatchObject({
+      status: 429,
+      pieces: [JSON.stringify({ error: { message } })],
+    });
+  });
+
+  it("an Ollama ResponseError replays as Ollama's {error: text}, without the status its SDK appends", () => {
+    const message = "model 'x' not found (status code: 404)";
+    const data = { category: 'provider_sdk', provider: 'ollama', type: 'ResponseError', message, status_code: 404, body: null };
+    expect(decode({ body: null, is_streaming: false, is_exception: true, exception_data: data })).toMatchObject({
+      status: 404,
+      pieces: ['{"error":"model \'x\' not found"}'],
+    });
+  });
+
+  it('an exception after part of a stream replays the chunks, then an SSE error event or a broken connection', () => {
+    const body = CHUNKS.map((value) => ({ __type__: CHUNK_TYPE, __data__: normalizedChunk(value) }));
+    const events = CHUNKS.map((value) => `data: ${JSON.stringify(normalizedChunk(value))}\n\n`);
+    const failedStream = (type: string): StoredResponse => ({
+      body,
+      is_streaming: true,
+      is_exception: true,
+      exception_data: { category: 'unknown', type, message: 'm' },
+    });
+    const failed = (type: string) => decode(failedStream(type));
+    expect(failed('APIError')).toEqual({
+      status: 200,
+      headers: { 'content-type': 'text/event-stream' },
+      pieces: [...events, 'data: {"error":{"message":"m"}}\n\n'],
+    });
+    const broken = { kind: 'network', message: 'm', beforeResponse: false };
+    expect(failed('RemoteProtocolError')).toMatchObject({ status: 200, pieces: events, failure: broken });
+    // Before the first chunk, still after the response began: the SDK throws the same APIError.
+    const first = decode({ ...failedStream('APIError'), body: [] });
+    expect(first).toMatchObject({ status: 200, pieces: ['data: {"error":{"message":"m"}}\n\n'] });
+  });
+
   it('a stored model list becomes {object: "list", data: [...]}', () => {
     const stored = sampleResponse('common/recordings/models-66c1506ac9a1c3cac55a2dabb6a81f068d753f4a69ae4edeb730b7ca374186c7-3ff721a4.json');
     const models = (stored.body as { __data__: unknown }[]).map((typed) => typed.__data__);

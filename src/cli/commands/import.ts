@@ -1,20 +1,41 @@
 import * as path from 'node:path';
-import { importRecordings } from '../../core/import';
+import { coverageByKind, importRecordings, planImport } from '../../core/import';
 import { RecordingStore } from '../../core/store';
 import { type Command, EXIT, UsageError } from '../command';
+import { fromCwd, table } from '../format';
 
 export const importCommand: Command = {
   name: 'import',
   summary: "add llama-stack recordings to this project's recordings",
-  args: '<path...>',
+  args: '<path...> [--check]',
   help: `Adds llama-stack recordings (files, or folders holding recordings/<hash>.json and
 models-<hash>-<digest>.json) to the recordings directory, each keyed by this project's key
 under its test id, content unchanged but for credentials: credential headers (authorization, x-api-key…)
 and URL credentials are dropped, and named; a file whose response holds one of them is skipped.
-Reports what was imported and what was skipped, and why.`,
-  async run({ dir, positionals, out }) {
+Reports what was imported and what was skipped, and why.
+
+Command options:
+  --check  Write nothing: report, per kind of recording, how many files would replay and why
+           each other one would not (exit code 1 when any would not)`,
+  options: { check: { type: 'boolean' } },
+  async run({ dir, values, positionals, out }) {
     if (positionals.length === 0) throw new UsageError('give at least one file or folder of llama-stack recordings');
-    const result = await importRecordings(positionals, new RecordingStore(dir));
+    const store = new RecordingStore(dir);
+    if (values.check) {
+      const coverage = coverageByKind(planImport(positionals, store));
+      const rows = coverage.map(({ kind, files, replayable }) => {
+        const verdict = replayable === files ? 'replay' : `${files - replayable} would not`;
+        return [kind, `${replayable}/${files}`, verdict];
+      });
+      for (const line of table([['kind', 'files', ''], ...rows])) out(line.trimEnd());
+      for (const { source, reason } of coverage.flatMap((c) => c.problems)) out(`would not replay ${fromCwd(source)}: ${reason}`);
+      const files = coverage.reduce((n, c) => n + c.files, 0);
+      const replayable = coverage.reduce((n, c) => n + c.replayable, 0);
+      const percent = files === 0 ? 100 : Math.floor((replayable / files) * 1000) / 10;
+      out(`${replayable} of ${files} files would replay (${percent}%); nothing written`);
+      return replayable === files ? EXIT.ok : EXIT.problems;
+    }
+    const result = await importRecordings(positionals, store);
     for (const { source, target, dropped } of result.imported) {
       const without = dropped.length > 0 ? `, without its credentials: ${dropped.join(', ')}` : '';
       out(`imported ${source} -> ${path.relative(process.cwd(), target)}${without}`);
