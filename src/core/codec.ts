@@ -8,6 +8,7 @@ import {
   isDoneTerminatedChunk,
   isDoneTerminatedStream,
   isResponseEvent,
+  normalizedId,
   type TypingContext,
   wrapTyped,
 } from './openai-types';
@@ -21,8 +22,13 @@ import { publicLocation } from './request';
 
 /** Response headers worth keeping: what replay and the SDKs read. Everything else (cookies, dates, echoed keys) is dropped. */
 const KEPT_RESPONSE_HEADERS = ['content-type', 'retry-after', 'retry-after-ms', 'x-should-retry', 'location', 'www-authenticate'];
-/** Request ids change on every call: kept only on errors, where SDKs surface them. */
+/**
+ * Request ids change on every call: kept only on errors, where SDKs surface them, and then as an id
+ * made from the key (`req_rec-<key12>`, in the `req_` shape of OpenAI's and Anthropic's ids), so
+ * re-recording the same error changes no byte.
+ */
 const ERROR_ONLY_HEADERS = ['x-request-id', 'request-id'];
+const storedRequestId = (key: string) => `req_${normalizedId(key)}`;
 /** Marker for a body that is not text. */
 export const BASE64_MARKER = '__bytes_base64__';
 
@@ -53,7 +59,7 @@ const isJson = (contentType: string) => /[/+]json\b/i.test(contentType);
 const isText = (contentType: string) => /^text\/|xml|javascript|x-www-form-urlencoded/i.test(contentType);
 const defaultContentType = (streaming: boolean) => (streaming ? 'text/event-stream' : 'application/json');
 
-function keptHeaders(headers: Headers, status: number, streaming: boolean): Record<string, string> | undefined {
+function keptHeaders(headers: Headers, status: number, streaming: boolean, key: string): Record<string, string> | undefined {
   const names = status >= 400 ? [...KEPT_RESPONSE_HEADERS, ...ERROR_ONLY_HEADERS] : KEPT_RESPONSE_HEADERS;
   const kept: Record<string, string> = {};
   for (const name of names) {
@@ -61,7 +67,7 @@ function keptHeaders(headers: Headers, status: number, streaming: boolean): Reco
     if (value === null) continue;
     // The usual content types are implied by the body; storing them would only add noise.
     if (name === 'content-type' && value.split(';')[0].trim() === defaultContentType(streaming)) continue;
-    kept[name] = name === 'location' ? publicLocation(value) : value;
+    kept[name] = name === 'location' ? publicLocation(value) : ERROR_ONLY_HEADERS.includes(name) ? storedRequestId(key) : value;
   }
   return Object.keys(kept).length > 0 ? kept : undefined;
 }
@@ -232,7 +238,7 @@ export function encodeResponse(captured: CapturedResponse, context: EncodeContex
   const { body, streaming } = encodeBody(contentType, captured.body, !captured.failure, context);
   const stored: StoredResponse = { body, is_streaming: streaming };
   if (captured.status !== 200) stored.status = captured.status;
-  const headers = keptHeaders(captured.headers, captured.status, streaming);
+  const headers = keptHeaders(captured.headers, captured.status, streaming, context.key);
   if (headers) stored.headers = headers;
   return captured.failure ? { ...stored, ...exceptionFields(captured.failure) } : stored;
 }

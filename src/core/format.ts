@@ -211,6 +211,13 @@ export function parseRecording(text: string, file: string): Recording {
   if (mapping !== undefined && mapping !== null && !isObject(mapping)) {
     throw new RecordingFileError(file, '"id_normalization_mapping" must be an object');
   }
+  // An empty id would be "found" between every two characters of the recording.
+  const isBad = ([normalized, original]: [string, unknown]) => normalized === '' || typeof original !== 'string' || original === '';
+  const bad = Object.entries(mapping ?? {}).find(isBad);
+  if (bad) {
+    const problem = '"id_normalization_mapping" must map each normalized id to the non-empty id it replaces';
+    throw new RecordingFileError(file, `${problem}, got ${JSON.stringify(bad[0])}: ${JSON.stringify(bad[1])}`);
+  }
   return {
     test_id: (testId as string | null | undefined) ?? null,
     request: {
@@ -228,14 +235,22 @@ export function parseRecording(text: string, file: string): Recording {
   };
 }
 
+/** `value` with `replace` applied to every string in it (object keys stay as they are). */
+function mapStrings(value: unknown, replace: (text: string) => string): unknown {
+  if (typeof value === 'string') return replace(value);
+  if (Array.isArray(value)) return value.map((item) => mapStrings(item, replace));
+  if (!isObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, mapStrings(item, replace)]));
+}
+
 /**
- * Applies `id_normalization_mapping` as llama-stack's loader does: every original id in the
- * file text is replaced by its normalized form before the recording is used.
+ * Applies `id_normalization_mapping` as llama-stack's loader does: every original id is replaced
+ * by its normalized form before the recording is used. Replaced inside strings, where ids are,
+ * so no id (a quote, a letter of an escape) can break the recording's structure.
  */
 export function applyIdNormalization(recording: Recording): Recording {
   const entries = Object.entries(recording.id_normalization_mapping ?? {});
   if (entries.length === 0) return recording;
-  let text = JSON.stringify(recording);
-  for (const [normalized, original] of entries) text = text.split(original).join(normalized);
-  return { ...(JSON.parse(text) as Recording), id_normalization_mapping: {} };
+  const replace = (text: string) => entries.reduce((out, [normalized, original]) => out.split(original).join(normalized), text);
+  return { ...(mapStrings(recording, replace) as Recording), id_normalization_mapping: {} };
 }

@@ -76,6 +76,9 @@ export const isModelList = (value: unknown): value is { data: JsonObject[] } =>
   value.data.length > 0 &&
   value.data.every((item) => isObject(item) && item.object === 'model');
 
+/** What a response's `id` becomes: the same for the same request, so re-recording changes no byte. */
+export const normalizedId = (key: string) => `rec-${key.slice(0, 12)}`;
+
 /**
  * Volatile fields normalized as llama-stack does, so re-recording the same traffic changes no
  * byte: `id` becomes `rec-<12 hex of the key>`, `created` 0 (model objects keep both); Ollama's
@@ -86,7 +89,7 @@ export function normalizeVolatile(value: JsonObject, key: string, replaced: Map<
   if (value.object === 'model') return value;
   const out = { ...value };
   if (typeof out.id === 'string') {
-    const normalized = `rec-${key.slice(0, 12)}`;
+    const normalized = normalizedId(key);
     if (out.id !== normalized) replaced.set(out.id, normalized);
     out.id = normalized;
   }

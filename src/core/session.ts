@@ -22,6 +22,7 @@ import { bodyForKey, type Json, type RequestBody } from './normalize';
 import { type BodyNormalizer, loadNormalizers } from './normalizers';
 import { publicUrl, readRequestBody, storedBody, storedRequest, substituteIds } from './request';
 import { type RedactHook, redactRequest } from './redact';
+import { abortable, failBeforeResponse, NULL_BODY_STATUS, replayedResponse } from './replay';
 import { credentialsOf, refuseLeaks } from './secrets';
 import type { RecordingStore, WriteOutcome } from './store';
 import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from './usage';
@@ -82,9 +83,6 @@ export type Passthrough = (request: Request, body: Uint8Array | null, signal: Ab
 /** How long a closed test waits for its recordings (a stream it stopped reading is still drained). */
 const DRAIN_TIMEOUT_MS = 30_000;
 
-/** Statuses after which SDKs retry with back-off; replay tells them to retry at once. */
-const RETRIED_STATUS = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
-const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 /** Decoded by fetch: what the caller gets is the decoded body, so these would lie. */
 const STALE_AFTER_DECODING = ['content-encoding', 'content-length', 'transfer-encoding'];
 
@@ -198,6 +196,8 @@ export class ReplaySession {
   }
 
   async handle(request: Request): Promise<Response> {
+    // As fetch does: a request whose signal is already aborted is never sent, so neither recorded nor replayed.
+    if (request.signal?.aborted) throw request.signal.reason;
     const scope = this.active.getStore();
     if (!scope) return refusal(outsideTestMessage(request));
     if (scope.closed) return refusal(outlivedMessage(request, scope));
@@ -223,12 +223,14 @@ export class ReplaySession {
     if (replays(mode)) {
       const files = shared ? this.store.locateModelLists(key) : [this.locate(scope, method, url, body, key, ordinal)].filter(isDefined);
       if (files.length > 0) {
-        let stored: Recording['response'];
         let plan: ReplayResponse;
+        let response: Response | undefined;
         try {
           const recordings = await Promise.all(files.map((file) => this.store.read(file)));
-          stored = shared ? mergeModelLists(recordings).response : recordings[0].response;
+          const stored = shared ? mergeModelLists(recordings).response : recordings[0].response;
           plan = decodeResponse(stored);
+          // Built here, so a status or header no Response can have fails the test naming the file.
+          response = replayedResponse(plan, { delays: stored.chunk_delays_ms, scale: this.config.timing, request });
         } catch (error) {
           // A broken recording fails its test (only that one) with the file and the problem.
           const problem = error instanceof RecordingFileError ? error : new RecordingFileError(files.join(', '), (error as Error).message);
@@ -236,7 +238,7 @@ export class ReplaySession {
         }
         scope.replayed.push(...files);
         // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
-        return replay(plan, stored.chunk_delays_ms, this.config.timing, request.signal);
+        return response ?? failBeforeResponse(plan.failure!, request);
       }
       if (mode === 'replay') {
         const miss = withoutStack(new ReplayError(await this.missMessage(scope, method, url, body, key, ordinal)));
@@ -267,7 +269,7 @@ export class ReplaySession {
       else track(scope, write(encodeFailure(failure)));
       throw error;
     }
-    const { response, captured } = tee(upstream, this.config.recordTiming);
+    const { response, captured } = tee(upstream, this.config.recordTiming, request);
     track(scope, captured.then(({ captured, delays }) => {
       const stored = encodeResponse(captured, context);
       if (delays && stored.is_streaming) stored.chunk_delays_ms = delays;
@@ -351,59 +353,6 @@ function refusal(message: string): Response {
   });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** undici's error for a connection that broke mid-body, so replayed streams fail as recorded ones did. */
-function brokenBody(failure: TransportFailure): Error {
-  return new TypeError('terminated', { cause: Object.assign(new Error(failure.message), { code: failure.code }) });
-}
-
-/** Waits for the caller to give up (as it did while recording), then fails with its reason. */
-function untilAborted(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true });
-  });
-}
-
-/**
- * A replayed response, produced one piece (stream event) per read so consumers see it arrive
- * incrementally; optionally paced by the recorded delays. Fails where the recording failed.
- */
-async function replay(plan: ReplayResponse, delays: number[] | undefined, scale: number, signal: AbortSignal | undefined): Promise<Response> {
-  const failure = plan.failure;
-  if (failure?.beforeResponse) {
-    if (failure.kind === 'timeout' && signal) return untilAborted(signal);
-    throw new TypeError('fetch failed', { cause: Object.assign(new Error(failure.message), { code: failure.code }) });
-  }
-  const headers = new Headers(plan.headers);
-  headers.set('x-jest-replay', 'replay');
-  // The SDKs wait what these say before retrying (openai reads `retry-after` when `retry-after-ms` is 0);
-  // a replayed retry has nothing to wait for. The recording keeps the real values.
-  if (RETRIED_STATUS(plan.status)) {
-    headers.set('retry-after-ms', '0');
-    if (headers.has('retry-after')) headers.set('retry-after', '0');
-  }
-  const encoder = new TextEncoder();
-  const pieces = plan.pieces[Symbol.iterator]();
-  let next = 0;
-  const body = NULL_BODY_STATUS.has(plan.status)
-    ? null
-    : new ReadableStream<Uint8Array>({
-        async pull(controller) {
-          const piece = pieces.next();
-          if (piece.done) {
-            return failure ? controller.error(brokenBody(failure)) : controller.close();
-          }
-          const delay = scale > 0 ? (delays?.[next] ?? 0) * scale : 0;
-          next++;
-          if (delay > 0) await sleep(delay);
-          controller.enqueue(typeof piece.value === 'string' ? encoder.encode(piece.value) : piece.value);
-        },
-      });
-  return new Response(body, { status: plan.status, headers });
-}
-
 /** Keeps a scope open until the work is done; a failure becomes a problem of its test. */
 function track(scope: TestScope, work: Promise<void>): void {
   const done = work.catch((error: Error) => {
@@ -430,7 +379,8 @@ function upstreamSignal(caller: AbortSignal | undefined, scope: AbortSignal): { 
 function classify(error: unknown, callerSignal: AbortSignal | undefined): TransportFailure {
   const err = error as Error & { cause?: { code?: string; message?: string } };
   const timedOut = callerSignal?.aborted || err.name === 'AbortError' || err.name === 'TimeoutError';
-  const code = err.cause?.code ?? (err as { code?: string }).code;
+  // A DOMException's `code` is a number (20 for an abort), not a socket error code.
+  const code = [err.cause?.code, (err as { code?: unknown }).code].find((c): c is string => typeof c === 'string');
   const failure: TransportFailure = { kind: timedOut ? 'timeout' : 'network', message: err.cause?.message ?? err.message };
   if (code) failure.code = code;
   return failure;
@@ -444,17 +394,17 @@ interface Collected {
 
 /**
  * Hands the upstream response to the caller as it arrives, and a copy of every chunk to the
- * recorder. The branches are independent: a caller that stops reading early does not stop the
- * recording, which still drains the rest of the stream.
+ * recorder. The branches are independent: a caller that stops reading early, or aborts, does not
+ * stop the recording, which still drains the rest of the stream.
  */
-function tee(upstream: Response, timing: boolean): { response: Response; captured: Promise<Collected> } {
+function tee(upstream: Response, timing: boolean, request: Request): { response: Response; captured: Promise<Collected> } {
   const headers = new Headers(upstream.headers);
   for (const name of STALE_AFTER_DECODING) headers.delete(name);
   const init = { status: upstream.status, statusText: upstream.statusText, headers };
   const capture = (body: ReceivedBytes, failure?: TransportFailure): CapturedResponse => ({ status: upstream.status, headers: upstream.headers, body, failure });
   if (!upstream.body) return { response: new Response(null, init), captured: Promise.resolve({ captured: capture(new Uint8Array()) }) };
   const [toCaller, toRecorder] = upstream.body.tee();
-  const response = new Response(NULL_BODY_STATUS.has(upstream.status) ? null : toCaller, init);
+  const response = new Response(NULL_BODY_STATUS.has(upstream.status) ? null : abortable(toCaller, request), init);
   const delimiter = /ndjson|jsonl/i.test(upstream.headers.get('content-type') ?? '') ? '\n' : '\n\n';
   return { response, captured: collect(toRecorder, timing ? delimiter : undefined).then(({ bytes, failure, delays }) => ({ captured: capture(bytes, failure), delays })) };
 }

@@ -5,6 +5,7 @@ import { applyIdNormalization, parseRecording, type Recording } from './format';
 import { keysOf } from './inspect';
 import { modelListDigest } from './model-list';
 import { KEY_FILE_LENGTH, SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
+import { replayedResponse } from './replay';
 import { publicUrl } from './request';
 
 /**
@@ -80,7 +81,8 @@ export function verifyRecording(file: string, text: string): string[] {
   let recording: Recording;
   try {
     recording = parseRecording(text, file);
-    decodeResponse(recording.response);
+    // As replay builds it: a status or header no fetch Response can carry fails here too.
+    replayedResponse(decodeResponse(recording.response));
   } catch (error) {
     return [error instanceof RecordingFileError ? error.problem : `cannot be replayed: ${(error as Error).message}`, ...problems];
   }

@@ -7,12 +7,15 @@ import { startUpstream, type Upstream } from '../support/upstream';
 const fixture = (name: string) => fs.readFileSync(path.join(__dirname, 'fixtures', name), 'utf8');
 const DEAD_BASE = 'http://127.0.0.1:9/v1';
 const CHUNK_DELAY_MS = 60;
-/** Fields that are about when, not what: compared separately. */
-const TIMING_FIELDS = new Set(['firstAt', 'lastAt', 'elapsedMs']);
+/**
+ * Fields compared separately: when, not what; and an error's request id, which the server makes anew
+ * for every call and replay makes from the key.
+ */
+const SEPARATE_FIELDS = new Set(['firstAt', 'lastAt', 'elapsedMs', 'requestID']);
 
 function outputs(dir: string): Record<string, unknown> {
   return Object.fromEntries(
-    fs.readdirSync(dir).map((f) => [f, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'), (k, v) => (TIMING_FIELDS.has(k) ? undefined : v))]),
+    fs.readdirSync(dir).map((f) => [f, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'), (k, v) => (SEPARATE_FIELDS.has(k) ? undefined : v))]),
   );
 }
 const output = (dir: string, name: string) => JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8'));
@@ -148,7 +151,8 @@ describe('fidelity: every framing, body kind and failure records and replays fai
       const error = output(out('replay'), `status-${status}`);
       expect(error.status).toBe(status);
       expect(error.class).toMatch(/Error$/);
-      expect(error.requestID).toMatch(/^req_/);
+      expect(error.requestID).toMatch(/^req_rec-[0-9a-f]{12}$/);
+      expect(output(out('record'), `status-${status}`).requestID).toMatch(/^req_\d+$/);
     }
     expect(output(out('replay'), 'status-429').class).toBe('RateLimitError');
     expect(recordingOf(/HTTP_429/).response.headers).toMatchObject({ 'retry-after-ms': '1000', 'x-request-id': expect.any(String) });

@@ -149,7 +149,7 @@ describe('encodeResponse: JSON', () => {
 });
 
 describe('encodeResponse: status and headers', () => {
-  it('stores an error status with the retry and request-id headers, and nothing else', () => {
+  it('stores an error status with the retry and request-id headers (the id made from the key), and nothing else', () => {
     const error = { error: { message: 'Rate limit reached', type: 'requests', code: 'rate_limit_exceeded' } };
     const { stored } = encode(
       captured(
@@ -163,6 +163,8 @@ describe('encodeResponse: status and headers', () => {
           'set-cookie': '__cf_bm=secret',
           date: 'Tue, 01 Jan 2030 00:00:00 GMT',
           'openai-organization': 'org-secret',
+          'openai-processing-ms': '117',
+          'cf-ray': '8f1e2d3c4b5a6978-AMS',
         },
         JSON.stringify(error),
       ),
@@ -171,15 +173,16 @@ describe('encodeResponse: status and headers', () => {
       body: error,
       is_streaming: false,
       status: 429,
-      headers: { 'retry-after': '20', 'retry-after-ms': '20000', 'x-should-retry': 'true', 'x-request-id': 'req_abc' },
+      headers: { 'retry-after': '20', 'retry-after-ms': '20000', 'x-should-retry': 'true', 'x-request-id': `req_${NORMALIZED}` },
     });
   });
 
-  it('keeps request-id on errors only', () => {
+  it('keeps request-id on errors only, as the same id whatever the server sent', () => {
     const ok = encode(captured(200, { 'content-type': 'application/json', 'x-request-id': 'req_1', 'request-id': 'req_2' }, '{}')).stored;
     expect(ok).toEqual({ body: {}, is_streaming: false });
-    const bad = encode(captured(500, { 'content-type': 'application/json', 'request-id': 'req_2' }, '{}')).stored;
-    expect(bad.headers).toEqual({ 'request-id': 'req_2' });
+    const bad = (id: string) => encode(captured(500, { 'content-type': 'application/json', 'request-id': id }, '{}')).stored;
+    expect(bad('req_011CSHc3dTqH').headers).toEqual({ 'request-id': `req_${NORMALIZED}` });
+    expect(bad('req_011CZZ9aXy').headers).toEqual(bad('req_011CSHc3dTqH').headers);
   });
 
   it('omits status 200 and keeps every other status', () => {
@@ -485,7 +488,7 @@ describe('encode → decode round trips', () => {
     const body = '{"error":{"message":"slow down"}}';
     expect(roundTrip(captured(429, { 'content-type': 'application/json', 'retry-after': '1', 'x-request-id': 'req_9' }, body))).toEqual({
       status: 429,
-      headers: { 'content-type': 'application/json', 'retry-after': '1', 'x-request-id': 'req_9' },
+      headers: { 'content-type': 'application/json', 'retry-after': '1', 'x-request-id': `req_${NORMALIZED}` },
       pieces: [body],
     });
   });

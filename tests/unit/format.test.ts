@@ -331,6 +331,21 @@ describe('parseRecording', () => {
     ['a string streaming body', (d: any) => ({ ...d, response: { body: 'data: x', is_streaming: true } }), 'a streaming response must have a list of chunks'],
     ['a numeric test_id', (d: any) => ({ ...d, test_id: 7 }), '"test_id" must be a string or null'],
     ['a list mapping', (d: any) => ({ ...d, id_normalization_mapping: [] }), '"id_normalization_mapping" must be an object'],
+    [
+      'a mapping to an empty id',
+      (d: any) => ({ ...d, id_normalization_mapping: { X: '' } }),
+      '"id_normalization_mapping" must map each normalized id to the non-empty id it replaces, got "X": ""',
+    ],
+    [
+      'a mapping to a number',
+      (d: any) => ({ ...d, id_normalization_mapping: { X: 5 } }),
+      '"id_normalization_mapping" must map each normalized id to the non-empty id it replaces, got "X": 5',
+    ],
+    [
+      'a mapping from an empty id',
+      (d: any) => ({ ...d, id_normalization_mapping: { '': 'resp_1' } }),
+      '"id_normalization_mapping" must map each normalized id to the non-empty id it replaces, got "": "resp_1"',
+    ],
   ])('names the file for %s', (_what, mutate: (d: any) => unknown, problem) => {
     const error = errorOf(() => parseRecording(JSON.stringify(mutate(valid())), FILE));
     expect(error).toBeInstanceOf(RecordingFileError);
@@ -359,6 +374,17 @@ describe('applyIdNormalization', () => {
     expect(JSON.stringify(out)).not.toMatch(/resp_ORIGINAL|call_ABC/);
     // The input is left alone.
     expect(input.id_normalization_mapping).toEqual({ 'rec-000000000001': 'resp_ORIGINAL', 'rec-000000000002': 'call_ABC' });
+  });
+
+  it('replaces ids inside strings only, so no id can break the recording apart', () => {
+    const input = recording({
+      request: { ...recording().request, body: { quote: 'say "n"\n' } },
+      response: { body: { id: 'n' }, is_streaming: false },
+      id_normalization_mapping: { 'rec-1': 'n', 'rec-2': '"' },
+    });
+    const out = applyIdNormalization(input);
+    expect(out.request.body).toEqual({ quote: 'say rec-2rec-1rec-2\n' });
+    expect(out.response).toEqual({ body: { id: 'rec-1' }, is_streaming: false });
   });
 
   it('returns the recording unchanged when the mapping is empty', () => {

@@ -64,8 +64,25 @@ describe('parse and schema', () => {
     expect(verifyRecording(placeOf(recording()), text)).toEqual(['"response.is_streaming" must be true or false']);
   });
 
+  test('an id_normalization_mapping to an empty id', () => {
+    expect(verify(recording({ id_normalization_mapping: { X: '' } }))).toEqual([
+      '"id_normalization_mapping" must map each normalized id to the non-empty id it replaces, got "X": ""',
+    ]);
+  });
+
   test('headers that are not strings', () => {
     expect(verify(recording({}, { headers: { 'retry-after': 5 } as never }))).toEqual(['"response.headers" must be an object of strings']);
+  });
+});
+
+describe('responses no fetch Response can carry', () => {
+  test.each([
+    [{ status: 999 }, '"response.status" 999 cannot be replayed: a fetch Response has a status from 200 to 599'],
+    [{ status: 101 }, '"response.status" 101 cannot be replayed: a fetch Response has a status from 200 to 599'],
+    [{ headers: { 'x-note': 'one\ntwo' } }, '"response.headers" has "x-note": "one\\ntwo", which no HTTP response can carry'],
+    [{ headers: { 'bad name': 'v' } }, '"response.headers" has "bad name": "v", which no HTTP response can carry'],
+  ])('%j', (response, problem) => {
+    expect(verify(recording({}, response))).toEqual([`cannot be replayed: ${problem}`]);
   });
 });
 
