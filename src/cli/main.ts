@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, EXIT, UsageError } from './command';
 import { diagnoseCommand } from './commands/diagnose';
+import { diffCommand } from './commands/diff';
 import { importCommand } from './commands/import';
 import { listCommand } from './commands/list';
 import { pruneCommand } from './commands/prune';
@@ -10,7 +11,7 @@ import { showCommand } from './commands/show';
 import { verifyCommand } from './commands/verify';
 
 /** Every command, in the order `--help` lists them. */
-const COMMANDS: Command[] = [listCommand, showCommand, diagnoseCommand, verifyCommand, pruneCommand, importCommand];
+const COMMANDS: Command[] = [listCommand, showCommand, diffCommand, diagnoseCommand, verifyCommand, pruneCommand, importCommand];
 
 const COMMON_OPTIONS = `Options:
   --dir <path>   Recordings directory (default: $JEST_REPLAY_DIR, else ./recordings)
