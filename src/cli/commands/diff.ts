@@ -25,11 +25,9 @@ export const diffCommand: Command = {
 revision (default: HEAD), as \`jest-replay show\` prints them: prompt, answer text of streams
 included, tool calls, status. A deleted file and a new one of the same test and endpoint are
 shown as one change (a re-recorded request gets a new key), nearest request first.
-Run it in the git repository, e.g. \`jest-replay diff origin/main --markdown\` for a pull request.
-
-Options:
-  --markdown     Print Markdown for a pull-request comment (each change in a diff block)`,
+Run it in the git repository, e.g. \`jest-replay diff origin/main --markdown\` for a pull request.`,
   options: { markdown: { type: 'boolean' } },
+  optionHelp: [['--markdown', 'Print Markdown for a pull-request comment (each change in a diff block)']],
   async run({ dir, positionals, values, out }) {
     if (positionals.length > 1) throw new UsageError(`give at most one git revision, got ${positionals.join(' ')}`);
     const [rev = 'HEAD'] = positionals;

@@ -28,11 +28,9 @@ export const showCommand: Command = {
   help: `Prints one recording readably: test id, request (method, URL, stored headers, body) and
 response (status, body). A stream is shown as the text it adds up to (chat and completion deltas,
 Responses API text deltas, Anthropic text deltas, Ollama message content) and its tool calls.
-The recording is a file path, or a key prefix (as in a miss message) of a file in the directory.
-
-Options:
-  --raw          Also print a stream's stored chunks`,
+The recording is a file path, or a key prefix (as in a miss message) of a file in the directory.`,
   options: { raw: { type: 'boolean' } },
+  optionHelp: [['--raw', "Also print a stream's stored chunks"]],
   async run({ dir, positionals, values, out, err }) {
     if (positionals.length !== 1) throw new UsageError('give one recording file or key prefix');
     let file: string;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { recordingSources } from '../../core/import';
 import { verifyRecording } from '../../core/verify';
+import { plural } from '../../core/words';
 import { type Command, EXIT, UsageError } from '../command';
 
 export const verifyCommand: Command = {
@@ -26,7 +27,7 @@ Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage er
         problems++;
       }
     }
-    out(`${files.length} recordings checked, ${problems === 0 ? 'no problems' : `${problems} problem${problems === 1 ? '' : 's'}`}`);
+    out(`${plural(files.length, 'recording')} checked, ${problems === 0 ? 'no problems' : plural(problems, 'problem')}`);
     return problems === 0 ? EXIT.ok : EXIT.problems;
   },
 };
