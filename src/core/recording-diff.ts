@@ -1,6 +1,7 @@
 import { structuredPatch } from 'diff';
 import { diffJson } from './diff';
 import { applyIdNormalization, parseRecording, type Recording } from './format';
+import { NO_TEST_ID } from './inspect';
 import type { Json } from './normalize';
 import { describeRecording } from './transcript';
 import { plural } from './words';
@@ -32,8 +33,6 @@ interface ReadVersion extends RecordingVersion {
   recording?: Recording;
   problem?: string;
 }
-
-const NO_TEST_ID = '(no test id: shared model lists and session-level recordings)';
 
 function read(version: RecordingVersion): ReadVersion {
   try {
@@ -104,7 +103,7 @@ export function diffRecordings(before: RecordingVersion[], after: RecordingVersi
 }
 
 /** `changed  a.json → b.json`, `added  b.json`: which files one entry compares. */
-function files(diff: RecordingDiff, code = (text: string) => text): string {
+function filesLine(diff: RecordingDiff, code = (text: string) => text): string {
   if (diff.kind !== 'changed') return `${diff.kind}  ${code((diff.after ?? diff.before)!)}`;
   return diff.before === diff.after ? `changed  ${code(diff.after!)}` : `changed  ${code(diff.before!)} → ${code(diff.after!)}`;
 }
@@ -125,7 +124,7 @@ function byTitle(diffs: RecordingDiff[]): [string, RecordingDiff[]][] {
 
 /** For a terminal: each title, then each pair's files and its diff lines, indented; a summary line last. */
 export function formatDiffText(diffs: RecordingDiff[], base: string): string {
-  const lines = byTitle(diffs).flatMap(([title, group]) => [title, ...group.flatMap((diff) => [`  ${files(diff)}`, ...diff.lines.map((line) => `    ${line}`)]), '']);
+  const lines = byTitle(diffs).flatMap(([title, group]) => [title, ...group.flatMap((diff) => [`  ${filesLine(diff)}`, ...diff.lines.map((line) => `    ${line}`)]), '']);
   return [...lines, summaryLine(diffs, base)].join('\n');
 }
 
@@ -143,7 +142,7 @@ export function formatDiffMarkdown(diffs: RecordingDiff[], base: string): string
     ...group.flatMap((diff) => {
       const body = diff.lines.join('\n');
       const ticks = fence(body, 3);
-      return [files(diff, inlineCode), `${ticks}diff\n${body}\n${ticks}`];
+      return [filesLine(diff, inlineCode), `${ticks}diff\n${body}\n${ticks}`];
     }),
   ]);
   return [`### jest-replay: ${summaryLine(diffs, base)}`, ...sections].join('\n\n');

@@ -1,10 +1,8 @@
 import * as fs from 'node:fs';
-import { type RecordingFile, scanRecordings, summarize } from '../../core/inspect';
+import { NO_TEST_ID, type RecordingFile, scanRecordings, summarize } from '../../core/inspect';
 import { plural } from '../../core/words';
 import { type Command, EXIT } from '../command';
 import { formatSize, formatSummary, fromCwd, table } from '../format';
-
-const NO_TEST_ID = '(no test id: shared model lists and session-level recordings)';
 
 export const listCommand: Command = {
   name: 'list',
