@@ -1,6 +1,8 @@
 import type { ParseArgsConfig } from 'node:util';
 
 /** Exit codes, by convention: 0 all well, 1 problems found, 2 the command was used wrongly. */
+export type ParseArgsOptions = NonNullable<ParseArgsConfig['options']>;
+
 export const EXIT = { ok: 0, problems: 1, usage: 2 } as const;
 
 /** A usage mistake: printed with the command's help, exit code 2. */
@@ -22,8 +24,10 @@ export interface Command {
   summary: string;
   /** Arguments after the command name, e.g. `<path...>`. */
   args: string;
-  /** Help text below the usage line: what it does and its options. */
+  /** Help text below the usage line: what it does. */
   help: string;
-  options?: ParseArgsConfig['options'];
+  options?: ParseArgsOptions;
+  /** Its own options for the help's `Options:` list, as `[flag, what it does]`. */
+  optionHelp?: [string, string][];
   run(context: CommandContext): Promise<number>;
 }

@@ -1,50 +1,92 @@
 #!/usr/bin/env node
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { type Command, EXIT, UsageError } from './command';
+import { nearest } from '../core/nearest';
+import { type Command, EXIT, type ParseArgsOptions, UsageError } from './command';
 import { diagnoseCommand } from './commands/diagnose';
+import { diffCommand } from './commands/diff';
 import { importCommand } from './commands/import';
 import { listCommand } from './commands/list';
 import { pruneCommand } from './commands/prune';
 import { showCommand } from './commands/show';
 import { verifyCommand } from './commands/verify';
-import { printableLines } from './format';
+import { printableLines, table } from './format';
 
 /** Every command, in the order `--help` lists them. */
-const COMMANDS: Command[] = [listCommand, showCommand, diagnoseCommand, verifyCommand, pruneCommand, importCommand];
+const COMMANDS: Command[] = [listCommand, showCommand, diffCommand, diagnoseCommand, verifyCommand, pruneCommand, importCommand];
 
-const COMMON_OPTIONS = `Options:
-  --dir <path>   Recordings directory (default: $JEST_REPLAY_DIR, else ./recordings)
-  -h, --help     Show help`;
+/** Options every command takes, after its own in the one `Options:` list of its help. */
+const COMMON_OPTIONS: [string, string][] = [
+  ['--dir <path>', 'Recordings directory (default: $JEST_REPLAY_DIR, else ./recordings)'],
+  ['-h, --help', 'Show help'],
+];
+
+const optionsList = (options: [string, string][]) => `Options:\n${table(options).join('\n')}`;
 
 function usage(): string {
-  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length));
-  const lines = COMMANDS.map((c) => `  ${`${c.name} ${c.args}`.padEnd(width)}  ${c.summary}`);
-  return `Usage: jest-replay <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n${COMMON_OPTIONS}\n\nRun jest-replay <command> --help for a command's own help.\n`;
+  const lines = table(COMMANDS.map((c) => [`${c.name} ${c.args}`.trimEnd(), c.summary]));
+  const options = optionsList([...COMMON_OPTIONS, ['-v, --version', "Print jest-replay's version"]]);
+  return `Usage: jest-replay <command> [options]\n\nCommands:\n${lines.join('\n')}\n\n${options}\n\nRun jest-replay help <command> (or jest-replay <command> --help) for a command's own help.\n`;
 }
 
-const commandUsage = (command: Command) => `Usage: jest-replay ${command.name} ${command.args} [options]\n\n${command.help}\n\n${COMMON_OPTIONS}\n`;
+const commandUsage = (command: Command) =>
+  `Usage: jest-replay ${command.name} ${command.args} [options]\n\n${command.help}\n\n${optionsList([...(command.optionHelp ?? []), ...COMMON_OPTIONS])}\n`;
+
+/** The version of the package this command line belongs to. */
+const version = (): string => JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;
+
+/** `unknown command "shwo". Did you mean show?` */
+function unknownCommand(name: string): string {
+  const [suggestion] = nearest(name, COMMANDS.map((c) => c.name));
+  return `jest-replay: unknown command ${JSON.stringify(name)}.${suggestion ? ` Did you mean ${suggestion}?` : ''}\n\n${usage()}`;
+}
+
+/**
+ * What is wrong with the arguments parseArgs refused, in our words: an unknown option with the
+ * nearest known one, an option missing its value or given one it does not take.
+ */
+function argumentProblem(args: string[], options: ParseArgsOptions, error: Error): string {
+  const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const option = options[token.name];
+    if (!option) {
+      const [suggestion] = nearest(token.rawName, Object.keys(options).map((name) => `--${name}`));
+      return `unknown option ${token.rawName}.${suggestion ? ` Did you mean ${suggestion}?` : ''}`;
+    }
+    if (option.type === 'string' && (token.value === undefined || (!token.inlineValue && token.value.startsWith('-')))) return `${token.rawName} needs a value`;
+    if (option.type === 'boolean' && token.value !== undefined) return `${token.rawName} takes no value`;
+  }
+  return error.message;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '-h' || name === '--help') {
+  if (name === undefined || name === '-h' || name === '--help' || (name === 'help' && rest.length === 0)) {
     process.stdout.write(usage());
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  if (name === '-v' || name === '--version') {
+    process.stdout.write(`${version()}\n`);
+    return EXIT.ok;
+  }
+  const wanted = name === 'help' ? rest[0] : name;
+  const command = COMMANDS.find((c) => c.name === wanted);
   if (!command) {
-    process.stderr.write(`jest-replay: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    process.stderr.write(unknownCommand(wanted));
     return EXIT.usage;
   }
+  if (name === 'help') {
+    process.stdout.write(commandUsage(command));
+    return EXIT.ok;
+  }
+  const options: ParseArgsOptions = { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...command.options };
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...command.options },
-    });
+    parsed = parseArgs({ args: rest, allowPositionals: true, options });
   } catch (error) {
-    process.stderr.write(`jest-replay ${command.name}: ${(error as Error).message}\n\n${commandUsage(command)}`);
+    process.stderr.write(`jest-replay ${command.name}: ${argumentProblem(rest, options, error as Error)}\n\n${commandUsage(command)}`);
     return EXIT.usage;
   }
   if (parsed.values.help) {

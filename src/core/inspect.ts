@@ -71,6 +71,9 @@ export function keysOf(recording: Recording, normalize: BodyNormalizer = asIs): 
   return [...new Set([...own, imported])];
 }
 
+/** What stands for the test id of recordings that have none, where recordings are shown by test id. */
+export const NO_TEST_ID = '(no test id: shared model lists and session-level recordings)';
+
 /** One line's worth of what a recording holds. */
 export interface RecordingSummary {
   method: string;

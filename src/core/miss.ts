@@ -2,6 +2,7 @@ import { describeDifference, diffJson, type FieldDifference } from './diff';
 import { type Json, normalizeForKey } from './normalize';
 import { parseRecordingFileName } from './paths';
 import type { FoundRecording } from './store';
+import { plural } from './words';
 import * as path from 'node:path';
 
 /** The request that found no recording, as it would be stored. */
@@ -63,7 +64,7 @@ export function explainMiss(
     .map((found) => ({ found, differences: diffJson(comparable(new URL(found.recording.request.url), found.recording.request.body), wanted) }))
     .sort((a, b) => a.differences.length - b.differences.length || a.found.file.localeCompare(b.found.file));
   if (candidates.length === 0) {
-    return [`  this test has ${recordings.length} recording(s), none for ${endpoint}`];
+    return [`  this test has ${plural(recordings.length, 'recording')}, none for ${endpoint}`];
   }
   const [nearest] = candidates;
   if (nearest.differences.length === 0) {

@@ -1,4 +1,5 @@
-import { unwrap } from './format';
+import { type Recording, unwrap } from './format';
+import { summarize } from './inspect';
 
 /**
  * The text a stored stream adds up to, as a person reads it: chat and completion chunks' content,
@@ -79,4 +80,36 @@ export function streamTranscript(body: unknown[]): Transcript {
     else if (typeof item.response === 'string') text += item.response;
   }
   return { text, toolCalls: [...toolCalls.values()].map((call) => `${call.name}(${call.arguments})`) };
+}
+
+const indent = (text: string) => text.split('\n').map((line) => `  ${line}`).join('\n');
+const pretty = (value: unknown) => JSON.stringify(value, null, 2);
+/** Stored objects without their `__type__` wrappers. */
+const plain = (body: unknown) => (Array.isArray(body) ? body.map(unwrap) : unwrap(body));
+
+/**
+ * A recording as a person reads it, one string per line: test id, request (method, URL, stored
+ * headers, body) and response (status, body; a stream as its text and tool calls, with `raw` its
+ * chunks too). What `show` prints, and what `diff` compares.
+ */
+export function describeRecording(recording: Recording, { raw = false } = {}): string[] {
+  const { request, response } = recording;
+  const summary = summarize(recording);
+  const lines = [`test id:  ${recording.test_id ?? '(none: shared or session-level)'}`, `request:  ${summary.method} ${request.url}`];
+  if (request.model) lines.push(`model:    ${request.model}`);
+  for (const [name, value] of Object.entries(request.headers)) lines.push(`header:   ${name}: ${value}`);
+  if (request.body !== null && request.body !== undefined) lines.push(`body:\n${indent(typeof request.body === 'string' ? request.body : pretty(request.body))}`);
+  lines.push('');
+  if (response.is_exception) {
+    lines.push(`response: exception ${response.exception_message ?? ''}`.trimEnd());
+    if (response.exception_data) lines.push(indent(pretty(response.exception_data)));
+  } else if (summary.streaming && Array.isArray(response.body)) {
+    const { text, toolCalls } = streamTranscript(response.body);
+    lines.push(`response: ${summary.status}, a stream of ${response.body.length} chunks`, `text:\n${indent(text)}`);
+    if (toolCalls.length > 0) lines.push(`tool calls:\n${indent(toolCalls.join('\n'))}`);
+    if (raw) lines.push(`chunks:\n${indent(pretty(plain(response.body)))}`);
+  } else {
+    lines.push(`response: ${summary.status}`, `body:\n${indent(typeof response.body === 'string' ? response.body : pretty(plain(response.body)))}`);
+  }
+  return lines.flatMap((line) => line.split('\n'));
 }

@@ -5,7 +5,7 @@ import { FixtureProject, statusOf } from '../support/fixture';
 import { startUpstream } from '../support/upstream';
 
 /**
- * `list`, `show` and `diagnose`, run as the built CLI on recordings made by a real record run:
+ * `list`, `show` and `diagnose` (and the command line's help, version and typo hints), run as the built CLI on recordings made by a real record run:
  * one test per kind of stream the `show` command joins into text.
  */
 const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -58,6 +58,39 @@ describe('list, show and diagnose', () => {
     }
   });
 
+  test('--version prints the package version; help <command> is <command> --help', () => {
+    const { version } = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'));
+    expect(cli('--version')).toMatchObject({ code: 0, stdout: `${version}\n` });
+    expect(cli('-v').stdout).toBe(`${version}\n`);
+    expect(cli('help')).toMatchObject({ code: 0, stdout: expect.stringContaining('Run jest-replay help <command>') });
+    for (const command of ['list', 'show', 'diff', 'diagnose', 'verify', 'prune', 'import']) {
+      const help = cli('help', command);
+      expect([command, help.code, help.stdout]).toEqual([command, 0, cli(command, '--help').stdout]);
+    }
+  });
+
+  test("every help has one Options: list, the command's own options and the common ones", () => {
+    const own: Record<string, string[]> = { list: [], show: ['--raw'], diff: ['--markdown'], diagnose: ['--normalizers <module>'], prune: ['--usage <path>', '--yes'] };
+    for (const [command, options] of Object.entries(own)) {
+      const { stdout } = cli(command, '--help');
+      expect([command, stdout.match(/^.*Options:$/gm)]).toEqual([command, ['Options:']]);
+      const listed = stdout.split('Options:\n')[1].split('\n').filter((line) => line.startsWith('  -')).map((line) => line.trim().split(/ {2,}/)[0]);
+      expect([command, listed]).toEqual([command, [...options, '--dir <path>', '-h, --help']]);
+    }
+    expect(cli('--help').stdout.match(/^.*Options:$/gm)).toEqual(['Options:']);
+  });
+
+  test('a mistyped command or option: the nearest one suggested, exit code 2', () => {
+    expect(cli('shwo')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^jest-replay: unknown command "shwo"\. Did you mean show\?\n/) });
+    expect(cli('help', 'lsit')).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "lsit". Did you mean list?') });
+    const option = cli('show', fileOf('chat'), '--rwa');
+    expect(option).toMatchObject({ code: 2, stderr: expect.stringMatching(/^jest-replay show: unknown option --rwa\. Did you mean --raw\?\n\nUsage: jest-replay show /) });
+    expect(option.stderr).not.toContain('To specify a positional argument');
+    expect(cli('list', '--dri', 'recordings').stderr).toContain('unknown option --dri. Did you mean --dir?');
+    expect(cli('show', '--dir')).toMatchObject({ code: 2, stderr: expect.stringContaining('jest-replay show: --dir needs a value') });
+    expect(cli('show', fileOf('chat'), '--raw=yes')).toMatchObject({ code: 2, stderr: expect.stringContaining('jest-replay show: --raw takes no value') });
+  });
+
   test('list: recordings by test id with endpoint, model, stream and size', () => {
     const { code, stdout } = cli('list');
     expect(code).toBe(0);
@@ -74,6 +107,7 @@ describe('list, show and diagnose', () => {
     const { code, stdout } = cli('list', ID('chat'));
     expect(code).toBe(0);
     expect(stdout).toContain('2 recordings for 2 test ids');
+    expect(cli('list', ID('ollama')).stdout).toMatch(/\n1 recording for 1 test id, /);
     expect(cli('list', 'tests/nothing').code).toBe(1);
   });
 
@@ -104,6 +138,20 @@ describe('list, show and diagnose', () => {
     expect(stdout).toMatch(/^request: {2}POST http:\/\/127\.0\.0\.1\/v1\/chat\/completions$/m);
     expect(stdout).toContain('"content": "plain chat"');
     expect(stdout).toMatch(/^response: 200\nbody:\n {2}\{/m);
+    expect(stdout).toContain('"content": "echo: plain chat"');
+  });
+
+  test("show takes the whole key a miss message prints, once that request is recorded", async () => {
+    const file = path.join(project.dir, fileOf('chat'));
+    const text = fs.readFileSync(file, 'utf8');
+    fs.rmSync(file);
+    const miss = await project.run({ UPSTREAM: 'http://127.0.0.1:9' }, ['-t', '^inspect chat$']);
+    fs.writeFileSync(file, text);
+    const key = /^\s*key:\s+([0-9a-f]{64})$/m.exec(miss.output)?.[1];
+    expect(key).toBeDefined();
+    const { code, stdout } = cli('show', key!);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`file:     ${fileOf('chat')} (`);
     expect(stdout).toContain('"content": "echo: plain chat"');
   });
 
@@ -155,7 +203,7 @@ describe('list, show and diagnose', () => {
     expect(diagnose.code).toBe(1);
     expect(diagnose.stdout).toMatch(/unreadable .*MISMATCH|invalid JSON/);
     expect(list.code).toBe(1);
-    expect(list.stdout).toContain('1 files are not usable recordings:');
+    expect(list.stdout).toContain('1 file is not a usable recording:');
     expect(cli('diagnose').code).toBe(2);
   });
 });

@@ -76,7 +76,7 @@ describe('a miss explains itself from the test\'s own recordings', () => {
   });
 
   test('a request to an endpoint the test never recorded says so', () => {
-    expect(failureOf(run, 'other endpoint')).toContain('  this test has 1 recording(s), none for POST /v1/embeddings');
+    expect(failureOf(run, 'other endpoint')).toContain('  this test has 1 recording, none for POST /v1/embeddings');
   });
 
   test('an identical request recorded under other numbers means a file of the sequence is missing', () => {

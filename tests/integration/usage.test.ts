@@ -40,7 +40,7 @@ describe('the summary line and prune', () => {
     const dry = await p.cli(['prune']);
     expect(dry.code).toBe(0);
     expect(dry.stdout).toContain(`would delete ${path.join('recordings', oneFile)}`);
-    expect(dry.stdout).toContain('1 unused (1 recordings, 0 temporary files; complete run). Run with --yes to delete them.');
+    expect(dry.stdout).toContain('1 unused (1 recording, 0 temporary files; complete run). Run with --yes to delete them.');
     expect(p.files()).toEqual(before);
   });
 
@@ -120,7 +120,7 @@ test('shards: each writes its own usage; prune merges them and judges unseen tes
   expect(usageDirs()).toEqual(['shard-1-of-2', 'shard-2-of-2']);
   const merged = await p.cli(['prune', '--yes']);
   expect(merged.stdout).toContain(`deleted ${path.join('recordings', dFile)}`);
-  expect(merged.stdout).toContain('1 deleted (1 recordings, 0 temporary files; complete run)');
+  expect(merged.stdout).toContain('1 deleted (1 recording, 0 temporary files; complete run)');
   expect(p.files()).toHaveLength(3);
 
   // An unsharded run supersedes the shards' usage.

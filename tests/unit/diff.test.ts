@@ -84,7 +84,7 @@ describe('explainMiss', () => {
 
   it('says when no recording of the test has the same method and path', () => {
     const others = [found('a.json', {}, 'GET'), found('b.json', {}, 'POST', 'https://api.openai.com/v1/embeddings')];
-    expect(explainMiss(miss({}), others, show)).toEqual(['  this test has 2 recording(s), none for POST /v1/chat/completions']);
+    expect(explainMiss(miss({}), others, show)).toEqual(['  this test has 2 recordings, none for POST /v1/chat/completions']);
   });
 
   it('shows the nearest recording (fewest differing fields) and its differences, recorded → now', () => {

@@ -17,12 +17,9 @@ file). When nothing is recorded under the id, the ids recorded for the same test
 first: a renamed test or describe block keeps its recordings under its old id.
 A miss's key that is not listed here means the request itself changed since it was recorded:
 compare it with \`jest-replay show <file>\`, then re-record.
-Exit code 1 when something is missing or cannot match.
-
-Options:
-  --normalizers <module>  The project's testEnvironmentOptions.replay.normalizers (repeatable),
-                          so keys are computed as the recorder computes them`,
+Exit code 1 when something is missing or cannot match.`,
   options: { normalizers: { type: 'string', multiple: true } },
+  optionHelp: [['--normalizers <module>', "The project's testEnvironmentOptions.replay.normalizers (repeatable), so keys are computed as the recorder does"]],
   async run({ dir, positionals, values, out }) {
     if (positionals.length !== 1) throw new UsageError('give one test id (quote it: it contains spaces and ::)');
     const normalize = loadNormalizers((values.normalizers as string[] | undefined) ?? [], process.cwd());

@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
-import { type RecordingFile, scanRecordings, summarize } from '../../core/inspect';
+import { NO_TEST_ID, type RecordingFile, scanRecordings, summarize } from '../../core/inspect';
+import { plural } from '../../core/words';
 import { type Command, EXIT } from '../command';
 import { formatSize, formatSummary, fromCwd, linkLines, printable, table } from '../format';
-
-const NO_TEST_ID = '(no test id: shared model lists and session-level recordings)';
 
 export const listCommand: Command = {
   name: 'list',
@@ -36,9 +35,9 @@ Exit code 1 when a file cannot be read as a recording (listed at the end) or not
     }
     const listed = ids.reduce((n, id) => n + byTest.get(id)!.length, 0);
     const bytes = ids.reduce((n, id) => n + byTest.get(id)!.reduce((m, e) => m + e.size, 0), 0);
-    out(`${ids.length === 0 ? '' : '\n'}${listed} recordings for ${ids.filter((id) => id !== NO_TEST_ID).length} test ids, ${formatSize(bytes)}`);
+    out(`${ids.length === 0 ? '' : '\n'}${plural(listed, 'recording')} for ${plural(ids.filter((id) => id !== NO_TEST_ID).length, 'test id')}, ${formatSize(bytes)}`);
     if (broken.length > 0) {
-      out(`\n${broken.length} files are not usable recordings:`);
+      out(`\n${broken.length === 1 ? '1 file is not a usable recording' : `${broken.length} files are not usable recordings`}:`);
       for (const entry of broken) out(`  ${entry.problem}`);
     }
     const links = linkLines(dir, scanned.links);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultUsageDir, leftoverTemporaryFiles, listRecordings, mergeShards, readUsage, unusedRecordings } from '../../core/usage';
 import { removeEmptyFolders, walkTree } from '../../core/store';
+import { plural } from '../../core/words';
 import { type Command, EXIT } from '../command';
 import { linkLines } from '../format';
 
@@ -14,12 +15,12 @@ export const pruneCommand: Command = {
 tests that failed, were skipped or filtered out are kept, and recordings of tests the run never saw
 (deleted or renamed tests) and shared ones (model lists) only go after a complete, unfiltered run
 in which every test passed. Also deletes temporary files left by a recording process that was killed.
-Run it from the project's root, as jest is.
-
-Command options:
-  --usage <path>  Where runs note what they used (default: node_modules/.cache/jest-replay)
-  --yes           Delete what is listed (without it, nothing is deleted)`,
+Run it from the project's root, as jest is.`,
   options: { usage: { type: 'string' }, yes: { type: 'boolean' } },
+  optionHelp: [
+    ['--usage <path>', 'Where runs note what they used (default: node_modules/.cache/jest-replay)'],
+    ['--yes', 'Delete what is listed (without it, nothing is deleted)'],
+  ],
   async run({ dir, values, out, err }) {
     const usageDir = path.resolve(String(values.usage ?? defaultUsageDir('.')));
     const merged = mergeShards(readUsage(usageDir));
@@ -44,7 +45,7 @@ Command options:
     }
     for (const line of linkLines(dir, tree.links)) out(line);
     const scope = merged.complete ? 'complete run' : 'partial run: recordings of tests it did not run are kept';
-    out(`${doomed.length} ${values.yes ? 'deleted' : 'unused'} (${unused.length} recordings, ${leftovers.length} temporary files; ${scope})` + (values.yes || doomed.length === 0 ? '' : '. Run with --yes to delete them.'));
+    out(`${doomed.length} ${values.yes ? 'deleted' : 'unused'} (${plural(unused.length, 'recording')}, ${plural(leftovers.length, 'temporary file')}; ${scope})` + (values.yes || doomed.length === 0 ? '' : '. Run with --yes to delete them.'));
     return EXIT.ok;
   },
 };

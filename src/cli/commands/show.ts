@@ -1,15 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findByKeyPrefix, summarize } from '../../core/inspect';
-import { applyIdNormalization, parseRecording, unwrap } from '../../core/format';
-import { streamTranscript } from '../../core/transcript';
+import { findByKeyPrefix } from '../../core/inspect';
+import { applyIdNormalization, parseRecording } from '../../core/format';
+import { describeRecording } from '../../core/transcript';
 import { type Command, EXIT, UsageError } from '../command';
 import { formatSize, fromCwd, printable } from '../format';
-
-const indent = (text: string) => text.split('\n').map((line) => `  ${line}`).join('\n');
-const pretty = (value: unknown) => JSON.stringify(value, null, 2);
-/** Stored objects without their `__type__` wrappers. */
-const plain = (body: unknown) => (Array.isArray(body) ? body.map(unwrap) : unwrap(body));
 
 /** Nothing matches: a problem (exit 1), not a usage mistake. */
 class NotFound extends Error {}
@@ -33,11 +28,9 @@ export const showCommand: Command = {
   help: `Prints one recording readably: test id, request (method, URL, stored headers, body) and
 response (status, body). A stream is shown as the text it adds up to (chat and completion deltas,
 Responses API text deltas, Anthropic text deltas, Ollama message content) and its tool calls.
-The recording is a file path, or a key prefix (as in a miss message) of a file in the directory.
-
-Options:
-  --raw          Also print a stream's stored chunks`,
+The recording is a file path, or a key prefix (as in a miss message) of a file in the directory.`,
   options: { raw: { type: 'boolean' } },
+  optionHelp: [['--raw', "Also print a stream's stored chunks"]],
   async run({ dir, positionals, values, out, err }) {
     if (positionals.length !== 1) throw new UsageError('give one recording file or key prefix');
     let file: string;
@@ -55,28 +48,10 @@ Options:
       err((error as Error).message);
       return EXIT.problems;
     }
-    const { request, response } = recording;
-    const summary = summarize(recording);
     out(`file:     ${fromCwd(file)} (${formatSize(fs.statSync(file).size)})`);
-    out(`test id:  ${printable(recording.test_id ?? '(none: shared or session-level)')}`);
-    out(`request:  ${summary.method} ${request.url}`);
-    if (request.model) out(`model:    ${request.model}`);
-    for (const [name, value] of Object.entries(request.headers)) out(`header:   ${name}: ${value}`);
-    if (request.body !== null && request.body !== undefined) out(`body:\n${indent(typeof request.body === 'string' ? request.body : pretty(request.body))}`);
-    out('');
-    if (response.is_exception) {
-      out(`response: exception ${response.exception_message ?? ''}`.trimEnd());
-      if (response.exception_data) out(indent(pretty(response.exception_data)));
-    } else if (summary.streaming && Array.isArray(response.body)) {
-      const { text, toolCalls } = streamTranscript(response.body);
-      out(`response: ${summary.status}, a stream of ${response.body.length} chunks`);
-      out(`text:\n${indent(text)}`);
-      if (toolCalls.length > 0) out(`tool calls:\n${indent(toolCalls.join('\n'))}`);
-      if (values.raw) out(`chunks:\n${indent(pretty(plain(response.body)))}`);
-    } else {
-      out(`response: ${summary.status}`);
-      out(`body:\n${indent(typeof response.body === 'string' ? response.body : pretty(plain(response.body)))}`);
-    }
+    // The test id on one line: a newline in it would pass for the next field.
+    const shown = { ...recording, test_id: recording.test_id === null ? null : printable(recording.test_id) };
+    for (const line of describeRecording(shown, { raw: Boolean(values.raw) })) out(line);
     return EXIT.ok;
   },
 };

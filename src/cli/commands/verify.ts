@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { jsonFilesUnder } from '../../core/inspect';
 import { walkTree } from '../../core/store';
 import { verifyRecording } from '../../core/verify';
+import { plural } from '../../core/words';
 import { type Command, EXIT, UsageError } from '../command';
 import { linkLines } from '../format';
 
@@ -31,7 +32,7 @@ Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage er
       }
     }
     for (const line of linkLines(dir, tree.links)) out(line);
-    out(`${files.length} recordings checked, ${problems === 0 ? 'no problems' : `${problems} problem${problems === 1 ? '' : 's'}`}`);
+    out(`${plural(files.length, 'recording')} checked, ${problems === 0 ? 'no problems' : plural(problems, 'problem')}`);
     return problems === 0 ? EXIT.ok : EXIT.problems;
   },
 };

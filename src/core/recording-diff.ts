@@ -1,0 +1,149 @@
+import { structuredPatch } from 'diff';
+import { diffJson } from './diff';
+import { applyIdNormalization, parseRecording, type Recording } from './format';
+import { NO_TEST_ID } from './inspect';
+import type { Json } from './normalize';
+import { describeRecording } from './transcript';
+import { plural } from './words';
+
+/**
+ * What a re-recording changed, for review (the `diff` command): old and new recording files are
+ * paired, and each pair is compared as `show` prints them (prompt, answer text, tool calls, status),
+ * not as stored JSON, where a stream's answer is spread over dozens of chunks.
+ */
+
+/** One version of a recording file: its path as shown to the user (with `/`), and its text. */
+export interface RecordingVersion {
+  path: string;
+  text: string;
+}
+
+export interface RecordingDiff {
+  /** `changed`: the same file, or a deleted file and a new one of the same test and endpoint. */
+  kind: 'changed' | 'added' | 'deleted';
+  /** What the lines are grouped under: the test id, else what the recording is. */
+  title: string;
+  before?: string;
+  after?: string;
+  /** Unified-diff lines: `@@ -a,b +c,d @@` hunk headers, then ` `, `-` and `+` lines. */
+  lines: string[];
+}
+
+interface ReadVersion extends RecordingVersion {
+  recording?: Recording;
+  problem?: string;
+}
+
+function read(version: RecordingVersion): ReadVersion {
+  try {
+    return { ...version, recording: applyIdNormalization(parseRecording(version.text, version.path)) };
+  } catch (error) {
+    return { ...version, problem: (error as Error).message };
+  }
+}
+
+/** The test folder: a test's recordings share it, and a re-recorded request lands in it again. */
+const folderOf = (file: string) => file.slice(0, file.lastIndexOf('/') + 1);
+const endpointOf = ({ request }: Recording) => `${request.method.toUpperCase()} ${request.endpoint}`;
+
+/** How far apart two requests of the same test and endpoint are, to pair each old file with its re-recording. */
+const requestDistance = (a: Recording, b: Recording) => diffJson(a.request.body as Json, b.request.body as Json).length;
+
+/** Old and new versions paired: the same path first, then the nearest request of the same test folder and endpoint. */
+function pair(before: ReadVersion[], after: ReadVersion[]): [ReadVersion | undefined, ReadVersion | undefined][] {
+  const unpaired = new Set(after);
+  const pairs: [ReadVersion | undefined, ReadVersion | undefined][] = [];
+  const take = (old: ReadVersion, match: ReadVersion | undefined) => {
+    if (match) unpaired.delete(match);
+    pairs.push([old, match]);
+  };
+  const moved: ReadVersion[] = [];
+  for (const old of before) {
+    const same = after.find((version) => version.path === old.path);
+    if (same) take(old, same);
+    else moved.push(old);
+  }
+  for (const old of moved) {
+    const candidates = [...unpaired].filter(
+      (version) => old.recording && version.recording && folderOf(version.path) === folderOf(old.path) && endpointOf(version.recording) === endpointOf(old.recording),
+    );
+    take(old, candidates.sort((a, b) => requestDistance(old.recording!, a.recording!) - requestDistance(old.recording!, b.recording!))[0]);
+  }
+  return [...pairs, ...[...unpaired].map((version) => [undefined, version] as [undefined, ReadVersion])];
+}
+
+/** A version as `show` prints it; a file that is not a usable recording as its problem and its text. */
+const readable = (version: ReadVersion | undefined): string =>
+  version === undefined ? '' : `${(version.recording ? describeRecording(version.recording) : [`unreadable: ${version.problem}`, version.text]).join('\n')}\n`;
+
+function titleOf(version: ReadVersion): string {
+  if (!version.recording) return folderOf(version.path);
+  return version.recording.test_id ?? NO_TEST_ID;
+}
+
+/**
+ * The differences between the recordings before and after (each a list of the files that differ),
+ * one entry per pair, by title then path. Two files that read alike but differ as stored (key order,
+ * hand edits) are compared as stored, so no change goes unshown.
+ */
+export function diffRecordings(before: RecordingVersion[], after: RecordingVersion[]): RecordingDiff[] {
+  const diffs = pair(before.map(read), after.map(read)).map(([old, next]): RecordingDiff => {
+    let [from, to] = [readable(old), readable(next)];
+    if (from === to) [from, to] = [old!.text, next!.text];
+    const { hunks } = structuredPatch(old?.path ?? '', next?.path ?? '', from, to, undefined, undefined, { context: 3 });
+    return {
+      kind: old && next ? 'changed' : old ? 'deleted' : 'added',
+      title: titleOf((next ?? old)!),
+      before: old?.path,
+      after: next?.path,
+      lines: hunks.flatMap((hunk) => [`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`, ...hunk.lines]),
+    };
+  });
+  return diffs.sort((a, b) => a.title.localeCompare(b.title) || (a.before ?? a.after)!.localeCompare((b.before ?? b.after)!));
+}
+
+/** `changed  a.json → b.json`, `added  b.json`: which files one entry compares. */
+function filesLine(diff: RecordingDiff, code = (text: string) => text): string {
+  if (diff.kind !== 'changed') return `${diff.kind}  ${code((diff.after ?? diff.before)!)}`;
+  return diff.before === diff.after ? `changed  ${code(diff.after!)}` : `changed  ${code(diff.before!)} → ${code(diff.after!)}`;
+}
+
+/** `3 recordings differ from HEAD: 1 changed, 1 added, 1 deleted`. */
+function summaryLine(diffs: RecordingDiff[], base: string): string {
+  if (diffs.length === 0) return `no recording differs from ${base}`;
+  const count = (kind: RecordingDiff['kind']) => `${diffs.filter((diff) => diff.kind === kind).length} ${kind}`;
+  return `${plural(diffs.length, 'recording')} ${diffs.length === 1 ? 'differs' : 'differ'} from ${base}: ${count('changed')}, ${count('added')}, ${count('deleted')}`;
+}
+
+/** Entries grouped under their title, in order. */
+function byTitle(diffs: RecordingDiff[]): [string, RecordingDiff[]][] {
+  const groups = new Map<string, RecordingDiff[]>();
+  for (const diff of diffs) groups.set(diff.title, [...(groups.get(diff.title) ?? []), diff]);
+  return [...groups];
+}
+
+/** For a terminal: each title, then each pair's files and its diff lines, indented; a summary line last. */
+export function formatDiffText(diffs: RecordingDiff[], base: string): string {
+  const lines = byTitle(diffs).flatMap(([title, group]) => [title, ...group.flatMap((diff) => [`  ${filesLine(diff)}`, ...diff.lines.map((line) => `    ${line}`)]), '']);
+  return [...lines, summaryLine(diffs, base)].join('\n');
+}
+
+/** A fence longer than any run of backticks in the text, so the text cannot close it. */
+const fence = (text: string, shortest: number) => '`'.repeat(Math.max(shortest, ...(text.match(/`+/g) ?? []).map((run) => run.length + 1)));
+const inlineCode = (text: string) => {
+  const ticks = fence(text, 1);
+  return `${ticks}${ticks.length > 1 ? ` ${text} ` : text}${ticks}`;
+};
+
+/** For a pull-request comment: the summary as a heading, each title in bold, each pair's diff in a `diff` block. */
+export function formatDiffMarkdown(diffs: RecordingDiff[], base: string): string {
+  const sections = byTitle(diffs).flatMap(([title, group]) => [
+    `**${inlineCode(title)}**`,
+    ...group.flatMap((diff) => {
+      const body = diff.lines.join('\n');
+      const ticks = fence(body, 3);
+      return [filesLine(diff, inlineCode), `${ticks}diff\n${body}\n${ticks}`];
+    }),
+  ]);
+  return [`### jest-replay: ${summaryLine(diffs, base)}`, ...sections].join('\n\n');
+}

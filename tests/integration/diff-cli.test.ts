@@ -1,0 +1,89 @@
+import { spawnSync } from 'node:child_process';
+import { FixtureProject, statusOf } from '../support/fixture';
+import { startUpstream, type Upstream } from '../support/upstream';
+
+/**
+ * `jest-replay diff`: a project in its own git repository records, commits, re-records with a
+ * changed prompt (so the upstream answers differently), and reviews the change as text.
+ */
+const TESTS = `
+const post = (body) => fetch(process.env.UPSTREAM + '/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.text());
+const user = (content) => [{ role: 'user', content }];
+describe('diff', () => {
+  test('chat stream', () => post({ model: 'gpt-4o', stream: true, messages: user(process.env.PROMPT) }));
+  test('plain chat', () => post({ model: 'gpt-4o', messages: user('plain question') }));
+});
+`;
+
+describe('jest-replay diff', () => {
+  const project = new FixtureProject('diff', { 'tests/diff.test.js': TESTS, '.gitignore': 'node_modules\nresults-*.json\n' });
+  let upstream: Upstream;
+  const git = (...args: string[]) => {
+    const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: project.dir, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+    return result.stdout;
+  };
+  const record = async (prompt: string) => {
+    const run = await project.run({ RECORD: '1', UPSTREAM: upstream.url, PROMPT: prompt });
+    expect(Object.values(statusOf(run))).toEqual(['passed', 'passed']);
+  };
+  const fileOf = (title: string) => `recordings/${project.files().find((f) => JSON.parse(project.read(`recordings/${f}`)).test_id === `tests/diff.test.js::diff::${title}`)}`;
+
+  beforeAll(async () => {
+    upstream = await startUpstream();
+    await record('first question');
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-q', '-m', 'recorded');
+  });
+  afterAll(async () => {
+    await upstream.close();
+    project.remove();
+  });
+
+  test('nothing re-recorded: no recording differs', async () => {
+    expect(await project.cli(['diff'])).toMatchObject({ code: 0, stdout: 'no recording differs from HEAD\n' });
+  });
+
+  test('a re-recorded test: its old and new files paired, the old and new answer text shown (untracked files included)', async () => {
+    const old = fileOf('chat stream');
+    await record('second question');
+    const renewed = fileOf('chat stream');
+    expect(renewed).not.toBe(old);
+    const { code, stdout } = await project.cli(['diff']);
+    expect(code).toBe(0);
+    expect(stdout).toContain(`tests/diff.test.js::diff::chat stream\n  changed  ${old} → ${renewed}\n    @@ `);
+    expect(stdout).toContain('\n    -  echo: first question\n');
+    expect(stdout).toContain('\n    +  echo: second question\n');
+    expect(stdout).toContain('\n    -        "content": "first question"\n');
+    expect(stdout).not.toContain('plain chat');
+    expect(stdout.endsWith('\n1 recording differs from HEAD: 1 changed, 0 added, 0 deleted\n')).toBe(true);
+  });
+
+  test('--markdown: for a pull-request comment', async () => {
+    const { code, stdout } = await project.cli(['diff', '--markdown']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^### jest-replay: 1 recording differs from HEAD: 1 changed, 0 added, 0 deleted\n\n\*\*`tests\/diff\.test\.js::diff::chat stream`\*\*\n\nchanged {2}`recordings\/[^`]+\.json` → `recordings\/[^`]+\.json`\n\n```diff\n@@ /);
+    expect(stdout).toContain('\n-  echo: first question\n+  echo: second question\n');
+    expect(stdout.endsWith('\n```\n')).toBe(true);
+  });
+
+  test('against an older revision, once committed; a file changed in place is compared with itself', async () => {
+    git('add', '-A');
+    git('commit', '-q', '-m', 're-recorded');
+    expect((await project.cli(['diff'])).stdout).toBe('no recording differs from HEAD\n');
+    expect((await project.cli(['diff', 'HEAD~1'])).stdout).toContain('\n    +  echo: second question\n');
+    const plain = fileOf('plain chat');
+    project.write(plain, project.read(plain).replace('"echo: plain question"', '"echo: an edited answer"'));
+    const { stdout } = await project.cli(['diff']);
+    expect(stdout).toContain(`tests/diff.test.js::diff::plain chat\n  changed  ${plain}\n    @@ `);
+    expect(stdout).toContain('\n    -          "content": "echo: plain question",\n    +          "content": "echo: an edited answer",\n');
+  });
+
+  test('a revision that is not a commit is a usage error', async () => {
+    const { code, stderr } = await project.cli(['diff', 'no-such-branch']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('jest-replay diff: no-such-branch is not a commit of the git repository at ');
+    expect(stderr).toContain('Usage: jest-replay diff [git-rev] [options]');
+  });
+});

@@ -1,0 +1,86 @@
+import { diffRecordings, formatDiffMarkdown, formatDiffText } from '../../src/core/recording-diff';
+
+const CHUNK = 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk';
+
+/** A recorded chat completion of `prompt` answered by `answer` (streamed when `stream`), as a file's text. */
+function chat(testId: string | null, prompt: string, answer: string, { stream = false, endpoint = '/v1/chat/completions' } = {}): string {
+  const request = { method: 'POST', url: `http://127.0.0.1:1${endpoint}`, headers: {}, body: { model: 'gpt-4o', messages: [{ role: 'user', content: prompt }] }, endpoint, model: 'gpt-4o' };
+  const body = stream
+    ? answer.split(' ').map((word, i) => ({ __type__: CHUNK, __data__: { choices: [{ index: 0, delta: { content: i === 0 ? word : ` ${word}` } }] } }))
+    : { choices: [{ index: 0, message: { role: 'assistant', content: answer } }] };
+  return JSON.stringify({ test_id: testId, request, response: { body, is_streaming: stream }, id_normalization_mapping: {} });
+}
+
+const FOLDER = 'recordings/tests/a.test.js/a_chat-12345678';
+
+describe('pairing old and new recordings', () => {
+  test('a file changed in place is compared with itself, as show prints it', () => {
+    const file = `${FOLDER}/aaaa.json`;
+    const [diff, ...rest] = diffRecordings([{ path: file, text: chat('a::chat', 'hi', 'old answer') }], [{ path: file, text: chat('a::chat', 'hi', 'new answer') }]);
+    expect(rest).toEqual([]);
+    expect(diff).toMatchObject({ kind: 'changed', title: 'a::chat', before: file, after: file });
+    expect(diff.lines).toContain('-          "content": "old answer"');
+    expect(diff.lines).toContain('+          "content": "new answer"');
+    expect(diff.lines.filter((line) => /^[-+]/.test(line))).toHaveLength(2);
+  });
+
+  test('a deleted file is paired with the new file of the same test and endpoint nearest to its request', () => {
+    const diffs = diffRecordings(
+      [
+        { path: `${FOLDER}/aaaa.json`, text: chat('a::chat', 'weather in Paris', 'rain', { stream: true }) },
+        { path: `${FOLDER}/bbbb.json`, text: chat('a::chat', 'capital of France', 'Paris', { stream: true }) },
+      ],
+      [
+        { path: `${FOLDER}/cccc.json`, text: chat('a::chat', 'capital of Italy', 'Rome', { stream: true }) },
+        { path: `${FOLDER}/dddd.json`, text: chat('a::chat', 'weather in Paris', 'sunny and warm', { stream: true }) },
+        { path: `${FOLDER}/eeee.json`, text: chat('a::chat', 'embed', '', { endpoint: '/v1/embeddings' }) },
+        { path: 'recordings/tests/b.test.js/b-87654321/ffff.json', text: chat('b::chat', 'weather in Paris', 'fog', { stream: true }) },
+      ],
+    );
+    expect(diffs.map((d) => [d.kind, d.before, d.after])).toEqual([
+      ['changed', `${FOLDER}/aaaa.json`, `${FOLDER}/dddd.json`],
+      ['changed', `${FOLDER}/bbbb.json`, `${FOLDER}/cccc.json`],
+      ['added', undefined, `${FOLDER}/eeee.json`],
+      ['added', undefined, 'recordings/tests/b.test.js/b-87654321/ffff.json'],
+    ]);
+    // A stream is compared as the text it adds up to, not chunk by chunk.
+    expect(diffs[0].lines).toEqual(expect.arrayContaining(['-  rain', '+  sunny and warm']));
+    expect(diffs[1].lines).toEqual(expect.arrayContaining(['-        "content": "capital of France"', '+        "content": "capital of Italy"', '-  Paris', '+  Rome']));
+  });
+
+  test('a deleted file with no new one of its test and endpoint stands alone; an unreadable file shows its problem', () => {
+    const [deleted, broken] = diffRecordings([{ path: `${FOLDER}/aaaa.json`, text: chat(null, 'hi', 'there') }], [{ path: `${FOLDER}/bbbb.json`, text: '{"request": ' }]);
+    expect(deleted).toMatchObject({ kind: 'deleted', title: '(no test id: shared model lists and session-level recordings)', after: undefined });
+    expect(deleted.lines.every((line) => !line.startsWith('+'))).toBe(true);
+    expect(broken).toMatchObject({ kind: 'added', title: `${FOLDER}/` });
+    expect(broken.lines[1]).toMatch(/^\+unreadable: .*bbbb\.json.*invalid JSON/);
+  });
+
+  test('files that read alike but differ as stored are compared as stored', () => {
+    const file = `${FOLDER}/aaaa.json`;
+    const text = chat('a::chat', 'hi', 'there');
+    const [diff] = diffRecordings([{ path: file, text }], [{ path: file, text: JSON.stringify(JSON.parse(text), null, 2) }]);
+    expect(diff.lines.some((line) => line.startsWith('+  "test_id"'))).toBe(true);
+  });
+});
+
+describe('diff output', () => {
+  const file = `${FOLDER}/aaaa.json`;
+  const one = () => diffRecordings([{ path: file, text: chat('a::chat', 'hi', 'old') }], [{ path: file, text: chat('a::chat', 'hi', 'new ``` fence') }]);
+
+  test('text: the test id, the files, the indented diff lines, and a summary in the right number', () => {
+    const text = formatDiffText(one(), 'HEAD');
+    expect(text).toMatch(/^a::chat\n {2}changed {2}recordings\/tests\/a\.test\.js\/a_chat-12345678\/aaaa\.json\n {4}@@ -\d+,\d+ \+\d+,\d+ @@\n/);
+    expect(text).toContain('\n    -          "content": "old"\n');
+    expect(text.endsWith('\n1 recording differs from HEAD: 1 changed, 0 added, 0 deleted')).toBe(true);
+    expect(formatDiffText([], 'main')).toBe('no recording differs from main');
+  });
+
+  test('markdown: a heading, the test id as code, and each diff in a fence its text cannot close', () => {
+    const markdown = formatDiffMarkdown([...one(), ...one()], 'origin/main');
+    expect(markdown.startsWith('### jest-replay: 2 recordings differ from origin/main: 2 changed, 0 added, 0 deleted\n\n**`a::chat`**\n\n')).toBe(true);
+    expect(markdown).toContain(`changed  \`${file}\`\n\n\`\`\`\`diff\n@@ `);
+    expect(markdown).toContain('+          "content": "new ``` fence"\n');
+    expect(markdown.split('\n').filter((line) => line === '````')).toHaveLength(2);
+  });
+});
