@@ -4,9 +4,11 @@ import { type CapturedResponse, decodeResponse, encodeFailure, encodeResponse, t
 import type { ResolvedConfig } from './config';
 import { RecordingFileError, ReplayError } from './errors';
 import type { Recording } from './format';
+import { type Interaction, interactionOf } from './interaction';
 import { isSharedEndpoint, requestKey } from './key';
 import { mergeModelLists, modelListDigest } from './model-list';
-import { records, replays } from './mode';
+import { ignoreFields, ignorePathProblem } from './match-ignore';
+import { type Mode, records, replays } from './mode';
 import { explainMiss } from './miss';
 import { bodyForKey, type Json, type RequestBody } from './normalize';
 import { type BodyNormalizer, loadNormalizers } from './normalizers';
@@ -38,6 +40,14 @@ export class TestScope {
   readonly missed: string[] = [];
   /** Ids this test's responses had before normalization → their `rec-…` form. */
   readonly replacedIds = new Map<string, string>();
+  /** The mode this test picked (`replay.mode()`); otherwise the run's. */
+  mode?: Mode;
+  /** Body paths this test leaves out of its keys (`replay.matchIgnore()`), beside the configured ones. */
+  readonly matchIgnore: string[] = [];
+  /** What the test replayed or recorded, in request order; `file` is set once the recording is written. */
+  readonly interactions: { source: Interaction['source']; file?: string }[] = [];
+  /** Set by the first request: keys must not change after it. */
+  started = false;
   /** Set when the test has ended: a request still arriving comes from code that outlived it. */
   closed = false;
   /** Aborts upstream requests that are still running long after the test ended. */
@@ -52,10 +62,28 @@ export class TestScope {
   /** Lets a test pick its id (`setTestId`); only before its first request, so keys never mix. */
   setTestId(testId: string): void {
     if (typeof testId !== 'string' || testId.trim() === '') throw new ReplayError('jest-replay: setTestId needs a non-empty string.');
-    if (this.ordinals.size > 0) {
-      throw new ReplayError(`jest-replay: setTestId(${JSON.stringify(testId)}) must be called before the test's first request.`);
-    }
+    this.beforeFirstRequest(`setTestId(${JSON.stringify(testId)})`);
     this.info.testId = testId;
+  }
+
+  /** Lets a test pick its mode (`replay.mode()`, checked by `testMode`); only before its first request. */
+  setMode(mode: Mode): void {
+    this.beforeFirstRequest('replay.mode()');
+    this.mode = mode;
+  }
+
+  /** Adds body paths this test's keys leave out (`replay.matchIgnore()`); only before its first request. */
+  ignore(paths: unknown[]): void {
+    for (const p of paths) {
+      const problem = typeof p === 'string' ? ignorePathProblem(p) : `${JSON.stringify(p)} is not a string.`;
+      if (problem) throw new ReplayError(`jest-replay: replay.matchIgnore(): ${problem}`);
+    }
+    this.beforeFirstRequest('replay.matchIgnore()');
+    this.matchIgnore.push(...(paths as string[]));
+  }
+
+  private beforeFirstRequest(call: string): void {
+    if (this.started) throw new ReplayError(`jest-replay: ${call} must be called before the test's first request.`);
   }
 
   nextOrdinal(key: string): number {
@@ -131,11 +159,23 @@ export class ReplaySession {
     scope.closed = true;
     const timer = setTimeout(() => scope.upstream.abort(new ReplayError(`jest-replay: the server was still sending ${DRAIN_TIMEOUT_MS / 1000}s after "${scope.testId}" ended; that response was not recorded.`)), DRAIN_TIMEOUT_MS);
     try {
-      while (scope.pending.size > 0) await Promise.all([...scope.pending]);
+      await written(scope);
     } finally {
       clearTimeout(timer);
     }
     return scope.problems;
+  }
+
+  /** The mode a scope's requests are handled in. */
+  modeOf(scope: TestScope): Mode {
+    return scope.mode ?? this.config.mode;
+  }
+
+  /** What a scope replayed and recorded so far (`replay.interactions()`), once its recordings are written. */
+  async interactions(scope: TestScope): Promise<Interaction[]> {
+    await written(scope);
+    const done = scope.interactions.filter((entry): entry is { source: Interaction['source']; file: string } => entry.file !== undefined);
+    return Promise.all(done.map(async ({ source, file }) => interactionOf(await this.store.read(file), source, relativePosix(this.config.rootDir, file))));
   }
 
   /**
@@ -146,7 +186,7 @@ export class ReplaySession {
   settle(scope: TestScope, status: ScopeStatus): void {
     const relative = (file: string) => relativePosix(this.config.dir, file);
     for (const { file } of scope.written) this.writtenHere.add(file);
-    if (this.config.mode === 'record' && status === 'passed') {
+    if (this.modeOf(scope) === 'record' && status === 'passed') {
       // Everything this file wrote is kept: two of its tests may share an id (setTestId).
       this.removed.push(...this.store.removeOthers(scope.testId, this.writtenHere).map(relative));
     }
@@ -171,17 +211,20 @@ export class ReplaySession {
     return !(hosts.includes(url.hostname.toLowerCase()) || hosts.includes(url.host.toLowerCase()));
   }
 
-  /** The body as keyed: normalized, then adjusted by the project's normalizers. */
-  private keyedBody(method: string, url: URL, body: RequestBody): Json {
+  /** The body as keyed: normalized, adjusted by the project's normalizers, without the fields `matchIgnore` names. */
+  private keyedBody(scope: TestScope, method: string, url: URL, body: RequestBody): Json {
     this.normalizeBody ??= loadNormalizers(this.config.normalizers, this.config.rootDir);
-    return this.normalizeBody(bodyForKey(body), { method, path: url.pathname });
+    return ignoreFields(this.normalizeBody(bodyForKey(body), { method, path: url.pathname }), [...this.config.matchIgnore, ...scope.matchIgnore]);
   }
 
   async handle(request: Request): Promise<Response> {
     const scope = this.active.getStore();
     if (!scope) return refusal(outsideTestMessage(request));
     if (scope.closed) return refusal(outlivedMessage(request, scope));
+    scope.started = true;
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
+    // A test's own live mode: to the server, unrecorded.
+    if (this.modeOf(scope) === 'live') return this.passthrough(request, bytes, request.signal);
     const live = {
       method: request.method.toUpperCase(),
       url: publicUrl(request.url),
@@ -196,9 +239,9 @@ export class ReplaySession {
     }
     const { method, url, body } = keyed;
     const shared = isSharedEndpoint(method, url.pathname);
-    const key = requestKey({ method, url, body: this.keyedBody(method, url, body), testId: scope.testId });
+    const key = requestKey({ method, url, body: this.keyedBody(scope, method, url, body), testId: scope.testId });
     const ordinal = shared ? 1 : scope.nextOrdinal(key);
-    const { mode } = this.config;
+    const mode = this.modeOf(scope);
 
     if (replays(mode)) {
       const files = shared ? this.store.locateModelLists(key) : [this.locate(scope, method, url, body, key, ordinal)].filter(isDefined);
@@ -216,6 +259,7 @@ export class ReplaySession {
           return refusal(problem.message);
         }
         scope.replayed.push(...files);
+        scope.interactions.push({ source: 'replayed', file: files[0] });
         // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
         return replay(plan, stored.chunk_delays_ms, this.config.timing, request.signal);
       }
@@ -232,11 +276,14 @@ export class ReplaySession {
     const file = shared ? undefined : this.store.fileFor(scope.testId, key, ordinal);
     const context = { key, endpoint: url.pathname, replacedIds: scope.replacedIds };
     const credentials = credentialsOf(request.url, request.headers);
+    const interaction: TestScope['interactions'][number] = { source: 'recorded' };
+    scope.interactions.push(interaction);
     const write = async (response: Recording['response']) => {
       const recording: Recording = { test_id: shared ? null : scope.testId, request: storedRequest(recorded), response, id_normalization_mapping: {} };
       const target = file ?? this.store.modelListFile(key, modelListDigest(recording));
       const outcome = await this.store.write(target, recording, (text) => refuseLeaks(path.relative(this.config.rootDir, target), recording, text, credentials));
       scope.written.push({ file: target, outcome });
+      interaction.file = target;
     };
     const signal = upstreamSignal(request.signal, scope.upstream.signal);
     let upstream: Response;
@@ -264,7 +311,7 @@ export class ReplaySession {
   private locate(scope: TestScope, method: string, url: URL, body: RequestBody, key: string, ordinal: number): string | undefined {
     const own = this.store.locate(scope.testId, key, ordinal);
     if (own) return own;
-    const sessionKey = requestKey({ method, url, body: this.keyedBody(method, url, body), testId: null });
+    const sessionKey = requestKey({ method, url, body: this.keyedBody(scope, method, url, body), testId: null });
     return this.store.locate(null, sessionKey, ordinal);
   }
 
@@ -369,6 +416,11 @@ async function replay(plan: ReplayResponse, delays: number[] | undefined, scale:
         },
       });
   return new Response(body, { status: plan.status, headers });
+}
+
+/** Waits for a scope's recordings to be written, also those started meanwhile. */
+async function written(scope: TestScope): Promise<void> {
+  while (scope.pending.size > 0) await Promise.all([...scope.pending]);
 }
 
 /** Keeps a scope open until the work is done; a failure becomes a problem of its test. */
