@@ -11,6 +11,13 @@ const config: Config = {
       transform: tsJest,
     },
     {
+      // The test support itself: the fake upstream, the llama-stack loader check, Python's JSON.
+      displayName: 'support',
+      testEnvironment: 'node',
+      testMatch: ['<rootDir>/tests/support/**/*.test.ts'],
+      transform: tsJest,
+    },
+    {
       // Each test here runs Jest itself, as a child process, on a small fixture project.
       displayName: 'integration',
       testEnvironment: 'node',

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { recordingSources } from '../../src/core/import';
-import { llamaStackHash, parsePythonJson, PyFloat, pythonDumps, pythonFloatRepr } from '../../src/core/python-json';
+import { llamaStackHash, parsePythonJson, PyFloat, pythonDumps, pythonFloatRepr } from './python-json';
 
 const SAMPLE = path.join(__dirname, '..', 'fixtures', 'llama-stack-sample');
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { recordingSources } from '../../src/core/import';
-import { llamaStackLoaderProblems } from '../support/llama-stack-loader';
+import { llamaStackLoaderProblems } from './llama-stack-loader';
 
 // The checker used by the round-trip tests must accept what llama-stack itself wrote...
 const sample = recordingSources([path.join(__dirname, '..', 'fixtures', 'llama-stack-sample')]).filter((f) =>

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as zlib from 'node:zlib';
 import OpenAI, { toFile } from 'openai';
-import { startUpstream, type Upstream } from '../support/upstream';
+import { startUpstream, type Upstream } from './upstream';
 
 interface RawResponse {
   status: number;

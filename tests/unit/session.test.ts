@@ -1,0 +1,156 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { resolveConfig } from '../../src/core/config';
+import { RecordingFileError, ReplayError } from '../../src/core/errors';
+import type { Mode } from '../../src/core/mode';
+import { type Passthrough, ReplaySession, type TestScope } from '../../src/core/session';
+import { RecordingStore } from '../../src/core/store';
+
+/**
+ * ReplaySession driven directly, without Jest or interception: a fake upstream, a temporary
+ * recordings folder, and each mode against a found, missing or broken recording.
+ */
+
+const TEST_ID = 'tests/chat.test.ts::chat::says hi';
+const URL_ = 'https://api.example.test/v1/chat/completions';
+
+let root: string;
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-replay-session-'));
+});
+afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+/** An upstream that answers each request with the next answer, and counts what it was asked. */
+function fakeUpstream(...answers: string[]): Passthrough & { calls: number } {
+  const upstream = Object.assign(
+    async (_request: Request, body: Uint8Array | null) => {
+      upstream.calls++;
+      const prompt = JSON.parse(new TextDecoder().decode(body!)).messages[0].content;
+      return Response.json({ answer: answers[Math.min(upstream.calls, answers.length) - 1], prompt });
+    },
+    { calls: 0 },
+  );
+  return upstream;
+}
+
+function session(mode: Mode, upstream: Passthrough = fakeUpstream('unused')): ReplaySession {
+  const config = resolveConfig({ rootDir: root, env: { JEST_REPLAY_MODE: mode } });
+  return new ReplaySession(config, new RecordingStore(config.dir), upstream);
+}
+
+const chat = (content: string) =>
+  new Request(URL_, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content }] }) });
+
+/** Runs one test's requests in a scope of its own, closes it, and returns the scope and the answers. */
+async function inTest(s: ReplaySession, ...prompts: string[]): Promise<{ scope: TestScope; answers: Response[]; problems: Error[] }> {
+  const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts', fullName: 'chat says hi' });
+  const answers: Response[] = [];
+  for (const prompt of prompts) answers.push(await s.run(scope, () => s.handle(chat(prompt))));
+  const problems = await s.close(scope);
+  s.settle(scope, problems.length ? 'failed' : 'passed');
+  return { scope, answers, problems };
+}
+
+const answerOf = async (response: Response) => ((await response.json()) as { answer: string }).answer;
+
+const recordingFiles = () => {
+  const folder = new RecordingStore(path.join(root, 'recordings')).folderOf(TEST_ID);
+  return fs.existsSync(folder) ? fs.readdirSync(folder).sort().map((name) => path.join(folder, name)) : [];
+};
+
+describe('ReplaySession', () => {
+  test('record: forwards to the upstream, answers with its response and writes one file per request', async () => {
+    const upstream = fakeUpstream('hello');
+    const { answers, problems, scope } = await inTest(session('record', upstream), 'hi');
+    expect(problems).toEqual([]);
+    expect(upstream.calls).toBe(1);
+    expect(await answers[0].json()).toEqual({ answer: 'hello', prompt: 'hi' });
+    const files = recordingFiles();
+    expect(files).toHaveLength(1);
+    expect(scope.written).toEqual([{ file: files[0], outcome: 'created' }]);
+    const stored = JSON.parse(fs.readFileSync(files[0], 'utf8'));
+    expect(stored.test_id).toBe(TEST_ID);
+    expect(stored.response.body).toEqual({ answer: 'hello', prompt: 'hi' });
+  });
+
+  test('record: identical requests get numbered files, which replay answers in order', async () => {
+    await inTest(session('record', fakeUpstream('first', 'second')), 'hi', 'hi');
+    expect(recordingFiles().map((f) => path.basename(f))).toEqual([expect.stringMatching(/^[0-9a-f]{16}\.2\.json$/), expect.stringMatching(/^[0-9a-f]{16}\.json$/)]);
+    const { answers, problems } = await inTest(session('replay'), 'hi', 'hi', 'hi');
+    expect(problems).toEqual([]);
+    // When they run out, the last one repeats.
+    expect(await Promise.all(answers.map(answerOf))).toEqual(['first', 'second', 'second']);
+  });
+
+  test('replay: a recorded request is answered from its file without the upstream', async () => {
+    await inTest(session('record', fakeUpstream('hello')), 'hi');
+    const upstream = fakeUpstream('live');
+    const { answers, problems, scope } = await inTest(session('replay', upstream), 'hi');
+    expect(problems).toEqual([]);
+    expect(upstream.calls).toBe(0);
+    expect(await answers[0].json()).toEqual({ answer: 'hello', prompt: 'hi' });
+    expect(answers[0].headers.get('x-jest-replay')).toBe('replay');
+    expect(scope.replayed).toEqual(recordingFiles());
+  });
+
+  test('replay: a request with no recording fails its test, is noted as missed and never reaches the upstream', async () => {
+    const upstream = fakeUpstream('live');
+    const { answers, problems, scope } = await inTest(session('replay', upstream), 'hi');
+    expect(upstream.calls).toBe(0);
+    expect(answers[0].ok).toBe(false);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toBeInstanceOf(ReplayError);
+    expect(problems[0].message).toContain('no recording for this request');
+    expect(problems[0].message).toContain(TEST_ID);
+    expect(scope.missed).toEqual([`POST ${URL_}`]);
+    expect(recordingFiles()).toEqual([]);
+  });
+
+  test('replay: a broken recording fails its test naming the file', async () => {
+    await inTest(session('record', fakeUpstream('hello')), 'hi');
+    const [file] = recordingFiles();
+    fs.writeFileSync(file, '{ "test_id": ');
+    const { answers, problems } = await inTest(session('replay'), 'hi');
+    expect(answers[0].ok).toBe(false);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toBeInstanceOf(RecordingFileError);
+    expect((problems[0] as RecordingFileError).file).toBe(file);
+  });
+
+  test('record-if-missing: replays what exists and records what is missing', async () => {
+    await inTest(session('record', fakeUpstream('hello')), 'hi');
+    const upstream = fakeUpstream('new');
+    const { answers, problems, scope } = await inTest(session('record-if-missing', upstream), 'hi', 'bye');
+    expect(problems).toEqual([]);
+    expect(upstream.calls).toBe(1);
+    expect(await answerOf(answers[0])).toBe('hello');
+    expect(await answers[1].json()).toEqual({ answer: 'new', prompt: 'bye' });
+    expect(scope.replayed).toHaveLength(1);
+    expect(scope.written.map((w) => w.outcome)).toEqual(['created']);
+    expect(recordingFiles()).toHaveLength(2);
+  });
+
+  test('record: a passing re-recording deletes the test\'s recordings it did not write again', async () => {
+    await inTest(session('record', fakeUpstream('hello')), 'hi', 'bye');
+    expect(recordingFiles()).toHaveLength(2);
+    const again = session('record', fakeUpstream('hello'));
+    await inTest(again, 'hi');
+    expect(recordingFiles()).toHaveLength(1);
+    expect(again.usage('tests/chat.test.ts').removed).toHaveLength(1);
+  });
+
+  test.each<Mode>(['replay', 'record'])('%s: a request from code that outlived its test is refused and reaches nothing', async (mode) => {
+    const upstream = fakeUpstream('late');
+    const s = session(mode, upstream);
+    const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
+    await s.close(scope);
+    const late = await s.run(scope, () => s.handle(chat('hi')));
+    expect(late.ok).toBe(false);
+    expect(await late.text()).toContain('has already ended');
+    const outside = await s.handle(chat('hi'));
+    expect(await outside.text()).toContain('outside a running test');
+    expect(upstream.calls).toBe(0);
+    expect(recordingFiles()).toEqual([]);
+  });
+});
