@@ -125,6 +125,14 @@ test('bad path', () => {
     const replay = await p.run({ USER_NAME: 'bob', SESSION: 's2' });
     expect(statusOf(replay)).toEqual({ config: 'passed', 'per test': 'passed', neither: 'failed', 'bad path': 'passed' });
     expect(failureOf(replay, 'neither')).toContain('body.metadata.session: "s1" → "s2"');
+
+    // diagnose computes keys as the recorder does only when told the ignored paths
+    const diagnose = (...args: string[]) => p.cli(['diagnose', 'tests/ignore.test.js::config', ...args]);
+    expect((await diagnose('--match-ignore', 'body.user')).code).toBe(0);
+    expect((await diagnose()).stdout).toContain('MISMATCH');
+    const wrong = await diagnose('--match-ignore', 'user');
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('--match-ignore: "user" must start with "body."');
   });
 
   test('a bad path in config stops the run before any test, naming the option and the path', async () => {

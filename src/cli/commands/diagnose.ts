@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { diagnoseTest, summarize } from '../../core/inspect';
-import { loadNormalizers } from '../../core/normalizers';
+import { ignoreFields, ignorePathProblem } from '../../core/match-ignore';
+import { type BodyNormalizer, loadNormalizers } from '../../core/normalizers';
 import { KEY_FILE_LENGTH } from '../../core/paths';
 import { RecordingStore } from '../../core/store';
 import { type Command, EXIT, UsageError } from '../command';
@@ -21,11 +22,18 @@ Exit code 1 when something is missing or cannot match.
 
 Options:
   --normalizers <module>  The project's testEnvironmentOptions.replay.normalizers (repeatable),
-                          so keys are computed as the recorder computes them`,
-  options: { normalizers: { type: 'string', multiple: true } },
+                          so keys are computed as the recorder computes them
+  --match-ignore <path>   The project's testEnvironmentOptions.replay.matchIgnore paths and the
+                          test's replay.matchIgnore() ones (repeatable), for the same reason`,
+  options: { normalizers: { type: 'string', multiple: true }, 'match-ignore': { type: 'string', multiple: true } },
   async run({ dir, positionals, values, out }) {
     if (positionals.length !== 1) throw new UsageError('give one test id (quote it: it contains spaces and ::)');
-    const normalize = loadNormalizers((values.normalizers as string[] | undefined) ?? [], process.cwd());
+    const ignored = (values['match-ignore'] as string[] | undefined) ?? [];
+    const problem = ignored.map(ignorePathProblem).find((p) => p !== undefined);
+    if (problem) throw new UsageError(`--match-ignore: ${problem}`);
+    const normalizers = loadNormalizers((values.normalizers as string[] | undefined) ?? [], process.cwd());
+    // As the recorder keys: normalizers first, then the ignored fields dropped.
+    const normalize: BodyNormalizer = (body, request) => ignoreFields(normalizers(body, request), ignored);
     const diagnosis = diagnoseTest(new RecordingStore(dir), positionals[0], normalize);
     out(`test id:  ${diagnosis.testId}`);
     out(`folder:   ${fromCwd(diagnosis.folder)}`);
