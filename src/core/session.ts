@@ -224,7 +224,7 @@ export class ReplaySession {
     scope.started = true;
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
     // A test's own live mode: to the server, unrecorded.
-    if (this.modeOf(scope) === 'live') return this.passthrough(request, bytes, request.signal);
+    if (this.modeOf(scope) === 'live') return asDecoded(await this.passthrough(request, bytes, request.signal));
     const live = {
       method: request.method.toUpperCase(),
       url: publicUrl(request.url),
@@ -461,19 +461,28 @@ interface Collected {
   delays?: number[];
 }
 
+/** Status and headers of an upstream response whose body fetch has decoded: the encoding headers would lie. */
+function decodedInit(upstream: Response): ResponseInit {
+  const headers = new Headers(upstream.headers);
+  for (const name of STALE_AFTER_DECODING) headers.delete(name);
+  return { status: upstream.status, statusText: upstream.statusText, headers };
+}
+
+/** The upstream response as the caller gets it: the decoded body (or another stream of it) under truthful headers. */
+function asDecoded(upstream: Response, body: ReadableStream<Uint8Array> | null = upstream.body): Response {
+  return new Response(NULL_BODY_STATUS.has(upstream.status) ? null : body, decodedInit(upstream));
+}
+
 /**
  * Hands the upstream response to the caller as it arrives, and a copy of every chunk to the
  * recorder. The branches are independent: a caller that stops reading early does not stop the
  * recording, which still drains the rest of the stream.
  */
 function tee(upstream: Response, timing: boolean): { response: Response; captured: Promise<Collected> } {
-  const headers = new Headers(upstream.headers);
-  for (const name of STALE_AFTER_DECODING) headers.delete(name);
-  const init = { status: upstream.status, statusText: upstream.statusText, headers };
   const capture = (body: ReceivedBytes, failure?: TransportFailure): CapturedResponse => ({ status: upstream.status, headers: upstream.headers, body, failure });
-  if (!upstream.body) return { response: new Response(null, init), captured: Promise.resolve({ captured: capture(new Uint8Array()) }) };
+  if (!upstream.body) return { response: asDecoded(upstream), captured: Promise.resolve({ captured: capture(new Uint8Array()) }) };
   const [toCaller, toRecorder] = upstream.body.tee();
-  const response = new Response(NULL_BODY_STATUS.has(upstream.status) ? null : toCaller, init);
+  const response = asDecoded(upstream, toCaller);
   const delimiter = /ndjson|jsonl/i.test(upstream.headers.get('content-type') ?? '') ? '\n' : '\n\n';
   return { response, captured: collect(toRecorder, timing ? delimiter : undefined).then(({ bytes, failure, delays }) => ({ captured: capture(bytes, failure), delays })) };
 }

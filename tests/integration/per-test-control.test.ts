@@ -63,9 +63,20 @@ const connect = (host) => new Promise((resolve) => {
   socket.once('error', (error) => resolve(error.code));
   socket.once('connect', () => { socket.destroy(); resolve('connected'); });
 });
+// node:http sees the response as the interceptor answers it: a compressed one must arrive decoded, not still marked compressed.
+const gzipped = () => new Promise((resolve, reject) => {
+  const request = require('http').request(process.env.UPSTREAM_BASE + '/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', 'x-upstream-encoding': 'gzip' } }, (response) => {
+    const parts = [];
+    response.on('data', (d) => parts.push(d));
+    response.on('end', () => resolve({ encoding: response.headers['content-encoding'] ?? null, content: JSON.parse(Buffer.concat(parts).toString('utf8')).choices[0].message.content }));
+  });
+  request.on('error', reject);
+  request.end(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'live zipped' }] }));
+});
 test('live', async () => {
   replay.live();
   expect(await ask('live test')).toBe('echo: live test');
+  expect(await gzipped()).toEqual({ encoding: null, content: 'echo: live zipped' });
   expect(await connect('api.example.test')).toBe('connected');
   expect(() => replay.mode('replay')).toThrow("jest-replay: replay.mode() must be called before the test's first request.");
 });
