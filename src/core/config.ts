@@ -28,7 +28,7 @@ export interface ReplayOptions {
   allowHosts?: string[];
   /** Where each run notes which recordings it used (for the summary and `prune`). Default `<rootDir>/node_modules/.cache/jest-replay`. */
   usageDir?: string;
-  /** Paths of request body fields left out of the key (`body.user`, `body.metadata.*`, `body.**.trace_id`); the stored body stays as sent. */
+  /** Request body fields left out of the key (`body.user`, `body.metadata.*`, `body.**.trace_id`); the stored body stays as sent. */
   matchIgnore?: string[];
 }
 

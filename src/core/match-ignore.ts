@@ -12,7 +12,7 @@ const ROOT = 'body';
 export function ignorePathProblem(path: string): string | undefined {
   const [root, ...segments] = path.split('.');
   if (root !== ROOT) return `${JSON.stringify(path)} must start with "body." (a path into the request body, e.g. "body.user").`;
-  if (segments.length === 0) return `${JSON.stringify(path)} must name a field of the body, e.g. "body.user" (the body itself cannot be ignored).`;
+  if (segments.length === 0) return `${JSON.stringify(path)} must name a field of the body, e.g. "body.user" (not the whole body).`;
   if (segments.includes('')) return `${JSON.stringify(path)} has an empty segment.`;
   if (segments[segments.length - 1] === '**') return `${JSON.stringify(path)} must not end with ** (end it with a field name or *).`;
   return undefined;

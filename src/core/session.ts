@@ -174,8 +174,11 @@ export class ReplaySession {
   /** What a scope replayed and recorded so far (`replay.interactions()`), once its recordings are written. */
   async interactions(scope: TestScope): Promise<Interaction[]> {
     await written(scope);
-    const done = scope.interactions.filter((entry): entry is { source: Interaction['source']; file: string } => entry.file !== undefined);
-    return Promise.all(done.map(async ({ source, file }) => interactionOf(await this.store.read(file), source, relativePosix(this.config.rootDir, file))));
+    const listed: Interaction[] = [];
+    for (const { source, file } of scope.interactions) {
+      if (file) listed.push(interactionOf(await this.store.read(file), source, relativePosix(this.config.rootDir, file)));
+    }
+    return listed;
   }
 
   /**
@@ -214,7 +217,8 @@ export class ReplaySession {
   /** The body as keyed: normalized, adjusted by the project's normalizers, without the fields `matchIgnore` names. */
   private keyedBody(scope: TestScope, method: string, url: URL, body: RequestBody): Json {
     this.normalizeBody ??= loadNormalizers(this.config.normalizers, this.config.rootDir);
-    return ignoreFields(this.normalizeBody(bodyForKey(body), { method, path: url.pathname }), [...this.config.matchIgnore, ...scope.matchIgnore]);
+    const normalized = this.normalizeBody(bodyForKey(body), { method, path: url.pathname });
+    return ignoreFields(normalized, [...this.config.matchIgnore, ...scope.matchIgnore]);
   }
 
   async handle(request: Request): Promise<Response> {

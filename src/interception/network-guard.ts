@@ -46,9 +46,15 @@ export interface NetworkGuard {
  * Refuses every socket connection to a host that is not loopback or allowed: the socket fails
  * (asynchronously, as a refused connection does) with an error naming the host and the option
  * that allows it, and `onRefused` sees the error so the test can fail even if the code swallows it.
- * `unguarded` exempts the code connecting now.
  */
-export function guardNetwork(options: { allowHosts: readonly string[]; onRefused(error: Error): void; unguarded?(): boolean }): NetworkGuard {
+export interface GuardOptions {
+  allowHosts: readonly string[];
+  onRefused(error: Error): void;
+  /** True when the code connecting now may reach any host. */
+  unguarded?(): boolean;
+}
+
+export function guardNetwork(options: GuardOptions): NetworkGuard {
   const original = net.Socket.prototype.connect;
   const guarded = function (this: net.Socket, ...args: unknown[]) {
     const destination = destinationOf(args);

@@ -20,11 +20,11 @@ test('pinned', async () => {
   expect(await ask('pinned')).toBe('echo: pinned');
 });
 test('unknown mode', () => {
-  expect(() => replay.mode('recrod')).toThrow('jest-replay: replay.mode("recrod"): unknown mode. Use one of: replay, record, record-if-missing, live.');
+  expect(() => replay.mode('recrod')).toThrow('replay.mode("recrod"): unknown mode. Use one of: replay, record, record-if-missing, live');
 });
 `;
 
-  test("sets the mode of its test only: recorded in a replay run, then replayed; a test pinned to replay keeps its recordings in a record run", async () => {
+  test('sets the mode of its test only: recorded in a replay run, then replayed; pinned to replay, kept in a record run', async () => {
     const p = project({ 'tests/modes.test.js': TESTS });
     const env = { UPSTREAM_BASE: upstream().baseURL };
     const first = await p.run(env);
@@ -57,7 +57,8 @@ describe('replay.live()', () => {
   // Hostnames resolved to the loopback upstream by a custom lookup: nothing leaves the machine even when the guard lets it through.
   const TESTS = `${HEADER}
 const net = require('net');
-const lookup = (host, options, callback) => (options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4));
+const lookup = (host, options, callback) =>
+  options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4);
 const connect = (host) => new Promise((resolve) => {
   const socket = net.connect({ host, port: Number(new URL(process.env.UPSTREAM_BASE).port), lookup });
   socket.once('error', (error) => resolve(error.code));
@@ -65,10 +66,14 @@ const connect = (host) => new Promise((resolve) => {
 });
 // node:http sees the response as the interceptor answers it: a compressed one must arrive decoded, not still marked compressed.
 const gzipped = () => new Promise((resolve, reject) => {
-  const request = require('http').request(process.env.UPSTREAM_BASE + '/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', 'x-upstream-encoding': 'gzip' } }, (response) => {
+  const headers = { 'content-type': 'application/json', 'x-upstream-encoding': 'gzip' };
+  const request = require('http').request(process.env.UPSTREAM_BASE + '/chat/completions', { method: 'POST', headers }, (response) => {
     const parts = [];
     response.on('data', (d) => parts.push(d));
-    response.on('end', () => resolve({ encoding: response.headers['content-encoding'] ?? null, content: JSON.parse(Buffer.concat(parts).toString('utf8')).choices[0].message.content }));
+    response.on('end', () => {
+      const content = JSON.parse(Buffer.concat(parts).toString('utf8')).choices[0].message.content;
+      resolve({ encoding: response.headers['content-encoding'] ?? null, content });
+    });
   });
   request.on('error', reject);
   request.end(JSON.stringify({ model: 'gpt-4o', messages: [{ role: 'user', content: 'live zipped' }] }));
@@ -94,7 +99,7 @@ test('guarded', async () => {
     expect(p.files()).toEqual([]);
   });
 
-  test('under CI a replay run refuses it, failing the test before any request; a run whose JEST_REPLAY_MODE reaches the network allows it', async () => {
+  test('under CI a replay run refuses it before any request; a run whose JEST_REPLAY_MODE reaches the network allows it', async () => {
     const p = project({ 'tests/live.test.js': TESTS });
     const before = requestsTo('live test');
     const refused = await p.run({ CI: 'true', UPSTREAM_BASE: upstream().baseURL });
@@ -126,7 +131,7 @@ test('bad path', () => {
 });
 `;
 
-  test('in config and per test, leaves the ignored fields out of the key: a changed value still replays; the recording keeps what was sent', async () => {
+  test('in config and per test, keeps fields out of the key: a changed value still replays; the recording keeps it', async () => {
     const p = project({ 'tests/ignore.test.js': TESTS }, { testEnvironmentOptions: { replay: { matchIgnore: ['body.user'] } } });
     expect((await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL, USER_NAME: 'alice', SESSION: 's1' })).code).toBe(0);
     const stored = p.files().map((file) => JSON.parse(p.read(`recordings/${file}`)).request.body);
@@ -181,11 +186,14 @@ test('plain and streamed', async () => {
       const [plain, streamed] = list;
       expect(files).toContain(plain.file);
       expect(files).toContain(streamed.file);
-      expect(plain.request).toEqual({ method: 'POST', url: `${upstream().baseURL}/chat/completions`, body: expect.objectContaining({ messages: [{ role: 'user', content: 'plain' }] }) });
+      const body = expect.objectContaining({ messages: [{ role: 'user', content: 'plain' }] });
+      expect(plain.request).toEqual({ method: 'POST', url: `${upstream().baseURL}/chat/completions`, body });
       expect(plain.response.status).toBe(200);
       expect(plain.response.body.choices[0].message.content).toBe('echo: plain');
       expect(streamed.request.body.stream).toBe(true);
-      const text = streamed.response.chunks.map((chunk: { choices: { delta: { content?: string } }[] }) => chunk.choices[0]?.delta.content ?? '').join('');
+      type Chunk = { choices: { delta: { content?: string } }[] };
+      const deltas = streamed.response.chunks.map((chunk: Chunk) => chunk.choices[0]?.delta.content);
+      const text = deltas.join('');
       expect(text).toBe('echo: streamed');
     }
     expect(replayed.map((i: { file: string }) => i.file)).toEqual(recorded.map((i: { file: string }) => i.file));

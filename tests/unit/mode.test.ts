@@ -105,7 +105,7 @@ describe('testMode (a test picking its own mode)', () => {
     expect(testMode('replay', 'record', { CI: 'true', JEST_REPLAY_MODE: 'record' })).toBe('replay');
   });
 
-  it.each(['record', 'record-if-missing', 'live'] as const)('under CI, a replay run refuses %s, even with JEST_REPLAY_MODE=replay', (mode) => {
+  it.each(['record', 'record-if-missing', 'live'] as const)('under CI a replay run refuses %s, even if JEST_REPLAY_MODE=replay', (mode) => {
     for (const env of [{ CI: 'true' }, { CI: '1', JEST_REPLAY_MODE: 'replay' }]) {
       expect(() => testMode(mode, 'replay', env)).toThrow(ReplayError);
       expect(() => testMode(mode, 'replay', env)).toThrow(
@@ -122,7 +122,7 @@ describe('testMode (a test picking its own mode)', () => {
 
   it.each(['recrod', '', 42, undefined])('an unknown mode %j is refused, naming the valid ones', (mode) => {
     expect(() => testMode(mode, 'replay', {})).toThrow(
-      `jest-replay: replay.mode(${JSON.stringify(mode) ?? 'undefined'}): unknown mode. Use one of: replay, record, record-if-missing, live.`,
+      `jest-replay: replay.mode(${JSON.stringify(mode) ?? 'undefined'}): unknown mode. Use one of: replay, record, record-if-missing, live`,
     );
   });
 });
