@@ -335,6 +335,7 @@ export class ReplaySession {
       'Record it with real credentials:',
       `  RECORD=1 npx jest ${shellQuote(testPath)}${only}`,
       `or record only what is missing: JEST_REPLAY_MODE=record-if-missing npx jest ${shellQuote(testPath)}`,
+      ...(scope.mode === 'replay' ? ["This test sets replay.mode('replay'): remove that call while recording it."] : []),
     ].join('\n');
   }
 }

@@ -27,9 +27,11 @@ test('unknown mode', () => {
   test('sets the mode of its test only: recorded in a replay run, then replayed; pinned to replay, kept in a record run', async () => {
     const p = project({ 'tests/modes.test.js': TESTS });
     const env = { UPSTREAM_BASE: upstream().baseURL };
-    const first = await p.run(env);
+    const first = await p.run({ ...env, PIN: '1' });
     expect(statusOf(first)).toEqual({ 'records what it misses': 'passed', pinned: 'failed', 'unknown mode': 'passed' });
     expect(failureOf(first, 'pinned')).toContain('jest-replay: no recording for this request (mode: replay).');
+    // RECORD=1 alone would not record a test pinned to replay: the message says so
+    expect(failureOf(first, 'pinned')).toContain("This test sets replay.mode('replay'): remove that call while recording it.");
     expect(requestsTo('own mode')).toBe(1);
     expect(requestsTo('pinned')).toBe(0);
     expect(p.files()).toHaveLength(1);
