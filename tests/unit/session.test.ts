@@ -147,7 +147,8 @@ describe('ReplaySession', () => {
     for (const prompt of ['hi', 'bye']) await s.run(scope, () => s.handle(chat(prompt)));
     const listed = await s.interactions(scope);
     type Sent = { messages: { content: string }[] };
-    const summary = listed.map((i) => [i.source, (i.request.body as Sent).messages[0].content, (i.response.body as { answer: string }).answer]);
+    const answer = (i: (typeof listed)[number]) => (i.response.body as { answer: string }).answer;
+    const summary = listed.map((i) => [i.source, (i.request.body as Sent).messages[0].content, answer(i)]);
     expect(summary).toEqual([
       ['recorded', 'hi', 'new'],
       ['replayed', 'bye', 'hello'],
