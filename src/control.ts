@@ -1,3 +1,5 @@
+import type { Interaction } from './core/interaction';
+
 /**
  * The bridge between test code (which runs in Jest's sandbox) and the environment (which runs
  * outside it): the environment puts a control object on the sandbox's global under this
@@ -7,4 +9,7 @@ export const CONTROL = Symbol.for('jest-replay.control');
 
 export interface Control {
   setTestId(testId: string): void;
+  setMode(mode: unknown): void;
+  matchIgnore(paths: unknown[]): void;
+  interactions(): Promise<Interaction[]>;
 }

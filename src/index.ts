@@ -1,10 +1,25 @@
 import { CONTROL, type Control } from './control';
+import type { Interaction } from './core/interaction';
+import type { Mode } from './core/mode';
 
 export type { ReplayOptions } from './core/config';
 export type { RedactableRequest, RedactHook } from './core/redact';
 export type { TestIdContext, TestIdResolver } from './core/test-id';
 export type { Mode } from './core/mode';
 export type { BodyNormalizer } from './core/normalizers';
+export type { Interaction } from './core/interaction';
+
+/** The environment's control object; `call` names what needed it in the error. */
+function control(call: string): Control {
+  const found = (globalThis as { [CONTROL]?: Control })[CONTROL];
+  if (!found) {
+    throw new Error(
+      `jest-replay: ${call} needs the jest-replay test environment. Add \`preset: "jest-replay"\` to your Jest config, ` +
+        'or use `testEnvironment: "jest-replay/environment"`.',
+    );
+  }
+  return found;
+}
 
 /**
  * Sets the id under which the current test's requests are keyed and stored, for example a
@@ -12,12 +27,28 @@ export type { BodyNormalizer } from './core/normalizers';
  * (or its `beforeEach`) before the first request.
  */
 export function setTestId(testId: string): void {
-  const control = (globalThis as { [CONTROL]?: Control })[CONTROL];
-  if (!control) {
-    throw new Error(
-      'jest-replay: setTestId() needs the jest-replay test environment. Add `preset: "jest-replay"` to your Jest config, ' +
-        'or use `testEnvironment: "jest-replay/environment"`.',
-    );
-  }
-  control.setTestId(testId);
+  control('setTestId()').setTestId(testId);
 }
+
+/** Per-test control, from inside a test (or its `beforeEach`, or a `beforeAll`/`afterAll` hook for that hook). */
+export const replay = {
+  /**
+   * Handles the current test's requests in `mode` instead of the run's; before its first request.
+   * Under CI, a run that replays refuses a mode that would reach the network.
+   */
+  mode(mode: Mode): void {
+    control('replay.mode()').setMode(mode);
+  },
+  /** `mode('live')`: the current test's requests go to their servers, unrecorded. */
+  live(): void {
+    control('replay.live()').setMode('live');
+  },
+  /** Leaves these request body fields (`body.user`, `body.metadata.*`) out of the current test's keys; before its first request. */
+  matchIgnore(...paths: string[]): void {
+    control('replay.matchIgnore()').matchIgnore(paths);
+  },
+  /** What the current test replayed and recorded so far, in request order, once its recordings are written. */
+  interactions(): Promise<Interaction[]> {
+    return control('replay.interactions()').interactions();
+  },
+};

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { RecordingSummary } from '../core/inspect';
 import type { Tree } from '../core/store';
+import { plural } from '../core/words';
 
 /** Small text helpers shared by the commands that print recordings. */
 
@@ -48,7 +49,7 @@ export const printableLines = (text: string): string => text.split('\n').map(pri
 export function linkLines(dir: string, links: Tree['links']): string[] {
   if (links.length === 0) return [];
   return [
-    `${links.length} symbolic links not followed (a link may lead outside the recordings directory: it is not listed, checked or deleted):`,
+    `${plural(links.length, 'symbolic link')} not followed (a link may lead outside the recordings directory: it is not listed, checked or deleted):`,
     ...links.map((link) => `  ${fromCwd(path.join(dir, link.path))} -> ${link.target}`),
   ];
 }

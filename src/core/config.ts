@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { ReplayConfigError } from './errors';
 import { type Mode, type ModeEnvironment, resolveMode } from './mode';
 import { nearest } from './nearest';
+import { ignorePathProblem } from './match-ignore';
 import { CREDENTIAL_HEADERS } from './request';
 import { defaultUsageDir } from './usage';
 
@@ -27,6 +28,8 @@ export interface ReplayOptions {
   allowHosts?: string[];
   /** Where each run notes which recordings it used (for the summary and `prune`). Default `<rootDir>/node_modules/.cache/jest-replay`. */
   usageDir?: string;
+  /** Request body fields left out of the key (`body.user`, `body.metadata.*`, `body.**.trace_id`); the stored body stays as sent. */
+  matchIgnore?: string[];
 }
 
 export interface ReplayEnv extends ModeEnvironment {
@@ -47,6 +50,7 @@ export interface ResolvedConfig {
   redact?: string;
   allowHosts: string[];
   usageDir: string;
+  matchIgnore: string[];
 }
 
 type Check = (value: unknown) => boolean;
@@ -67,6 +71,7 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   redact: [isString, 'a module path string'],
   allowHosts: [isStringList, 'an array of strings'],
   usageDir: [isString, 'a non-empty string'],
+  matchIgnore: [isStringList, 'an array of paths into the request body, like ["body.user", "body.metadata.*"]'],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
@@ -94,6 +99,8 @@ export function validateOptions(raw: unknown): ReplayOptions {
   if (credential) {
     throw new ReplayConfigError(`jest-replay: ${where('requestHeaders')} lists ${JSON.stringify(credential)}, a credential header: it is never stored.`);
   }
+  const ignoreProblem = options.matchIgnore?.map(ignorePathProblem).find(isString);
+  if (ignoreProblem) throw new ReplayConfigError(`jest-replay: ${where('matchIgnore')}: ${ignoreProblem}`);
   return options;
 }
 
@@ -118,5 +125,6 @@ export function resolveConfig(input: { rootDir: string; options?: unknown; env: 
     redact: moduleSpec(rootDir, options.redact),
     allowHosts: (options.allowHosts ?? []).map((h) => h.toLowerCase()),
     usageDir: options.usageDir ? resolveFrom(rootDir, options.usageDir) : defaultUsageDir(rootDir),
+    matchIgnore: options.matchIgnore ?? [],
   };
 }

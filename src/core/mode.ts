@@ -1,4 +1,4 @@
-import { ReplayConfigError } from './errors';
+import { ReplayConfigError, ReplayError } from './errors';
 
 export const MODES = ['replay', 'record', 'record-if-missing', 'live'] as const;
 export type Mode = (typeof MODES)[number];
@@ -14,6 +14,10 @@ export type ModeEnvironment = { JEST_REPLAY_MODE?: string; RECORD?: string } & {
 const ON = new Set(['1', 'true', 'yes', 'on']);
 const OFF = new Set(['', '0', 'false', 'no', 'off']);
 const flag = (value: string | undefined): string => (value ?? '').trim().toLowerCase();
+/** The first of `CI_VARIABLES` that is set (to anything but an off value), if any. */
+const ciVariable = (env: ModeEnvironment) => CI_VARIABLES.find((name) => !OFF.has(flag(env[name])));
+const underCi = (env: ModeEnvironment): boolean => ciVariable(env) !== undefined;
+const isMode = (value: unknown): value is Mode => (MODES as readonly unknown[]).includes(value);
 
 /**
  * The mode for this run. `JEST_REPLAY_MODE` wins over `RECORD`; `RECORD=1` alone is refused
@@ -22,7 +26,7 @@ const flag = (value: string | undefined): string => (value ?? '').trim().toLower
 export function resolveMode(env: ModeEnvironment): Mode {
   const explicit = flag(env.JEST_REPLAY_MODE);
   if (explicit) {
-    if ((MODES as readonly string[]).includes(explicit)) return explicit as Mode;
+    if (isMode(explicit)) return explicit;
     throw new ReplayConfigError(
       `jest-replay: unknown mode JEST_REPLAY_MODE=${JSON.stringify(env.JEST_REPLAY_MODE)}. Use one of: ${MODES.join(', ')}.`,
     );
@@ -34,7 +38,7 @@ export function resolveMode(env: ModeEnvironment): Mode {
       `jest-replay: RECORD=${JSON.stringify(env.RECORD)} is not understood. Use RECORD=1 to record, or unset it to replay.`,
     );
   }
-  const ci = CI_VARIABLES.find((name) => !OFF.has(flag(env[name])));
+  const ci = ciVariable(env);
   if (ci) {
     throw new ReplayConfigError(
       `jest-replay: RECORD=1 is refused because ${ci} is set: recording in CI calls the real API with real credentials. ` +
@@ -50,3 +54,23 @@ export const intercepts = (mode: Mode): boolean => mode !== 'live';
 export const replays = (mode: Mode): boolean => mode === 'replay' || mode === 'record-if-missing';
 /** Modes that may pass a request through to the real server and write it. */
 export const records = (mode: Mode): boolean => mode === 'record' || mode === 'record-if-missing';
+/** Modes in which a request may reach the real server. */
+export const reachesNetwork = (mode: Mode): boolean => mode !== 'replay';
+
+/**
+ * The mode a test picks for itself (`replay.mode()`), checked against the run's. Under CI a run
+ * that replays is a ceiling: a stray test must not call (and bill) the real API, so reaching the
+ * network takes a run-level JEST_REPLAY_MODE that does, as RECORD=1 does.
+ */
+export function testMode(requested: unknown, run: Mode, env: ModeEnvironment): Mode {
+  const call = `replay.mode(${JSON.stringify(requested) ?? String(requested)})`;
+  if (!isMode(requested)) throw new ReplayError(`jest-replay: ${call}: unknown mode. Use one of: ${MODES.join(', ')}.`);
+  if (run === 'replay' && reachesNetwork(requested) && underCi(env)) {
+    throw new ReplayError(
+      `jest-replay: ${call} is refused: CI is set and the run replays, so no test may reach the network ` +
+        '(a stray test would call the real API with real credentials). If you mean it, run with JEST_REPLAY_MODE=record-if-missing ' +
+        '(or record, or live) explicitly.',
+    );
+  }
+  return requested;
+}

@@ -13,10 +13,12 @@ import {
 import type { ResolvedConfig } from './config';
 import { RecordingFileError, ReplayError, withoutStack } from './errors';
 import type { Recording } from './format';
+import { type Interaction, interactionOf } from './interaction';
 import { isSharedEndpoint, requestKey } from './key';
 import { mergeModelLists, modelListDigest } from './model-list';
-import { records, replays } from './mode';
 import { idsRecordedForSameFile } from './inspect';
+import { ignoreFields, ignorePathProblem } from './match-ignore';
+import { type Mode, records, replays } from './mode';
 import { explainMiss } from './miss';
 import { bodyForKey, type Json, type RequestBody } from './normalize';
 import { type BodyNormalizer, loadNormalizers } from './normalizers';
@@ -51,6 +53,14 @@ export class TestScope {
   readonly unreached: string[] = [];
   /** Ids this test's responses had before normalization → their `rec-…` form. */
   readonly replacedIds = new Map<string, string>();
+  /** The mode this test picked (`replay.mode()`); otherwise the run's. */
+  mode?: Mode;
+  /** Body paths this test leaves out of its keys (`replay.matchIgnore()`), beside the configured ones. */
+  readonly matchIgnore: string[] = [];
+  /** What the test replayed or recorded, in request order; `file` is set once the recording is written. */
+  readonly interactions: { source: Interaction['source']; file?: string }[] = [];
+  /** Set by the first request: keys must not change after it. */
+  started = false;
   /** Set when the test has ended: a request still arriving comes from code that outlived it. */
   closed = false;
   /** Aborts upstream requests that are still running long after the test ended. */
@@ -65,10 +75,28 @@ export class TestScope {
   /** Lets a test pick its id (`setTestId`); only before its first request, so keys never mix. */
   setTestId(testId: string): void {
     if (typeof testId !== 'string' || testId.trim() === '') throw new ReplayError('jest-replay: setTestId needs a non-empty string.');
-    if (this.ordinals.size > 0) {
-      throw new ReplayError(`jest-replay: setTestId(${JSON.stringify(testId)}) must be called before the test's first request.`);
-    }
+    this.beforeFirstRequest(`setTestId(${JSON.stringify(testId)})`);
     this.info.testId = testId;
+  }
+
+  /** Lets a test pick its mode (`replay.mode()`, checked by `testMode`); only before its first request. */
+  setMode(mode: Mode): void {
+    this.beforeFirstRequest('replay.mode()');
+    this.mode = mode;
+  }
+
+  /** Adds body paths this test's keys leave out (`replay.matchIgnore()`); only before its first request. */
+  ignore(paths: unknown[]): void {
+    for (const p of paths) {
+      const problem = typeof p === 'string' ? ignorePathProblem(p) : `${JSON.stringify(p)} is not a string.`;
+      if (problem) throw new ReplayError(`jest-replay: replay.matchIgnore(): ${problem}`);
+    }
+    this.beforeFirstRequest('replay.matchIgnore()');
+    this.matchIgnore.push(...(paths as string[]));
+  }
+
+  private beforeFirstRequest(call: string): void {
+    if (this.started) throw new ReplayError(`jest-replay: ${call} must be called before the test's first request.`);
   }
 
   nextOrdinal(key: string): number {
@@ -143,11 +171,26 @@ export class ReplaySession {
     scope.closed = true;
     const timer = setTimeout(() => scope.upstream.abort(new ReplayError(`jest-replay: the server was still sending ${DRAIN_TIMEOUT_MS / 1000}s after "${scope.testId}" ended; that response was not recorded.`)), DRAIN_TIMEOUT_MS);
     try {
-      while (scope.pending.size > 0) await Promise.all([...scope.pending]);
+      await written(scope);
     } finally {
       clearTimeout(timer);
     }
     return scope.problems;
+  }
+
+  /** The mode a scope's requests are handled in. */
+  modeOf(scope: TestScope): Mode {
+    return scope.mode ?? this.config.mode;
+  }
+
+  /** What a scope replayed and recorded so far (`replay.interactions()`), once its recordings are written. */
+  async interactions(scope: TestScope): Promise<Interaction[]> {
+    await written(scope);
+    const listed: Interaction[] = [];
+    for (const { source, file } of scope.interactions) {
+      if (file) listed.push(interactionOf(await this.store.read(file), source, relativePosix(this.config.rootDir, file)));
+    }
+    return listed;
   }
 
   /**
@@ -158,7 +201,7 @@ export class ReplaySession {
   settle(scope: TestScope, status: ScopeStatus): void {
     const relative = (file: string) => relativePosix(this.config.dir, file);
     for (const { file } of scope.written) this.writtenHere.add(file);
-    if (this.config.mode === 'record' && status === 'passed') {
+    if (this.modeOf(scope) === 'record' && status === 'passed') {
       // Everything this file wrote is kept: two of its tests may share an id (setTestId).
       this.removed.push(...this.store.removeOthers(scope.testId, this.writtenHere).map(relative));
     }
@@ -189,10 +232,11 @@ export class ReplaySession {
     return false;
   }
 
-  /** The body as keyed: normalized, then adjusted by the project's normalizers. */
-  private keyedBody(method: string, url: URL, body: RequestBody): Json {
+  /** The body as keyed: normalized, adjusted by the project's normalizers, without the fields `matchIgnore` names. */
+  private keyedBody(scope: TestScope, method: string, url: URL, body: RequestBody): Json {
     this.normalizeBody ??= loadNormalizers(this.config.normalizers, this.config.rootDir);
-    return this.normalizeBody(bodyForKey(body), { method, path: url.pathname });
+    const normalized = this.normalizeBody(bodyForKey(body), { method, path: url.pathname });
+    return ignoreFields(normalized, [...this.config.matchIgnore, ...scope.matchIgnore]);
   }
 
   async handle(request: Request): Promise<Response> {
@@ -201,7 +245,10 @@ export class ReplaySession {
     const scope = this.active.getStore();
     if (!scope) return refusal(outsideTestMessage(request));
     if (scope.closed) return refusal(outlivedMessage(request, scope));
+    scope.started = true;
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
+    // A test's own live mode: to the server, unrecorded.
+    if (this.modeOf(scope) === 'live') return asDecoded(await this.passthrough(request, bytes, request.signal));
     const credentials = credentialsOf(request.url, request.headers);
     const live = {
       method: request.method.toUpperCase(),
@@ -216,9 +263,9 @@ export class ReplaySession {
     }
     const { method, url, body } = keyed;
     const shared = isSharedEndpoint(method, url.pathname);
-    const key = requestKey({ method, url, body: this.keyedBody(method, url, body), testId: scope.testId });
+    const key = requestKey({ method, url, body: this.keyedBody(scope, method, url, body), testId: scope.testId });
     const ordinal = shared ? 1 : scope.nextOrdinal(key);
-    const { mode } = this.config;
+    const mode = this.modeOf(scope);
 
     if (replays(mode)) {
       const files = shared ? this.store.locateModelLists(key) : [this.locate(scope, method, url, body, key, ordinal)].filter(isDefined);
@@ -237,6 +284,7 @@ export class ReplaySession {
           return failTest(scope, problem, `jest-replay: cannot use the recording for ${method} ${url.pathname}.`);
         }
         scope.replayed.push(...files);
+        scope.interactions.push({ source: 'replayed', file: files[0] });
         // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
         return response ?? failBeforeResponse(plan.failure!, request);
       }
@@ -251,11 +299,14 @@ export class ReplaySession {
     const recorded = { method, url, headers: request.headers, body, extraHeaders: this.config.requestHeaders };
     const file = shared ? undefined : this.store.fileFor(scope.testId, key, ordinal);
     const context = { key, endpoint: url.pathname, replacedIds: scope.replacedIds };
+    const interaction: TestScope['interactions'][number] = { source: 'recorded' };
+    scope.interactions.push(interaction);
     const write = async (response: Recording['response']) => {
       const recording: Recording = { test_id: shared ? null : scope.testId, request: storedRequest(recorded), response, id_normalization_mapping: {} };
       const target = file ?? this.store.modelListFile(key, modelListDigest(recording));
       const outcome = await this.store.write(target, recording, (text) => refuseLeaks(path.relative(this.config.rootDir, target), recording, text, credentials));
       scope.written.push({ file: target, outcome });
+      interaction.file = target;
     };
     const signal = upstreamSignal(request.signal, scope.upstream.signal);
     let upstream: Response;
@@ -285,7 +336,7 @@ export class ReplaySession {
   private locate(scope: TestScope, method: string, url: URL, body: RequestBody, key: string, ordinal: number): string | undefined {
     const own = this.store.locate(scope.testId, key, ordinal);
     if (own) return own;
-    const sessionKey = requestKey({ method, url, body: this.keyedBody(method, url, body), testId: null });
+    const sessionKey = requestKey({ method, url, body: this.keyedBody(scope, method, url, body), testId: null });
     return this.store.locate(null, sessionKey, ordinal);
   }
 
@@ -307,6 +358,7 @@ export class ReplaySession {
       'Record it with real credentials:',
       `  RECORD=1 npx jest ${shellQuote(testPath)}${only}`,
       `or record only what is missing: JEST_REPLAY_MODE=record-if-missing npx jest ${shellQuote(testPath)}`,
+      ...(scope.mode === 'replay' ? ["This test sets replay.mode('replay'): remove that call while recording it."] : []),
     ].join('\n');
   }
 }
@@ -353,6 +405,11 @@ function refusal(message: string): Response {
   });
 }
 
+/** Waits for a scope's recordings to be written, also those started meanwhile. */
+async function written(scope: TestScope): Promise<void> {
+  while (scope.pending.size > 0) await Promise.all([...scope.pending]);
+}
+
 /** Keeps a scope open until the work is done; a failure becomes a problem of its test. */
 function track(scope: TestScope, work: Promise<void>): void {
   const done = work.catch((error: Error) => {
@@ -392,19 +449,28 @@ interface Collected {
   delays?: number[];
 }
 
+/** Status and headers of an upstream response whose body fetch has decoded: the encoding headers would lie. */
+function decodedInit(upstream: Response): ResponseInit {
+  const headers = new Headers(upstream.headers);
+  for (const name of STALE_AFTER_DECODING) headers.delete(name);
+  return { status: upstream.status, statusText: upstream.statusText, headers };
+}
+
+/** The upstream response as the caller gets it: the decoded body (or another stream of it) under truthful headers. */
+function asDecoded(upstream: Response, body: ReadableStream<Uint8Array> | null = upstream.body): Response {
+  return new Response(NULL_BODY_STATUS.has(upstream.status) ? null : body, decodedInit(upstream));
+}
+
 /**
  * Hands the upstream response to the caller as it arrives, and a copy of every chunk to the
  * recorder. The branches are independent: a caller that stops reading early, or aborts, does not
  * stop the recording, which still drains the rest of the stream.
  */
 function tee(upstream: Response, timing: boolean, request: Request): { response: Response; captured: Promise<Collected> } {
-  const headers = new Headers(upstream.headers);
-  for (const name of STALE_AFTER_DECODING) headers.delete(name);
-  const init = { status: upstream.status, statusText: upstream.statusText, headers };
   const capture = (body: ReceivedBytes, failure?: TransportFailure): CapturedResponse => ({ status: upstream.status, headers: upstream.headers, body, failure });
-  if (!upstream.body) return { response: new Response(null, init), captured: Promise.resolve({ captured: capture(new Uint8Array()) }) };
+  if (!upstream.body) return { response: asDecoded(upstream), captured: Promise.resolve({ captured: capture(new Uint8Array()) }) };
   const [toCaller, toRecorder] = upstream.body.tee();
-  const response = new Response(NULL_BODY_STATUS.has(upstream.status) ? null : abortable(toCaller, request), init);
+  const response = asDecoded(upstream, abortable(toCaller, request));
   const delimiter = /ndjson|jsonl/i.test(upstream.headers.get('content-type') ?? '') ? '\n' : '\n\n';
   return { response, captured: collect(toRecorder, timing ? delimiter : undefined).then(({ bytes, failure, delays }) => ({ captured: capture(bytes, failure), delays })) };
 }

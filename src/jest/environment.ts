@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { CONTROL, type Control } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayConfigError, ReplayError } from '../core/errors';
-import { intercepts } from '../core/mode';
+import { intercepts, reachesNetwork, testMode } from '../core/mode';
 import type { RedactHook } from '../core/redact';
 import { sha256 } from '../core/normalize';
 import { ReplaySession, type TestScope } from '../core/session';
@@ -71,12 +71,18 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       await super.setup();
       const config = resolveConfig({ rootDir: this.replayRootDir, options: this.replayOptions, env: process.env });
       this.replayConfig = config;
+      // In a live run nothing is intercepted: ids, modes and ignored fields change nothing, and nothing is replayed or recorded.
+      const scope = (call: string) => (this.session ? (this.session.current ?? this.requireScope(call)) : undefined);
       const control: Control = {
-        setTestId: (id) => {
-          // In live mode nothing is keyed, so any id will do.
-          if (!this.session) return;
-          if (!this.session.current) this.requireScope();
-          this.session.current.setTestId(id);
+        setTestId: (id) => scope('setTestId()')?.setTestId(id),
+        setMode: (mode) => {
+          const checked = testMode(mode, config.mode, process.env);
+          scope('replay.mode()')?.setMode(checked);
+        },
+        matchIgnore: (paths) => scope('replay.matchIgnore()')?.ignore(paths),
+        interactions: async () => {
+          const current = scope('replay.interactions()');
+          return current ? this.session!.interactions(current) : [];
         },
       };
       this.global[CONTROL as unknown as string] = control;
@@ -96,7 +102,15 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.global.fetch = this.interception.fetch;
       if (config.mode === 'replay') {
         // Hosts left alone by interception are meant to be reached: they pass the guard too.
-        this.networkGuard = guardNetwork({ allowHosts: [...config.allowHosts, ...config.ignoreHosts], onRefused: (error) => this.session?.current?.problems.push(error) });
+        this.networkGuard = guardNetwork({
+          allowHosts: [...config.allowHosts, ...config.ignoreHosts],
+          onRefused: (error) => this.session?.current?.problems.push(error),
+          // A test that picked a mode reaching the network (`replay.live()`) is not isolated.
+          unguarded: () => {
+            const current = this.session?.current;
+            return current !== undefined && reachesNetwork(this.session!.modeOf(current));
+          },
+        });
       }
     }
 
@@ -143,8 +157,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       return this.session!.close(scope);
     }
 
-    private requireScope(): never {
-      throw new ReplayError('jest-replay: setTestId() must be called inside a test, beforeEach or a beforeAll/afterAll hook.');
+    private requireScope(call: string): never {
+      throw new ReplayError(`jest-replay: ${call} must be called inside a test, beforeEach or a beforeAll/afterAll hook.`);
     }
 
     private get relativePath(): string {

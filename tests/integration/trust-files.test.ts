@@ -46,7 +46,7 @@ describe('symbolic links under the recordings directory are reported, never foll
   test('list counts what is in the directory only, and names the link', async () => {
     const listed = await p.cli(['list']);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toContain('1 recordings for 1 test ids');
+    expect(listed.stdout).toContain('1 recording for 1 test id');
     expect(listed.stdout).toContain(`${path.join('recordings', 'tests', 'escape')} -> ../../outside`);
   });
 
@@ -61,10 +61,10 @@ describe('symbolic links under the recordings directory are reported, never foll
 
     const listed = await p.cli(['list']);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toContain('1 recordings for 1 test ids');
+    expect(listed.stdout).toContain('1 recording for 1 test id');
     const verified = await p.cli(['verify']);
     expect(verified.code).toBe(0);
-    expect(verified.stdout).toContain('1 recordings checked, no problems');
+    expect(verified.stdout).toContain('1 recording checked, no problems');
     const pruned = await p.cli(['prune', '--yes']);
     expect(pruned.code).toBe(0);
     for (const output of [listed.stdout, verified.stdout, pruned.stdout]) {

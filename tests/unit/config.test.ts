@@ -28,6 +28,7 @@ describe('resolveConfig', () => {
       redact: undefined,
       allowHosts: [],
       usageDir: path.join(rootDir, 'node_modules', '.cache', 'jest-replay'),
+      matchIgnore: [],
     });
   });
 
@@ -117,6 +118,21 @@ describe('resolveConfig', () => {
 });
 
 describe('validateOptions', () => {
+  it('accepts matchIgnore body paths and passes them through', () => {
+    const matchIgnore = ['body.user', 'body.metadata.*'];
+    expect(resolveConfig({ rootDir, options: { matchIgnore }, env: {} }).matchIgnore).toEqual(matchIgnore);
+  });
+
+  it.each([
+    [['user'], 'jest-replay: testEnvironmentOptions.replay.matchIgnore: "user" must start with "body." (a path into the request body'],
+    [['body.a', 'body..b'], 'jest-replay: testEnvironmentOptions.replay.matchIgnore: "body..b" has an empty segment.'],
+    ['body.user', 'jest-replay: testEnvironmentOptions.replay.matchIgnore must be an array of paths into the request body'],
+  ])('refuses matchIgnore %j, naming the option and the path', (matchIgnore, message) => {
+    const error = errorOf(() => validateOptions({ matchIgnore }));
+    expect(error).toBeInstanceOf(ReplayConfigError);
+    expect(error.message).toContain(message);
+  });
+
   it('returns the options it accepts', () => {
     const options = { dir: 'x', ignoreHosts: ['a'], testIdResolver: './r.js', requestHeaders: [] };
     expect(validateOptions(options)).toEqual(options);

@@ -1,5 +1,5 @@
-import { ReplayConfigError } from '../../src/core/errors';
-import { MODES, intercepts, records, replays, resolveMode } from '../../src/core/mode';
+import { ReplayConfigError, ReplayError } from '../../src/core/errors';
+import { MODES, intercepts, records, replays, resolveMode, testMode } from '../../src/core/mode';
 
 /** The error `resolveMode` throws for an environment (fails the test when it does not throw). */
 function errorOf(env: Parameters<typeof resolveMode>[0]): Error {
@@ -107,5 +107,36 @@ describe('mode capabilities', () => {
 
   it('MODES lists exactly the four modes', () => {
     expect([...MODES]).toEqual(['replay', 'record', 'record-if-missing', 'live']);
+  });
+});
+
+describe('testMode (a test picking its own mode)', () => {
+  it.each(MODES)('outside CI any mode is honoured in a replay run: %s', (mode) => {
+    expect(testMode(mode, 'replay', {})).toBe(mode);
+  });
+
+  it('a test may always narrow to replay, CI or not', () => {
+    expect(testMode('replay', 'record', { CI: 'true', JEST_REPLAY_MODE: 'record' })).toBe('replay');
+  });
+
+  it.each(['record', 'record-if-missing', 'live'] as const)('under CI a replay run refuses %s, even if JEST_REPLAY_MODE=replay', (mode) => {
+    for (const env of [{ CI: 'true' }, { CI: '1', JEST_REPLAY_MODE: 'replay' }]) {
+      expect(() => testMode(mode, 'replay', env)).toThrow(ReplayError);
+      expect(() => testMode(mode, 'replay', env)).toThrow(
+        `jest-replay: replay.mode(${JSON.stringify(mode)}) is refused: CI is set and the run replays, so no test may reach the network ` +
+          '(a stray test would call the real API with real credentials). If you mean it, run with JEST_REPLAY_MODE=record-if-missing',
+      );
+    }
+  });
+
+  it('under CI, a run that reaches the network (explicit JEST_REPLAY_MODE) lets a test pick any mode', () => {
+    expect(testMode('live', 'record-if-missing', { CI: 'true', JEST_REPLAY_MODE: 'record-if-missing' })).toBe('live');
+    expect(testMode('record', 'live', { CI: 'true', JEST_REPLAY_MODE: 'live' })).toBe('record');
+  });
+
+  it.each(['recrod', '', 42, undefined])('an unknown mode %j is refused, naming the valid ones', (mode) => {
+    expect(() => testMode(mode, 'replay', {})).toThrow(
+      `jest-replay: replay.mode(${JSON.stringify(mode) ?? 'undefined'}): unknown mode. Use one of: replay, record, record-if-missing, live`,
+    );
   });
 });

@@ -156,6 +156,22 @@ describe('ReplaySession', () => {
     expect(again.usage('tests/chat.test.ts').removed).toHaveLength(1);
   });
 
+  test('record-if-missing: interactions() lists what the test recorded and replayed, in request order, read from the files', async () => {
+    await inTest(session('record', fakeUpstream('hello')), 'bye');
+    const s = session('record-if-missing', fakeUpstream('new'));
+    const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
+    for (const prompt of ['hi', 'bye']) await s.run(scope, () => s.handle(chat(prompt)));
+    const listed = await s.interactions(scope);
+    type Sent = { messages: { content: string }[] };
+    const answer = (i: (typeof listed)[number]) => (i.response.body as { answer: string }).answer;
+    const summary = listed.map((i) => [i.source, (i.request.body as Sent).messages[0].content, answer(i)]);
+    expect(summary).toEqual([
+      ['recorded', 'hi', 'new'],
+      ['replayed', 'bye', 'hello'],
+    ]);
+    expect(listed.map((i) => path.join(root, i.file)).sort()).toEqual(recordingFiles());
+  });
+
   test.each<Mode>(['replay', 'record'])('%s: a request from code that outlived its test is refused and reaches nothing', async (mode) => {
     const upstream = fakeUpstream('late');
     const s = session(mode, upstream);

@@ -2,7 +2,7 @@
 import dgram = require('node:dgram');
 import dns = require('node:dns');
 import * as net from 'node:net';
-import { endpoint, failLater, mayConnect, mayReachAddress, type OnRefused, patch, refusal } from './hosts';
+import { endpoint, failLater, mayConnect, mayReachAddress, type OnRefused, patch, refusal, type Unguarded } from './hosts';
 
 /**
  * UDP: a datagram leaves with `send`, to the address given or the one `connect` fixed. Both are checked by the host
@@ -29,13 +29,13 @@ const isConnected = (socket: dgram.Socket): boolean => {
   }
 };
 
-export function guardDatagrams(allowHosts: readonly string[], onRefused: OnRefused): () => void {
+export function guardDatagrams(allowHosts: readonly string[], onRefused: OnRefused, unguarded: Unguarded): () => void {
   /** Refuses a datagram to a host that is not loopback or allowed: the callback or the socket's 'error' gets it, as send errors do. */
   const guard = (check: (socket: dgram.Socket, args: unknown[]) => { host: string; port: number } | undefined) =>
     (original: (...args: unknown[]) => unknown) =>
       function (this: dgram.Socket, ...args: unknown[]) {
         const destination = check(this, args);
-        if (!destination || mayConnect(destination.host, destination.port, allowHosts)) return original.apply(this, args);
+        if (!destination || unguarded() || mayConnect(destination.host, destination.port, allowHosts)) return original.apply(this, args);
         const error = refusal(`UDP to ${endpoint(destination.host, destination.port)}`, destination.host, { port: destination.port });
         onRefused(error);
         if (!failLater(args, error)) process.nextTick(() => this.emit('error', error));
@@ -52,7 +52,7 @@ export function guardDatagrams(allowHosts: readonly string[], onRefused: OnRefus
       options.lookup = ((host, family, callback) =>
         lookup(host, family, (error, address, ...rest) => {
           // IP literals (and bind addresses) were checked as they are; only names can land elsewhere.
-          if (error || address === undefined || net.isIP(host) !== 0 || mayReachAddress(host, address, allowHosts)) {
+          if (error || address === undefined || net.isIP(host) !== 0 || unguarded() || mayReachAddress(host, address, allowHosts)) {
             return callback(error, address, ...rest);
           }
           const refused = refusal(`UDP to ${host}`, host, { resolved: address });

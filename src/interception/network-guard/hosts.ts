@@ -76,6 +76,8 @@ export function patch<T extends object, K extends keyof T>(target: T, key: K, wr
 }
 
 export type OnRefused = (error: Error) => void;
+/** True while the code calling now may reach any host (a test that picked a mode reaching the network). */
+export type Unguarded = () => boolean;
 
 /** Fails a callback-style call as Node fails it: the callback (its last function argument) gets the error on the next tick. */
 export function failLater(args: readonly unknown[], error: Error): boolean {

@@ -1,6 +1,6 @@
 import { guardDatagrams } from './datagrams';
 import { guardDns } from './dns';
-import { NETWORK_ISOLATED, type OnRefused } from './hosts';
+import { NETWORK_ISOLATED, type OnRefused, type Unguarded } from './hosts';
 import { guardSockets } from './sockets';
 import { guardWorkers, RefusalLog, type WorkerGuardSettings } from './workers';
 
@@ -19,11 +19,11 @@ export interface NetworkGuard {
 }
 
 /** Every guard of one thread (the test's, or a worker's); `onRefused` sees each refusal. */
-export function guardThread(settings: WorkerGuardSettings, onRefused: OnRefused): () => void {
+export function guardThread(settings: WorkerGuardSettings, onRefused: OnRefused, unguarded: Unguarded = () => false): () => void {
   const restores = [
-    guardSockets(settings.allowHosts, onRefused),
-    guardDatagrams(settings.allowHosts, onRefused),
-    guardDns(settings.allowHosts, onRefused),
+    guardSockets(settings.allowHosts, onRefused, unguarded),
+    guardDatagrams(settings.allowHosts, onRefused, unguarded),
+    guardDns(settings.allowHosts, onRefused, unguarded),
     guardWorkers(settings),
   ];
   return () => restores.forEach((restore) => restore());
@@ -34,10 +34,10 @@ export function guardThread(settings: WorkerGuardSettings, onRefused: OnRefused)
  * naming the host and the option that allows it), and `onRefused` sees the error so the test can fail even if the
  * code swallows it.
  */
-export function guardNetwork(options: { allowHosts: readonly string[]; onRefused: OnRefused }): NetworkGuard {
+export function guardNetwork(options: { allowHosts: readonly string[]; onRefused: OnRefused; unguarded?: Unguarded }): NetworkGuard {
   const log = new RefusalLog();
   return {
-    dispose: guardThread({ allowHosts: options.allowHosts, refusals: log.buffer }, options.onRefused),
+    dispose: guardThread({ allowHosts: options.allowHosts, refusals: log.buffer }, options.onRefused, options.unguarded),
     workerRefusals: () =>
       log.take().map((message) => Object.assign(new Error(`${message} (Refused in a worker thread.)`), { code: NETWORK_ISOLATED })),
   };

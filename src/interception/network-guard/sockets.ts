@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { endpoint, isAllowedName, mayConnect, mayReachAddress, type OnRefused, patch, refusal } from './hosts';
+import { endpoint, isAllowedName, mayConnect, mayReachAddress, type OnRefused, patch, refusal, type Unguarded } from './hosts';
 
 /**
  * TCP: `net.Socket.prototype.connect` is what `net.connect`, `tls.connect`, `http.Agent`, undici and database drivers
@@ -28,12 +28,12 @@ function destinationOf(args: unknown[]): { host: string; port?: number } | undef
  * naming the host and the option that allows it, and `onRefused` sees the error so the test fails even if the code
  * swallows it.
  */
-export function guardSockets(allowHosts: readonly string[], onRefused: OnRefused): () => void {
+export function guardSockets(allowHosts: readonly string[], onRefused: OnRefused, unguarded: Unguarded): () => void {
   return patch(net.Socket.prototype, 'connect', (original) =>
     function (this: net.Socket, ...args: unknown[]) {
       const destination = destinationOf(args);
       const connect = () => (original as (...a: unknown[]) => net.Socket).apply(this, args);
-      if (!destination) return connect();
+      if (!destination || unguarded()) return connect();
       const { host, port } = destination;
       if (!mayConnect(host, port, allowHosts)) {
         const error = refusal(`connection to ${endpoint(host, port)}`, host, { port });

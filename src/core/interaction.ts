@@ -1,0 +1,30 @@
+import { type Recording, unwrap } from './format';
+import { summarize } from './inspect';
+import { decodeJsonBody } from './openai-types';
+
+/** One request a test replayed or recorded, as `replay.interactions()` returns it: read from its recording. */
+export interface Interaction {
+  source: 'replayed' | 'recorded';
+  /** The recording file, relative to rootDir, with `/`. */
+  file: string;
+  /** As stored: without credentials, after `redact`; a JSON body parsed. */
+  request: { method: string; url: string; body: unknown };
+  response: {
+    status: number;
+    /** A whole body: JSON parsed (OpenAI objects as plain objects), text as text. Absent for a stream. */
+    body?: unknown;
+    /** A stream's chunks, in order (OpenAI chunks as plain objects, raw event lines as strings). */
+    chunks?: unknown[];
+    /** The message of a recorded failure (a refused connection, a timeout, an SDK exception). */
+    error?: string;
+  };
+}
+
+export function interactionOf(recording: Recording, source: Interaction['source'], file: string): Interaction {
+  const { request, response } = recording;
+  const answer: Interaction['response'] = { status: summarize(recording).status };
+  if (response.is_streaming && Array.isArray(response.body)) answer.chunks = response.body.map(unwrap);
+  else answer.body = decodeJsonBody(response.body);
+  if (response.is_exception) answer.error = response.exception_message ?? String(response.exception_data?.message ?? 'recorded failure');
+  return { source, file, request: { method: request.method, url: request.url, body: request.body }, response: answer };
+}
