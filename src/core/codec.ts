@@ -1,7 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import { createParser } from 'eventsource-parser';
 import type { ExceptionData, StoredResponse } from './format';
-import { isObject, LazyChunks, unwrap } from './format';
+import { LazyChunks, unwrap } from './format';
+import { isObject } from './json';
 import {
   decodeJsonBody,
   encodeJsonBody,

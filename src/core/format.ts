@@ -1,4 +1,5 @@
 import { RecordingFileError } from './errors';
+import { escapeNonAscii, isObject } from './json';
 
 /** The request half of a recording, as llama-stack writes it. */
 export interface StoredRequest {
@@ -74,9 +75,6 @@ function ordered<T extends object>(value: T, order: (keyof T)[]): Partial<T> {
   return out;
 }
 
-/** DEL and non-ASCII as `\uXXXX`, as Python's `json.dump` writes it: files stay byte-identical to llama-stack's. */
-export const escapeNonAscii = (text: string) =>
-  text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 /** Stands for a stream's chunks in the file text, which are then written one by one in its place. */
 const STREAM_MARKER = '\u0000jest-replay:stream-body\u0000';
@@ -135,9 +133,6 @@ export function* serializedPieces(recording: Recording): Generator<string> {
 }
 
 export const serializeRecording = (recording: Recording): string => [...serializedPieces(recording)].join('');
-
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const CLASS_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.[A-Z]\w*$/;
 const snakeCase = (name: string) => name.replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/g, '_').toLowerCase();

@@ -6,7 +6,7 @@ import { keyOfLlamaStackRecording } from './llama-stack';
 import { nearest } from './nearest';
 import type { BodyNormalizer } from './normalizers';
 import { bodyForKey, type Json, type RequestBody } from './normalize';
-import { KEY_FILE_LENGTH, parseRecordingFileName } from './paths';
+import { isModelListFileName, KEY_FILE_LENGTH, parseRecordingFileName } from './paths';
 import { listEntries, type RecordingStore, regularFilesIn, type Tree, walkTree } from './store';
 
 /**
@@ -100,7 +100,7 @@ export function findByKeyPrefix(dir: string, prefix: string): string[] {
   return jsonFilesUnder(walkTree(dir))
     .filter((name) => {
       const base = path.posix.basename(name);
-      return base.startsWith(lower) || base.startsWith(`models-${lower}`);
+      return base.startsWith(lower) || isModelListFileName(base, lower);
     })
     .map((name) => path.join(dir, name));
 }

@@ -4,8 +4,10 @@ import { type Json, parseRequestBody, type RequestBody, sha256 } from './normali
 
 /** Request headers stored by default: they describe the payload, never the caller. */
 export const STORED_REQUEST_HEADERS = ['content-type', 'accept', 'openai-beta', 'anthropic-version', 'anthropic-beta'];
+/** Headers whose value (after an auth scheme such as `Bearer`) is a credential. */
+export const CREDENTIAL_VALUE_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key'];
 /** Never stored, whatever the configuration says. */
-export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-goog-api-key'];
+export const CREDENTIAL_HEADERS = [...CREDENTIAL_VALUE_HEADERS, 'cookie', 'set-cookie'];
 /**
  * Query parameters that carry credentials, by name compared without case, `-`, `_` or `.`
  * (`api_key`, `api-key` and `apiKey` alike): removed from the stored URL and from the key.

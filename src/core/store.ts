@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RecordingFileError } from './errors';
 import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from './format';
-import { KEY_FILE_LENGTH, SHARED_FOLDER, insideDir, modelListFileName, parseRecordingFileName, recordingFileName, testFolder } from './paths';
+import { KEY_FILE_LENGTH, SHARED_FOLDER, insideDir, isModelListFileName, modelListFileName, parseRecordingFileName, recordingFileName, testFolder } from './paths';
 
 /** What a write did to the file. */
 export type WriteOutcome = 'created' | 'changed' | 'unchanged';
@@ -72,9 +72,8 @@ export class RecordingStore {
   /** Every shared model-list file of a key (one per set of model ids). */
   locateModelLists(key: string): string[] {
     const folder = this.folderOf(null);
-    const prefix = `models-${key.slice(0, KEY_FILE_LENGTH)}-`;
     return regularFilesIn(folder)
-      .filter((name) => name.startsWith(prefix) && name.endsWith('.json'))
+      .filter((name) => isModelListFileName(name, `${key.slice(0, KEY_FILE_LENGTH)}-`))
       .sort()
       .map((name) => path.join(folder, name));
   }
