@@ -79,13 +79,7 @@ export class RecordingStore {
   }
 
   async read(file: string): Promise<Recording> {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new RecordingFileError(file, (error as Error).message);
-    }
-    return applyIdNormalization(parseRecording(text, file));
+    return readRecordingFile(file);
   }
 
   /**
@@ -134,6 +128,20 @@ export class RecordingStore {
     ordinals.sort((a, b) => a - b);
     index.set(parsed.stem, ordinals);
   }
+}
+
+/** A recording file's text; a file that cannot be read is a `RecordingFileError` naming it as `shownAs`. */
+export function readRecordingText(file: string, shownAs = file): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new RecordingFileError(shownAs, (error as Error).message);
+  }
+}
+
+/** A recording file parsed and checked, its ids normalized as replay uses them; every problem names it as `shownAs`. */
+export function readRecordingFile(file: string, shownAs = file): Recording {
+  return applyIdNormalization(parseRecording(readRecordingText(file, shownAs), shownAs));
 }
 
 /** Text is written about this much at a time: a huge stream's file is never one string in memory. */

@@ -16,6 +16,7 @@ import { forwardWith, intercept, type Interception } from '../interception';
 import { guardNetwork, type NetworkGuard } from '../interception/network-guard';
 import { UNDICI_GLOBAL_DISPATCHER } from '../interception/undici';
 import { runnersNodeEnvironment } from './node-environment';
+import { replayOptionsOf } from './options';
 
 type EnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment;
 
@@ -63,7 +64,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       super(config, context);
       this.replayRootDir = config.projectConfig.rootDir;
       this.replayTestPath = context.testPath;
-      this.replayOptions = (config.projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
+      this.replayOptions = replayOptionsOf(config.projectConfig);
       this.replayShard = config.globalConfig.shard;
     }
 

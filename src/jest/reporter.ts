@@ -18,6 +18,7 @@ import {
   writeRunRecord,
 } from '../core/usage';
 import { displayPath } from './global-setup';
+import { replayOptionsOf } from './options';
 
 /**
  * Whether this run covered every test file Jest knows of (for a shard: its whole share), so that a
@@ -180,8 +181,7 @@ class UnusedCounter {
 /** A project's options; undefined for a project that cannot be resolved, which is not ours to report. */
 function replayConfigOf(config: Config.ProjectConfig): ResolvedConfig | undefined {
   try {
-    const options = (config.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
-    return resolveConfig({ rootDir: config.rootDir, options, env: process.env });
+    return resolveConfig({ rootDir: config.rootDir, options: replayOptionsOf(config), env: process.env });
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jsonFilesUnder } from '../../core/inspect';
-import { walkTree } from '../../core/store';
+import { readRecordingText, walkTree } from '../../core/store';
 import { verifyRecording } from '../../core/verify';
 import { plural } from '../../core/words';
 import { type Command, EXIT, UsageError } from '../command';
@@ -26,7 +26,7 @@ Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage er
     let problems = 0;
     for (const file of files) {
       const relative = path.relative(dir, file).split(path.sep).join('/');
-      for (const problem of verifyRecording(relative, fs.readFileSync(file, 'utf8'))) {
+      for (const problem of verifyRecording(relative, readRecordingText(file, relative))) {
         out(`${path.relative(process.cwd(), file)}: ${problem}`);
         problems++;
       }
