@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { RecordingSummary } from '../core/inspect';
 import { unicodeEscape } from '../core/json';
-import type { Tree } from '../core/store';
+import type { Tree } from '../core/storage';
 import { plural } from '../core/words';
 
 /** Small text helpers shared by the commands that print recordings. */

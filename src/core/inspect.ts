@@ -7,7 +7,8 @@ import { nearest } from './nearest';
 import type { BodyNormalizer } from './normalizers';
 import { bodyForKey, type Json, type RequestBody } from './normalize';
 import { isModelListFileName, KEY_FILE_LENGTH, parseRecordingFileName } from './paths';
-import { listEntries, type RecordingStore, readRecordingFile, regularFilesIn, type Tree, walkTree } from './store';
+import { listEntries, regularFilesIn, type Tree, walkTree } from './storage';
+import { type RecordingStore, readRecordingFile } from './store';
 
 /**
  * Reading a recordings directory for people: what is recorded for which test, and why a

@@ -26,7 +26,8 @@ import { publicUrl, readRequestBody, storedBody, storedRequest, substituteIds } 
 import { type RedactHook, redactRequest } from './redact';
 import { abortable, failBeforeResponse, NULL_BODY_STATUS, replayedResponse } from './replay';
 import { credentialsOf, refuseLeaks } from './secrets';
-import type { RecordingStore, WriteOutcome } from './store';
+import type { WriteOutcome } from './storage';
+import type { RecordingStore } from './store';
 import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from './usage';
 
 /** Who is making requests right now: a test, or a `beforeAll`/`afterAll` hook. */

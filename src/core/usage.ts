@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Mode } from './mode';
 import { isModelListFileName, SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
-import { checkWritable, TEMPORARY_SUFFIX, type WriteOutcome, listDir, walkTree, writeFileAtomically } from './store';
+import { checkWritable, TEMPORARY_SUFFIX, type WriteOutcome, listDir, walkTree, writeFileAtomically } from './storage';
 
 /**
  * What each run used of the recordings directory, so that a later step (the reporter's summary,

@@ -4,7 +4,7 @@ import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { loadNormalizers } from '../core/normalizers';
 import { ReplayConfigError } from '../core/errors';
 import { records } from '../core/mode';
-import { checkWritable } from '../core/store';
+import { checkWritable } from '../core/storage';
 import { newRunId, RUN_ID_VARIABLE, startUsage, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs } from '../core/usage';
 import { replayOptionsOf } from './options';
 

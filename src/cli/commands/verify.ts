@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jsonFilesUnder } from '../../core/inspect';
-import { readRecordingText, walkTree } from '../../core/store';
+import { walkTree } from '../../core/storage';
+import { readRecordingText } from '../../core/store';
 import { verifyRecording } from '../../core/verify';
 import { plural } from '../../core/words';
 import { type Command, EXIT, UsageError } from '../command';
