@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Recording } from './format';
-import { requestKey } from './key';
+import type { Json } from './json';
+import { bodyForKey, requestKey } from './key';
 import { keyOfLlamaStackRecording } from './llama-stack';
 import { nearest } from './nearest';
 import type { BodyNormalizer } from './normalizers';
-import { bodyForKey, type Json, type RequestBody } from './normalize';
 import { isModelListFileName, KEY_FILE_LENGTH, parseRecordingFileName } from './paths';
+import type { RequestBody } from './request';
 import { listEntries, regularFilesIn, type Tree, walkTree } from './storage';
 import { type RecordingStore, readRecordingFile } from './store';
 

@@ -6,7 +6,7 @@ import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayConfigError, ReplayError } from '../core/errors';
 import { intercepts, reachesNetwork, testMode } from '../core/mode';
 import type { RedactHook } from '../core/redact';
-import { sha256 } from '../core/normalize';
+import { sha256 } from '../core/hash';
 import { ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store';
 import { assignTestIds, relativeTestPath, type TestIdResolver } from '../core/test-id';
