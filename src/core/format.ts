@@ -75,7 +75,6 @@ function ordered<T extends object>(value: T, order: (keyof T)[]): Partial<T> {
   return out;
 }
 
-
 /** Stands for a stream's chunks in the file text, which are then written one by one in its place. */
 const STREAM_MARKER = '\u0000jest-replay:stream-body\u0000';
 const STREAM_MARKER_TEXT = JSON.stringify(STREAM_MARKER);
