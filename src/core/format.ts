@@ -102,8 +102,7 @@ const chunkText = (chunk: unknown) => `${CHUNK_INDENT}${escapeNonAscii(JSON.stri
 /**
  * The file text: keys in a fixed order, 2-space indent, ASCII only, final newline. The same
  * traffic always gives the same bytes, so re-recording unchanged traffic leaves git clean.
- * Given in pieces, a stream's chunks one at a time, so a huge stream is never one huge string
- * (a 200 MB stream took three 200 MB strings to write at once).
+ * Given in pieces, a stream's chunks one at a time, so a huge stream is never one huge string.
  */
 export function* serializedPieces(recording: Recording): Generator<string> {
   const response = ordered(recording.response, RESPONSE_ORDER);

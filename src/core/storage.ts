@@ -153,7 +153,7 @@ export interface Tree {
 /**
  * Every regular file under `dir`, and every symbolic link, which is never followed: a link may lead
  * outside the directory (where `prune` must not delete), dangle, or loop. Entry types come with the
- * listing: a stat per file made the run's closing summary cost most of a second for 100,000 recordings.
+ * listing: a stat per file would be most of what the run's closing summary costs in a large tree.
  */
 export function walkTree(dir: string): Tree {
   const tree: Tree = { files: [], links: [] };

@@ -146,10 +146,9 @@ parentPort.on('message', ({ files, complete }) => parentPort.postMessage(usage.c
 `;
 
 /**
- * Counts the unused recordings of a tree on another thread: listing and judging 100,000
- * recordings takes a few hundred ms, which the summary at the end of a run would otherwise add to
- * it. Counts on this thread instead when that thread fails (the reporter run from TypeScript
- * sources, say).
+ * Counts the unused recordings of a tree on another thread: listing and judging a large tree
+ * takes long enough that the summary at the end of a run would otherwise wait for it. Counts on
+ * this thread instead when that thread fails (the reporter run from TypeScript sources, say).
  */
 class UnusedCounter {
   private readonly worker: Worker;
