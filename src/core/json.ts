@@ -2,6 +2,15 @@
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** `text` parsed, or undefined when it is not JSON (`{ value }`, so that JSON's `null` is told apart). */
+export function parseJson(text: string): { value: unknown } | undefined {
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** A JSON object: not null, not an array. */
 export function isObject(value: Json): value is { [key: string]: Json };
 export function isObject(value: unknown): value is Record<string, unknown>;
