@@ -56,7 +56,8 @@ export function modelListFileName(key: string, digest: string): string {
 }
 
 /** Whether a file name is a model list's; with `keyPrefix`, one of the model lists whose key starts so. */
-export const isModelListFileName = (name: string, keyPrefix = '') => name.startsWith(`${MODEL_LIST_PREFIX}${keyPrefix}`) && name.endsWith('.json');
+export const isModelListFileName = (name: string, keyPrefix = '') =>
+  name.startsWith(`${MODEL_LIST_PREFIX}${keyPrefix}`) && name.endsWith('.json');
 
 /** Parses a model list's file name back into key prefix and model digest. */
 export function parseModelListFileName(name: string): { stem: string; digest: string } | undefined {

@@ -2,7 +2,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RecordingFileError } from './errors';
 import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from './format';
-import { KEY_FILE_LENGTH, SHARED_FOLDER, insideDir, isModelListFileName, modelListFileName, parseRecordingFileName, recordingFileName, testFolder } from './paths';
+import {
+  KEY_FILE_LENGTH,
+  SHARED_FOLDER,
+  insideDir,
+  isModelListFileName,
+  modelListFileName,
+  parseRecordingFileName,
+  recordingFileName,
+  testFolder,
+} from './paths';
 import { regularFilesIn, removeEmptyFolders, type WriteOutcome, writeFileAtomically } from './storage';
 
 export interface FoundRecording {

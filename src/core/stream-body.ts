@@ -54,8 +54,10 @@ function* sseEvents(pieces: readonly Uint8Array[], complete: boolean, shape: { p
   yield* parsed.splice(0);
 }
 
-const isChunkEvent = ({ event, parsed }: ParsedEvent) => (event === undefined || event === 'message') && parsed !== undefined && isDoneTerminatedChunk(parsed.value);
-const isTypedEvent = ({ event, parsed }: ParsedEvent) => parsed !== undefined && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event;
+const isChunkEvent = ({ event, parsed }: ParsedEvent) =>
+  (event === undefined || event === 'message') && parsed !== undefined && isDoneTerminatedChunk(parsed.value);
+const isTypedEvent = ({ event, parsed }: ParsedEvent) =>
+  parsed !== undefined && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event;
 
 /** The first `count` events of a typed stream, typed. */
 function* typedEvents(pieces: readonly Uint8Array[], complete: boolean, count: number, context: TypingContext): Generator<unknown> {
