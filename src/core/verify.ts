@@ -4,6 +4,7 @@ import { RecordingFileError } from './errors';
 import { applyIdNormalization, parseRecording, type Recording } from './format';
 import { keysOf } from './inspect';
 import { modelListDigest } from './model-list';
+import type { BodyNormalizer } from './normalizers';
 import { KEY_FILE_LENGTH, SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
 import { replayedResponse } from './replay';
 import { publicUrl } from './request';
@@ -48,10 +49,10 @@ export function credentialProblems(text: string): string[] {
 }
 
 /** Name and folder against content: a renamed, moved or hand-edited file would never be found, or be found for another request. */
-function placementProblems(file: string, recording: Recording): string[] {
+function placementProblems(file: string, recording: Recording, normalize?: BodyNormalizer): string[] {
   const name = path.posix.basename(file);
   const folder = path.posix.dirname(file);
-  const keys = keysOf(applyIdNormalization(recording));
+  const keys = keysOf(applyIdNormalization(recording), normalize);
   const keyMismatch = (stem: string) =>
     `its name says key ${stem}, but its request keys to ${keys[0].slice(0, KEY_FILE_LENGTH)} (the request was edited, or the file renamed): replay would never use it`;
   const modelList = MODEL_LIST_NAME.exec(name);
@@ -74,9 +75,10 @@ function placementProblems(file: string, recording: Recording): string[] {
 
 /**
  * Every problem of one recording file; `file` is its path relative to the recordings directory,
- * with `/`. Empty when replay can use it as it is.
+ * with `/`. Empty when replay can use it as it is. `normalize` is the project's key normalization
+ * (`normalizers`, `matchIgnore`), without which a file keyed with it looks misnamed.
  */
-export function verifyRecording(file: string, text: string): string[] {
+export function verifyRecording(file: string, text: string, normalize?: BodyNormalizer): string[] {
   const problems = credentialProblems(text);
   let recording: Recording;
   try {
@@ -90,5 +92,5 @@ export function verifyRecording(file: string, text: string): string[] {
   if (URL.canParse(url) && publicUrl(url).toString() !== new URL(url).toString()) {
     problems.push('"request.url" holds credentials (user:password@, or a key, token or signature parameter)');
   }
-  return [...placementProblems(file, recording), ...problems];
+  return [...placementProblems(file, recording, normalize), ...problems];
 }

@@ -49,6 +49,10 @@ describe('normalizers', () => {
     const diagnose = (...args: string[]) => spawnSync(process.execPath, [CLI, 'diagnose', 'tests/volatile.test.js::volatile metadata', ...args], { cwd: p.dir, encoding: 'utf8' });
     expect(diagnose('--normalizers', './normalize.js').status).toBe(0);
     expect(diagnose().stdout).toContain('MISMATCH');
+    // and so does verify
+    const verify = (...args: string[]) => spawnSync(process.execPath, [CLI, 'verify', ...args], { cwd: p.dir, encoding: 'utf8' });
+    expect(verify()).toMatchObject({ status: 1, stdout: expect.stringContaining('its name says key') });
+    expect(verify('--normalizers', './normalize.js')).toMatchObject({ status: 0, stdout: '1 recording checked, no problems\n' });
   });
 
   test('a normalizers module that does not load stops the run before any test', async () => {

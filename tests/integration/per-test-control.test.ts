@@ -148,6 +148,12 @@ test('bad path', () => {
     const diagnose = (...args: string[]) => p.cli(['diagnose', 'tests/ignore.test.js::config', ...args]);
     expect((await diagnose('--match-ignore', 'body.user')).code).toBe(0);
     expect((await diagnose()).stdout).toContain('MISMATCH');
+    // and so does verify, for the paths of the project's config (a test's own ones are its own)
+    const configFileMismatch = /\/config-[0-9a-f]{8}\/[0-9a-f]{16}\.json: its name says key/;
+    expect((await p.cli(['verify'])).stdout).toMatch(configFileMismatch);
+    const verified = await p.cli(['verify', '--match-ignore', 'body.user']);
+    expect(verified.stdout).toMatch(/recordings checked/);
+    expect(verified.stdout).not.toMatch(configFileMismatch);
     const wrong = await diagnose('--match-ignore', 'user');
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('--match-ignore: "user" must start with "body."');

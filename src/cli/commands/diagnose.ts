@@ -1,10 +1,9 @@
 import * as path from 'node:path';
 import { diagnoseTest, summarize } from '../../core/inspect';
-import { ignoreFields, ignorePathProblem } from '../../core/match-ignore';
-import { type BodyNormalizer, loadNormalizers } from '../../core/normalizers';
 import { KEY_FILE_LENGTH } from '../../core/paths';
 import { RecordingStore } from '../../core/store';
 import { type Command, EXIT, UsageError } from '../command';
+import { KEY_OPTION_HELP, KEY_OPTIONS, keyNormalizer } from '../key-options';
 import { formatSummary, fromCwd, printable, table } from '../format';
 
 export const diagnoseCommand: Command = {
@@ -19,20 +18,11 @@ first: a renamed test or describe block keeps its recordings under its old id.
 A miss's key that is not listed here means the request itself changed since it was recorded:
 compare it with \`jest-replay show <file>\`, then re-record.
 Exit code 1 when something is missing or cannot match.`,
-  options: { normalizers: { type: 'string', multiple: true }, 'match-ignore': { type: 'string', multiple: true } },
-  optionHelp: [
-    ['--normalizers <module>', "The project's testEnvironmentOptions.replay.normalizers (repeatable), so keys are computed as the recorder does"],
-    ['--match-ignore <path>', "The project's testEnvironmentOptions.replay.matchIgnore paths and the test's replay.matchIgnore() ones (repeatable)"],
-  ],
+  options: KEY_OPTIONS,
+  optionHelp: KEY_OPTION_HELP,
   async run({ dir, positionals, values, out }) {
     if (positionals.length !== 1) throw new UsageError('give one test id (quote it: it contains spaces and ::)');
-    const ignored = (values['match-ignore'] as string[] | undefined) ?? [];
-    const problem = ignored.map(ignorePathProblem).find((p) => p !== undefined);
-    if (problem) throw new UsageError(`--match-ignore: ${problem}`);
-    const normalizers = loadNormalizers((values.normalizers as string[] | undefined) ?? [], process.cwd());
-    // As the recorder keys: normalizers first, then the ignored fields dropped.
-    const normalize: BodyNormalizer = (body, request) => ignoreFields(normalizers(body, request), ignored);
-    const diagnosis = diagnoseTest(new RecordingStore(dir), positionals[0], normalize);
+    const diagnosis = diagnoseTest(new RecordingStore(dir), positionals[0], keyNormalizer(values));
     out(`test id:  ${printable(diagnosis.testId)}`);
     out(`folder:   ${fromCwd(diagnosis.folder)}`);
     if (diagnosis.files.length > 0) {

@@ -6,6 +6,7 @@ import { verifyRecording } from '../../core/verify';
 import { plural } from '../../core/words';
 import { type Command, EXIT, UsageError } from '../command';
 import { linkLines } from '../format';
+import { KEY_OPTION_HELP, KEY_OPTIONS, keyNormalizer } from '../key-options';
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -16,17 +17,21 @@ needs (known "__type__" wrappers included), its response can be replayed, its na
 the ones its request and test_id key to (<key16>.json, <key16>.<n>.json, _shared/models-<key16>-<digest8>.json),
 and it holds nothing that looks like a credential ("sk-…", "sk_…", "xai-…", "ghp_…", "AIza…" and other
 known key shapes, "Bearer …" tokens, JSON Web Tokens, authorization or api-key headers, credentials in
-the URL). Prints one line per problem, with the file's path.
+the URL). Prints one line per problem, with the file's path. A project keyed with normalizers or matchIgnore
+paths gives them with --normalizers and --match-ignore, so names are checked against the keys it makes.
 Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage error.`,
-  async run({ dir, positionals, out }) {
+  options: KEY_OPTIONS,
+  optionHelp: KEY_OPTION_HELP,
+  async run({ dir, positionals, values, out }) {
     if (positionals.length > 0) throw new UsageError(`takes no arguments, got ${positionals.join(' ')} (name the recordings directory with --dir)`);
     if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`no recordings directory at ${dir}`);
+    const normalize = keyNormalizer(values);
     const tree = walkTree(dir);
     const files = jsonFilesUnder(tree).map((name) => path.join(dir, name));
     let problems = 0;
     for (const file of files) {
       const relative = path.relative(dir, file).split(path.sep).join('/');
-      for (const problem of verifyRecording(relative, fs.readFileSync(file, 'utf8'))) {
+      for (const problem of verifyRecording(relative, fs.readFileSync(file, 'utf8'), normalize)) {
         out(`${path.relative(process.cwd(), file)}: ${problem}`);
         problems++;
       }
