@@ -105,7 +105,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
         // Hosts left alone by interception are meant to be reached: they pass the guard too.
         this.networkGuard = guardNetwork({
           allowHosts: [...config.allowHosts, ...config.ignoreHosts],
-          onRefused: (error) => this.session?.current?.problems.push(error),
+          onRefused: (error) => this.session?.current?.fail(error),
           // A test that picked a mode reaching the network (`replay.live()`) is not isolated.
           unguarded: () => {
             const current = this.session?.current;
@@ -154,7 +154,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
 
     /** Ends a scope with its problems, charged the refusals worker threads met meanwhile (they carry no scope of their own). */
     private closeScope(scope: TestScope): Promise<Error[]> {
-      scope.problems.push(...(this.networkGuard?.workerRefusals() ?? []));
+      scope.fail(...(this.networkGuard?.workerRefusals() ?? []));
       return this.session!.close(scope);
     }
 

@@ -1,0 +1,58 @@
+import type { ResolvedConfig } from '../config';
+import type { Json } from '../json';
+import { bodyForKey, isSharedEndpoint, requestKey } from '../key';
+import { ignoreFields } from '../match-ignore';
+import { type BodyNormalizer, loadNormalizers } from '../normalizers';
+import { type RedactHook, redactRequest } from '../redact';
+import { readRequestBody, type RequestBody, substituteIds } from '../request';
+import { failTest, shownUrl } from './messages';
+import type { TestScope } from './scope';
+
+/** A request as it is stored (credentials out, recorded ids in, redacted) with what finds its recording. */
+export interface KeyedRequest {
+  /** Upper case. */
+  method: string;
+  url: URL;
+  body: RequestBody;
+  /** The body the key is made of: normalized, adjusted by the project's normalizers, without the fields `matchIgnore` names. */
+  keyBody: Json;
+  key: string;
+  /** Which of the test's identical requests this is (1 on a shared endpoint, whose recordings are merged instead). */
+  ordinal: number;
+  /** A shared endpoint (model lists): recorded with no test id, replayed from the recordings of every test. */
+  shared: boolean;
+}
+
+/** Makes a request's `KeyedRequest`: the one place that decides what a request is stored and found as. */
+export class Identifier {
+  /** The project's `normalizers`, loaded at the first request (global setup has already checked they load). */
+  private normalizeBody?: BodyNormalizer;
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    /** The project's `redact` hook, loaded by the environment. */
+    private readonly redact?: RedactHook,
+  ) {}
+
+  /** The request of `scope` keyed, or the refusal failing the test when the project's redact hook fails. */
+  async identify(scope: TestScope, request: Request, bytes: Uint8Array | null): Promise<KeyedRequest | Response> {
+    const live = {
+      method: request.method.toUpperCase(),
+      url: shownUrl(request),
+      body: substituteIds(await readRequestBody(bytes, request.headers.get('content-type') ?? ''), scope.replacedIds),
+    };
+    let redacted: typeof live;
+    try {
+      redacted = this.redact ? redactRequest(this.redact, live) : live;
+    } catch (error) {
+      return failTest(scope, error as Error, `jest-replay: the redact hook failed for ${live.method} ${live.url.pathname}.`);
+    }
+    const { method, url, body } = redacted;
+    const shared = isSharedEndpoint(method, url.pathname);
+    this.normalizeBody ??= loadNormalizers(this.config.normalizers, this.config.rootDir);
+    const normalized = this.normalizeBody(bodyForKey(body), { method, path: url.pathname });
+    const keyBody = ignoreFields(normalized, [...this.config.matchIgnore, ...scope.matchIgnore]);
+    const key = requestKey({ method, url, body: keyBody, testId: scope.testId });
+    return { method, url, body, keyBody, key, ordinal: shared ? 1 : scope.nextOrdinal(key), shared };
+  }
+}

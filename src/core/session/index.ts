@@ -1,0 +1,219 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import * as path from 'node:path';
+import { decodeResponse, encodeFailure, neverConnected, type ReplayResponse } from '../codec';
+import type { ResolvedConfig } from '../config';
+import { RecordingFileError, ReplayError, withoutStack } from '../errors';
+import type { Recording } from '../format';
+import { type Interaction, interactionOf } from '../interaction';
+import { requestKey } from '../key';
+import { mergeModelLists, modelListDigest } from '../model-list';
+import { type Mode, records, replays } from '../mode';
+import type { RedactHook } from '../redact';
+import { storedRequest } from '../request';
+import { failBeforeResponse, replayedResponse } from '../replay';
+import { credentialsOf, refuseLeaks } from '../secrets';
+import type { RecordingStore } from '../store';
+import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from '../usage';
+import { asDecoded, forward, type Passthrough, tee } from './capture';
+import { Identifier, type KeyedRequest } from './identify';
+import { failTest, missMessage, outlivedMessage, outsideTestMessage, refusal } from './messages';
+import { type ScopeInfo, TestScope } from './scope';
+
+export type { KeyedRequest, Passthrough, ScopeInfo, TestScope };
+
+/**
+ * The cassette of one test file: decides for every intercepted request whether to replay,
+ * record or refuse it, according to the mode. Knows nothing of Jest or of how requests are
+ * intercepted: it takes a Fetch `Request` and answers with a Fetch `Response`.
+ */
+export class ReplaySession {
+  private readonly identifier: Identifier;
+  /**
+   * The scope a request belongs to is the one its code was started in, carried along every
+   * await, timer and callback: concurrent tests never mix, and a timer that outlives its test
+   * is recognized instead of being charged to whichever test runs next.
+   */
+  private readonly active = new AsyncLocalStorage<TestScope>();
+  /** Every settled scope of the file, and the stale recordings re-recording deleted. */
+  private readonly settled: ScopeUsage[] = [];
+  private readonly removed: string[] = [];
+  private readonly writtenHere = new Set<string>();
+  /** Requests left alone because their host is in `ignoreHosts`, by host (`name:port`). */
+  private readonly ignored = new Map<string, number>();
+
+  constructor(
+    readonly config: ResolvedConfig,
+    readonly store: RecordingStore,
+    private readonly passthrough: Passthrough,
+    /** The project's `redact` hook, loaded by the environment. */
+    redact?: RedactHook,
+  ) {
+    this.identifier = new Identifier(config, redact);
+  }
+
+  open(info: ScopeInfo): TestScope {
+    return new TestScope(info);
+  }
+
+  /** Runs `fn` (a test or hook body) so that every request it starts belongs to `scope`. */
+  run<T>(scope: TestScope, fn: () => T): T {
+    return this.active.run(scope, fn);
+  }
+
+  /**
+   * Ends the session (the test file is done). An AsyncLocalStorage left enabled makes Node run its
+   * hook on every promise created afterwards, so each finished test file would slow all later ones
+   * in the same worker.
+   */
+  dispose(): void {
+    this.active.disable();
+  }
+
+  /** The scope of the code calling now, if any. */
+  get current(): TestScope | undefined {
+    return this.active.getStore();
+  }
+
+  /** Ends a scope: waits for its recordings to be written and returns what went wrong. */
+  close(scope: TestScope): Promise<Error[]> {
+    return scope.close();
+  }
+
+  /** The mode a scope's requests are handled in. */
+  modeOf(scope: TestScope): Mode {
+    return scope.mode ?? this.config.mode;
+  }
+
+  /** What a scope replayed and recorded so far (`replay.interactions()`), once its recordings are written. */
+  async interactions(scope: TestScope): Promise<Interaction[]> {
+    await scope.allWritten();
+    const listed: Interaction[] = [];
+    for (const { source, file } of scope.interactions) {
+      if (file) listed.push(interactionOf(await this.store.read(file), source, relativePosix(this.config.rootDir, file)));
+    }
+    return listed;
+  }
+
+  /**
+   * Notes how a closed scope ended, for the run's usage. In record mode a passing test (or hook)
+   * owns its folder: recordings it did not write this time are stale, and deleted, so the folder
+   * holds exactly what the run used.
+   */
+  settle(scope: TestScope, status: ScopeStatus): void {
+    const relative = (file: string) => relativePosix(this.config.dir, file);
+    for (const { file } of scope.written) this.writtenHere.add(file);
+    if (this.modeOf(scope) === 'record' && status === 'passed') {
+      // Everything this file wrote is kept: two of its tests may share an id (setTestId).
+      this.removed.push(...this.store.removeOthers(scope.testId, this.writtenHere).map(relative));
+    }
+    this.settled.push(scope.usage(status, relative));
+  }
+
+  /** What this test file used of the recordings (see `usage.ts`). */
+  usage(testFile: string): FileUsage {
+    const { mode, rootDir, dir } = this.config;
+    const ignored = Object.fromEntries(this.ignored);
+    const recordings = relativePosix(rootDir, dir);
+    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, removed: this.removed, ignored };
+  }
+
+  /** False for hosts configured to be left alone (`ignoreHosts`), which are counted for the run's summary. */
+  handles(url: URL): boolean {
+    const hosts = this.config.ignoreHosts;
+    const host = url.host.toLowerCase();
+    if (!hosts.includes(url.hostname.toLowerCase()) && !hosts.includes(host)) return true;
+    this.ignored.set(host, (this.ignored.get(host) ?? 0) + 1);
+    return false;
+  }
+
+  async handle(request: Request): Promise<Response> {
+    // As fetch does: a request whose signal is already aborted is never sent, so neither recorded nor replayed.
+    if (request.signal?.aborted) throw request.signal.reason;
+    const scope = this.active.getStore();
+    if (!scope) return refusal(outsideTestMessage(request));
+    if (scope.closed) return refusal(outlivedMessage(request, scope));
+    scope.start();
+    const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
+    const mode = this.modeOf(scope);
+    // A test's own live mode: to the server, unrecorded.
+    if (mode === 'live') return asDecoded(await this.passthrough(request, bytes, request.signal));
+    const keyed = await this.identifier.identify(scope, request, bytes);
+    if (keyed instanceof Response) return keyed;
+    if (replays(mode)) {
+      const files = this.locate(scope, keyed);
+      if (files.length > 0) return this.replay(scope, keyed, files, request);
+      if (mode === 'replay') return this.miss(scope, keyed);
+    }
+    if (!records(mode)) return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${keyed.url}`);
+    return this.record(scope, keyed, request, bytes);
+  }
+
+  /**
+   * A shared endpoint's recordings (merged from every test); else the test's own recording, else a
+   * session-level one (recorded with no test id, as llama-stack does for requests made during
+   * session setup), as llama-stack's lookup falls back to them.
+   */
+  private locate(scope: TestScope, { method, url, keyBody, key, ordinal, shared }: KeyedRequest): string[] {
+    if (shared) return this.store.locateModelLists(key);
+    const own = this.store.locate(scope.testId, key, ordinal);
+    if (own) return [own];
+    const session = this.store.locate(null, requestKey({ method, url, body: keyBody, testId: null }), ordinal);
+    return session ? [session] : [];
+  }
+
+  /** Answers from the recordings found; a broken one fails its test (only that one) with the file and the problem. */
+  private async replay(scope: TestScope, keyed: KeyedRequest, files: string[], request: Request): Promise<Response> {
+    let plan: ReplayResponse;
+    let response: Response | undefined;
+    try {
+      const recordings = await Promise.all(files.map((file) => this.store.read(file)));
+      const stored = keyed.shared ? mergeModelLists(recordings).response : recordings[0].response;
+      plan = decodeResponse(stored);
+      // Built here, so a status or header no Response can have fails the test naming the file.
+      response = replayedResponse(plan, { delays: stored.chunk_delays_ms, scale: this.config.timing, request });
+    } catch (error) {
+      const problem = error instanceof RecordingFileError ? error : new RecordingFileError(files.join(', '), (error as Error).message);
+      return failTest(scope, problem, `jest-replay: cannot use the recording for ${keyed.method} ${keyed.url.pathname}.`);
+    }
+    scope.noteReplayed(files);
+    // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
+    return response ?? failBeforeResponse(plan.failure!, request);
+  }
+
+  private async miss(scope: TestScope, keyed: KeyedRequest): Promise<Response> {
+    const miss = withoutStack(new ReplayError(await missMessage(this.store, this.config.rootDir, scope, keyed)));
+    scope.noteMissed(`${keyed.method} ${keyed.url}`);
+    return failTest(scope, miss, `jest-replay: no recording for ${keyed.method} ${keyed.url.pathname} (replay mode).`);
+  }
+
+  /** Sends the request upstream and answers with its response, recording it (or its failure) as it drains. */
+  private async record(scope: TestScope, keyed: KeyedRequest, request: Request, bytes: Uint8Array | null): Promise<Response> {
+    const write = this.writer(scope, keyed, request);
+    const upstream = await forward(this.passthrough, request, bytes, scope.upstream, (failure) => {
+      // The failure itself is the recording (replay fails the same way), unless no connection was made at all.
+      if (neverConnected(failure)) scope.noteUnreached(`${keyed.method} ${keyed.url} (${failure.code})`);
+      else scope.track(write(encodeFailure(failure)));
+    });
+    const context = { key: keyed.key, endpoint: keyed.url.pathname, replacedIds: scope.replacedIds };
+    const { response, stored } = tee(upstream, request, { timing: this.config.recordTiming, context });
+    scope.track(stored.then(write));
+    return response;
+  }
+
+  /** Writes a captured response as the recording of `keyed`, refusing any credential of the live request in it. */
+  private writer(scope: TestScope, keyed: KeyedRequest, request: Request): (response: Recording['response']) => Promise<void> {
+    const { method, url, body, key, ordinal, shared } = keyed;
+    const credentials = credentialsOf(request.url, request.headers);
+    const recorded = { method, url, headers: request.headers, body, extraHeaders: this.config.requestHeaders };
+    const file = shared ? undefined : this.store.fileFor(scope.testId, key, ordinal);
+    const noteWritten = scope.noteRecording();
+    return async (response) => {
+      const testId = shared ? null : scope.testId;
+      const recording: Recording = { test_id: testId, request: storedRequest(recorded), response, id_normalization_mapping: {} };
+      const target = file ?? this.store.modelListFile(key, modelListDigest(recording));
+      const shown = path.relative(this.config.rootDir, target);
+      const outcome = await this.store.write(target, recording, (text) => refuseLeaks(shown, recording, text, credentials));
+      noteWritten(target, outcome);
+    };
+  }
+}

@@ -1,0 +1,193 @@
+import { ReplayError } from '../errors';
+import type { Interaction } from '../interaction';
+import { ignorePathProblem } from '../match-ignore';
+import type { Mode } from '../mode';
+import type { WriteOutcome } from '../storage';
+import type { ScopeStatus, ScopeUsage } from '../usage';
+
+/** Who is making requests right now: a test, or a `beforeAll`/`afterAll` hook. */
+export interface ScopeInfo {
+  testId: string;
+  /** Test file relative to rootDir, for the command that records a miss. */
+  testPath: string;
+  /** Jest's full name of the test (for `-t`); absent for hooks. */
+  fullName?: string;
+}
+
+/** A file a scope wrote, and whether it was new, changed or the same as before. */
+export interface WrittenFile {
+  file: string;
+  outcome: WriteOutcome;
+}
+
+/** What a test replayed or recorded, in request order; `file` is set once the recording is written. */
+interface ListedInteraction {
+  source: Interaction['source'];
+  file?: string;
+}
+
+/** How long a closed test waits for its recordings (a stream it stopped reading is still drained). */
+const DRAIN_TIMEOUT_MS = 30_000;
+
+/**
+ * Per-test state: counters for identical requests, writes in flight, problems to report and what
+ * the test used. Changed only through its methods, so each fact is noted in one place.
+ */
+export class TestScope {
+  private readonly ordinals = new Map<string, number>();
+  private readonly pending = new Set<Promise<void>>();
+  private readonly problems: Error[] = [];
+  // Each list is changed by a method below and read through its read-only view.
+  private readonly writtenFiles: WrittenFile[] = [];
+  private readonly replayedFiles: string[] = [];
+  private readonly missedRequests: string[] = [];
+  private readonly unreachedRequests: string[] = [];
+  private readonly listed: ListedInteraction[] = [];
+  private readonly ignoredPaths: string[] = [];
+  private chosenMode?: Mode;
+  /** Set by the first request: keys must not change after it. */
+  private started = false;
+  private ended = false;
+  private readonly upstreamController = new AbortController();
+
+  /** Files this scope wrote. */
+  readonly written: readonly WrittenFile[] = this.writtenFiles;
+  /** Files this scope was answered from. */
+  readonly replayed: readonly string[] = this.replayedFiles;
+  /** Requests that found no recording (`METHOD url`). */
+  readonly missed: readonly string[] = this.missedRequests;
+  /** Requests not recorded because no connection to their server was made (`METHOD url (CODE)`). */
+  readonly unreached: readonly string[] = this.unreachedRequests;
+  /** What the test replayed or recorded, in request order. */
+  readonly interactions: readonly ListedInteraction[] = this.listed;
+  /** Body paths this test leaves out of its keys (`replay.matchIgnore()`), beside the configured ones. */
+  readonly matchIgnore: readonly string[] = this.ignoredPaths;
+  /** Ends upstream requests still running long after the test ended. */
+  readonly upstream: AbortSignal = this.upstreamController.signal;
+  /**
+   * Ids this test's responses had before normalization → their `rec-…` form. Filled by the codec
+   * as responses are recorded, read when later requests quote those ids.
+   */
+  readonly replacedIds = new Map<string, string>();
+
+  constructor(readonly info: ScopeInfo) {}
+
+  get testId(): string {
+    return this.info.testId;
+  }
+
+  /** The mode this test picked (`replay.mode()`), if it did. */
+  get mode(): Mode | undefined {
+    return this.chosenMode;
+  }
+
+  /** Set when the test has ended: a request still arriving comes from code that outlived it. */
+  get closed(): boolean {
+    return this.ended;
+  }
+
+  /** Lets a test pick its id (`setTestId`); only before its first request, so keys never mix. */
+  setTestId(testId: string): void {
+    if (typeof testId !== 'string' || testId.trim() === '') throw new ReplayError('jest-replay: setTestId needs a non-empty string.');
+    this.beforeFirstRequest(`setTestId(${JSON.stringify(testId)})`);
+    this.info.testId = testId;
+  }
+
+  /** Lets a test pick its mode (`replay.mode()`, checked by `testMode`); only before its first request. */
+  setMode(mode: Mode): void {
+    this.beforeFirstRequest('replay.mode()');
+    this.chosenMode = mode;
+  }
+
+  /** Adds body paths this test's keys leave out (`replay.matchIgnore()`); only before its first request. */
+  ignore(paths: unknown[]): void {
+    for (const p of paths) {
+      const problem = typeof p === 'string' ? ignorePathProblem(p) : `${JSON.stringify(p)} is not a string.`;
+      if (problem) throw new ReplayError(`jest-replay: replay.matchIgnore(): ${problem}`);
+    }
+    this.beforeFirstRequest('replay.matchIgnore()');
+    this.ignoredPaths.push(...(paths as string[]));
+  }
+
+  private beforeFirstRequest(call: string): void {
+    if (this.started) throw new ReplayError(`jest-replay: ${call} must be called before the test's first request.`);
+  }
+
+  /** Notes the first request: from now on the test's id, mode and ignored fields are fixed. */
+  start(): void {
+    this.started = true;
+  }
+
+  nextOrdinal(key: string): number {
+    const n = (this.ordinals.get(key) ?? 0) + 1;
+    this.ordinals.set(key, n);
+    return n;
+  }
+
+  /** Fails the test with `problems`, reported when it ends. */
+  fail(...problems: Error[]): void {
+    this.problems.push(...problems);
+  }
+
+  noteReplayed(files: string[]): void {
+    this.replayedFiles.push(...files);
+    this.listed.push({ source: 'replayed', file: files[0] });
+  }
+
+  noteMissed(request: string): void {
+    this.missedRequests.push(request);
+  }
+
+  noteUnreached(request: string): void {
+    this.unreachedRequests.push(request);
+  }
+
+  /** Notes a request being recorded, in request order; the function returned notes its file once written. */
+  noteRecording(): (file: string, outcome: WriteOutcome) => void {
+    const interaction: ListedInteraction = { source: 'recorded' };
+    this.listed.push(interaction);
+    return (file, outcome) => {
+      this.writtenFiles.push({ file, outcome });
+      interaction.file = file;
+    };
+  }
+
+  /** How the scope ended, for the run's usage, with its files named by `relative`. */
+  usage(status: ScopeStatus, relative: (file: string) => string): ScopeUsage {
+    return {
+      id: this.testId,
+      status,
+      replayed: [...new Set(this.replayedFiles.map(relative))],
+      written: this.writtenFiles.map(({ file, outcome }) => ({ file: relative(file), outcome })),
+      // The lists themselves: a request the scope started that fails after it ended is still counted.
+      missed: this.missedRequests,
+      unreached: this.unreachedRequests,
+    };
+  }
+
+  /** Keeps the scope open until the work is done; a failure becomes a problem of its test. */
+  track(work: Promise<void>): void {
+    const done = work.catch((error: Error) => this.fail(error));
+    this.pending.add(done);
+    void done.finally(() => this.pending.delete(done));
+  }
+
+  /** Waits for the scope's recordings to be written, also those started meanwhile. */
+  async allWritten(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all([...this.pending]);
+  }
+
+  /** Ends the scope: waits for its recordings to be written and returns what went wrong. */
+  async close(): Promise<Error[]> {
+    this.ended = true;
+    const late = `jest-replay: the server was still sending ${DRAIN_TIMEOUT_MS / 1000}s after "${this.testId}" ended; ` +
+      'that response was not recorded.';
+    const timer = setTimeout(() => this.upstreamController.abort(new ReplayError(late)), DRAIN_TIMEOUT_MS);
+    try {
+      await this.allWritten();
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.problems;
+  }
+}
