@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { RecordingSummary } from '../core/inspect';
-import type { Tree } from '../core/store';
+import { unicodeEscape } from '../core/json';
+import type { Tree } from '../core/storage';
 import { plural } from '../core/words';
 
 /** Small text helpers shared by the commands that print recordings. */
@@ -36,7 +37,7 @@ const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 const hexEscape = (char: string) => {
   const code = char.charCodeAt(0);
-  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : unicodeEscape(char);
 };
 
 /** `text` on one line, with what a terminal would act on written as escapes (`\x1b`, `\n`, `\u202e`). */

@@ -1,18 +1,11 @@
 import { isUtf8 } from 'node:buffer';
-import { createParser } from 'eventsource-parser';
+import { errorBody, exceptionFields, exceptionStatus, transportFailure } from './exceptions';
 import type { ExceptionData, StoredResponse } from './format';
-import { isObject, LazyChunks, unwrap } from './format';
-import {
-  decodeJsonBody,
-  encodeJsonBody,
-  isDoneTerminatedChunk,
-  isDoneTerminatedStream,
-  isResponseEvent,
-  normalizedId,
-  type TypingContext,
-  wrapTyped,
-} from './openai-types';
+import { unwrap } from './format';
+import { parseJson } from './json';
+import { decodeJsonBody, encodeJsonBody, isDoneTerminatedStream, isResponseEvent, normalizedId, type TypingContext } from './openai-types';
 import { publicLocation } from './request';
+import { encodeNdjson, encodeSse, utf8Text } from './stream-body';
 
 /**
  * Response codec: turns what the server sent into the stored `response` object, and a stored
@@ -72,121 +65,6 @@ function keptHeaders(headers: Headers, status: number, streaming: boolean, key: 
   return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
-/** Splits text into lines the way llama-stack stores raw streams: one entry per line, no trailing newline. */
-export function toLines(text: string): string[] {
-  const lines = text.split(/\r\n|\r|\n/);
-  if (lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
-
-function parseJson(text: string): { value: unknown } | undefined {
-  try {
-    return { value: JSON.parse(text) };
-  } catch {
-    return undefined;
-  }
-}
-
-/** An SSE event with its data parsed when it is JSON; the data text itself is not kept. */
-interface ParsedEvent {
-  event?: string;
-  parsed?: { value: unknown };
-  done: boolean;
-}
-
-/** Bytes decoded per step. */
-const DECODE_STEP = 1 << 20;
-
-/**
- * The events of an SSE body, parsed while decoding it a megabyte at a time: a huge stream's text
- * never exists whole. `shape.plain` turns false at what only raw lines keep (comments, `id:`, `retry:`).
- */
-function* sseEvents(pieces: readonly Uint8Array[], complete: boolean, shape: { plain: boolean }): Generator<ParsedEvent> {
-  const parsed: ParsedEvent[] = [];
-  const parser = createParser({
-    onEvent: (e) => {
-      if (e.id !== undefined) shape.plain = false;
-      parsed.push({ event: e.event, parsed: parseJson(e.data), done: e.data === '[DONE]' });
-    },
-    onRetry: () => (shape.plain = false),
-    onComment: () => (shape.plain = false),
-  });
-  const decoder = new TextDecoder();
-  for (const piece of pieces) {
-    for (let at = 0; at < piece.byteLength; at += DECODE_STEP) {
-      parser.feed(decoder.decode(piece.subarray(at, at + DECODE_STEP), { stream: true }));
-      yield* parsed.splice(0);
-    }
-  }
-  parser.feed(decoder.decode());
-  // A complete stream's last event may lack its blank line; a broken one's last event is cut off.
-  if (complete) parser.feed('\n\n');
-  yield* parsed.splice(0);
-}
-
-const isChunkEvent = ({ event, parsed }: ParsedEvent) => (event === undefined || event === 'message') && parsed !== undefined && isDoneTerminatedChunk(parsed.value);
-const isTypedEvent = ({ event, parsed }: ParsedEvent) => parsed !== undefined && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event;
-
-/** The first `count` events of a typed stream, typed. */
-function* typedEvents(pieces: readonly Uint8Array[], complete: boolean, count: number, context: EncodeContext): Generator<unknown> {
-  let n = 0;
-  for (const event of sseEvents(pieces, complete, { plain: true })) {
-    if (n++ === count) return;
-    yield wrapTyped(event.parsed!.value, context);
-  }
-}
-
-/**
- * How an SSE body is stored:
- * - a plain OpenAI stream (data-only chunk events, then `[DONE]`) as its typed chunks;
- * - a Responses API stream (`event: <type>` + data of that type) as its typed events;
- * - anything else (Anthropic, comments, `id:`, `retry:`) as raw lines, as llama-stack stores
- *   passthrough streams, which replay byte for byte.
- * One pass decides; typed events are then made from the bytes each time they are read, so a huge
- * stream is held once, as the bytes received.
- */
-function encodeSse(pieces: readonly Uint8Array[], complete: boolean, context: EncodeContext): unknown[] | LazyChunks {
-  const shape = { plain: true };
-  // Ids the typed events would replace; they count only if the stream is stored typed.
-  const replacedIds = new Map<string, string>();
-  let count = 0;
-  let last: ParsedEvent | undefined;
-  // Whether every event before the last is a chunk, or a typed event.
-  let chunksBefore = true;
-  let typedBefore = true;
-  for (const event of sseEvents(pieces, complete, shape)) {
-    if (last) {
-      chunksBefore &&= isChunkEvent(last);
-      typedBefore &&= isTypedEvent(last);
-    }
-    if (!shape.plain || !(chunksBefore || typedBefore)) break;
-    if (event.parsed) wrapTyped(event.parsed.value, { ...context, replacedIds });
-    last = event;
-    count++;
-  }
-  if (shape.plain && last) {
-    const { done } = last;
-    // `[DONE]` ends chunk streams only; a broken chunk stream has none.
-    const chunks = done ? count > 1 && chunksBefore : !complete && chunksBefore && isChunkEvent(last);
-    const typed = !done && typedBefore && isTypedEvent(last);
-    if (chunks || typed) {
-      for (const [id, normalized] of replacedIds) context.replacedIds.set(id, normalized);
-      const stored = done ? count - 1 : count;
-      return new LazyChunks(() => typedEvents(pieces, complete, stored, context));
-    }
-  }
-  return toLines(utf8.decode(Buffer.concat(pieces)));
-}
-
-function encodeNdjson(text: string, context: EncodeContext): unknown[] {
-  return toLines(text)
-    .filter((line) => line.trim() !== '')
-    .map((line) => {
-      const parsed = parseJson(line);
-      return parsed ? wrapTyped(parsed.value, context) : line;
-    });
-}
-
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Checks UTF-8 across piece boundaries without keeping the decoded text. */
@@ -210,7 +88,7 @@ function encodeBody(contentType: string, received: ReceivedBytes, complete: bool
     return { body: bytes.byteLength === 0 ? null : { [BASE64_MARKER]: bytes.toString('base64') }, streaming: false };
   }
   if (isSse(contentType)) return { body: encodeSse(pieces, complete, context), streaming: true };
-  const text = utf8.decode(Buffer.concat(pieces));
+  const text = utf8Text(pieces);
   if (isNdjson(contentType)) return { body: encodeNdjson(text, context), streaming: true };
   if (text === '') return { body: null, streaming: false };
   if (isJson(contentType) || contentType === '') {
@@ -219,17 +97,6 @@ function encodeBody(contentType: string, received: ReceivedBytes, complete: bool
     if (parsed) return { body: encodeJsonBody(parsed.value, context), streaming: false };
   }
   return { body: text, streaming: false };
-}
-
-/** llama-stack's exception record for a transport failure. */
-function exceptionFields(failure: TransportFailure): Pick<StoredResponse, 'is_exception' | 'exception_data' | 'exception_message'> {
-  const exception: ExceptionData = {
-    category: 'network',
-    type: failure.kind === 'timeout' ? 'APITimeoutError' : 'APIConnectionError',
-    message: failure.message,
-  };
-  if (failure.code) exception.code = failure.code;
-  return { is_exception: true, exception_data: exception, exception_message: failure.message };
 }
 
 /** The stored `response` for an HTTP response (complete, or broken off by `failure`). */
@@ -314,50 +181,6 @@ function bodyPieces(body: unknown): (string | Uint8Array)[] {
     return [Buffer.from(String((body as Record<string, unknown>)[BASE64_MARKER]), 'base64')];
   }
   return [JSON.stringify(decodeJsonBody(body))];
-}
-
-/**
- * Python built-ins that llama-stack's server answers with an HTTP status (its exception map), so a
- * client sees them as that status; its network ones (ConnectionError, TimeoutError) stay failures.
- */
-const BUILTIN_STATUS: Record<string, number> = {
-  ValueError: 400,
-  AuthenticationRequiredError: 401,
-  PermissionError: 403,
-  AccessDeniedError: 403,
-  NotImplementedError: 501,
-};
-/** How the openai SDK words an HTTP error; older llama-stack files keep only that text, no `exception_data`. */
-const STATUS_IN_MESSAGE = /^Error code: (\d{3}) - /;
-
-/** The HTTP status a recorded exception stands for, if it stands for one. */
-function exceptionStatus(data: ExceptionData, message: string): number | undefined {
-  if (typeof data.status_code === 'number') return data.status_code;
-  if (data.category === 'builtin') return BUILTIN_STATUS[String(data.type)];
-  const legacy = data.type === undefined ? STATUS_IN_MESSAGE.exec(message) : null;
-  return legacy ? Number(legacy[1]) : undefined;
-}
-
-/**
- * A transport failure recorded by this project or by llama-stack (which records SDK exceptions).
- * After part of a stream, any exception but an SSE error event (`APIError`) is the connection
- * breaking (httpx's `RemoteProtocolError`, `ReadError`…).
- */
-function transportFailure(data: ExceptionData, message: string, midStream: boolean): TransportFailure | undefined {
-  const type = String(data.type ?? '');
-  if (data.category !== 'network' && !/Connect|Timeout/.test(type) && !(midStream && type !== 'APIError')) return undefined;
-  const failure: TransportFailure = { kind: /Timeout/.test(type) ? 'timeout' : 'network', message };
-  if (typeof data.code === 'string') failure.code = data.code;
-  return failure;
-}
-
-/** The JSON error a server sends for a recorded exception, as the SDK that recorded it read it. */
-function errorBody(data: ExceptionData, message: string): unknown {
-  // Ollama answers `{"error": "<text>"}`; its Python SDK adds " (status code: N)" to the text.
-  if (data.provider === 'ollama') return { error: message.replace(/ \(status code: \d+\)$/, '') };
-  // The openai SDK keeps the inner `error` object as the exception's body.
-  const detail = data.body ?? { message };
-  return isObject(detail) && 'error' in detail ? detail : { error: detail };
 }
 
 function* followedBy(pieces: Iterable<string>, last: string): Generator<string> {

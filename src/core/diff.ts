@@ -1,4 +1,4 @@
-import type { Json } from './normalize';
+import { isObject, type Json, memberPath } from './json';
 
 /** One field that differs between two JSON values; `path` is like `body.messages[2].content`. */
 export type FieldDifference =
@@ -6,9 +6,6 @@ export type FieldDifference =
   | { kind: 'added'; path: string; to: Json }
   | { kind: 'removed'; path: string; from: Json };
 
-const isObject = (value: Json): value is { [key: string]: Json } => value !== null && typeof value === 'object' && !Array.isArray(value);
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-const member = (path: string, key: string) => (IDENTIFIER.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`);
 
 /**
  * The leaf-level differences from `from` to `to`, in key order. Objects are compared key by key
@@ -20,7 +17,7 @@ export function diffJson(from: Json, to: Json, path = ''): FieldDifference[] {
   if (isObject(from) && isObject(to)) {
     const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
     return keys.flatMap((key) => {
-      const at = member(path, key);
+      const at = memberPath(path, key);
       if (!(key in to)) return [{ kind: 'removed', path: at, from: from[key] } as const];
       if (!(key in from)) return [{ kind: 'added', path: at, to: to[key] } as const];
       return diffJson(from[key], to[key], at);
@@ -28,7 +25,7 @@ export function diffJson(from: Json, to: Json, path = ''): FieldDifference[] {
   }
   if (Array.isArray(from) && Array.isArray(to)) {
     return Array.from({ length: Math.max(from.length, to.length) }, (_, i) => {
-      const at = `${path}[${i}]`;
+      const at = memberPath(path, i);
       if (i >= to.length) return [{ kind: 'removed', path: at, from: from[i] } as const];
       if (i >= from.length) return [{ kind: 'added', path: at, to: to[i] } as const];
       return diffJson(from[i], to[i], at);

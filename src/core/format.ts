@@ -1,4 +1,5 @@
 import { RecordingFileError } from './errors';
+import { escapeNonAscii, isObject } from './json';
 
 /** The request half of a recording, as llama-stack writes it. */
 export interface StoredRequest {
@@ -74,10 +75,6 @@ function ordered<T extends object>(value: T, order: (keyof T)[]): Partial<T> {
   return out;
 }
 
-/** DEL and non-ASCII as `\uXXXX`, as Python's `json.dump` writes it: files stay byte-identical to llama-stack's. */
-export const escapeNonAscii = (text: string) =>
-  text.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-
 /** Stands for a stream's chunks in the file text, which are then written one by one in its place. */
 const STREAM_MARKER = '\u0000jest-replay:stream-body\u0000';
 const STREAM_MARKER_TEXT = JSON.stringify(STREAM_MARKER);
@@ -105,8 +102,7 @@ const chunkText = (chunk: unknown) => `${CHUNK_INDENT}${escapeNonAscii(JSON.stri
 /**
  * The file text: keys in a fixed order, 2-space indent, ASCII only, final newline. The same
  * traffic always gives the same bytes, so re-recording unchanged traffic leaves git clean.
- * Given in pieces, a stream's chunks one at a time, so a huge stream is never one huge string
- * (a 200 MB stream took three 200 MB strings to write at once).
+ * Given in pieces, a stream's chunks one at a time, so a huge stream is never one huge string.
  */
 export function* serializedPieces(recording: Recording): Generator<string> {
   const response = ordered(recording.response, RESPONSE_ORDER);
@@ -135,9 +131,6 @@ export function* serializedPieces(recording: Recording): Generator<string> {
 }
 
 export const serializeRecording = (recording: Recording): string => [...serializedPieces(recording)].join('');
-
-export const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const CLASS_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.[A-Z]\w*$/;
 const snakeCase = (name: string) => name.replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/g, '_').toLowerCase();

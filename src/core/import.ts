@@ -2,12 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeResponse } from './codec';
 import { RecordingFileError } from './errors';
-import { applyIdNormalization, isObject, parseRecording, type Recording, serializedPieces } from './format';
+import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from './format';
+import { isObject } from './json';
 import { keyOfLlamaStackRecording } from './llama-stack';
 import { modelListDigest } from './model-list';
 import { CREDENTIAL_HEADERS, publicUrl } from './request';
 import { credentialsOf, describeLeaks, findLeaks, type Leak } from './secrets';
-import type { RecordingStore } from './store';
+import { readRecordingText, type RecordingStore } from './store';
 
 export interface ImportResult {
   /** `dropped` names the credentials left out of the imported file (`request header authorization`), never their values. */
@@ -91,7 +92,7 @@ function withoutCredentials(recording: Recording): { recording: Recording; dropp
 
 /** Reads and checks one file: its recording without credentials, and kind, or why it cannot be imported. */
 function readSource(source: string): { recording: Recording; kind: string; dropped: string[] } | { kind: string; reason: string } {
-  const text = fs.readFileSync(source, 'utf8');
+  const text = readRecordingText(source);
   const tool = toolRuntimeCall(text);
   if (tool) {
     const reason = `a tool-runtime call (${tool}): llama-stack replays it inside its server, no HTTP request stands for it`;

@@ -3,9 +3,8 @@ export { type ReplayOptions, type ResolvedConfig, resolveConfig, validateOptions
 export { ReplayConfigError, RecordingFileError, ReplayError } from './errors';
 export { parseRecording, serializeRecording, type Recording, type StoredRequest, type StoredResponse } from './format';
 export { importRecordings } from './import';
-export { isSharedEndpoint, keyedPath, requestKey } from './key';
+export { isSharedEndpoint, keyedPath, normalizeForKey, requestKey } from './key';
 export { MODES, type Mode, resolveMode } from './mode';
-export { normalizeForKey } from './normalize';
 export { recordingFileName, safeSegment, testFolder } from './paths';
 export { RecordingStore } from './store';
 export { assignTestIds, type TestIdContext, type TestIdResolver } from './test-id';

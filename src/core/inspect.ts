@@ -1,13 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { applyIdNormalization, parseRecording, type Recording } from './format';
-import { requestKey } from './key';
+import type { Recording } from './format';
+import type { Json } from './json';
+import { bodyForKey, requestKey } from './key';
 import { keyOfLlamaStackRecording } from './llama-stack';
 import { nearest } from './nearest';
 import type { BodyNormalizer } from './normalizers';
-import { bodyForKey, type Json, type RequestBody } from './normalize';
-import { KEY_FILE_LENGTH, parseRecordingFileName } from './paths';
-import { listEntries, type RecordingStore, regularFilesIn, type Tree, walkTree } from './store';
+import { isModelListFileName, KEY_FILE_LENGTH, parseRecordingFileName } from './paths';
+import type { RequestBody } from './request';
+import { listEntries, regularFilesIn, type Tree, walkTree } from './storage';
+import { type RecordingStore, readRecordingFile } from './store';
 
 /**
  * Reading a recordings directory for people: what is recorded for which test, and why a
@@ -24,11 +26,11 @@ export interface RecordingFile {
   problem?: string;
 }
 
-function readRecordingFile(dir: string, file: string): RecordingFile {
+function recordingFileAt(dir: string, file: string): RecordingFile {
   const relative = path.relative(dir, file).split(path.sep).join('/');
   const size = fs.statSync(file).size;
   try {
-    return { file, relative, size, recording: applyIdNormalization(parseRecording(fs.readFileSync(file, 'utf8'), relative)) };
+    return { file, relative, size, recording: readRecordingFile(file, relative) };
   } catch (error) {
     return { file, relative, size, problem: (error as Error).message };
   }
@@ -43,7 +45,7 @@ export const jsonFilesUnder = (tree: Tree): string[] => tree.files.filter((name)
 /** Every recording file under `dir`, read and checked, in path order; and the links not followed. */
 export function scanRecordings(dir: string): { files: RecordingFile[]; links: Tree['links'] } {
   const tree = walkTree(dir);
-  return { files: jsonFilesUnder(tree).map((name) => readRecordingFile(dir, path.join(dir, name))), links: tree.links };
+  return { files: jsonFilesUnder(tree).map((name) => recordingFileAt(dir, path.join(dir, name))), links: tree.links };
 }
 
 /** The ways a stored body may have been keyed: JSON as JSON; a text body as its bytes, or as a JSON string. */
@@ -100,7 +102,7 @@ export function findByKeyPrefix(dir: string, prefix: string): string[] {
   return jsonFilesUnder(walkTree(dir))
     .filter((name) => {
       const base = path.posix.basename(name);
-      return base.startsWith(lower) || base.startsWith(`models-${lower}`);
+      return base.startsWith(lower) || isModelListFileName(base, lower);
     })
     .map((name) => path.join(dir, name));
 }
@@ -152,7 +154,7 @@ function idsRecordedBeside(store: RecordingStore, testId: string): string[] {
   for (const entry of listEntries(fileFolder)) {
     if (!entry.isDirectory()) continue;
     for (const file of jsonFilesIn(path.join(fileFolder, entry.name))) {
-      const id = readRecordingFile(store.dir, file).recording?.test_id;
+      const id = recordingFileAt(store.dir, file).recording?.test_id;
       if (id && id !== testId) ids.add(id);
     }
   }
@@ -171,7 +173,7 @@ export function idsRecordedForSameFile(store: RecordingStore, testId: string): s
  */
 export function diagnoseTest(store: RecordingStore, testId: string, normalize: BodyNormalizer = asIs): TestDiagnosis {
   const folder = store.folderOf(testId);
-  const files = jsonFilesIn(folder).map((file) => diagnoseFile(readRecordingFile(store.dir, file), testId, normalize));
+  const files = jsonFilesIn(folder).map((file) => diagnoseFile(recordingFileAt(store.dir, file), testId, normalize));
   const problems: string[] = [];
   if (files.length === 0) problems.push(fs.existsSync(folder) ? 'the folder holds no recordings' : 'nothing is recorded for this test id (its folder does not exist)');
   for (const file of files) for (const problem of file.problems) problems.push(`${path.basename(file.file)}: ${problem}`);

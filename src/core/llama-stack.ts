@@ -1,6 +1,6 @@
-import { isSharedEndpoint, requestKey } from './key';
-import { bodyForKey, type Json } from './normalize';
-import { isObject, type Recording } from './format';
+import type { Recording } from './format';
+import { isObject, type Json } from './json';
+import { bodyForKey, isSharedEndpoint, requestKey } from './key';
 
 /**
  * llama-stack patches SDK methods rather than HTTP, so it records every call as POST and with

@@ -1,4 +1,4 @@
-import type { Json } from './normalize';
+import type { Json } from './json';
 
 /**
  * `matchIgnore` paths: fields of the request body left out of the key, declared instead of written

@@ -1,5 +1,6 @@
 import { describeDifference, diffJson, type FieldDifference } from './diff';
-import { type Json, normalizeForKey } from './normalize';
+import type { Json } from './json';
+import { normalizeForKey } from './key';
 import { parseRecordingFileName } from './paths';
 import type { FoundRecording } from './store';
 import { plural } from './words';

@@ -1,5 +1,5 @@
 import { isTypedValue, type Recording, unwrap } from './format';
-import { sha256 } from './normalize';
+import { sha256 } from './hash';
 
 /** The models of a stored model list: OpenAI's list of `Model`s, or Ollama's `ListResponse` (`{models: [...]}`). */
 function listItems(body: unknown): unknown[] {

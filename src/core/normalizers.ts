@@ -1,5 +1,5 @@
 import { ReplayConfigError } from './errors';
-import type { Json } from './normalize';
+import type { Json } from './json';
 import { loadFunction } from './user-module';
 
 /**

@@ -1,4 +1,5 @@
 import { isTypedValue, type TypedValue, unwrap } from './format';
+import { isObject } from './json';
 
 /**
  * Python type paths for what the servers return, so llama-stack's loader
@@ -52,8 +53,6 @@ const OLLAMA_DURATIONS = ['total_duration', 'load_duration', 'prompt_eval_durati
 const DONE_TERMINATED = new Set([TYPE_BY_OBJECT['chat.completion.chunk'], TYPE_BY_OBJECT.text_completion]);
 
 type JsonObject = Record<string, unknown>;
-const isObject = (value: unknown): value is JsonObject =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** The Python type of a response object, from its `object`/`type` field or, for Ollama, its endpoint. */
 export function pythonTypeOf(value: unknown, endpoint = ''): string | undefined {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { sha256 } from './normalize';
+import { sha256 } from './hash';
 
 /** Folder (under the recordings directory) for recordings that no single test owns, such as model lists. */
 export const SHARED_FOLDER = '_shared';
@@ -47,9 +47,22 @@ export function recordingFileName(key: string, ordinal: number): string {
   return ordinal <= 1 ? `${stem}.json` : `${stem}.${ordinal}.json`;
 }
 
+const MODEL_LIST_PREFIX = 'models-';
+const MODEL_LIST_NAME = new RegExp(`^${MODEL_LIST_PREFIX}([0-9a-f]{${KEY_FILE_LENGTH}})-([0-9a-f]{8})\\.json$`);
+
 /** Shared model lists keep llama-stack's naming: one file per key and set of model ids. */
 export function modelListFileName(key: string, digest: string): string {
-  return `models-${key.slice(0, KEY_FILE_LENGTH)}-${digest}.json`;
+  return `${MODEL_LIST_PREFIX}${key.slice(0, KEY_FILE_LENGTH)}-${digest}.json`;
+}
+
+/** Whether a file name is a model list's; with `keyPrefix`, one of the model lists whose key starts so. */
+export const isModelListFileName = (name: string, keyPrefix = '') =>
+  name.startsWith(`${MODEL_LIST_PREFIX}${keyPrefix}`) && name.endsWith('.json');
+
+/** Parses a model list's file name back into key prefix and model digest. */
+export function parseModelListFileName(name: string): { stem: string; digest: string } | undefined {
+  const match = MODEL_LIST_NAME.exec(name);
+  return match ? { stem: match[1], digest: match[2] } : undefined;
 }
 
 /** Parses a recording file name back into key prefix and ordinal. */

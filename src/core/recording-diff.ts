@@ -2,7 +2,7 @@ import { structuredPatch } from 'diff';
 import { diffJson } from './diff';
 import { applyIdNormalization, parseRecording, type Recording } from './format';
 import { NO_TEST_ID } from './inspect';
-import type { Json } from './normalize';
+import type { Json } from './json';
 import { describeRecording } from './transcript';
 import { plural } from './words';
 

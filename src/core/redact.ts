@@ -1,5 +1,6 @@
 import { ReplayError } from './errors';
-import type { Json, RequestBody } from './normalize';
+import type { Json } from './json';
+import type { RequestBody } from './request';
 
 /** What a `redact` hook receives and returns: the request as it is keyed and stored. */
 export interface RedactableRequest {

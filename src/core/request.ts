@@ -1,11 +1,27 @@
 import type { StoredRequest } from './format';
 import { isLoopback } from './hosts';
-import { type Json, parseRequestBody, type RequestBody, sha256 } from './normalize';
+import { sha256 } from './hash';
+import type { Json } from './json';
+
+/** A request body as the recorder sees it: parsed JSON, or raw bytes when it is not JSON. */
+export type RequestBody = { kind: 'empty' } | { kind: 'json'; value: Json } | { kind: 'bytes'; bytes: Uint8Array };
+
+export function parseRequestBody(bytes: Uint8Array | null | undefined): RequestBody {
+  if (!bytes || bytes.byteLength === 0) return { kind: 'empty' };
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  try {
+    return { kind: 'json', value: JSON.parse(text) as Json };
+  } catch {
+    return { kind: 'bytes', bytes };
+  }
+}
 
 /** Request headers stored by default: they describe the payload, never the caller. */
 export const STORED_REQUEST_HEADERS = ['content-type', 'accept', 'openai-beta', 'anthropic-version', 'anthropic-beta'];
+/** Headers whose value (after an auth scheme such as `Bearer`) is a credential. */
+export const CREDENTIAL_VALUE_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key'];
 /** Never stored, whatever the configuration says. */
-export const CREDENTIAL_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'set-cookie', 'x-api-key', 'api-key', 'x-goog-api-key'];
+export const CREDENTIAL_HEADERS = [...CREDENTIAL_VALUE_HEADERS, 'cookie', 'set-cookie'];
 /**
  * Query parameters that carry credentials, by name compared without case, `-`, `_` or `.`
  * (`api_key`, `api-key` and `apiKey` alike): removed from the stored URL and from the key.

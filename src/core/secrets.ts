@@ -1,7 +1,8 @@
 import { BASE64_MARKER } from './codec';
 import { ReplayError } from './errors';
-import { escapeNonAscii, type Recording, streamItems, unwrap } from './format';
-import { isCredentialParam } from './request';
+import { type Recording, streamItems, unwrap } from './format';
+import { escapeNonAscii, memberPath } from './json';
+import { CREDENTIAL_VALUE_HEADERS, isCredentialParam } from './request';
 
 /**
  * The last line of defence for "secrets never reach disk": before a recording is written, every
@@ -12,9 +13,6 @@ import { isCredentialParam } from './request';
 
 /** Shorter values are not looked for: `apiKey: 'x'` would otherwise match half of every file. */
 export const MIN_CREDENTIAL_LENGTH = 8;
-
-/** Headers whose value (after an auth scheme such as `Bearer`) is a credential. */
-const CREDENTIAL_VALUE_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key'];
 
 export interface Credential {
   /** Where the request carried it (`header authorization`, `query parameter key`, `URL password`): safe to print, unlike the value. */
@@ -96,18 +94,14 @@ function searchPieces(pieces: Iterable<string>, searches: readonly Search[]): Se
   return [...found];
 }
 
-const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-const child = (path: string, key: string | number) =>
-  typeof key === 'number' ? `${path}[${key}]` : IDENTIFIER.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
-
 /** Calls `visit` for every string in a JSON value (object keys included), with its path. */
 function forEachString(value: unknown, path: string, visit: (path: string, text: string, key: string | number | undefined) => void, key?: string | number): void {
   if (typeof value === 'string') visit(path, value, key);
-  else if (Array.isArray(value)) value.forEach((item, i) => forEachString(item, child(path, i), visit, i));
+  else if (Array.isArray(value)) value.forEach((item, i) => forEachString(item, memberPath(path, i), visit, i));
   else if (typeof value === 'object' && value !== null) {
     for (const [k, v] of Object.entries(value)) {
       visit(`${path} (a key)`, k, undefined);
-      forEachString(v, child(path, k), visit, k);
+      forEachString(v, memberPath(path, k), visit, k);
     }
   }
 }

@@ -1,5 +1,6 @@
 import { type Recording, unwrap } from './format';
 import { summarize } from './inspect';
+import { isObject } from './json';
 
 /**
  * The text a stored stream adds up to, as a person reads it: chat and completion chunks' content,
@@ -12,8 +13,6 @@ export interface Transcript {
 }
 
 type Piece = Record<string, unknown>;
-
-const isObject = (value: unknown): value is Piece => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Stream items as objects: typed chunks unwrapped, raw SSE `data:` lines parsed (other lines dropped). */
 function items(body: unknown[]): Piece[] {

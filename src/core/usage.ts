@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Mode } from './mode';
-import { SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
-import { checkWritable, TEMPORARY_SUFFIX, type WriteOutcome, listDir, walkTree, writeFileAtomically } from './store';
+import { isModelListFileName, SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
+import { checkWritable, TEMPORARY_SUFFIX, type WriteOutcome, listDir, walkTree, writeFileAtomically } from './storage';
 
 /**
  * What each run used of the recordings directory, so that a later step (the reporter's summary,
@@ -217,7 +217,7 @@ export function listRecordings(dir: string, tree = walkTree(dir)): string[] {
   return tree.files
     .filter((file) => {
       const name = path.posix.basename(file);
-      return parseRecordingFileName(name) !== undefined || (path.posix.dirname(file) === SHARED_FOLDER && /^models-.*\.json$/.test(name));
+      return parseRecordingFileName(name) !== undefined || (path.posix.dirname(file) === SHARED_FOLDER && isModelListFileName(name));
     })
     .sort();
 }

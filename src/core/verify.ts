@@ -5,9 +5,9 @@ import { applyIdNormalization, parseRecording, type Recording } from './format';
 import { keysOf } from './inspect';
 import { modelListDigest } from './model-list';
 import type { BodyNormalizer } from './normalizers';
-import { KEY_FILE_LENGTH, SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
+import { KEY_FILE_LENGTH, SHARED_FOLDER, parseModelListFileName, parseRecordingFileName, testFolder } from './paths';
 import { replayedResponse } from './replay';
-import { publicUrl } from './request';
+import { CREDENTIAL_HEADERS, publicUrl } from './request';
 
 /**
  * The checks of `jest-replay verify`, on one file's text and its path relative to the
@@ -33,10 +33,8 @@ const CREDENTIAL_PATTERNS: [RegExp, (match: RegExpExecArray) => string][] = [
   [/\bAIza[0-9A-Za-z_-]{30,}/, () => 'a Google API key ("AIza…")'],
   [/\bbearer\s+(?=[\w.~+/-]*[\d_.~+/-])[\w.~+/-]{8,}/i, () => 'a bearer token ("Bearer …")'],
   [/\beyJ[\w-]{8,}\.eyJ[\w-]{8,}/, () => 'a JSON Web Token ("eyJ….eyJ…")'],
-  [/"(authorization|proxy-authorization|x-api-key|api-key|x-goog-api-key|cookie|set-cookie)"\s*:/i, (m) => `a credential header "${m[1].toLowerCase()}"`],
+  [new RegExp(`"(${CREDENTIAL_HEADERS.join('|')})"\\s*:`, 'i'), (m) => `a credential header "${m[1].toLowerCase()}"`],
 ];
-
-const MODEL_LIST_NAME = /^models-([0-9a-f]{16})-([0-9a-f]{8})\.json$/;
 
 /** Problems of text that looks like a credential, each with its line (never the text itself). */
 export function credentialProblems(text: string): string[] {
@@ -55,13 +53,13 @@ function placementProblems(file: string, recording: Recording, normalize?: BodyN
   const keys = keysOf(applyIdNormalization(recording), normalize);
   const keyMismatch = (stem: string) =>
     `its name says key ${stem}, but its request keys to ${keys[0].slice(0, KEY_FILE_LENGTH)} (the request was edited, or the file renamed): replay would never use it`;
-  const modelList = MODEL_LIST_NAME.exec(name);
+  const modelList = parseModelListFileName(name);
   if (modelList) {
     const problems: string[] = [];
     if (folder !== SHARED_FOLDER) problems.push(`a model list belongs in ${SHARED_FOLDER}/`);
-    if (!keys.some((key) => key.startsWith(modelList[1]))) problems.push(keyMismatch(modelList[1]));
+    if (!keys.some((key) => key.startsWith(modelList.stem))) problems.push(keyMismatch(modelList.stem));
     const digest = modelListDigest(recording);
-    if (digest !== modelList[2]) problems.push(`its name says model digest ${modelList[2]}, but its models give ${digest}`);
+    if (digest !== modelList.digest) problems.push(`its name says model digest ${modelList.digest}, but its models give ${digest}`);
     return problems;
   }
   const numbered = parseRecordingFileName(name);

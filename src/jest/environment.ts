@@ -6,7 +6,7 @@ import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayConfigError, ReplayError } from '../core/errors';
 import { intercepts, reachesNetwork, testMode } from '../core/mode';
 import type { RedactHook } from '../core/redact';
-import { sha256 } from '../core/normalize';
+import { sha256 } from '../core/hash';
 import { ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store';
 import { assignTestIds, relativeTestPath, type TestIdResolver } from '../core/test-id';
@@ -16,6 +16,7 @@ import { forwardWith, intercept, type Interception } from '../interception';
 import { guardNetwork, type NetworkGuard } from '../interception/network-guard';
 import { UNDICI_GLOBAL_DISPATCHER } from '../interception/undici';
 import { runnersNodeEnvironment } from './node-environment';
+import { replayOptionsOf } from './options';
 
 type EnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment;
 
@@ -63,7 +64,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       super(config, context);
       this.replayRootDir = config.projectConfig.rootDir;
       this.replayTestPath = context.testPath;
-      this.replayOptions = (config.projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
+      this.replayOptions = replayOptionsOf(config.projectConfig);
       this.replayShard = config.globalConfig.shard;
     }
 

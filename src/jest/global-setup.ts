@@ -4,8 +4,9 @@ import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { loadNormalizers } from '../core/normalizers';
 import { ReplayConfigError } from '../core/errors';
 import { records } from '../core/mode';
-import { checkWritable } from '../core/store';
+import { checkWritable } from '../core/storage';
 import { newRunId, RUN_ID_VARIABLE, startUsage, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs } from '../core/usage';
+import { replayOptionsOf } from './options';
 
 /** A path as the user reads it: relative to where they ran jest, unless it is outside. */
 export function displayPath(file: string): string {
@@ -56,8 +57,7 @@ function useUsageDir(usageDir: string, shard: Config.GlobalConfig['shard']): voi
  * `RECORD=1` under CI or a bad option stops the run with one clear message.
  */
 export default async function globalSetup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
-  const options = (projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
-  const config = resolveConfig({ rootDir: projectConfig.rootDir, options, env: process.env });
+  const config = resolveConfig({ rootDir: projectConfig.rootDir, options: replayOptionsOf(projectConfig), env: process.env });
   if (records(config.mode)) checkRecordingsWritable(config);
   // stderr, so `jest --json` keeps a clean stdout.
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);

@@ -18,6 +18,7 @@ import {
   writeRunRecord,
 } from '../core/usage';
 import { displayPath } from './global-setup';
+import { replayOptionsOf } from './options';
 
 /**
  * Whether this run covered every test file Jest knows of (for a shard: its whole share), so that a
@@ -145,10 +146,9 @@ parentPort.on('message', ({ files, complete }) => parentPort.postMessage(usage.c
 `;
 
 /**
- * Counts the unused recordings of a tree on another thread: listing and judging 100,000
- * recordings takes a few hundred ms, which the summary at the end of a run would otherwise add to
- * it. Counts on this thread instead when that thread fails (the reporter run from TypeScript
- * sources, say).
+ * Counts the unused recordings of a tree on another thread: listing and judging a large tree
+ * takes long enough that the summary at the end of a run would otherwise wait for it. Counts on
+ * this thread instead when that thread fails (the reporter run from TypeScript sources, say).
  */
 class UnusedCounter {
   private readonly worker: Worker;
@@ -180,8 +180,7 @@ class UnusedCounter {
 /** A project's options; undefined for a project that cannot be resolved, which is not ours to report. */
 function replayConfigOf(config: Config.ProjectConfig): ResolvedConfig | undefined {
   try {
-    const options = (config.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
-    return resolveConfig({ rootDir: config.rootDir, options, env: process.env });
+    return resolveConfig({ rootDir: config.rootDir, options: replayOptionsOf(config), env: process.env });
   } catch {
     return undefined;
   }

@@ -1,4 +1,4 @@
-import { sha256 } from '../../src/core/normalize';
+import { sha256 } from '../../src/core/hash';
 
 /**
  * Just enough of Python's `json` to reproduce llama-stack's request hash from a recording file:

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { type KeyInput, isSharedEndpoint, keyedPath, requestKey } from '../../src/core/key';
-import { bodyForKey, normalizeForKey, parseRequestBody, roundNumber, sha256 } from '../../src/core/normalize';
+import { sha256 } from '../../src/core/hash';
+import { bodyForKey, type KeyInput, isSharedEndpoint, keyedPath, normalizeForKey, requestKey, roundNumber } from '../../src/core/key';
+import { parseRequestBody } from '../../src/core/request';
 
 const hex = (text: string | Uint8Array) => createHash('sha256').update(text).digest('hex');
 const utf8 = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));

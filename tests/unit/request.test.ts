@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RequestBody } from '../../src/core/normalize';
+import type { RequestBody } from '../../src/core/request';
 import {
   CREDENTIAL_HEADERS,
   STORED_REQUEST_HEADERS,

@@ -4,7 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RecordingFileError } from '../../src/core/errors';
 import { type Recording, serializeRecording } from '../../src/core/format';
-import { RecordingStore, walkTree } from '../../src/core/store';
+import { walkTree } from '../../src/core/storage';
+import { RecordingStore } from '../../src/core/store';
 
 const TEST_ID = 'tests/chat.test.ts::chat::says hi';
 const KEY = createHash('sha256').update('store key').digest('hex');

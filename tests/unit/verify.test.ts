@@ -1,7 +1,7 @@
 import { serializeRecording, type Recording } from '../../src/core/format';
-import { requestKey } from '../../src/core/key';
+import type { Json } from '../../src/core/json';
+import { bodyForKey, requestKey } from '../../src/core/key';
 import { modelListDigest } from '../../src/core/model-list';
-import { bodyForKey, type Json } from '../../src/core/normalize';
 import { modelListFileName, recordingFileName, testFolder } from '../../src/core/paths';
 import { verifyRecording } from '../../src/core/verify';
 

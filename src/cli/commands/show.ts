@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findByKeyPrefix } from '../../core/inspect';
-import { applyIdNormalization, parseRecording } from '../../core/format';
+import { readRecordingFile } from '../../core/store';
 import { describeRecording } from '../../core/transcript';
 import { type Command, EXIT, UsageError } from '../command';
 import { formatSize, fromCwd, printable } from '../format';
@@ -43,7 +43,7 @@ The recording is a file path, or a key prefix (as in a miss message) of a file i
     }
     let recording;
     try {
-      recording = applyIdNormalization(parseRecording(fs.readFileSync(file, 'utf8'), fromCwd(file)));
+      recording = readRecordingFile(file, fromCwd(file));
     } catch (error) {
       err((error as Error).message);
       return EXIT.problems;

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jsonFilesUnder } from '../../core/inspect';
-import { walkTree } from '../../core/store';
+import { walkTree } from '../../core/storage';
+import { readRecordingText } from '../../core/store';
 import { verifyRecording } from '../../core/verify';
 import { plural } from '../../core/words';
 import { type Command, EXIT, UsageError } from '../command';
@@ -31,7 +32,7 @@ Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage er
     let problems = 0;
     for (const file of files) {
       const relative = path.relative(dir, file).split(path.sep).join('/');
-      for (const problem of verifyRecording(relative, fs.readFileSync(file, 'utf8'), normalize)) {
+      for (const problem of verifyRecording(relative, readRecordingText(file, relative), normalize)) {
         out(`${path.relative(process.cwd(), file)}: ${problem}`);
         problems++;
       }

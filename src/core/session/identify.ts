@@ -1,10 +1,10 @@
 import type { ResolvedConfig } from '../config';
-import { isSharedEndpoint, requestKey } from '../key';
+import type { Json } from '../json';
+import { bodyForKey, isSharedEndpoint, requestKey } from '../key';
 import { ignoreFields } from '../match-ignore';
-import { bodyForKey, type Json, type RequestBody } from '../normalize';
 import { type BodyNormalizer, loadNormalizers } from '../normalizers';
 import { type RedactHook, redactRequest } from '../redact';
-import { readRequestBody, substituteIds } from '../request';
+import { readRequestBody, type RequestBody, substituteIds } from '../request';
 import { failTest, shownUrl } from './messages';
 import type { TestScope } from './scope';
 

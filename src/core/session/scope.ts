@@ -2,7 +2,7 @@ import { ReplayError } from '../errors';
 import type { Interaction } from '../interaction';
 import { ignorePathProblem } from '../match-ignore';
 import type { Mode } from '../mode';
-import type { WriteOutcome } from '../store';
+import type { WriteOutcome } from '../storage';
 import type { ScopeStatus, ScopeUsage } from '../usage';
 
 /** Who is making requests right now: a test, or a `beforeAll`/`afterAll` hook. */
