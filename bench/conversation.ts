@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeResponse } from '../src/core/codec';
-import { parseRecording } from '../src/core/format';
+import { decodeResponse } from '../src/core/recording/codec';
+import { parseRecording } from '../src/core/recording/format';
 import { startUpstream } from '../tests/support/upstream';
 import { BenchProject } from './project';
 

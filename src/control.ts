@@ -1,4 +1,4 @@
-import type { Interaction } from './core/interaction';
+import type { Interaction } from './core/session/interaction';
 
 /**
  * The bridge between test code (which runs in Jest's sandbox) and the environment (which runs

@@ -1,13 +1,13 @@
 import { CONTROL, type Control } from './control';
-import type { Interaction } from './core/interaction';
+import type { Interaction } from './core/session/interaction';
 import type { Mode } from './core/mode';
 
 export type { ReplayOptions } from './core/config';
-export type { RedactableRequest, RedactHook } from './core/redact';
-export type { TestIdContext, TestIdResolver } from './core/test-id';
+export type { RedactableRequest, RedactHook } from './core/keying/redact';
+export type { TestIdContext, TestIdResolver } from './jest/test-id';
 export type { Mode } from './core/mode';
-export type { BodyNormalizer } from './core/normalizers';
-export type { Interaction } from './core/interaction';
+export type { BodyNormalizer } from './core/keying/normalizers';
+export type { Interaction } from './core/session/interaction';
 
 /** The environment's control object; `call` names what needed it in the error. */
 function control(call: string): Control {

@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import type { RecordingSummary } from '../core/inspect';
-import { unicodeEscape } from '../core/json';
-import type { Tree } from '../core/storage';
-import { plural } from '../core/words';
+import type { RecordingSummary } from '../core/inspect/inspect';
+import { unicodeEscape } from '../core/util/json';
+import type { Tree } from '../core/store/storage';
+import { plural } from '../core/util/words';
 
 /** Small text helpers shared by the commands that print recordings. */
 

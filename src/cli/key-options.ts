@@ -1,5 +1,5 @@
-import { ignoreFields, ignorePathProblem } from '../core/match-ignore';
-import { type BodyNormalizer, loadNormalizers } from '../core/normalizers';
+import { ignoreFields, ignorePathProblem } from '../core/keying/match-ignore';
+import { type BodyNormalizer, loadNormalizers } from '../core/keying/normalizers';
 import { type CommandContext, type ParseArgsOptions, UsageError } from './command';
 
 /**

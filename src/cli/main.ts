@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { nearest } from '../core/nearest';
+import { nearest } from '../core/util/nearest';
 import { type Command, EXIT, type ParseArgsOptions, UsageError } from './command';
 import { diagnoseCommand } from './commands/diagnose';
 import { diffCommand } from './commands/diff';

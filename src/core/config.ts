@@ -1,10 +1,10 @@
 import * as path from 'node:path';
 import { ReplayConfigError } from './errors';
 import { type Mode, type ModeEnvironment, resolveMode } from './mode';
-import { nearest } from './nearest';
-import { ignorePathProblem } from './match-ignore';
-import { CREDENTIAL_HEADERS } from './request';
-import { defaultUsageDir } from './usage';
+import { nearest } from './util/nearest';
+import { ignorePathProblem } from './keying/match-ignore';
+import { CREDENTIAL_HEADERS } from './keying/request';
+import { defaultUsageDir } from './store/usage';
 
 /** `testEnvironmentOptions.replay` as a user writes it. */
 export interface ReplayOptions {

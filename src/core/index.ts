@@ -1,13 +1,13 @@
 /** The pure core, for tools built on jest-replay's files (no Jest, no interception). */
 export { type ReplayOptions, type ResolvedConfig, resolveConfig, validateOptions } from './config';
 export { ReplayConfigError, RecordingFileError, ReplayError } from './errors';
-export { parseRecording, serializeRecording, type Recording, type StoredRequest, type StoredResponse } from './format';
-export { importRecordings } from './import';
-export { isSharedEndpoint, keyedPath, normalizeForKey, requestKey } from './key';
+export { parseRecording, serializeRecording, type Recording, type StoredRequest, type StoredResponse } from './recording/format';
+export { importRecordings } from './inspect/import';
+export { isSharedEndpoint, keyedPath, normalizeForKey, requestKey } from './keying/key';
 export { MODES, type Mode, resolveMode } from './mode';
-export { recordingFileName, safeSegment, testFolder } from './paths';
-export { RecordingStore } from './store';
-export { assignTestIds, type TestIdContext, type TestIdResolver } from './test-id';
-export { verifyRecording } from './verify';
-export { diagnoseTest, keysOf, scanRecordings } from './inspect';
-export { mergeShards, readUsage, summarizeUsage, unusedRecordings } from './usage';
+export { recordingFileName, safeSegment, testFolder } from './store/paths';
+export { RecordingStore } from './store/store';
+export { assignTestIds, type TestIdContext, type TestIdResolver } from '../jest/test-id';
+export { verifyRecording } from './inspect/verify';
+export { diagnoseTest, keysOf, scanRecordings } from './inspect/inspect';
+export { mergeShards, readUsage, summarizeUsage, unusedRecordings } from './store/usage';

@@ -1,11 +1,11 @@
 import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
-import { loadNormalizers } from '../core/normalizers';
+import { loadNormalizers } from '../core/keying/normalizers';
 import { ReplayConfigError } from '../core/errors';
 import { records } from '../core/mode';
-import { checkWritable } from '../core/storage';
-import { newRunId, RUN_ID_VARIABLE, startUsage, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs } from '../core/usage';
+import { checkWritable } from '../core/store/storage';
+import { newRunId, RUN_ID_VARIABLE, startUsage, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs } from '../core/store/usage';
 import { replayOptionsOf } from './options';
 
 /** A path as the user reads it: relative to where they ran jest, unless it is outside. */

@@ -16,7 +16,7 @@ import {
   UNUSABLE_USAGE_VARIABLE,
   unusableUsageDirs,
   writeRunRecord,
-} from '../core/usage';
+} from '../core/store/usage';
 import { displayPath } from './global-setup';
 import { replayOptionsOf } from './options';
 
@@ -156,7 +156,7 @@ class UnusedCounter {
   private readonly ended: Promise<never>;
 
   constructor(private readonly dir: string) {
-    this.worker = new Worker(COUNTER_CODE, { eval: true, workerData: { usage: require.resolve('../core/usage'), dir } });
+    this.worker = new Worker(COUNTER_CODE, { eval: true, workerData: { usage: require.resolve('../core/store/usage'), dir } });
     // The run never waits for a count it does not use.
     this.worker.unref();
     this.ended = new Promise<never>((_, reject) => {

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { recordingSources } from '../../src/core/import';
+import { recordingSources } from '../../src/core/inspect/import';
 import { FixtureProject, failureOf, statusOf } from '../support/fixture';
 
 /**

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { recordingSources } from '../../src/core/import';
+import { recordingSources } from '../../src/core/inspect/import';
 import { llamaStackLoaderProblems } from './llama-stack-loader';
 
 // The checker used by the round-trip tests must accept what llama-stack itself wrote...

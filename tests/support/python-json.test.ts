@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { recordingSources } from '../../src/core/import';
+import { recordingSources } from '../../src/core/inspect/import';
 import { llamaStackHash, parsePythonJson, PyFloat, pythonDumps, pythonFloatRepr } from './python-json';
 
 const SAMPLE = path.join(__dirname, '..', 'fixtures', 'llama-stack-sample');

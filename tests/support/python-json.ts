@@ -1,4 +1,4 @@
-import { sha256 } from '../../src/core/hash';
+import { sha256 } from '../../src/core/util/hash';
 
 /**
  * Just enough of Python's `json` to reproduce llama-stack's request hash from a recording file:

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BASE64_MARKER, type CapturedResponse, decodeResponse, encodeResponse } from '../../src/core/codec';
-import { LazyChunks, parseRecording, type StoredResponse } from '../../src/core/format';
-import { toLines } from '../../src/core/stream-body';
+import { BASE64_MARKER, type CapturedResponse, decodeResponse, encodeResponse } from '../../src/core/recording/codec';
+import { LazyChunks, parseRecording, type StoredResponse } from '../../src/core/recording/format';
+import { toLines } from '../../src/core/recording/stream-body';
 
 const KEY = createHash('sha256').update('codec test key').digest('hex');
 const NORMALIZED = `rec-${KEY.slice(0, 12)}`;

@@ -1,6 +1,6 @@
-import { describeDifference, diffJson, shorten } from '../../src/core/diff';
-import { explainMiss } from '../../src/core/miss';
-import type { Recording } from '../../src/core/format';
+import { describeDifference, diffJson, shorten } from '../../src/core/util/diff';
+import { explainMiss } from '../../src/core/session/miss';
+import type { Recording } from '../../src/core/recording/format';
 
 describe('diffJson', () => {
   it('finds nothing between equal values, whatever the key order', () => {

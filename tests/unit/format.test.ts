@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RecordingFileError } from '../../src/core/errors';
-import { applyIdNormalization, isTypedValue, LazyChunks, parseRecording, type Recording, serializeRecording, unwrap } from '../../src/core/format';
+import { applyIdNormalization, isTypedValue, LazyChunks, parseRecording, type Recording, serializeRecording, unwrap } from '../../src/core/recording/format';
 
 const SAMPLE_ROOT = '/work/shared/llama-stack-sample';
 

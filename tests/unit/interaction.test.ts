@@ -1,5 +1,5 @@
-import type { Recording } from '../../src/core/format';
-import { interactionOf } from '../../src/core/interaction';
+import type { Recording } from '../../src/core/recording/format';
+import { interactionOf } from '../../src/core/session/interaction';
 
 const request = {
   method: 'POST',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { sha256 } from '../../src/core/hash';
-import { bodyForKey, type KeyInput, isSharedEndpoint, keyedPath, normalizeForKey, requestKey, roundNumber } from '../../src/core/key';
-import { parseRequestBody } from '../../src/core/request';
+import { sha256 } from '../../src/core/util/hash';
+import { bodyForKey, type KeyInput, isSharedEndpoint, keyedPath, normalizeForKey, requestKey, roundNumber } from '../../src/core/keying/key';
+import { parseRequestBody } from '../../src/core/keying/request';
 
 const hex = (text: string | Uint8Array) => createHash('sha256').update(text).digest('hex');
 const utf8 = (text: string) => new Uint8Array(Buffer.from(text, 'utf8'));

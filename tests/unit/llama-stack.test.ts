@@ -1,5 +1,5 @@
-import { keyOfLlamaStackRecording, wireBody } from '../../src/core/llama-stack';
-import type { Recording } from '../../src/core/format';
+import { keyOfLlamaStackRecording, wireBody } from '../../src/core/recording/llama-stack';
+import type { Recording } from '../../src/core/recording/format';
 
 const recordingOf = (body: unknown): Recording => ({
   test_id: 't.py::test_x',

@@ -1,4 +1,4 @@
-import { ignoreFields, ignorePathProblem } from '../../src/core/match-ignore';
+import { ignoreFields, ignorePathProblem } from '../../src/core/keying/match-ignore';
 
 const body = {
   model: 'gpt-4o',

@@ -1,4 +1,4 @@
-import { editDistance, nearest } from '../../src/core/nearest';
+import { editDistance, nearest } from '../../src/core/util/nearest';
 
 describe('did-you-mean suggestions', () => {
   test('edit distance', () => {

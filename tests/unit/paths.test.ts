@@ -10,8 +10,8 @@ import {
   recordingFileName,
   safeSegment,
   testFolder,
-} from '../../src/core/paths';
-import { assignTestIds, relativeTestPath } from '../../src/core/test-id';
+} from '../../src/core/store/paths';
+import { assignTestIds, relativeTestPath } from '../../src/jest/test-id';
 
 const hex = (text: string) => createHash('sha256').update(text).digest('hex');
 const hash8 = (text: string) => hex(text).slice(0, 8);
@@ -40,7 +40,7 @@ describe('relativeTestPath', () => {
     jest.isolateModules(() => {
       jest.doMock('node:path', () => jest.requireActual<typeof path>('node:path').win32);
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { relativeTestPath: onWindows } = require('../../src/core/test-id') as typeof import('../../src/core/test-id');
+      const { relativeTestPath: onWindows } = require('../../src/jest/test-id') as typeof import('../../src/jest/test-id');
       expect(onWindows('C:\\repo', 'C:\\repo\\tests\\chat\\basic.test.ts')).toBe('tests/chat/basic.test.ts');
     });
     jest.dontMock('node:path');

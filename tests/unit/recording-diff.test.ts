@@ -1,4 +1,4 @@
-import { diffRecordings, formatDiffMarkdown, formatDiffText } from '../../src/core/recording-diff';
+import { diffRecordings, formatDiffMarkdown, formatDiffText } from '../../src/core/inspect/recording-diff';
 
 const CHUNK = 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk';
 

@@ -1,5 +1,5 @@
 import { ReplayError } from '../../src/core/errors';
-import { redactRequest } from '../../src/core/redact';
+import { redactRequest } from '../../src/core/keying/redact';
 
 const request = { method: 'POST', url: new URL('https://api.example.com/v1/chat/completions'), body: { kind: 'json' as const, value: { user: 'alice@example.com' } } };
 

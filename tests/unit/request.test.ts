@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RequestBody } from '../../src/core/request';
+import type { RequestBody } from '../../src/core/keying/request';
 import {
   CREDENTIAL_HEADERS,
   STORED_REQUEST_HEADERS,
@@ -9,7 +9,7 @@ import {
   storedRequest,
   storedUrl,
   substituteIds,
-} from '../../src/core/request';
+} from '../../src/core/keying/request';
 
 const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 

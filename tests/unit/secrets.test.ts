@@ -1,8 +1,8 @@
-import { encodeResponse } from '../../src/core/codec';
+import { encodeResponse } from '../../src/core/recording/codec';
 import { ReplayError } from '../../src/core/errors';
-import { LazyChunks, type Recording, serializeRecording } from '../../src/core/format';
-import { publicUrl } from '../../src/core/request';
-import { credentialsOf, findLeaks, MIN_CREDENTIAL_LENGTH, refuseLeaks } from '../../src/core/secrets';
+import { LazyChunks, type Recording, serializeRecording } from '../../src/core/recording/format';
+import { publicUrl } from '../../src/core/keying/request';
+import { credentialsOf, findLeaks, MIN_CREDENTIAL_LENGTH, refuseLeaks } from '../../src/core/keying/secrets';
 
 const KEY = 'sk-test-0123456789abcdef';
 const CHUNK = 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk';

@@ -5,7 +5,7 @@ import { resolveConfig } from '../../src/core/config';
 import { RecordingFileError, ReplayError } from '../../src/core/errors';
 import type { Mode } from '../../src/core/mode';
 import { type Passthrough, ReplaySession, type TestScope } from '../../src/core/session';
-import { RecordingStore } from '../../src/core/store';
+import { RecordingStore } from '../../src/core/store/store';
 
 /**
  * ReplaySession driven directly, without Jest or interception: a fake upstream, a temporary

@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RecordingFileError } from '../../src/core/errors';
-import { type Recording, serializeRecording } from '../../src/core/format';
-import { walkTree } from '../../src/core/storage';
-import { RecordingStore } from '../../src/core/store';
+import { type Recording, serializeRecording } from '../../src/core/recording/format';
+import { walkTree } from '../../src/core/store/storage';
+import { RecordingStore } from '../../src/core/store/store';
 
 const TEST_ID = 'tests/chat.test.ts::chat::says hi';
 const KEY = createHash('sha256').update('store key').digest('hex');

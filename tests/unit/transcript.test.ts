@@ -1,4 +1,4 @@
-import { streamTranscript } from '../../src/core/transcript';
+import { streamTranscript } from '../../src/core/inspect/transcript';
 
 const chunk = (delta: object, index = 0) => ({ __type__: 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk', __data__: { choices: [{ index, delta }] } });
 

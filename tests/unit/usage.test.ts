@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { testFolder } from '../../src/core/paths';
+import { testFolder } from '../../src/core/store/paths';
 import {
   type FileUsage,
   type ScopeUsage,
@@ -15,7 +15,7 @@ import {
   unusedRecordings,
   writeFileUsage,
   writeRunRecord,
-} from '../../src/core/usage';
+} from '../../src/core/store/usage';
 
 const folder = (id: string) => testFolder(id).split(path.sep).join('/');
 const A = 'tests/a.test.ts::a';

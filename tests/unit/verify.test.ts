@@ -1,9 +1,9 @@
-import { serializeRecording, type Recording } from '../../src/core/format';
-import type { Json } from '../../src/core/json';
-import { bodyForKey, requestKey } from '../../src/core/key';
-import { modelListDigest } from '../../src/core/model-list';
-import { modelListFileName, recordingFileName, testFolder } from '../../src/core/paths';
-import { verifyRecording } from '../../src/core/verify';
+import { serializeRecording, type Recording } from '../../src/core/recording/format';
+import type { Json } from '../../src/core/util/json';
+import { bodyForKey, requestKey } from '../../src/core/keying/key';
+import { modelListDigest } from '../../src/core/recording/model-list';
+import { modelListFileName, recordingFileName, testFolder } from '../../src/core/store/paths';
+import { verifyRecording } from '../../src/core/inspect/verify';
 
 const TEST_ID = 'tests/chat.test.ts::chat::asks';
 const URL_ = 'https://api.openai.com/v1/chat/completions';

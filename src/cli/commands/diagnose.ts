@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { diagnoseTest, summarize } from '../../core/inspect';
-import { KEY_FILE_LENGTH } from '../../core/paths';
-import { RecordingStore } from '../../core/store';
+import { diagnoseTest, summarize } from '../../core/inspect/inspect';
+import { KEY_FILE_LENGTH } from '../../core/store/paths';
+import { RecordingStore } from '../../core/store/store';
 import { type Command, EXIT, UsageError } from '../command';
 import { KEY_OPTION_HELP, KEY_OPTIONS, keyNormalizer } from '../key-options';
 import { formatSummary, fromCwd, printable, table } from '../format';

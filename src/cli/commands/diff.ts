@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { diffRecordings, formatDiffMarkdown, formatDiffText, type RecordingVersion } from '../../core/recording-diff';
+import { diffRecordings, formatDiffMarkdown, formatDiffText, type RecordingVersion } from '../../core/inspect/recording-diff';
 import { type Command, EXIT, UsageError } from '../command';
 
 /** Runs git where the user runs the command; its own message when it fails. */

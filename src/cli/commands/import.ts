@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { coverageByKind, importRecordings, planImport } from '../../core/import';
-import { RecordingStore } from '../../core/store';
+import { coverageByKind, importRecordings, planImport } from '../../core/inspect/import';
+import { RecordingStore } from '../../core/store/store';
 import { type Command, EXIT, UsageError } from '../command';
 import { fromCwd, table } from '../format';
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
-import { NO_TEST_ID, type RecordingFile, scanRecordings, summarize } from '../../core/inspect';
-import { plural } from '../../core/words';
+import { NO_TEST_ID, type RecordingFile, scanRecordings, summarize } from '../../core/inspect/inspect';
+import { plural } from '../../core/util/words';
 import { type Command, EXIT } from '../command';
 import { formatSize, formatSummary, fromCwd, linkLines, printable, table } from '../format';
 

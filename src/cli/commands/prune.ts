@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultUsageDir, leftoverTemporaryFiles, listRecordings, mergeShards, readUsage, unusedRecordings } from '../../core/usage';
-import { removeEmptyFolders, walkTree } from '../../core/storage';
-import { plural } from '../../core/words';
+import { defaultUsageDir, leftoverTemporaryFiles, listRecordings, mergeShards, readUsage, unusedRecordings } from '../../core/store/usage';
+import { removeEmptyFolders, walkTree } from '../../core/store/storage';
+import { plural } from '../../core/util/words';
 import { type Command, EXIT } from '../command';
 import { linkLines } from '../format';
 

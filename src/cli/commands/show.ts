@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { findByKeyPrefix } from '../../core/inspect';
-import { readRecordingFile } from '../../core/store';
-import { describeRecording } from '../../core/transcript';
+import { findByKeyPrefix } from '../../core/inspect/inspect';
+import { readRecordingFile } from '../../core/store/store';
+import { describeRecording } from '../../core/inspect/transcript';
 import { type Command, EXIT, UsageError } from '../command';
 import { formatSize, fromCwd, printable } from '../format';
 

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { jsonFilesUnder } from '../../core/inspect';
-import { walkTree } from '../../core/storage';
-import { readRecordingText } from '../../core/store';
-import { verifyRecording } from '../../core/verify';
-import { plural } from '../../core/words';
+import { jsonFilesUnder } from '../../core/inspect/inspect';
+import { walkTree } from '../../core/store/storage';
+import { readRecordingText } from '../../core/store/store';
+import { verifyRecording } from '../../core/inspect/verify';
+import { plural } from '../../core/util/words';
 import { type Command, EXIT, UsageError } from '../command';
 import { linkLines } from '../format';
 import { KEY_OPTION_HELP, KEY_OPTIONS, keyNormalizer } from '../key-options';

@@ -1,6 +1,6 @@
-import { type EncodeContext, encodeResponse, type ReceivedBytes, type TransportFailure } from '../codec';
-import type { StoredResponse } from '../format';
-import { abortable, NULL_BODY_STATUS } from '../replay';
+import { type EncodeContext, encodeResponse, type ReceivedBytes, type TransportFailure } from '../recording/codec';
+import type { StoredResponse } from '../recording/format';
+import { abortable, NULL_BODY_STATUS } from './replay';
 
 /** Capturing upstream while recording: sending the request, handing the response on, draining and classifying. */
 

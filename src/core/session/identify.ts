@@ -1,10 +1,10 @@
 import type { ResolvedConfig } from '../config';
-import type { Json } from '../json';
-import { bodyForKey, isSharedEndpoint, requestKey } from '../key';
-import { ignoreFields } from '../match-ignore';
-import { type BodyNormalizer, loadNormalizers } from '../normalizers';
-import { type RedactHook, redactRequest } from '../redact';
-import { readRequestBody, type RequestBody, substituteIds } from '../request';
+import type { Json } from '../util/json';
+import { bodyForKey, isSharedEndpoint, requestKey } from '../keying/key';
+import { ignoreFields } from '../keying/match-ignore';
+import { type BodyNormalizer, loadNormalizers } from '../keying/normalizers';
+import { type RedactHook, redactRequest } from '../keying/redact';
+import { readRequestBody, type RequestBody, substituteIds } from '../keying/request';
 import { failTest, shownUrl } from './messages';
 import type { TestScope } from './scope';
 

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
-import { idsRecordedForSameFile } from '../inspect';
-import { explainMiss } from '../miss';
-import { publicUrl, storedBody } from '../request';
-import { credentialsOf } from '../secrets';
-import type { RecordingStore } from '../store';
+import { idsRecordedForSameFile } from '../inspect/inspect';
+import { explainMiss } from './miss';
+import { publicUrl, storedBody } from '../keying/request';
+import { credentialsOf } from '../keying/secrets';
+import type { RecordingStore } from '../store/store';
 import type { KeyedRequest } from './identify';
 import type { TestScope } from './scope';
 

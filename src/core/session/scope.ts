@@ -1,9 +1,9 @@
 import { ReplayError } from '../errors';
-import type { Interaction } from '../interaction';
-import { ignorePathProblem } from '../match-ignore';
+import type { Interaction } from './interaction';
+import { ignorePathProblem } from '../keying/match-ignore';
 import type { Mode } from '../mode';
-import type { WriteOutcome } from '../storage';
-import type { ScopeStatus, ScopeUsage } from '../usage';
+import type { WriteOutcome } from '../store/storage';
+import type { ScopeStatus, ScopeUsage } from '../store/usage';
 
 /** Who is making requests right now: a test, or a `beforeAll`/`afterAll` hook. */
 export interface ScopeInfo {

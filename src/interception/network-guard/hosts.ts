@@ -1,5 +1,5 @@
 import * as net from 'node:net';
-import { isLoopback } from '../../core/hosts';
+import { isLoopback } from '../../core/keying/hosts';
 
 /** What replay allows to be reached, and the error for what it refuses. Pure: no guard is installed here. */
 

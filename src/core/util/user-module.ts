@@ -1,4 +1,4 @@
-import { ReplayConfigError } from './errors';
+import { ReplayConfigError } from '../errors';
 
 /**
  * The function a module option (`testIdResolver`, `redact`, `normalizers`) names: its export

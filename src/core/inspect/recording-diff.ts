@@ -1,10 +1,10 @@
 import { structuredPatch } from 'diff';
-import { diffJson } from './diff';
-import { applyIdNormalization, parseRecording, type Recording } from './format';
+import { diffJson } from '../util/diff';
+import { applyIdNormalization, parseRecording, type Recording } from '../recording/format';
 import { NO_TEST_ID } from './inspect';
-import type { Json } from './json';
+import type { Json } from '../util/json';
 import { describeRecording } from './transcript';
-import { plural } from './words';
+import { plural } from '../util/words';
 
 /**
  * What a re-recording changed, for review (the `diff` command): old and new recording files are

@@ -1,6 +1,6 @@
 import { createParser } from 'eventsource-parser';
 import { LazyChunks } from './format';
-import { parseJson } from './json';
+import { parseJson } from '../util/json';
 import { isDoneTerminatedChunk, isResponseEvent, type TypingContext, wrapTyped } from './openai-types';
 
 /** How a received stream body is stored: SSE events typed or as raw lines, NDJSON lines typed where they are JSON. */

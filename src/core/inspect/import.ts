@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { decodeResponse } from './codec';
-import { RecordingFileError } from './errors';
-import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from './format';
-import { isObject } from './json';
-import { keyOfLlamaStackRecording } from './llama-stack';
-import { modelListDigest } from './model-list';
-import { CREDENTIAL_HEADERS, publicUrl } from './request';
-import { credentialsOf, describeLeaks, findLeaks, type Leak } from './secrets';
-import { readRecordingText, type RecordingStore } from './store';
+import { decodeResponse } from '../recording/codec';
+import { RecordingFileError } from '../errors';
+import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from '../recording/format';
+import { isObject } from '../util/json';
+import { keyOfLlamaStackRecording } from '../recording/llama-stack';
+import { modelListDigest } from '../recording/model-list';
+import { CREDENTIAL_HEADERS, publicUrl } from '../keying/request';
+import { credentialsOf, describeLeaks, findLeaks, type Leak } from '../keying/secrets';
+import { readRecordingText, type RecordingStore } from '../store/store';
 
 export interface ImportResult {
   /** `dropped` names the credentials left out of the imported file (`request header authorization`), never their values. */

@@ -1,15 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Recording } from './format';
-import type { Json } from './json';
-import { bodyForKey, requestKey } from './key';
-import { keyOfLlamaStackRecording } from './llama-stack';
-import { nearest } from './nearest';
-import type { BodyNormalizer } from './normalizers';
-import { isModelListFileName, KEY_FILE_LENGTH, parseRecordingFileName } from './paths';
-import type { RequestBody } from './request';
-import { listEntries, regularFilesIn, type Tree, walkTree } from './storage';
-import { type RecordingStore, readRecordingFile } from './store';
+import type { Recording } from '../recording/format';
+import type { Json } from '../util/json';
+import { bodyForKey, requestKey } from '../keying/key';
+import { keyOfLlamaStackRecording } from '../recording/llama-stack';
+import { nearest } from '../util/nearest';
+import type { BodyNormalizer } from '../keying/normalizers';
+import { isModelListFileName, KEY_FILE_LENGTH, parseRecordingFileName } from '../store/paths';
+import type { RequestBody } from '../keying/request';
+import { listEntries, regularFilesIn, type Tree, walkTree } from '../store/storage';
+import { type RecordingStore, readRecordingFile } from '../store/store';
 
 /**
  * Reading a recordings directory for people: what is recorded for which test, and why a

@@ -1,4 +1,4 @@
-import type { Json } from './json';
+import type { Json } from '../util/json';
 
 /**
  * `matchIgnore` paths: fields of the request body left out of the key, declared instead of written

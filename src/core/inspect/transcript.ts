@@ -1,6 +1,6 @@
-import { type Recording, unwrap } from './format';
+import { type Recording, unwrap } from '../recording/format';
 import { summarize } from './inspect';
-import { isObject } from './json';
+import { isObject } from '../util/json';
 
 /**
  * The text a stored stream adds up to, as a person reads it: chat and completion chunks' content,

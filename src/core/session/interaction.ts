@@ -1,6 +1,6 @@
-import { type Recording, unwrap } from './format';
-import { summarize } from './inspect';
-import { decodeJsonBody } from './openai-types';
+import { type Recording, unwrap } from '../recording/format';
+import { summarize } from '../inspect/inspect';
+import { decodeJsonBody } from '../recording/openai-types';
 
 /** One request a test replayed or recorded, as `replay.interactions()` returns it: read from its recording. */
 export interface Interaction {

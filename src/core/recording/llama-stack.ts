@@ -1,6 +1,6 @@
 import type { Recording } from './format';
-import { isObject, type Json } from './json';
-import { bodyForKey, isSharedEndpoint, requestKey } from './key';
+import { isObject, type Json } from '../util/json';
+import { bodyForKey, isSharedEndpoint, requestKey } from '../keying/key';
 
 /**
  * llama-stack patches SDK methods rather than HTTP, so it records every call as POST and with

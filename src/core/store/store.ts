@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RecordingFileError } from './errors';
-import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from './format';
+import { RecordingFileError } from '../errors';
+import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from '../recording/format';
 import {
   KEY_FILE_LENGTH,
   SHARED_FOLDER,

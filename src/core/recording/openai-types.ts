@@ -1,5 +1,5 @@
 import { isTypedValue, type TypedValue, unwrap } from './format';
-import { isObject } from './json';
+import { isObject } from '../util/json';
 
 /**
  * Python type paths for what the servers return, so llama-stack's loader

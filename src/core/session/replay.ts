@@ -1,4 +1,4 @@
-import type { ReplayResponse, TransportFailure } from './codec';
+import type { ReplayResponse, TransportFailure } from '../recording/codec';
 
 /**
  * A stored response played back as a Fetch `Response`: produced one piece (stream event) per

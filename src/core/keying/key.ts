@@ -1,6 +1,6 @@
 import stableStringify from 'fast-json-stable-stringify';
-import { sha256 } from './hash';
-import type { Json } from './json';
+import { sha256 } from '../util/hash';
+import type { Json } from '../util/json';
 import type { RequestBody } from './request';
 
 /** Model lists are session infrastructure in llama-stack: one recording serves every test. */

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { sha256 } from './hash';
+import { sha256 } from '../util/hash';
 
 /** Folder (under the recordings directory) for recordings that no single test owns, such as model lists. */
 export const SHARED_FOLDER = '_shared';

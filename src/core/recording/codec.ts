@@ -2,9 +2,9 @@ import { isUtf8 } from 'node:buffer';
 import { errorBody, exceptionFields, exceptionStatus, transportFailure } from './exceptions';
 import type { ExceptionData, StoredResponse } from './format';
 import { unwrap } from './format';
-import { parseJson } from './json';
+import { parseJson } from '../util/json';
 import { decodeJsonBody, encodeJsonBody, isDoneTerminatedStream, isResponseEvent, normalizedId, type TypingContext } from './openai-types';
-import { publicLocation } from './request';
+import { publicLocation } from '../keying/request';
 import { encodeNdjson, encodeSse, utf8Text } from './stream-body';
 
 /**

@@ -1,9 +1,9 @@
-import { describeDifference, diffJson, type FieldDifference } from './diff';
-import type { Json } from './json';
-import { normalizeForKey } from './key';
-import { parseRecordingFileName } from './paths';
-import type { FoundRecording } from './store';
-import { plural } from './words';
+import { describeDifference, diffJson, type FieldDifference } from '../util/diff';
+import type { Json } from '../util/json';
+import { normalizeForKey } from '../keying/key';
+import { parseRecordingFileName } from '../store/paths';
+import type { FoundRecording } from '../store/store';
+import { plural } from '../util/words';
 import * as path from 'node:path';
 
 /** The request that found no recording, as it would be stored. */

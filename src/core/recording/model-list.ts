@@ -1,5 +1,5 @@
 import { isTypedValue, type Recording, unwrap } from './format';
-import { sha256 } from './hash';
+import { sha256 } from '../util/hash';
 
 /** The models of a stored model list: OpenAI's list of `Model`s, or Ollama's `ListResponse` (`{models: [...]}`). */
 function listItems(body: unknown): unknown[] {

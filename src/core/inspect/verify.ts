@@ -1,13 +1,13 @@
 import * as path from 'node:path';
-import { decodeResponse } from './codec';
-import { RecordingFileError } from './errors';
-import { applyIdNormalization, parseRecording, type Recording } from './format';
+import { decodeResponse } from '../recording/codec';
+import { RecordingFileError } from '../errors';
+import { applyIdNormalization, parseRecording, type Recording } from '../recording/format';
 import { keysOf } from './inspect';
-import { modelListDigest } from './model-list';
-import type { BodyNormalizer } from './normalizers';
-import { KEY_FILE_LENGTH, SHARED_FOLDER, parseModelListFileName, parseRecordingFileName, testFolder } from './paths';
-import { replayedResponse } from './replay';
-import { CREDENTIAL_HEADERS, publicUrl } from './request';
+import { modelListDigest } from '../recording/model-list';
+import type { BodyNormalizer } from '../keying/normalizers';
+import { KEY_FILE_LENGTH, SHARED_FOLDER, parseModelListFileName, parseRecordingFileName, testFolder } from '../store/paths';
+import { replayedResponse } from '../session/replay';
+import { CREDENTIAL_HEADERS, publicUrl } from '../keying/request';
 
 /**
  * The checks of `jest-replay verify`, on one file's text and its path relative to the

@@ -1,7 +1,7 @@
-import type { StoredRequest } from './format';
+import type { StoredRequest } from '../recording/format';
 import { isLoopback } from './hosts';
-import { sha256 } from './hash';
-import type { Json } from './json';
+import { sha256 } from '../util/hash';
+import type { Json } from '../util/json';
 
 /** A request body as the recorder sees it: parsed JSON, or raw bytes when it is not JSON. */
 export type RequestBody = { kind: 'empty' } | { kind: 'json'; value: Json } | { kind: 'bytes'; bytes: Uint8Array };

@@ -1,5 +1,5 @@
-import { RecordingFileError } from './errors';
-import { escapeNonAscii, isObject } from './json';
+import { RecordingFileError } from '../errors';
+import { escapeNonAscii, isObject } from '../util/json';
 
 /** The request half of a recording, as llama-stack writes it. */
 export interface StoredRequest {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Mode } from './mode';
+import type { Mode } from '../mode';
 import { isModelListFileName, SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
 import { checkWritable, TEMPORARY_SUFFIX, type WriteOutcome, listDir, walkTree, writeFileAtomically } from './storage';
 

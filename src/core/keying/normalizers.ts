@@ -1,6 +1,6 @@
-import { ReplayConfigError } from './errors';
-import type { Json } from './json';
-import { loadFunction } from './user-module';
+import { ReplayConfigError } from '../errors';
+import type { Json } from '../util/json';
+import { loadFunction } from '../util/user-module';
 
 /**
  * A `normalizers` module's export: adjusts a request's normalized body before it is keyed, for

@@ -1,5 +1,5 @@
-import { ReplayError } from './errors';
-import type { Json } from './json';
+import { ReplayError } from '../errors';
+import type { Json } from '../util/json';
 import type { RequestBody } from './request';
 
 /** What a `redact` hook receives and returns: the request as it is keyed and stored. */

@@ -1,7 +1,7 @@
-import { BASE64_MARKER } from './codec';
-import { ReplayError } from './errors';
-import { type Recording, streamItems, unwrap } from './format';
-import { escapeNonAscii, memberPath } from './json';
+import { BASE64_MARKER } from '../recording/codec';
+import { ReplayError } from '../errors';
+import { type Recording, streamItems, unwrap } from '../recording/format';
+import { escapeNonAscii, memberPath } from '../util/json';
 import { CREDENTIAL_VALUE_HEADERS, isCredentialParam } from './request';
 
 /**

@@ -1,6 +1,6 @@
 import type { TransportFailure } from './codec';
 import type { ExceptionData, StoredResponse } from './format';
-import { isObject } from './json';
+import { isObject } from '../util/json';
 
 /**
  * llama-stack's exception records: written for a transport failure, read back as the HTTP status,
