@@ -7,7 +7,7 @@ import { toLines } from '../../src/core/recording/stream-body';
 
 const KEY = createHash('sha256').update('codec test key').digest('hex');
 const NORMALIZED = `rec-${KEY.slice(0, 12)}`;
-const SAMPLES = '/work/shared/llama-stack-sample/tests/integration';
+const SAMPLES = path.join(__dirname, '..', 'fixtures', 'llama-stack-sample', 'tests', 'integration');
 
 const CHAT_TYPE = 'openai.types.chat.chat_completion.ChatCompletion';
 const CHUNK_TYPE = 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk';

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { RecordingFileError } from '../../src/core/errors';
 import { applyIdNormalization, isTypedValue, LazyChunks, parseRecording, type Recording, serializeRecording, unwrap } from '../../src/core/recording/format';
 
-const SAMPLE_ROOT = '/work/shared/llama-stack-sample';
+const SAMPLE_ROOT = path.join(__dirname, '..', 'fixtures', 'llama-stack-sample');
 
 function sampleFiles(dir: string): string[] {
   return fs
