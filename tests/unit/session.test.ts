@@ -134,6 +134,16 @@ describe('ReplaySession', () => {
     expect(scope.unreached).toEqual(recorded ? [] : [`POST ${URL_} (${code})`]);
   });
 
+  test("record: fetch's refusal of a port the Fetch standard blocks (no connection made, no error code) is not recorded", async () => {
+    // Node's fetch refuses port 9 itself, before any connection: what it throws is the real shape of that error.
+    const s = session('record', () => fetch('http://127.0.0.1:9/v1/chat/completions', { method: 'POST' }));
+    const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
+    await expect(s.run(scope, () => s.handle(chat('hi')))).rejects.toThrow('fetch failed');
+    expect(await s.close(scope)).toEqual([]);
+    expect(recordingFiles()).toEqual([]);
+    expect(scope.unreached).toEqual([`POST ${URL_} (bad port)`]);
+  });
+
   test('record-if-missing: replays what exists and records what is missing', async () => {
     await inTest(session('record', fakeUpstream('hello')), 'hi');
     const upstream = fakeUpstream('new');

@@ -128,7 +128,11 @@ const NOT_CONNECTED = new Set([
  * about the server (it was down, or the URL is wrong), so it is never recorded: replaying it would
  * replay an outage of the recording machine.
  */
-export const neverConnected = (failure: TransportFailure): boolean => failure.code !== undefined && NOT_CONNECTED.has(failure.code);
+export const neverConnected = (failure: TransportFailure): boolean =>
+  failure.code === undefined ? failure.message === BLOCKED_PORT : NOT_CONNECTED.has(failure.code);
+
+/** What fetch says, with no error code, when it refuses a port the Fetch standard blocks (9, 6000, …) before connecting. */
+const BLOCKED_PORT = 'bad port';
 
 /** The stored `response` for a request that got no response at all. */
 export function encodeFailure(failure: TransportFailure): StoredResponse {

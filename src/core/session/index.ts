@@ -191,7 +191,7 @@ export class ReplaySession {
     const write = this.writer(scope, keyed, request);
     const upstream = await forward(this.passthrough, request, bytes, scope.upstream, (failure) => {
       // The failure itself is the recording (replay fails the same way), unless no connection was made at all.
-      if (neverConnected(failure)) scope.noteUnreached(`${keyed.method} ${keyed.url} (${failure.code})`);
+      if (neverConnected(failure)) scope.noteUnreached(`${keyed.method} ${keyed.url} (${failure.code ?? failure.message})`);
       else scope.track(write(encodeFailure(failure)));
     });
     const context = { key: keyed.key, endpoint: keyed.url.pathname, replacedIds: scope.replacedIds };
