@@ -4,8 +4,9 @@ import { bodyForKey, isSharedEndpoint, requestKey } from '../keying/key';
 import { ignoreFields } from '../keying/match-ignore';
 import { type BodyNormalizer, loadNormalizers } from '../keying/normalizers';
 import { type RedactHook, redactRequest } from '../keying/redact';
-import { readRequestBody, type RequestBody, substituteIds } from '../keying/request';
-import { failTest, shownUrl } from './messages';
+import { publicUrl, readRequestBody, type RequestBody, substituteIds } from '../keying/request';
+import { type Credential, credentialsOf } from '../keying/secrets';
+import { failTest } from './messages';
 import type { TestScope } from './scope';
 
 /** A request as it is stored (credentials out, recorded ids in, redacted) with what finds its recording. */
@@ -21,6 +22,8 @@ export interface KeyedRequest {
   ordinal: number;
   /** A shared endpoint (model lists): recorded with no test id, replayed from the recordings of every test. */
   shared: boolean;
+  /** The credentials the live request carried: left out of `url`, and searched for before its recording is written. */
+  credentials: Credential[];
 }
 
 /** Makes a request's `KeyedRequest`: the one place that decides what a request is stored and found as. */
@@ -36,9 +39,10 @@ export class Identifier {
 
   /** The request of `scope` keyed, or the refusal failing the test when the project's redact hook fails. */
   async identify(scope: TestScope, request: Request, bytes: Uint8Array | null): Promise<KeyedRequest | Response> {
+    const credentials = credentialsOf(request.url, request.headers);
     const live = {
       method: request.method.toUpperCase(),
-      url: shownUrl(request),
+      url: publicUrl(request.url, credentials),
       body: substituteIds(await readRequestBody(bytes, request.headers.get('content-type') ?? ''), scope.replacedIds),
     };
     let redacted: typeof live;
@@ -53,6 +57,6 @@ export class Identifier {
     const normalized = this.normalizeBody(bodyForKey(body), { method, path: url.pathname });
     const keyBody = ignoreFields(normalized, [...this.config.matchIgnore, ...scope.matchIgnore]);
     const key = requestKey({ method, url, body: keyBody, testId: scope.testId });
-    return { method, url, body, keyBody, key, ordinal: shared ? 1 : scope.nextOrdinal(key), shared };
+    return { method, url, body, keyBody, key, ordinal: shared ? 1 : scope.nextOrdinal(key), shared, credentials };
   }
 }

@@ -11,7 +11,7 @@ import { type Mode, records, replays } from '../mode';
 import type { RedactHook } from '../keying/redact';
 import { storedRequest } from '../keying/request';
 import { failBeforeResponse, replayedResponse } from './replay';
-import { credentialsOf, refuseLeaks } from '../keying/secrets';
+import { refuseLeaks } from '../keying/secrets';
 import type { RecordingStore } from '../store/store';
 import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from '../store/usage';
 import { asDecoded, forward, type Passthrough, tee } from './capture';
@@ -202,8 +202,7 @@ export class ReplaySession {
 
   /** Writes a captured response as the recording of `keyed`, refusing any credential of the live request in it. */
   private writer(scope: TestScope, keyed: KeyedRequest, request: Request): (response: Recording['response']) => Promise<void> {
-    const { method, url, body, key, ordinal, shared } = keyed;
-    const credentials = credentialsOf(request.url, request.headers);
+    const { method, url, body, key, ordinal, shared, credentials } = keyed;
     const recorded = { method, url, headers: request.headers, body, extraHeaders: this.config.requestHeaders };
     const file = shared ? undefined : this.store.fileFor(scope.testId, key, ordinal);
     const noteWritten = scope.noteRecording();
