@@ -153,12 +153,12 @@ describe('llama-stack recordings', () => {
     // keyed by this project's key under the test id; model lists and session-level recordings shared
     expect(project.files().filter((f) => f.startsWith('_shared/models-'))).toHaveLength(2);
     expect(project.files()).toContainEqual(expect.stringMatching(/^tests\/integration\/responses\/test_tool_responses\.py\/test_response_non_streaming_multi_turn_tool_execution_c-[0-9a-f]{8}\/[0-9a-f]{16}\.json$/));
-    // content unchanged
-    for (const file of sampleFiles) {
-      const original = JSON.parse(fs.readFileSync(file, 'utf8'));
-      const imported = project.files().map((f) => JSON.parse(project.read(path.join('recordings', f)))).filter((r) => JSON.stringify(r.response) === JSON.stringify(original.response));
-      expect(imported).toHaveLength(1);
-    }
+    // Content unchanged, byte for byte: llama-stack's writer and ours agree on the format, and numbers keep
+    // their spelling (`0.0`, `-6.2016305e-05`), fields their order, and no field is added.
+    const targets = [...output.matchAll(/^imported (\S+) -> (\S+)$/gm)].map(([, source, target]) => [source, target]);
+    expect(targets.map(([source]) => source).sort()).toEqual([...sampleFiles].sort());
+    const changed = targets.filter(([source, target]) => project.read(target) !== fs.readFileSync(source, 'utf8'));
+    expect(changed).toEqual([]);
   });
 
   test('every recording replays through the openai SDK under its pytest id', async () => {
