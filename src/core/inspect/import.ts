@@ -55,6 +55,7 @@ export function recordingKind(recording: Recording): string {
     [/\/models$|^\/api\/tags$/, 'models'],
     [/\/responses$/, 'responses'],
     [/\/messages$/, 'anthropic messages'],
+    [/\/interactions$/, 'google interactions'],
     [/\/rerank$/, 'rerank'],
     [/^\/api\//, 'ollama native'],
   ];
