@@ -105,7 +105,9 @@ function withoutCredentials(text: string, recording: Recording): { recording: Re
 }
 
 /** Reads and checks one file: its recording without credentials, and kind, or why it cannot be imported. */
-function readSource(source: string): { recording: Recording; kind: string; dropped: string[]; text: string } | { kind: string; reason: string } {
+type ReadSource = { recording: Recording; kind: string; dropped: string[]; text: string } | { kind: string; reason: string };
+
+function readSource(source: string): ReadSource {
   const text = readRecordingText(source);
   const tool = toolRuntimeCall(text);
   if (tool) {
