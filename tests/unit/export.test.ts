@@ -228,6 +228,23 @@ describe("a raw HTTP request (Anthropic's /v1/messages, Google's /interactions)"
     });
   });
 
+  test("Google's /interactions and a /rerank are raw HTTP too; a stream keeps its lines", () => {
+    const lines = ['event: content.delta', 'data: {"delta": {"text": "1"}}', ''];
+    record(
+      { url: 'http://127.0.0.1/v1beta/interactions', body: { model: 'g', input: 'x', stream: true } },
+      { body: lines, is_streaming: true },
+    );
+    record(
+      { url: 'http://127.0.0.1/v1/rerank', body: { model: 'r', query: 'q', documents: ['d'] } },
+      { body: { results: [] }, is_streaming: false },
+    );
+    const files = exported(planExport(dir, options())).map((file) => JSON.parse(file.text));
+    expect(files.map((file) => [file.request.url, file.response]).sort()).toEqual([
+      ['http://127.0.0.1/v1/rerank', { status: 200, body: { results: [] }, is_streaming: false }],
+      ['http://127.0.0.1/v1beta/interactions', { body: lines, is_streaming: true }],
+    ]);
+  });
+
   test('a streaming request answered with an error cannot be exported: its stream recording would hold no status', () => {
     record(
       { url: 'http://127.0.0.1/v1/messages', body: { ...payload, stream: true } },
