@@ -261,6 +261,18 @@ describe("what a Jest suite records, exported, replays in llama-stack's Python r
     expect(exported.status).toBe(0);
   });
 
+  test('--float= names no float field: a Python suite that passes temperature=0 finds its file under another name', () => {
+    const chatFile = (out: string, stdout: string) => {
+      const chat = exportedLines(stdout).find(([, source]) => JSON.parse(project.read(source)).test_id === CALLS[0].testId)!;
+      return path.relative(out, chat[2]);
+    };
+    const ints = cli(project, 'export', 'out-ints', '--float=', '--origin', 'http://0.0.0.0:11434');
+    const [asFloats, asInts] = [chatFile('out', exported.stdout), chatFile('out-ints', ints.stdout)];
+    expect(asInts).not.toBe(asFloats);
+    expect(project.read(path.join('out', asFloats))).toContain('"temperature": 0.0,\n      "top_p": 1.0,');
+    expect(project.read(path.join('out-ints', asInts))).toContain('"temperature": 0,\n      "top_p": 1,');
+  });
+
   const checked = 'python' in python ? '' : ` (NOT CHECKED WITH PYTHON: ${python.problem})`;
   test(`llama-stack's algorithm finds each call's file and rebuilds what the Node SDK saw; the 400 raises${checked}`, () => {
     if (!('python' in python)) return expect(python.problem).toBeTruthy();
