@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { recordingSources } from '../../src/core/inspect/import';
+import { ERROR_CLASS_BY_STATUS } from '../../src/core/recording/llama-stack-responses';
 import { FixtureProject, failureOf, statusOf } from '../support/fixture';
 
 /**
@@ -19,15 +20,7 @@ const kindFiles = recordingSources([KINDS]);
 const isModelList = (file: string) => path.basename(file).startsWith('models-');
 
 /** The openai SDK's error class for an HTTP status, as both SDKs map them. */
-const CLASS_BY_STATUS: Record<number, string> = {
-  400: 'BadRequestError',
-  401: 'AuthenticationError',
-  403: 'PermissionDeniedError',
-  404: 'NotFoundError',
-  409: 'ConflictError',
-  422: 'UnprocessableEntityError',
-  429: 'RateLimitError',
-};
+const CLASS_BY_STATUS = ERROR_CLASS_BY_STATUS;
 /** Python built-in exceptions, at the status llama-stack's server answers them with. */
 const BUILTIN_STATUS: Record<string, number> = { ValueError: 400, PermissionError: 403, NotImplementedError: 501 };
 

@@ -284,33 +284,22 @@ test('the same request recorded twice in a test: one llama-stack file, and a dif
   ]);
 });
 
+/** A chat stream recorded by each of two tests, `tests/a.py::t` and `tests/b.py::t`. */
+function recordTwoTests(): void {
+  for (const name of ['a', 'b']) {
+    record({ url: 'http://127.0.0.1/v1/chat/completions', body: { model: name } }, { body: [chunk(name)], is_streaming: true }, `tests/${name}.py::t`);
+  }
+}
+
 test('--test-id-prefix exports the recordings of matching test ids only', () => {
-  record(
-    { url: 'http://127.0.0.1/v1/chat/completions', body: { model: 'a' } },
-    { body: [chunk('a')], is_streaming: true },
-    'tests/a.py::t',
-  );
-  record(
-    { url: 'http://127.0.0.1/v1/chat/completions', body: { model: 'b' } },
-    { body: [chunk('b')], is_streaming: true },
-    'tests/b.py::t',
-  );
+  recordTwoTests();
   record({ method: 'GET', url: 'http://127.0.0.1/v1/models' }, { body: [], is_streaming: false }, null);
   expect(exported(planExport(dir, options({ testIdPrefix: 'tests/a' }))).map((e) => JSON.parse(e.text).test_id)).toEqual(['tests/a.py::t']);
   expect(exported(planExport(dir, options()))).toHaveLength(3);
 });
 
 test('writing: atomically, unchanged files untouched, a differing file refused (nothing written) unless forced', () => {
-  record(
-    { url: 'http://127.0.0.1/v1/chat/completions', body: { model: 'a' } },
-    { body: [chunk('a')], is_streaming: true },
-    'tests/a.py::t',
-  );
-  record(
-    { url: 'http://127.0.0.1/v1/chat/completions', body: { model: 'b' } },
-    { body: [chunk('b')], is_streaming: true },
-    'tests/b.py::t',
-  );
+  recordTwoTests();
   const planned = planExport(dir, options());
   expect(writeExport(planned, false).written.map((w) => w.outcome)).toEqual(['created', 'created']);
   expect(writeExport(planned, false).written.map((w) => w.outcome)).toEqual(['unchanged', 'unchanged']);

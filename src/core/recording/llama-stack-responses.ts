@@ -65,19 +65,18 @@ function decodedEmbeddings(body: PyJson): PyJson {
   return { ...body, __data__: { ...body.__data__, data } };
 }
 
-/** The openai SDK's error class for an HTTP status (`_make_status_error`). */
-function errorClass(status: number): string {
-  const classes: Record<number, string> = {
-    400: 'BadRequestError',
-    401: 'AuthenticationError',
-    403: 'PermissionDeniedError',
-    404: 'NotFoundError',
-    409: 'ConflictError',
-    422: 'UnprocessableEntityError',
-    429: 'RateLimitError',
-  };
-  return classes[status] ?? (status >= 500 ? 'InternalServerError' : 'APIStatusError');
-}
+/** The openai SDKs' error classes by HTTP status (Python's `_make_status_error`; the Node SDK's are named alike). */
+export const ERROR_CLASS_BY_STATUS: Readonly<Record<number, string>> = {
+  400: 'BadRequestError',
+  401: 'AuthenticationError',
+  403: 'PermissionDeniedError',
+  404: 'NotFoundError',
+  409: 'ConflictError',
+  422: 'UnprocessableEntityError',
+  429: 'RateLimitError',
+};
+
+const errorClass = (status: number): string => ERROR_CLASS_BY_STATUS[status] ?? (status >= 500 ? 'InternalServerError' : 'APIStatusError');
 
 const exception = (body: PyJson, streaming: boolean, data: PyObject, message: string): PyObject => ({
   body,
