@@ -287,7 +287,11 @@ test('the same request recorded twice in a test: one llama-stack file, and a dif
 /** A chat stream recorded by each of two tests, `tests/a.py::t` and `tests/b.py::t`. */
 function recordTwoTests(): void {
   for (const name of ['a', 'b']) {
-    record({ url: 'http://127.0.0.1/v1/chat/completions', body: { model: name } }, { body: [chunk(name)], is_streaming: true }, `tests/${name}.py::t`);
+    record(
+      { url: 'http://127.0.0.1/v1/chat/completions', body: { model: name } },
+      { body: [chunk(name)], is_streaming: true },
+      `tests/${name}.py::t`,
+    );
   }
 }
 
