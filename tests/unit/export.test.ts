@@ -261,8 +261,15 @@ test('what llama-stack does not record, or cannot find, is named with the reason
   record({ url: 'http://127.0.0.1/api/chat', body: { model: 'l' } }, { body: {}, is_streaming: false }, 'tests/x.py::t');
   record({ url: 'http://127.0.0.1/v1/chat/completions', body: { model: 'm' } }, { body: {}, is_streaming: false }, '../outside.py::t');
   fs.writeFileSync(path.join(dir, 'broken.json'), '{"test_id": ');
+  // A hand-edited file: its URL is no URL, though it names its endpoint (which is all replay needs).
+  const relativeUrl = { url: '/v1/chat/completions', endpoint: '/v1/chat/completions', body: {} };
+  fs.writeFileSync(
+    path.join(dir, 'relative.json'),
+    JSON.stringify({ test_id: 't.py::x', request: relativeUrl, response: { body: {}, is_streaming: false } }),
+  );
   const found = reasons(planExport(dir, options()));
-  expect(found).toHaveLength(4);
+  expect(found).toHaveLength(5);
+  expect(found).toContainEqual('its request.url "/v1/chat/completions" is not an absolute URL, which llama-stack records');
   expect(found).toContainEqual(expect.stringMatching(/^POST \/v1\/audio\/speech is not a call llama-stack's recorder records/));
   expect(found).toContainEqual(
     expect.stringMatching(/^llama-stack records Ollama's native API \(\/api\/chat\) as the ollama Python client's call/),

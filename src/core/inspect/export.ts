@@ -73,17 +73,16 @@ export function planExport(dir: string, options: ExportOptions): PlannedExport[]
   const firstFor = new Map<string, { source: string; text: string }>();
   for (const relative of inExportOrder(jsonFilesUnder(walkTree(dir)))) {
     const source = path.join(dir, relative);
-    let recording: Recording;
-    let text: string;
+    let file: ReturnType<typeof exportedFile> | undefined;
     try {
-      text = readRecordingText(source, relative);
-      recording = parseRecording(text, relative);
+      const text = readRecordingText(source, relative);
+      const recording = parseRecording(text, relative);
+      if (options.testIdPrefix !== undefined && !(recording.test_id ?? '').startsWith(options.testIdPrefix)) continue;
+      file = exportedFile(text, recording, options);
     } catch (error) {
-      planned.push({ source, reason: error instanceof RecordingFileError ? error.problem : (error as Error).message });
-      continue;
+      // A file that does not parse (as JSON, or as Python reads it: a duplicate key).
+      file = { reason: error instanceof RecordingFileError ? error.problem : (error as Error).message };
     }
-    if (options.testIdPrefix !== undefined && !(recording.test_id ?? '').startsWith(options.testIdPrefix)) continue;
-    const file = exportedFile(text, recording, options);
     if ('reason' in file) {
       planned.push({ source, reason: file.reason });
       continue;

@@ -106,6 +106,9 @@ export function llamaStackCall(call: StoredCall, options: CallOptions): LlamaSta
     const label = raw ? pythonUrlParts(call.url).path : call.endpoint;
     return { kind: raw ? 'http' : 'openai', label, request: call.raw, hash, defaultBase64: false };
   }
+  if (!URL.canParse(call.url)) {
+    return { reason: `its request.url ${JSON.stringify(call.url)} is not an absolute URL, which llama-stack records` };
+  }
   const url = new URL(call.url);
   if (call.method === 'POST' && RAW_HTTP.some((part) => url.pathname.includes(part))) {
     const sentUrl = `${withOrigin(url, options.origins)}${url.pathname}${url.search}`;
