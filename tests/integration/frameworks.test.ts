@@ -71,6 +71,8 @@ describe('client libraries, recorded, replayed offline, and missed', () => {
   test('a miss fails each client at its first request: no retry, nothing sent, jest-replay first', () => {
     expect(statusOf(miss)).toEqual({ ...Object.fromEntries(TESTS.map((name) => [name, 'failed'])), ...allPassed(OTHERS) });
     expect(missing.requests).toEqual([]);
+    // No retry left pending: Jest's workers end when the run does.
+    expect(miss.output).not.toMatch(/did not exit|failed to exit gracefully/);
     // One refused request per test: a retry would be a second miss of the same test.
     expect(miss.stderr).toContain(`jest-replay: replay mode — 0 replayed, 0 recorded, ${TESTS.length} missing`);
     for (const name of TESTS) {

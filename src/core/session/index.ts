@@ -13,12 +13,14 @@ import { storedRequest } from '../keying/request';
 import { failBeforeResponse, replayedResponse } from './replay';
 import { refuseLeaks } from '../keying/secrets';
 import type { RecordingStore } from '../store/store';
-import { type FileUsage, type LateRequest, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from '../store/usage';
+import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from '../store/usage';
 import { asDecoded, forward, type Passthrough, tee } from './capture';
 import { Identifier, type KeyedRequest } from './identify';
-import { afterFileMessage, failTest, outlivedMessage, outsideTestMessage, refusal, shownRequest } from './messages';
+import { LateRequests } from './late';
+import { failTest, outsideTestMessage, refusal } from './messages';
 import { type MissReporting, missMessage } from './miss-message';
 import { type ScopeInfo, TestScope } from './scope';
+import { printable } from '../util/printable';
 
 export type { KeyedRequest, MissReporting, Passthrough, ScopeInfo, TestScope };
 
@@ -49,10 +51,7 @@ export class ReplaySession {
   private readonly writtenHere = new Set<string>();
   /** Requests left alone because their host is in `ignoreHosts`, by host (`name:port`). */
   private readonly ignored = new Map<string, number>();
-  /** Requests refused because their test, or the whole file, had ended. */
-  private readonly late: LateRequest[] = [];
-  /** Set when the test file has ended (see `end`). */
-  private ended?: { testFile: string; onLate: () => void };
+  private readonly late = new LateRequests();
 
   constructor(
     readonly config: ResolvedConfig,
@@ -80,7 +79,7 @@ export class ReplaySession {
    * note can list it.
    */
   end(testFile: string, onLate: () => void): void {
-    this.ended = { testFile, onLate };
+    this.late.end(testFile, onLate);
   }
 
   /** The scope of this file's code calling now, if any. */
@@ -129,8 +128,8 @@ export class ReplaySession {
     const { mode, rootDir, dir } = this.config;
     const ignored = Object.fromEntries(this.ignored);
     const recordings = relativePosix(rootDir, dir);
-    const { settled: scopes, removed, late } = this;
-    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes, removed, ignored, late };
+    const { settled: scopes, removed } = this;
+    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes, removed, ignored, late: [...this.late.list] };
   }
 
   /**
@@ -141,7 +140,7 @@ export class ReplaySession {
     const owner = running.getStore();
     // Another file's code, left behind: that file's session refuses it.
     if (owner && owner.session !== this) return true;
-    if (this.ended) return owner !== undefined;
+    if (this.late.ended) return owner !== undefined;
     const hosts = this.config.ignoreHosts;
     const host = url.host.toLowerCase();
     if (!hosts.includes(url.hostname.toLowerCase()) && !hosts.includes(host)) return true;
@@ -155,9 +154,8 @@ export class ReplaySession {
     const owner = running.getStore();
     if (owner && owner.session !== this) return owner.session.handle(request);
     const scope = owner?.scope;
-    if (this.ended) return this.refuseLate(request, afterFileMessage(request, this.ended.testFile, scope?.testId ?? this.ended.testFile), scope);
+    if (this.late.ended || scope?.closed) return this.late.refuse(request, scope);
     if (!scope) return refusal(outsideTestMessage(request));
-    if (scope.closed) return this.refuseLate(request, outlivedMessage(request, scope), scope);
     scope.start();
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
     const mode = this.modeOf(scope);
@@ -170,7 +168,7 @@ export class ReplaySession {
       if (files.length > 0) return this.replay(scope, keyed, files, request);
       if (mode === 'replay') return this.miss(scope, keyed);
     }
-    if (!records(mode)) return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${keyed.url}`);
+    if (!records(mode)) return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${printable(String(keyed.url))}`);
     return this.record(scope, keyed, request, bytes);
   }
 
@@ -204,16 +202,6 @@ export class ReplaySession {
     scope.noteReplayed(files);
     // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
     return response ?? failBeforeResponse(plan.failure!, request);
-  }
-
-  /** Refuses a request made after its test, or its whole file, ended; notes it (once) for the run's summary. */
-  private refuseLate(request: Request, message: string, scope: TestScope | undefined): Response {
-    const late: LateRequest = { request: shownRequest(request), from: scope?.testId ?? this.ended!.testFile, after: this.ended ? 'file' : 'test' };
-    if (!this.late.some((l) => l.request === late.request && l.from === late.from && l.after === late.after)) {
-      this.late.push(late);
-      this.ended?.onLate();
-    }
-    return refusal(message);
   }
 
   private async miss(scope: TestScope, keyed: KeyedRequest): Promise<Response> {
