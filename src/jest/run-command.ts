@@ -1,3 +1,5 @@
+import { shellQuote } from '../core/util/shell';
+
 /**
  * The command that runs Jest as the user started this run, for the re-record command a miss prints:
  * the package manager's runner, `NODE_OPTIONS` for native ESM, the same `--config`, and the test's
@@ -8,8 +10,6 @@
 export const RUN_COMMAND_VARIABLE = 'JEST_REPLAY_RUN_COMMAND';
 
 const ESM_FLAG = '--experimental-vm-modules';
-
-const shellQuote = (text: string) => (/^[\w./:=@,+-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
 
 /** `pnpm exec jest`, `yarn jest`, `bunx jest` or `npx jest`, from the user agent npm, pnpm, yarn and bun set for what they run. */
 function runner(userAgent: string | undefined): string {

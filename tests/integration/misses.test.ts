@@ -149,3 +149,22 @@ describe('a miss explains itself from the test\'s own recordings', () => {
     expect(run.stderr).toContain('jest-replay: replay mode — 1 replayed, 0 recorded, 8 missing, 0 unused (recordings in recordings/)');
   });
 });
+
+test('in a run of several projects, the command to copy selects the test\'s project', async () => {
+  const project = new FixtureProject(
+    'misses-projects',
+    { 'api/m.test.js': `${OPENAI_CLIENT}\ntest('asks', async () => { await ask('x'); });\n`, 'web/n.test.js': "test('renders', () => {});\n" },
+    {
+      projects: [
+        { displayName: 'api', preset: 'jest-replay', transform: {}, testMatch: ['<rootDir>/api/**/*.test.js'] },
+        { displayName: 'web', preset: 'jest-replay', transform: {}, testMatch: ['<rootDir>/web/**/*.test.js'] },
+      ],
+    },
+  );
+  try {
+    const run = await project.run();
+    expect(failureOf(run, 'asks')).toContain("  RECORD=1 npx jest --selectProjects api api/m.test.js -t '^asks$'");
+  } finally {
+    project.remove();
+  }
+});

@@ -4,6 +4,7 @@ import type { BodyNormalizer } from '../keying/normalizers';
 import { storedBody } from '../keying/request';
 import type { RecordingStore } from '../store/store';
 import { printable } from '../util/printable';
+import { shellQuote } from '../util/shell';
 import type { KeyedRequest } from './identify';
 import { explainMiss, type MissExplanation, type VolatileFields } from './miss';
 import type { TestScope } from './scope';
@@ -30,7 +31,6 @@ type Fix = { kind: 'record' } | { kind: 'ignore'; fields: VolatileFields };
 const fixFor = (explanation: MissExplanation): Fix => (explanation.volatile ? { kind: 'ignore', fields: explanation.volatile } : { kind: 'record' });
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const shellQuote = (text: string) => (/^[\w./:=@-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`);
 
 function fixLines(fix: Fix, scope: TestScope, reporting: MissReporting): string[] {
   const file = printable(shellQuote(scope.info.testPath));
