@@ -54,7 +54,8 @@ export function intercept(handler: RequestHandler): Interception {
   });
   const interceptingFetch = withPlainAborts(globalThis.fetch);
   // After the file: straight to the handler, never through interceptors that may be gone by then.
-  const fetch: typeof globalThis.fetch = (input, init) => (ended ? handler.handle(new Request(input, init)) : interceptingFetch(input, init));
+  const fetch: typeof globalThis.fetch = (input, init) =>
+    ended ? handler.handle(new Request(input, init)) : interceptingFetch(input, init);
   const dispose = () => {
     interceptors.forEach((i) => i.dispose());
     if (lingering === interception) lingering = undefined;

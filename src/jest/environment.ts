@@ -87,7 +87,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       let session: ReplaySession | undefined;
       // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
       this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });
-      session = new ReplaySession(config, new RecordingStore(config.dir), forwardWith(this.interception.realFetch), redact, this.missReporting);
+      const passthrough = forwardWith(this.interception.realFetch);
+      session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, redact, this.missReporting);
       this.session = session;
       // The `undici` package a test loads reads its global dispatcher from the test context's global.
       (this.global as Record<symbol, unknown>)[UNDICI_GLOBAL_DISPATCHER] = this.interception.dispatcher;

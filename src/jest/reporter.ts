@@ -57,7 +57,8 @@ export function summaryLines(mode: Mode, dir: string, files: FileUsage[], unused
   for (const { request, from, after } of summary.late.slice(0, SHOWN_UNREACHED)) {
     lines.push(`  refused after its ${after === 'file' ? 'test file' : 'test'} ended: ${request} (started by ${printable(from)})`);
   }
-  if (summary.late.length > SHOWN_UNREACHED) lines.push(`  … and ${summary.late.length - SHOWN_UNREACHED} more refused after their test ended`);
+  const moreLate = summary.late.length - SHOWN_UNREACHED;
+  if (moreLate > 0) lines.push(`  … and ${moreLate} more refused after their test ended`);
   const ignored = [...summary.ignored.values()].reduce((sum, count) => sum + count, 0);
   const nothingElse = summary.recorded + summary.replayed + summary.missing + summary.unreached.length === 0;
   // `ignoreHosts: ['127.0.0.1']` meant for an app under test also silences a local LLM server.

@@ -29,17 +29,21 @@ const allPassed = (names: string[]) => Object.fromEntries(names.map((name) => [n
 const late = (upstream: Upstream) => upstream.requests.filter((r) => r.body.includes('late '));
 
 describe('client libraries, recorded, replayed offline, and missed', () => {
-  const project = new FixtureProject('frameworks', {
-    'tests/frameworks.test.js': fixture('frameworks.test.js'),
-    'tests/late.test.js': fixture('late.test.js'),
-    'tests/outlast.test.js': fixture('outlast.test.js'),
-    // The file that leaves requests behind starts first: the run lasts until they have fired.
-    'sequencer.js': `const Sequencer = require('@jest/test-sequencer').default;
+  const project = new FixtureProject(
+    'frameworks',
+    {
+      'tests/frameworks.test.js': fixture('frameworks.test.js'),
+      'tests/late.test.js': fixture('late.test.js'),
+      'tests/outlast.test.js': fixture('outlast.test.js'),
+      // The file that leaves requests behind starts first: the run lasts until they have fired.
+      'sequencer.js': `const Sequencer = require('@jest/test-sequencer').default;
 const order = ['late', 'frameworks', 'outlast'];
 const rank = (test) => order.findIndex((name) => test.path.includes(name));
 module.exports = class extends Sequencer { sort(tests) { return [...tests].sort((a, b) => rank(a) - rank(b)); } };
 `,
-  }, { testSequencer: '<rootDir>/sequencer.js' });
+    },
+    { testSequencer: '<rootDir>/sequencer.js' },
+  );
   let recording: Upstream;
   let record: JestRun;
   let replay: JestRun;
@@ -98,7 +102,9 @@ module.exports = class extends Sequencer { sort(tests) { return [...tests].sort(
   test('the summary names each request refused after its test file ended, with the test that started it', () => {
     const port = new URL(missing.url).port;
     for (const url of [`${missing.url}/v1/chat/completions`, `http://late.example.com:${port}/v1/chat/completions`]) {
-      expect(miss.stderr).toContain(`  refused after its test file ended: POST ${url} (started by tests/late.test.js::leaves requests behind)`);
+      expect(miss.stderr).toContain(
+        `  refused after its test file ended: POST ${url} (started by tests/late.test.js::leaves requests behind)`,
+      );
     }
   });
 });

@@ -32,7 +32,9 @@ test(${changed ? "'asks about the rain'" : "'asks about rain'"}, async () => {
 });
 test('volatile values', async () => {
   // Values an app mints on every call: re-recording cannot make them match.
-  const sent = ${changed ? "{ at: '2024-06-02T11:30:00.123Z', id: '6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b' }" : "{ at: '2024-05-01T10:00:00Z', id: '1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed' }"};
+  const sent = ${changed
+    ? "{ at: '2024-06-02T11:30:00.123Z', id: '6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b' }"
+    : "{ at: '2024-05-01T10:00:00Z', id: '1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed' }"};
   await ask('weather', { metadata: { sent_at: sent.at, request_id: sent.id } });
 });
 test('terminal \u001b[2J\u009b31mescapes\u202e', async () => {
@@ -119,7 +121,8 @@ describe('a miss explains itself from the test\'s own recordings', () => {
   });
 
   test('the command to copy starts Jest as the run was started: the package manager\'s runner, the same --config', () => {
-    expect(failureOf(run, 'changed fields')).toContain("Record it with real credentials:\n  RECORD=1 pnpm exec jest --config jest.config.js tests/m.test.js -t '^changed fields$'");
+    const command = "RECORD=1 pnpm exec jest --config jest.config.js tests/m.test.js -t '^changed fields$'";
+    expect(failureOf(run, 'changed fields')).toContain(`Record it with real credentials:\n  ${command}`);
   });
 
   test('JEST_REPLAY_VERBOSE=1 gives the long form: jest-replay first, then the client\'s own error, and both ways to record', () => {
@@ -127,7 +130,8 @@ describe('a miss explains itself from the test\'s own recordings', () => {
     expect(miss.split('\n')[0]).toBe('jest-replay: no recording for this request (mode: replay).');
     expect(miss).toContain('or record only what is missing: JEST_REPLAY_MODE=record-if-missing npx jest tests/m.test.js');
     // The openai SDK's one line: a 400 it does not retry, pointing at jest-replay's failure.
-    expect(sdkError.split('\n')[0]).toMatch(/^\w*Error: 400 jest-replay: no recording for POST \/v1\/chat\/completions \(replay mode\)\. Not a server error:/);
+    const pointer = /^\w*Error: 400 jest-replay: no recording for POST \/v1\/chat\/completions \(replay mode\)\. Not a server error:/;
+    expect(sdkError.split('\n')[0]).toMatch(pointer);
   });
 
   test('a miss whose only differences look volatile says re-recording cannot help, and gives the matchIgnore entry', () => {
@@ -153,7 +157,10 @@ describe('a miss explains itself from the test\'s own recordings', () => {
 test('in a run of several projects, the command to copy selects the test\'s project', async () => {
   const project = new FixtureProject(
     'misses-projects',
-    { 'api/m.test.js': `${OPENAI_CLIENT}\ntest('asks', async () => { await ask('x'); });\n`, 'web/n.test.js': "test('renders', () => {});\n" },
+    {
+      'api/m.test.js': `${OPENAI_CLIENT}\ntest('asks', async () => { await ask('x'); });\n`,
+      'web/n.test.js': "test('renders', () => {});\n",
+    },
     {
       projects: [
         { displayName: 'api', preset: 'jest-replay', transform: {}, testMatch: ['<rootDir>/api/**/*.test.js'] },

@@ -10,12 +10,31 @@ const URL_ = 'https://api.openai.com/v1/chat/completions';
 const asIs: BodyNormalizer = (body) => body;
 
 /** A recording of `body` named by the key it makes (with `normalize`), as the recorder names it. */
-function found(body: unknown, { method = 'POST', url = URL_, ordinal = 1, normalize = asIs, file }: { method?: string; url?: string; ordinal?: number; normalize?: BodyNormalizer; file?: string } = {}) {
+function found(
+  body: unknown,
+  {
+    method = 'POST',
+    url = URL_,
+    ordinal = 1,
+    normalize = asIs,
+    file,
+  }: { method?: string; url?: string; ordinal?: number; normalize?: BodyNormalizer; file?: string } = {},
+) {
   const parsed = new URL(url);
-  const key = requestKey({ method, url: parsed, body: normalize(bodyForKey({ kind: 'json', value: body as never }), { method, path: parsed.pathname }), testId: 't' });
+  const key = requestKey({
+    method,
+    url: parsed,
+    body: normalize(bodyForKey({ kind: 'json', value: body as never }), { method, path: parsed.pathname }),
+    testId: 't',
+  });
   return {
     file: file ?? recordingFileName(key, ordinal),
-    recording: { test_id: 't', request: { method, url, headers: {}, body, endpoint: parsed.pathname, model: '' }, response: { body: {}, is_streaming: false }, id_normalization_mapping: {} } as Recording,
+    recording: {
+      test_id: 't',
+      request: { method, url, headers: {}, body, endpoint: parsed.pathname, model: '' },
+      response: { body: {}, is_streaming: false },
+      id_normalization_mapping: {},
+    } as Recording,
   };
 }
 const miss = (body: unknown, ordinal = 1): MissedRequest => ({ method: 'POST', url: new URL(URL_), body, ordinal });
@@ -53,7 +72,9 @@ describe('explainMiss', () => {
   });
 
   it('compares normalized values: floats noise and number spelling are no difference', () => {
-    expect(explain(miss({ t: 0.1 + 0.2, n: 1, s: 'x' }), [found({ t: 0.3, n: 1.0, s: 'y' })]).lines.slice(1)).toEqual(['    body.s: "y" → "x"']);
+    expect(explain(miss({ t: 0.1 + 0.2, n: 1, s: 'x' }), [found({ t: 0.3, n: 1.0, s: 'y' })]).lines.slice(1)).toEqual([
+      '    body.s: "y" → "x"',
+    ]);
   });
 
   it('compares as the key does: fields matchIgnore leaves out are no difference', () => {
@@ -74,20 +95,36 @@ describe('explainMiss', () => {
   it('an identical recording under other ordinals means a gap in the sequence', () => {
     const body = { model: 'gpt-4o' };
     const { lines } = explain(miss(body, 1), [found(body, { ordinal: 3 }), found(body, { ordinal: 2 })]);
-    expect(lines).toEqual(['  this exact request is recorded as #2, #3 but not as #1: a file of the sequence is missing (deleted, or never committed?)']);
+    expect(lines).toEqual([
+      '  this exact request is recorded as #2, #3 but not as #1: a file of the sequence is missing (deleted, or never committed?)',
+    ]);
   });
 
   it('an identical recording named by another key was keyed under other normalizers or matchIgnore', () => {
     const normalize: BodyNormalizer = (body) => ignoreFields(body, ['body.sent_at']);
     const recorded = found({ model: 'gpt-4o', sent_at: '2024-05-01T10:00:00Z' }, { file: 'old.json' });
     const { lines } = explain(miss({ model: 'gpt-4o', sent_at: '2024-06-02T11:30:00Z' }), [recorded], { normalize });
-    expect(lines).toEqual(['  nearest:  rec/old.json is this request, but it was recorded under other normalizers or matchIgnore (its name is the key it had then)']);
+    expect(lines).toEqual([
+      '  nearest:  rec/old.json is this request, but it was recorded under other normalizers or matchIgnore ' +
+        '(its name is the key it had then)',
+    ]);
   });
 
   it('when every difference looks volatile, names the matchIgnore paths that would leave them out', () => {
-    const recorded = { model: 'gpt-4o', metadata: { sent_at: '2024-05-01T10:00:00Z' }, messages: [{ role: 'user', id: '1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed' }] };
-    const now = { model: 'gpt-4o', metadata: { sent_at: '2024-06-02T11:30:00.123Z' }, messages: [{ role: 'user', id: '6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b' }] };
-    expect(explain(miss(now), [found(recorded)]).volatile).toEqual({ paths: ['body.messages.0.id', 'body.metadata.sent_at'], kinds: ['UUID', 'timestamp'] });
+    const recorded = {
+      model: 'gpt-4o',
+      metadata: { sent_at: '2024-05-01T10:00:00Z' },
+      messages: [{ role: 'user', id: '1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed' }],
+    };
+    const now = {
+      model: 'gpt-4o',
+      metadata: { sent_at: '2024-06-02T11:30:00.123Z' },
+      messages: [{ role: 'user', id: '6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b' }],
+    };
+    expect(explain(miss(now), [found(recorded)]).volatile).toEqual({
+      paths: ['body.messages.0.id', 'body.metadata.sent_at'],
+      kinds: ['UUID', 'timestamp'],
+    });
   });
 
   it('suggests nothing when one difference is not volatile, or cannot be named by matchIgnore', () => {

@@ -32,7 +32,7 @@ describe('runCommand: the re-record command starts Jest as this run was started'
     expect(run({}, args)).toBe(command);
   });
 
-  it('selects the test\'s project when the run has several and it has a name', () => {
+  it("selects the test's project when the run has several and it has a name", () => {
     expect(forProject('npx jest', { name: 'api', several: true })).toBe('npx jest --selectProjects api');
     expect(forProject('npx jest', { name: 'my api', several: true })).toBe("npx jest --selectProjects 'my api'");
     expect(forProject('npx jest', { name: 'api', several: false })).toBe('npx jest');

@@ -196,11 +196,12 @@ describe('ReplaySession', () => {
     expect(recordingFiles()).toEqual([]);
   });
 
-  test('every refusal is a 400 no client retries: outside a test, after its test, a miss, an unusable recording, a failing redact hook', async () => {
+  test('every refusal is a 400: outside a test, after its test, a miss, a broken recording, a failing redact', async () => {
     const s = session('replay');
     const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
     await s.close(scope);
-    const redacting = new ReplaySession(resolveConfig({ rootDir: root, env: {} }), new RecordingStore(path.join(root, 'recordings')), fakeUpstream(), () => {
+    const config = resolveConfig({ rootDir: root, env: {} });
+    const redacting = new ReplaySession(config, new RecordingStore(config.dir), fakeUpstream(), () => {
       throw new Error('redact failed');
     });
     const refusals = [

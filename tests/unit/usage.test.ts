@@ -104,7 +104,10 @@ describe('summarizeUsage', () => {
   it('lists each request refused after its test or test file ended once, with what started it', () => {
     const late = { request: 'POST http://127.0.0.1:4000/v1/chat/completions', from: 'a.test.js::t', after: 'file' } as const;
     const outlived = { ...late, after: 'test' } as const;
-    const summary = summarizeUsage([{ ...usage(scope(A, 'passed')), late: [late, outlived] }, { ...usage(scope(B, 'passed')), late: [late] }]);
+    const summary = summarizeUsage([
+      { ...usage(scope(A, 'passed')), late: [late, outlived] },
+      { ...usage(scope(B, 'passed')), late: [late] },
+    ]);
     expect(summary.late).toEqual([late, outlived]);
   });
 

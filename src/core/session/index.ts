@@ -168,7 +168,9 @@ export class ReplaySession {
       if (files.length > 0) return this.replay(scope, keyed, files, request);
       if (mode === 'replay') return this.miss(scope, keyed);
     }
-    if (!records(mode)) return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${printable(String(keyed.url))}`);
+    if (!records(mode)) {
+      return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${printable(String(keyed.url))}`);
+    }
     return this.record(scope, keyed, request, bytes);
   }
 

@@ -28,7 +28,7 @@ const LONG_DIFFERENCES = 100;
  */
 type Fix = { kind: 'record' } | { kind: 'ignore'; fields: VolatileFields };
 
-const fixFor = (explanation: MissExplanation): Fix => (explanation.volatile ? { kind: 'ignore', fields: explanation.volatile } : { kind: 'record' });
+const fixFor = ({ volatile }: MissExplanation): Fix => (volatile ? { kind: 'ignore', fields: volatile } : { kind: 'record' });
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 

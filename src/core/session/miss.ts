@@ -111,7 +111,9 @@ export function explainMiss(request: MissedRequest, context: MissContext): MissE
       return { found, differences: diffJson(comparable(method, new URL(stored.url), stored.body, normalize), wanted) };
     })
     .sort((a, b) => a.differences.length - b.differences.length || a.found.file.localeCompare(b.found.file));
-  if (candidates.length === 0) return { lines: [`  this test has ${plural(recordings.length, 'recording')}, none for ${method} ${printable(url.pathname)}`] };
+  if (candidates.length === 0) {
+    return { lines: [`  this test has ${plural(recordings.length, 'recording')}, none for ${method} ${printable(url.pathname)}`] };
+  }
   const [nearest] = candidates;
   const shown = printable(display(nearest.found.file));
   if (nearest.differences.length === 0) {
@@ -133,9 +135,11 @@ export function explainMiss(request: MissedRequest, context: MissContext): MissE
     };
   }
   const count = nearest.differences.length;
-  const lines = [`  nearest:  ${shown} (same test and endpoint; ${count === 1 ? '1 field differs' : `${count} fields differ`}, recorded → now)`];
-  for (const difference of nearest.differences.slice(0, context.shownDifferences)) lines.push(`    ${printable(describeDifference(difference))}`);
-  if (count > context.shownDifferences) lines.push(`    … and ${count - context.shownDifferences} more`);
+  const fields = count === 1 ? '1 field differs' : `${count} fields differ`;
+  const lines = [`  nearest:  ${shown} (same test and endpoint; ${fields}, recorded → now)`];
+  const listed = nearest.differences.slice(0, context.shownDifferences);
+  for (const difference of listed) lines.push(`    ${printable(describeDifference(difference))}`);
+  if (count > listed.length) lines.push(`    … and ${count - listed.length} more`);
   return { lines, volatile: volatileFields(nearest.differences) };
 }
 
