@@ -35,9 +35,10 @@ describe('client libraries, recorded, replayed offline, and missed', () => {
       'tests/frameworks.test.js': fixture('frameworks.test.js'),
       'tests/late.test.js': fixture('late.test.js'),
       'tests/outlast.test.js': fixture('outlast.test.js'),
-      // The file that leaves requests behind starts first: the run lasts until they have fired.
+      // The file that leaves requests behind starts first, so the run lasts until they have fired; with LATE_LAST
+      // it runs last, and they fire after the run's end, when no other test file will ever start in the process.
       'sequencer.js': `const Sequencer = require('@jest/test-sequencer').default;
-const order = ['late', 'frameworks', 'outlast'];
+const order = process.env.LATE_LAST ? ['frameworks', 'outlast', 'late'] : ['late', 'frameworks', 'outlast'];
 const rank = (test) => order.findIndex((name) => test.path.includes(name));
 module.exports = class extends Sequencer { sort(tests) { return [...tests].sort((a, b) => rank(a) - rank(b)); } };
 `,
@@ -49,18 +50,30 @@ module.exports = class extends Sequencer { sort(tests) { return [...tests].sort(
   let replay: JestRun;
   let missing: Upstream;
   let miss: JestRun;
+  /** How the left-over requests were answered, in each run (see fixtures/late.test.js). */
+  const answers: Record<string, string[]> = {};
+  const takeAnswers = () => {
+    const file = path.join(project.dir, 'late-answers.txt');
+    const lines = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n').sort() : [];
+    fs.rmSync(file, { force: true });
+    return lines;
+  };
 
   beforeAll(async () => {
     recording = await startUpstream();
     try {
-      record = await project.run({ RECORD: '1', UPSTREAM: recording.url }, ['--maxWorkers=2']);
+      // In band, the process waits for the left-over timer: its requests have been made when the run returns.
+      record = await project.run({ RECORD: '1', UPSTREAM: recording.url, LATE_LAST: '1' }, ['--runInBand']);
+      answers.record = takeAnswers();
     } finally {
       await recording.close();
     }
     replay = await project.run({ UPSTREAM: recording.url, CI: 'true' }, ['--maxWorkers=2']);
+    answers.replay = takeAnswers();
     missing = await startUpstream();
     try {
       miss = await project.run({ UPSTREAM: missing.url, MISS: '1', CI: 'true' }, ['--maxWorkers=2']);
+      answers.miss = takeAnswers();
     } finally {
       await missing.close();
     }
@@ -94,9 +107,12 @@ module.exports = class extends Sequencer { sort(tests) { return [...tests].sort(
     }
   });
 
-  test('requests fired after their test file ended never reach the upstream, in record mode and in replay', () => {
+  test('requests fired after their test file ended never reach the upstream: in record mode after the run, in replay during it', () => {
     expect(late(recording)).toEqual([]);
     expect(late(missing)).toEqual([]);
+    // They were made, and refused at once.
+    const refused = ['fetch 400', 'http 400'];
+    expect(answers).toEqual({ record: refused, replay: refused, miss: refused });
   });
 
   test('the summary names each request refused after its test file ended, with the test that started it', () => {
