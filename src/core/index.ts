@@ -10,5 +10,7 @@ export { recordingFileName, safeSegment, testFolder } from './store/paths';
 export { RecordingStore } from './store/store';
 export { assignTestIds, type TestIdContext, type TestIdResolver } from '../jest/test-id';
 export { verifyRecording } from './inspect/verify';
-export { diagnoseTest, keysOf, scanRecordings } from './inspect/inspect';
+export { diagnoseTest, scanRecordings } from './inspect/inspect';
+export { keysOf } from './inspect/keys';
+export type { KeyRules } from './keying/rules';
 export { mergeShards, readUsage, summarizeUsage, unusedRecordings } from './store/usage';

@@ -5,7 +5,7 @@ import { CONTROL, type Control } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayConfigError, ReplayError } from '../core/errors';
 import { intercepts, reachesNetwork, switchedOn, testMode } from '../core/mode';
-import type { RedactHook } from '../core/keying/redact';
+import { loadRedact } from '../core/keying/redact';
 import { sha256 } from '../core/util/hash';
 import { type MissReporting, ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store/store';
@@ -83,7 +83,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
         const resolveTestId = loadFunction<TestIdResolver['resolveTestId']>('testIdResolver', config.testIdResolver, config.rootDir, 'resolveTestId', 'resolveTestId(context)');
         this.resolver = { resolveTestId };
       }
-      const redact = config.redact ? loadFunction<RedactHook>('redact', config.redact, config.rootDir, 'redact', 'redact({ method, url, body })') : undefined;
+      const redact = config.redact ? loadRedact(config.redact, config.rootDir) : undefined;
       let session: ReplaySession | undefined;
       // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
       this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultUsageDir, leftoverTemporaryFiles, listRecordings, mergeShards, readUsage, unusedRecordings } from '../../core/store/usage';
+import { leftoverTemporaryFiles, listRecordings, mergeShards, readUsage, unusedRecordings } from '../../core/store/usage';
 import { removeEmptyFolders, walkTree } from '../../core/store/storage';
 import { plural } from '../../core/util/words';
 import { type Command, EXIT } from '../command';
@@ -15,17 +15,18 @@ export const pruneCommand: Command = {
 tests that failed, were skipped or filtered out are kept, and recordings of tests the run never saw
 (deleted or renamed tests) and shared ones (model lists) only go after a complete, unfiltered run
 in which every test passed. Also deletes temporary files left by a recording process that was killed.
-Run it from the project's root, as jest is.`,
+It reads the project's Jest config for the recordings and usage directories.`,
   options: { usage: { type: 'string' }, yes: { type: 'boolean' } },
   optionHelp: [
-    ['--usage <path>', 'Where runs note what they used (default: node_modules/.cache/jest-replay)'],
+    ['--usage <path>', "Where runs note what they used (default: the project's usageDir, else <rootDir>/node_modules/.cache/jest-replay)"],
     ['--yes', 'Delete what is listed (without it, nothing is deleted)'],
   ],
-  async run({ dir, values, out, err }) {
-    const usageDir = path.resolve(String(values.usage ?? defaultUsageDir('.')));
+  eachProject: true,
+  async run({ dir, rootDir, usageDir: configured, values, out, err }) {
+    const usageDir = values.usage === undefined ? configured : path.resolve(String(values.usage));
     const merged = mergeShards(readUsage(usageDir));
-    // Usage names its recordings directory relative to rootDir, which is where prune runs.
-    const files = merged.files.filter((f) => path.resolve(f.recordings) === dir);
+    // Usage names its recordings directory relative to rootDir.
+    const files = merged.files.filter((f) => path.resolve(rootDir, f.recordings) === dir);
     if (files.length === 0) {
       err(`jest-replay prune: no usage of ${dir} under ${usageDir}: run jest (replay or record mode) first. Nothing deleted.`);
       return EXIT.problems;

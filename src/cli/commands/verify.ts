@@ -7,7 +7,7 @@ import { verifyRecording } from '../../core/inspect/verify';
 import { plural } from '../../core/util/words';
 import { type Command, EXIT, UsageError } from '../command';
 import { linkLines } from '../format';
-import { KEY_OPTION_HELP, KEY_OPTIONS, keyNormalizer } from '../key-options';
+import { KEY_OPTION_HELP, KEY_OPTIONS } from '../key-options';
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -18,21 +18,23 @@ needs (known "__type__" wrappers included), its response can be replayed, its na
 the ones its request and test_id key to (<key16>.json, <key16>.<n>.json, _shared/models-<key16>-<digest8>.json),
 and it holds nothing that looks like a credential ("sk-…", "sk_…", "xai-…", "ghp_…", "AIza…" and other
 known key shapes, "Bearer …" tokens, JSON Web Tokens, authorization or api-key headers, credentials in
-the URL). Prints one line per problem, with the file's path. A project keyed with normalizers or matchIgnore
-paths gives them with --normalizers and --match-ignore, so names are checked against the keys it makes.
+the URL). Prints one line per problem, with the file's path. Names are checked against the keys the
+project's recorder makes: with the normalizers, matchIgnore paths and redact hook of its Jest config, and
+the paths a test's own replay.matchIgnore() stored in its file.
 Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage error.`,
   options: KEY_OPTIONS,
   optionHelp: KEY_OPTION_HELP,
-  async run({ dir, positionals, values, out }) {
+  eachProject: true,
+  async run({ dir, positionals, rules, out }) {
     if (positionals.length > 0) throw new UsageError(`takes no arguments, got ${positionals.join(' ')} (name the recordings directory with --dir)`);
     if (!fs.statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`no recordings directory at ${dir}`);
-    const normalize = keyNormalizer(values);
+    const keyRules = rules();
     const tree = walkTree(dir);
     const files = jsonFilesUnder(tree).map((name) => path.join(dir, name));
     let problems = 0;
     for (const file of files) {
       const relative = path.relative(dir, file).split(path.sep).join('/');
-      for (const problem of verifyRecording(relative, readRecordingText(file, relative), normalize)) {
+      for (const problem of verifyRecording(relative, readRecordingText(file, relative), keyRules)) {
         out(`${path.relative(process.cwd(), file)}: ${problem}`);
         problems++;
       }

@@ -2,9 +2,9 @@ import * as path from 'node:path';
 import { decodeResponse } from '../recording/codec';
 import { RecordingFileError } from '../errors';
 import { applyIdNormalization, parseRecording, type Recording } from '../recording/format';
-import { keysOf } from './inspect';
+import { keysOf } from './keys';
 import { modelListDigest } from '../recording/model-list';
-import type { BodyNormalizer } from '../keying/normalizers';
+import type { KeyRules } from '../keying/rules';
 import { KEY_FILE_LENGTH, SHARED_FOLDER, parseModelListFileName, parseRecordingFileName, testFolder } from '../store/paths';
 import { replayedResponse } from '../session/replay';
 import { CREDENTIAL_HEADERS, publicUrl } from '../keying/request';
@@ -46,11 +46,20 @@ export function credentialProblems(text: string): string[] {
   return problems;
 }
 
-/** Name and folder against content: a renamed, moved or hand-edited file would never be found, or be found for another request. */
-function placementProblems(file: string, recording: Recording, normalize?: BodyNormalizer): string[] {
+/**
+ * Name and folder against content (`file` relative to the recordings directory, with `/`): a renamed, moved
+ * or hand-edited file would never be found, or be found for another request.
+ */
+export function placementProblems(file: string, recording: Recording, rules: KeyRules = {}): string[] {
   const name = path.posix.basename(file);
   const folder = path.posix.dirname(file);
-  const keys = keysOf(applyIdNormalization(recording), normalize);
+  let keys: string[];
+  try {
+    keys = keysOf(applyIdNormalization(recording), rules);
+  } catch (error) {
+    // A normalizer or redact hook written for live requests may throw on a stored one.
+    return [`its key cannot be computed: ${(error as Error).message}`];
+  }
   const keyMismatch = (stem: string) =>
     `its name says key ${stem}, but its request keys to ${keys[0].slice(0, KEY_FILE_LENGTH)} (the request was edited, or the file renamed): replay would never use it`;
   const modelList = parseModelListFileName(name);
@@ -73,10 +82,10 @@ function placementProblems(file: string, recording: Recording, normalize?: BodyN
 
 /**
  * Every problem of one recording file; `file` is its path relative to the recordings directory,
- * with `/`. Empty when replay can use it as it is. `normalize` is the project's key normalization
- * (`normalizers`, `matchIgnore`), without which a file keyed with it looks misnamed.
+ * with `/`. Empty when replay can use it as it is. `rules` are the project's (`normalizers`,
+ * `matchIgnore`, `redact`), without which a file keyed with them looks misnamed.
  */
-export function verifyRecording(file: string, text: string, normalize?: BodyNormalizer): string[] {
+export function verifyRecording(file: string, text: string, rules?: KeyRules): string[] {
   const problems = credentialProblems(text);
   let recording: Recording;
   try {
@@ -90,5 +99,5 @@ export function verifyRecording(file: string, text: string, normalize?: BodyNorm
   if (URL.canParse(url) && publicUrl(url).toString() !== new URL(url).toString()) {
     problems.push('"request.url" holds credentials (user:password@, or a key, token or signature parameter)');
   }
-  return [...placementProblems(file, recording, normalize), ...problems];
+  return [...placementProblems(file, recording, rules), ...problems];
 }

@@ -235,7 +235,10 @@ export class ReplaySession {
     const noteWritten = scope.noteRecording();
     return async (response) => {
       const testId = shared ? null : scope.testId;
-      const recording: Recording = { test_id: testId, request: storedRequest(recorded), response, id_normalization_mapping: {} };
+      // The test's own matchIgnore paths go with its file, for `verify` and `mv` to key it as recorded here.
+      const ignored = shared || scope.matchIgnore.length === 0 ? {} : { match_ignore: [...scope.matchIgnore] };
+      const request = storedRequest(recorded);
+      const recording: Recording = { test_id: testId, ...ignored, request, response, id_normalization_mapping: {} };
       const target = file ?? this.store.modelListFile(key, modelListDigest(recording));
       const shown = path.relative(this.config.rootDir, target);
       const outcome = await this.store.write(target, recording, (text) => refuseLeaks(shown, recording, text, credentials));
