@@ -9,6 +9,7 @@ import { diffCommand } from './commands/diff';
 import { exportCommand } from './commands/export';
 import { importCommand } from './commands/import';
 import { listCommand } from './commands/list';
+import { mvCommand } from './commands/mv';
 import { pruneCommand } from './commands/prune';
 import { showCommand } from './commands/show';
 import { verifyCommand } from './commands/verify';
@@ -26,6 +27,7 @@ const COMMANDS: Command[] = [
   diagnoseCommand,
   verifyCommand,
   pruneCommand,
+  mvCommand,
   importCommand,
   exportCommand,
 ];

@@ -70,7 +70,7 @@ describe('list, show and diagnose', () => {
   });
 
   test("every help has one Options: list, the command's own options and the common ones", () => {
-    const own: Record<string, string[]> = { list: [], show: ['--raw'], diff: ['--markdown'], diagnose: ['--normalizers <module>', '--match-ignore <path>'], verify: ['--normalizers <module>', '--match-ignore <path>'], prune: ['--usage <path>', '--yes'], import: ['--check', '--normalizers <module>', '--match-ignore <path>'] };
+    const own: Record<string, string[]> = { list: [], show: ['--raw'], diff: ['--markdown'], diagnose: ['--normalizers <module>', '--match-ignore <path>'], verify: ['--normalizers <module>', '--match-ignore <path>'], prune: ['--usage <path>', '--yes'], import: ['--check', '--normalizers <module>', '--match-ignore <path>'], mv: ['--prefix', '--merge', '--dry-run', '--normalizers <module>', '--match-ignore <path>'] };
     for (const [command, options] of Object.entries(own)) {
       const { stdout } = cli(command, '--help');
       expect([command, stdout.match(/^.*Options:$/gm)]).toEqual([command, ['Options:']]);

@@ -14,7 +14,8 @@ export const pruneCommand: Command = {
 --yes deletes them. Conservative: only recordings of tests that ran and passed are judged; those of
 tests that failed, were skipped or filtered out are kept, and recordings of tests the run never saw
 (deleted or renamed tests) and shared ones (model lists) only go after a complete, unfiltered run
-in which every test passed. Also deletes temporary files left by a recording process that was killed.
+in which every test passed. Recordings written since that run (moved with mv, imported, pulled) are
+kept: it never saw them. Also deletes temporary files left by a recording process that was killed.
 It reads the project's Jest config for the recordings and usage directories.`,
   options: { usage: { type: 'string' }, yes: { type: 'boolean' } },
   optionHelp: [
@@ -33,7 +34,10 @@ It reads the project's Jest config for the recordings and usage directories.`,
     }
     // Links are never followed: one may lead outside the recordings directory (see walkTree).
     const tree = walkTree(dir);
-    const unused = unusedRecordings(listRecordings(dir, tree), files, merged.complete).map((file) => path.join(dir, file));
+    const judged = unusedRecordings(listRecordings(dir, tree), files, merged.complete).map((file) => path.join(dir, file));
+    // A recording written after the run's last note (moved by mv, imported, pulled) is one the run never saw.
+    const notedAt = Math.max(...walkTree(usageDir).files.map((file) => fs.statSync(path.join(usageDir, file)).mtimeMs));
+    const unused = judged.filter((file) => fs.statSync(file).mtimeMs <= notedAt);
     const leftovers = leftoverTemporaryFiles(dir, tree);
     const doomed = [...unused, ...leftovers];
     const verb = values.yes ? 'deleted' : 'would delete';
@@ -45,6 +49,8 @@ It reads the project's Jest config for the recordings and usage directories.`,
       out(`${verb} ${path.relative(process.cwd(), file)}`);
     }
     for (const line of linkLines(dir, tree.links)) out(line);
+    const newer = judged.length - unused.length;
+    if (newer > 0) out(`kept ${plural(newer, 'recording')} written since the last run (moved, imported or pulled): run jest to judge them`);
     const scope = merged.complete ? 'complete run' : 'partial run: recordings of tests it did not run are kept';
     out(`${doomed.length} ${values.yes ? 'deleted' : 'unused'} (${plural(unused.length, 'recording')}, ${plural(leftovers.length, 'temporary file')}; ${scope})` + (values.yes || doomed.length === 0 ? '' : '. Run with --yes to delete them.'));
     return EXIT.ok;

@@ -59,7 +59,7 @@ export class ReplaySession {
     private readonly passthrough: Passthrough,
     /** The project's `redact` hook, loaded by the environment. */
     redact?: RedactHook,
-    private readonly reporting: MissReporting = { command: 'npx jest', verbose: false },
+    private readonly reporting: MissReporting = { command: 'npx jest', cli: { runner: 'npx jest-replay', options: '' }, verbose: false },
   ) {
     this.identifier = new Identifier(config, redact);
   }

@@ -1,0 +1,109 @@
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { FixtureProject, failureOf, statusOf } from '../support/fixture';
+import { startUpstream } from '../support/upstream';
+import { OPENAI_CLIENT } from '../support/snippets';
+
+/**
+ * `jest-replay mv`: a renamed test, or a renamed describe block, keeps its recordings without a paid
+ * re-record. Recorded once; then renamed in the test file, moved with the command line (a prefix for the
+ * describe block, and the exact line a miss prints for the renamed test), and replayed offline.
+ */
+const CLI = path.resolve(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+
+const tests = (block: string, rain: string) => `${OPENAI_CLIENT}
+const { replay } = require('jest-replay');
+describe(${JSON.stringify(block)}, () => {
+  test(${JSON.stringify(rain)}, async () => {
+    replay.matchIgnore('body.metadata.*');
+    expect(await ask('rain', { user: process.env.USER_NAME, metadata: { run: process.env.USER_NAME } })).toBe('echo: rain');
+    expect(await ask('rain again')).toBe('echo: rain again');
+  });
+  test('asks about snow', async () => {
+    expect(await ask('snow', { user: process.env.USER_NAME })).toBe('echo: snow');
+  });
+});
+test('keeps its name', async () => {
+  expect(await ask('sun')).toBe('echo: sun');
+});
+`;
+
+const FILE = 'tests/weather.test.js';
+const id = (...titles: string[]) => [FILE, ...titles].join('::');
+
+describe('jest-replay mv', () => {
+  const project = new FixtureProject('mv', { [FILE]: tests('weather', 'asks about rain') }, { testEnvironmentOptions: { replay: { matchIgnore: ['body.user'] } } });
+  const idsOnDisk = () => [...new Set(project.files().map((f) => JSON.parse(project.read(`recordings/${f}`)).test_id as string))].sort();
+  afterAll(() => project.remove());
+
+  beforeAll(async () => {
+    const upstream = await startUpstream();
+    try {
+      const recorded = await project.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL, USER_NAME: 'alice' });
+      expect(Object.values(statusOf(recorded))).toEqual(['passed', 'passed', 'passed']);
+    } finally {
+      await upstream.close();
+    }
+  });
+
+  test('a renamed describe: --prefix moves every id under it, re-keyed and verified; prune keeps what it moved', async () => {
+    // The test file is renamed too: the describe block, and one test in it.
+    project.write(FILE, tests('forecast', 'asks about the rain'));
+    const before = project.snapshot();
+    const dry = await project.cli(['mv', '--prefix', id('weather', ''), id('forecast', ''), '--dry-run']);
+    expect(dry).toMatchObject({ code: 0, stdout: expect.stringContaining('3 recordings of 2 test ids would move; nothing written') });
+    expect(project.snapshot()).toEqual(before);
+
+    const moved = await project.cli(['mv', '--prefix', id('weather', ''), id('forecast', '')]);
+    expect(moved.code).toBe(0);
+    expect(moved.stdout).toMatch(/^moved recordings\/tests\/weather\.test\.js\/weather_asks_about_rain-[0-9a-f]{8}\/[0-9a-f]{16}\.json -> recordings\/tests\/weather\.test\.js\/forecast_asks_about_rain-[0-9a-f]{8}\/[0-9a-f]{16}\.json$/m);
+    expect(moved.stdout).toContain('3 recordings of 2 test ids moved');
+    expect(idsOnDisk()).toEqual([id('forecast', 'asks about rain'), id('forecast', 'asks about snow'), id('keeps its name')]);
+    expect(project.files().filter((f) => f.includes('/weather_'))).toEqual([]);
+    // Only test_id changed in each file; the test's own matchIgnore paths went along.
+    const rain = project.files().filter((f) => f.includes('/forecast_asks_about_rain-')).map((f) => JSON.parse(project.read(`recordings/${f}`)));
+    expect(rain.map((r) => r.match_ignore)).toEqual([['body.metadata.*'], ['body.metadata.*']]);
+    expect(await project.cli(['verify'])).toMatchObject({ code: 0, stdout: '4 recordings checked, no problems\n' });
+    // The last run's notes predate the move: what it never saw is not judged unused.
+    expect(await project.cli(['prune'])).toMatchObject({ code: 0, stdout: expect.stringContaining('0 unused') });
+  });
+
+  test("a renamed test's miss prints the mv line to copy; run as printed, the test replays offline", async () => {
+    const missed = await project.run({ USER_NAME: 'bob' });
+    expect(statusOf(missed)).toEqual({ 'forecast asks about the rain': 'failed', 'forecast asks about snow': 'passed', 'keeps its name': 'passed' });
+    const message = failureOf(missed, 'forecast asks about the rain');
+    const line = `npx jest-replay mv '${id('forecast', 'asks about rain')}' '${id('forecast', 'asks about the rain')}'`;
+    expect(message).toContain(`Renamed? Move the recordings of its old id to it (no network call):\n  ${line}\nor record it with real credentials:`);
+    // A test still declared in the file is never offered as the old id.
+    expect(message).not.toContain(`mv '${id('forecast', 'asks about snow')}'`);
+
+    const run = spawnSync('sh', ['-c', line.replace('npx jest-replay', `"${process.execPath}" "${CLI}"`)], { cwd: project.dir, encoding: 'utf8' });
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('2 recordings of 1 test id moved');
+    const replayed = await project.run({ USER_NAME: 'carol' });
+    expect(Object.values(statusOf(replayed))).toEqual(['passed', 'passed', 'passed']);
+  });
+
+  test('refuses without writing: a target that holds recordings (unless --merge), an unknown id, a bad use', async () => {
+    const before = project.snapshot();
+    const taken = await project.cli(['mv', id('forecast', 'asks about snow'), id('keeps its name')]);
+    expect(taken.code).toBe(1);
+    expect(taken.stdout).toContain(`${id('keeps its name')} already has 1 recording: --merge adds these beside them`);
+    expect(taken.stdout).toContain('nothing moved');
+    const unknown = await project.cli(['mv', id('forecast', 'asks about hail'), id('forecast', 'asks about sleet')]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toContain(`no recordings under test id ${id('forecast', 'asks about hail')}`);
+    expect(unknown.stdout).toContain('recorded for the same test file (nearest first):\n');
+    expect(unknown.stdout).toContain(`\n  ${id('forecast', 'asks about snow')}\n`);
+    const same = await project.cli(['mv', id('keeps its name'), id('keeps its name')]);
+    expect(same).toMatchObject({ code: 2, stderr: expect.stringContaining('jest-replay mv: the old and new test ids are the same') });
+    const nested = await project.cli(['mv', '--prefix', id('forecast', ''), id('forecast', 'inner', '')]);
+    expect(nested).toMatchObject({ code: 2, stderr: expect.stringContaining('one prefix starts with the other') });
+    expect(project.snapshot()).toEqual(before);
+
+    const merged = await project.cli(['mv', id('forecast', 'asks about snow'), id('keeps its name'), '--merge']);
+    expect(merged).toMatchObject({ code: 0, stdout: expect.stringContaining('1 recording of 1 test id moved') });
+    expect(idsOnDisk()).toEqual([id('forecast', 'asks about the rain'), id('keeps its name')]);
+    expect(await project.cli(['verify'])).toMatchObject({ code: 0, stdout: '4 recordings checked, no problems\n' });
+  });
+});
