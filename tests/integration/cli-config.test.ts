@@ -96,11 +96,25 @@ describe('every command reads the project’s Jest config', () => {
       const diagnosed = await project.cli(['diagnose', ID(title)]);
       expect([title, diagnosed.code, diagnosed.stdout]).toEqual([title, 0, expect.stringContaining('ok')]);
     }
-    const [file] = recordings();
+    const file = recordings().find((f) => f.includes('/chat_its_own_matchIgnore-'))!;
     const shown = await project.cli(['show', path.basename(file).slice(0, 8)]);
     expect(shown).toMatchObject({ code: 0, stdout: expect.stringContaining(`file:     test/recordings/${file}`) });
+    expect(shown.stdout).toContain("ignored:  body.metadata.session (its test's replay.matchIgnore(): not in its key)\n");
     const pruned = await project.cli(['prune']);
     expect(pruned).toMatchObject({ code: 0, stdout: expect.stringContaining('0 unused (0 recordings, 0 temporary files; complete run)') });
+  });
+
+  test('import keys llama-stack recordings under the same rules, so verify passes them; --match-ignore= keys without', async () => {
+    const completion = { __type__: 'openai.types.chat.chat_completion.ChatCompletion', __data__: { id: 'rec-1', object: 'chat.completion', created: 0, model: 'm', choices: [] } };
+    const body = { model: 'm', messages: [{ role: 'user', content: 'hi' }], user: 'alice' };
+    const request = { method: 'POST', url: 'http://localhost:8321/v1/v1/chat/completions', headers: {}, body, endpoint: '/v1/chat/completions', model: 'm' };
+    const file = { test_id: 'tests/integration/test_chat.py::test_chat', request, response: { body: completion, is_streaming: false } };
+    project.write('llama/recordings/0123.json', JSON.stringify(file, null, 2));
+    expect(await project.cli(['import', 'llama', '--dir', 'imported'])).toMatchObject({ code: 0, stdout: expect.stringContaining('1 imported, 0 skipped') });
+    expect(await project.cli(['verify', '--dir', 'imported'])).toMatchObject({ code: 0, stdout: '1 recording checked, no problems\n' });
+    await project.cli(['import', 'llama', '--dir', 'unignored', '--match-ignore=']);
+    expect(project.files('unignored')).not.toEqual(project.files('imported'));
+    expect(await project.cli(['verify', '--dir', 'unignored'])).toMatchObject({ code: 1, stdout: expect.stringContaining('its name says key') });
   });
 
   test('flags override the config: --match-ignore= and --normalizers= (none), --dir, --usage', async () => {
@@ -114,6 +128,11 @@ describe('every command reads the project’s Jest config', () => {
     expect(elsewhere).toMatchObject({ code: 2, stderr: expect.stringContaining(`no recordings directory at ${path.join(project.dir, 'nowhere')}`) });
     const usage = await project.cli(['prune', '--usage', 'no-usage']);
     expect(usage).toMatchObject({ code: 1, stderr: expect.stringContaining(`under ${path.join(project.dir, 'no-usage')}`) });
+  });
+
+  test('a config in package.json is found as jest finds it, from the folder the command runs in', async () => {
+    project.write('pkg/package.json', JSON.stringify({ name: 'pkg', jest: { rootDir: '..', preset: 'jest-replay', testEnvironmentOptions: { replay: REPLAY } } }));
+    expect(await project.cli(['verify'], { cwd: 'pkg' })).toMatchObject({ code: 0, stdout: '4 recordings checked, no problems\n' });
   });
 
   test('JEST_REPLAY_DIR wins over the config, relative to rootDir as for the run', async () => {
@@ -163,6 +182,9 @@ describe('every command reads the project’s Jest config', () => {
     const broken = await project.cli(['list', '--config', 'broken.config.js']);
     expect(broken.code).toBe(2);
     expect(broken.stderr).toContain('jest-replay list: cannot read the Jest config broken.config.js: ');
+    project.write('typo.config.js', `module.exports = ${JSON.stringify({ preset: 'jest-replay', testEnvironmentOptions: { replay: { directory: 'x' } } })};\n`);
+    const typo = await project.cli(['list', '--config', 'typo.config.js']);
+    expect(typo).toMatchObject({ code: 2, stderr: expect.stringContaining('jest-replay list: unknown option testEnvironmentOptions.replay.directory.') });
     const plain = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-replay-plain-'));
     try {
       fs.cpSync(path.join(project.dir, 'test', 'recordings'), path.join(plain, 'recs'), { recursive: true });

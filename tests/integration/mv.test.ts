@@ -65,7 +65,9 @@ describe('jest-replay mv', () => {
     expect(rain.map((r) => r.match_ignore)).toEqual([['body.metadata.*'], ['body.metadata.*']]);
     expect(await project.cli(['verify'])).toMatchObject({ code: 0, stdout: '4 recordings checked, no problems\n' });
     // The last run's notes predate the move: what it never saw is not judged unused.
-    expect(await project.cli(['prune'])).toMatchObject({ code: 0, stdout: expect.stringContaining('0 unused') });
+    const pruned = await project.cli(['prune']);
+    expect(pruned).toMatchObject({ code: 0, stdout: expect.stringContaining('0 unused') });
+    expect(pruned.stdout).toContain('kept 3 recordings written since the last run (moved, imported or pulled): run jest to judge them');
   });
 
   test("a renamed test's miss prints the mv line to copy; run as printed, the test replays offline", async () => {
