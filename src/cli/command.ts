@@ -11,7 +11,7 @@ export class UsageError extends Error {}
 
 /** What a command works on: one project's recordings, as its Jest config and the flags say (see `targets.ts`). */
 export interface CommandContext {
-  /** Recordings directory: `--dir`, else `$JEST_REPLAY_DIR` or the project's `dir` (as the run resolves them), else `<rootDir>/recordings`. */
+  /** Recordings directory: `--dir`, else `$JEST_REPLAY_DIR` or the project's `dir` as the run resolves them (`<rootDir>/recordings`). */
   dir: string;
   /** The project's `rootDir` (the current folder when there is no Jest config). */
   rootDir: string;

@@ -72,7 +72,7 @@ export async function readJestProjects(cwd: string, configPath?: string): Promis
   const shown = configPath ?? `found from ${cwd}`;
   if (!jest) {
     if (configPath === undefined) return undefined;
-    throw new ReplayConfigError(`jest-replay: cannot read the Jest config ${shown}: Jest is not installed here (no jest-config from ${cwd}).`);
+    throw new ReplayConfigError(`jest-replay: cannot read the Jest config ${shown}: no Jest installed here (no jest-config from ${cwd}).`);
   }
   let configs: Config.ProjectConfig[];
   try {

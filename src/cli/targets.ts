@@ -38,8 +38,8 @@ function chooseProjects(projects: JestProject[], wanted: string | undefined, sho
 }
 
 /**
- * The recordings a command works on, one target per distinct set of options: several projects that use
- * the preset alike (same root, same options) are one. Without a Jest config, the current folder is the root.
+ * The recordings a command works on, one target per distinct recordings directory and key rules: several
+ * projects that use the preset alike are one. Without a Jest config, the current folder is the root.
  */
 export async function targetsOf(values: CommandContext['values'], cwd: string, env: ReplayEnv): Promise<Targets> {
   const configPath = values.config as string | undefined;
@@ -51,7 +51,8 @@ export async function targetsOf(values: CommandContext['values'], cwd: string, e
   for (const project of projects) {
     const resolved = resolveOptions({ rootDir: project.rootDir, options: project.options, env });
     const options = values.dir === undefined ? resolved : { ...resolved, dir: path.resolve(cwd, String(values.dir)) };
-    const key = JSON.stringify(options);
+    // What the commands use of them: projects that differ only in, say, ignoreHosts share one target.
+    const key = JSON.stringify([options.dir, options.usageDir, options.normalizers, options.matchIgnore, options.redact]);
     const target = byOptions.get(key) ?? { names: [], options };
     if (project.name !== undefined) target.names.push(project.name);
     byOptions.set(key, target);

@@ -12,5 +12,6 @@ export { assignTestIds, type TestIdContext, type TestIdResolver } from '../jest/
 export { verifyRecording } from './inspect/verify';
 export { diagnoseTest, scanRecordings } from './inspect/inspect';
 export { keysOf } from './inspect/keys';
+export { applyMove, type MoveRequest, planMove } from './inspect/move';
 export type { KeyRules } from './keying/rules';
 export { mergeShards, readUsage, summarizeUsage, unusedRecordings } from './store/usage';

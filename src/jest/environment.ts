@@ -82,7 +82,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       if (!intercepts(config.mode)) return;
       if (config.testIdResolver) {
         const resolveTestId = loadFunction<TestIdResolver['resolveTestId']>('testIdResolver', config.testIdResolver, config.rootDir, 'resolveTestId', 'resolveTestId(context)');
-        this.ids = new FileTestIds({ testPath: this.replayTestPath, rootDir: this.replayRootDir }, { resolveTestId, module: config.testIdResolver });
+        const file = { testPath: this.replayTestPath, rootDir: this.replayRootDir };
+        this.ids = new FileTestIds(file, { resolveTestId, module: config.testIdResolver });
       }
       const redact = config.redact ? loadRedact(config.redact, config.rootDir) : undefined;
       let session: ReplaySession | undefined;

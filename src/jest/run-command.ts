@@ -70,6 +70,7 @@ export interface CliCommand {
 
 export function cliCommand(env: NodeJS.ProcessEnv, project: { name?: string; several: boolean }): CliCommand {
   const config = env[CONFIG_ARGUMENT_VARIABLE];
-  const options = [...(config ? ['--config', shellQuote(config)] : []), ...(project.several && project.name ? ['--project', shellQuote(project.name)] : [])];
+  const options = [...(config ? ['--config', shellQuote(config)] : [])];
+  if (project.several && project.name) options.push('--project', shellQuote(project.name));
   return { runner: runner(env.npm_config_user_agent, 'jest-replay'), options: options.map((option) => ` ${option}`).join('') };
 }

@@ -111,7 +111,8 @@ export class FileTestIds {
     const id = this.resolver.resolveTestId({ ...this.file, titles, defaultId });
     if (typeof id !== 'string' || id.trim() === '') {
       throw new ReplayConfigError(
-        `jest-replay: testIdResolver ${this.resolver.module} returned ${JSON.stringify(id)} for ${defaultId}; it must return a non-empty string.`,
+        `jest-replay: testIdResolver ${this.resolver.module} returned ${JSON.stringify(id)} for ${defaultId}; ` +
+          'it must return a non-empty string.',
       );
     }
     return id;

@@ -8,7 +8,9 @@ import { RecordingStore } from '../../src/core/store/store';
 
 const FILE = 'tests/weather.test.ts';
 const id = (title: string) => `${FILE}::weather::${title}`;
-const reporting = { command: 'pnpm exec jest', cli: { runner: 'pnpm exec jest-replay', options: ' --config e2e.config.js' }, verbose: false };
+const cli = { runner: 'pnpm exec jest-replay', options: ' --config e2e.config.js' };
+const reporting = { command: 'pnpm exec jest', cli, verbose: false };
+const URL_ = 'https://api.openai.com/v1/chat/completions';
 
 describe("a miss of a test with no recordings: the renamed test's mv line", () => {
   let dir: string;
@@ -19,7 +21,7 @@ describe("a miss of a test with no recordings: the renamed test's mv line", () =
     for (const title of ["asks about rain", "asks about snow"]) {
       const recording = {
         test_id: id(title),
-        request: { method: 'POST', url: 'https://api.openai.com/v1/chat/completions', headers: {}, body: {}, endpoint: '/v1/chat/completions', model: '' },
+        request: { method: 'POST', url: URL_, headers: {}, body: {}, endpoint: '/v1/chat/completions', model: '' },
         response: { body: {}, is_streaming: false },
         id_normalization_mapping: {},
       };
@@ -32,7 +34,8 @@ describe("a miss of a test with no recordings: the renamed test's mv line", () =
 
   const miss = (testId: string, declaredIds?: () => readonly string[] | undefined) => {
     const scope = new TestScope({ testId, testPath: FILE, fullName: testId.split('::').slice(1).join(' '), declaredIds });
-    const keyed = { method: 'POST', url: new URL('https://api.openai.com/v1/chat/completions'), body: { kind: 'empty' as const }, keyBody: null, key: '1'.repeat(64), ordinal: 1, shared: false, credentials: [] };
+    const request = { method: 'POST', url: new URL(URL_), body: { kind: 'empty' as const }, keyBody: null };
+    const keyed = { ...request, key: '1'.repeat(64), ordinal: 1, shared: false, credentials: [] };
     return missMessage(store, dir, scope, keyed, { normalize: (body) => body, reporting });
   };
 
@@ -55,7 +58,8 @@ describe("a miss of a test with no recordings: the renamed test's mv line", () =
       expect(message).not.toContain('jest-replay mv');
       expect(message).toContain('Record it with real credentials:');
     }
-    const far = await miss(id('lists every forecast for the whole coming week'), () => [id('lists every forecast for the whole coming week')]);
+    const renamed = id('lists every forecast for the whole coming week');
+    const far = await miss(renamed, () => [renamed]);
     expect(far).not.toContain('jest-replay mv');
   });
 });

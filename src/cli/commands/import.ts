@@ -17,7 +17,7 @@ x-api-key…) and URL credentials are dropped, and named; a file whose response 
 Reports what was imported and what was skipped, and why.`,
   options: { check: { type: 'boolean' }, ...KEY_OPTIONS },
   optionHelp: [
-    ['--check', 'Write nothing: report, per kind of recording, how many files would replay and why each other one would not (exit 1 if any)'],
+    ['--check', 'Write nothing: report, per kind of recording, how many files would replay and why others would not (exit 1 if any)'],
     ...KEY_OPTION_HELP,
   ],
   async run({ dir, values, positionals, rules, out }) {

@@ -47,7 +47,8 @@ A new id that already has recordings is refused unless --merge. Exit code 1 when
     if (plan.moves.length === 0) {
       out(`no recordings under test ${prefix ? 'ids starting with' : 'id'} ${printable(from)}`);
       const others = prefix ? [] : idsRecordedForSameFile(new RecordingStore(dir), from);
-      if (others.length > 0) out(['recorded for the same test file (nearest first):', ...others.map((id) => `  ${printable(id)}`)].join('\n'));
+      if (others.length > 0) out('recorded for the same test file (nearest first):');
+      for (const id of others) out(`  ${printable(id)}`);
       return EXIT.problems;
     }
     const dryRun = values['dry-run'] === true;

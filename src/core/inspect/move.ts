@@ -65,7 +65,8 @@ function planOne(store: RecordingStore, file: string, recording: Recording, newI
   const misplaced = !name || placementProblems(relative(file), recording, rules).length > 0;
   const variant = misplaced ? -1 : keyVariants(stored, rules).findIndex((key) => key.startsWith(name.stem));
   if (!name || variant === -1) {
-    return `${relative(file)}: its name or folder is not the one its request keys to (jest-replay verify says why): moved, it would not replay either`;
+    const why = 'its name or folder is not the one its request keys to (jest-replay verify says why): moved, it would not replay either';
+    return `${relative(file)}: ${why}`;
   }
   const target = store.fileFor(newId, keyVariants(stored, rules, newId)[variant], name.ordinal);
   const text = withTestId(readRecordingText(file), newId);
@@ -79,13 +80,14 @@ function targetProblems(store: RecordingStore, moves: PlannedMove[], merge: bool
   const problems: string[] = [];
   for (const testId of new Set(moves.map((move) => move.testId))) {
     const existing = regularFilesIn(store.folderOf(testId)).filter((name) => parseRecordingFileName(name) !== undefined);
-    if (existing.length > 0 && !merge) problems.push(`${testId} already has ${plural(existing.length, 'recording')}: --merge adds these beside them`);
+    if (existing.length === 0 || merge) continue;
+    problems.push(`${testId} already has ${plural(existing.length, 'recording')}: --merge adds these beside them`);
   }
   if (!merge) return problems;
   for (const move of moves) {
     if (!fs.existsSync(move.target)) continue;
     if (fs.readFileSync(move.target, 'utf8') === move.text) move.present = true;
-    else problems.push(`${path.relative(store.dir, move.target)} exists with another recording of the same request: delete one of the two first`);
+    else problems.push(`${path.relative(store.dir, move.target)} exists with another recording of the same request: delete one of the two`);
   }
   return problems;
 }
@@ -131,7 +133,7 @@ export function applyMove(dir: string, plan: MovePlan): void {
     writeFileAtomically(move.target, move.text);
   }
   for (const move of plan.moves) {
-    if (fs.readFileSync(move.target, 'utf8') !== move.text) throw new Error(`${move.target} does not hold what was written: no old recording was removed`);
+    if (fs.readFileSync(move.target, 'utf8') !== move.text) throw new Error(`${move.target} does not hold what was written: nothing old removed`);
   }
   for (const move of plan.moves) {
     fs.rmSync(move.source);
