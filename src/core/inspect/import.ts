@@ -6,7 +6,9 @@ import { applyIdNormalization, parseRecording, type Recording, serializedPieces 
 import { isObject } from '../util/json';
 import { keyOfLlamaStackRecording } from '../recording/llama-stack';
 import { modelListDigest } from '../recording/model-list';
-import { CREDENTIAL_HEADERS, publicUrl } from '../keying/request';
+import { withoutStoredBodyCredentials } from '../keying/body-credentials';
+import { isCredentialHeader } from '../keying/credential-names';
+import { publicUrl } from '../keying/request';
 import { credentialsOf, describeLeaks, findLeaks, type Leak } from '../keying/secrets';
 import { readRecordingText, type RecordingStore } from '../store/store';
 
@@ -72,21 +74,24 @@ function toolRuntimeCall(text: string): string | undefined {
 
 /**
  * A recording without the credentials another tool stored with its request (credential headers,
- * URL credentials), what was dropped, and where else in it those credentials are (a response
- * echoing the key): such a file cannot be imported at all.
+ * URL credentials, body credentials, see `withoutBodyCredentials`), what was dropped, and where else
+ * in it those credentials are (a response echoing the key): such a file cannot be imported at all.
  */
 function withoutCredentials(recording: Recording): { recording: Recording; dropped: string[]; leaks: Leak[] } {
   const { url, headers } = recording.request;
-  const credentialHeaders = Object.keys(headers).filter((name) => CREDENTIAL_HEADERS.includes(name.toLowerCase()));
+  const credentialHeaders = Object.keys(headers).filter(isCredentialHeader);
   const dropped = credentialHeaders.map((name) => `request header ${name.toLowerCase()}`);
   const kept = Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.includes(name)));
+  const { masked: body, found } = withoutStoredBodyCredentials(recording.request);
   const parsedUrl = URL.canParse(url) ? new URL(url) : undefined;
-  const credentials = parsedUrl ? credentialsOf(url, new Headers(credentialHeaders.map((name) => [name, headers[name]]))) : [];
+  const carried = new Headers(credentialHeaders.map((name) => [name, headers[name]]));
+  const credentials = credentialsOf(url, carried, found);
   const publicForm = parsedUrl && publicUrl(url, credentials).toString();
   // An unchanged URL is kept as written, not as the URL parser spells it.
   const strippedUrl = publicForm && publicForm !== parsedUrl.toString() ? publicForm : url;
   if (strippedUrl !== url) dropped.push('request.url credentials');
-  const clean = { ...recording, request: { ...recording.request, headers: kept, url: strippedUrl } };
+  dropped.push(...new Set(found.map(({ source }) => `request ${source}`)));
+  const clean = { ...recording, request: { ...recording.request, headers: kept, url: strippedUrl, body } };
   return { recording: clean, dropped, leaks: findLeaks(clean, serializedPieces(clean), credentials) };
 }
 
