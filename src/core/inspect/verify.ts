@@ -63,10 +63,12 @@ const SPLIT_SHAPES = KEY_SHAPES.map(([pattern, describe]) => {
   const shortest = pattern.source.replace(/\{(\d+),\}(?!.*\{\d+,\})/, '{$1}');
   return [new RegExp(shortest, `${pattern.flags}g`), describe] as const;
 });
+/** How the shapes above begin (any letter case): text before a seam that holds none of these starts no split key there. */
+const SHAPE_START = /sk[-_]|xai-|gsk_|hf_|gh[pousr]_|github_pat_|akia|aiza|bearer|eyj/i;
 const splitKeyShapes: SeamSearch<string> = {
   overlap: 256,
   find: (window, seam, cut) =>
-    SPLIT_SHAPES.flatMap(([pattern, describe]) =>
+    !SHAPE_START.test(window.slice(0, seam + 10)) ? [] : SPLIT_SHAPES.flatMap(([pattern, describe]) =>
       [...window.matchAll(pattern)]
         .filter((m) => m.index < seam && m.index + m[0].length > seam && !(cut && m.index === 0))
         .map((m) => ({ found: describe(m), at: m.index, length: m[0].length })),

@@ -36,7 +36,11 @@ function streamItem(item: unknown): unknown {
 /** Numeric fields that name a part of a stream: a choice, a tool call, a content block, an output item, a summary. */
 const PART_FIELDS = ['index', 'output_index', 'content_index', 'summary_index'];
 
-/** Fields every event repeats (ids, types, roles, models, timestamps, signatures): joined, they would come between the pieces of a text. */
+/**
+ * Fields every event repeats (ids, types, roles, models, timestamps, signatures): no text is split
+ * across them, and joined with the others they would come between the pieces of one. Each is still
+ * searched whole, in its item.
+ */
 const REPEATED_FIELDS = new Set([
   'id', 'object', 'type', 'role', 'model', 'created_at', 'system_fingerprint', 'service_tier', 'item_id', 'signature',
   'finish_reason', 'done_reason', 'stop_reason', 'status',
@@ -45,22 +49,29 @@ const REPEATED_FIELDS = new Set([
 /** `index=1,output_index=0` for an object that names its part of the stream; undefined for any other value. */
 function partOf(value: unknown): string | undefined {
   if (!isObject(value)) return undefined;
-  const named = PART_FIELDS.filter((field) => typeof value[field] === 'number').map((field) => `${field}=${String(value[field])}`);
-  return named.length > 0 ? named.join(',') : undefined;
+  let named: string | undefined;
+  for (const field of PART_FIELDS) {
+    const index = value[field];
+    if (typeof index === 'number') named = named === undefined ? `${field}=${index}` : `${named},${field}=${index}`;
+  }
+  return named;
 }
 
-type TextVisitor = (path: string, part: string, text: string, repeated: boolean) => void;
-
-/** Calls `visit` for every string of a stream item, with its path (parts by their index), its part, and whether every event repeats it. */
-function forEachText(value: unknown, path: string, part: string, visit: TextVisitor, name?: string): void {
-  if (typeof value === 'string') visit(path, part, value, name !== undefined && REPEATED_FIELDS.has(name));
-  else if (Array.isArray(value)) {
-    value.forEach((item, i) => forEachText(item, `${path}[${partOf(item) === undefined ? i : ''}]`, part, visit));
+/** Calls `visit` for every string of a stream item but those every event repeats, with its path (parts by their index) and its part. */
+function forEachText(value: unknown, path: string, part: string, visit: (path: string, part: string, text: string) => void): void {
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => forEachText(item, partOf(item) === undefined ? `${path}[${i}]` : `${path}[]`, part, visit));
   } else if (isObject(value)) {
     const own = partOf(value);
     const here = own === undefined ? path : `${path}<${own}>`;
-    for (const [key, member] of Object.entries(value)) forEachText(member, `${here}.${key}`, own === undefined ? part : here, visit, key);
-  }
+    const memberPart = own === undefined ? part : here;
+    for (const key in value) {
+      const member = value[key];
+      if (typeof member === 'string') {
+        if (!REPEATED_FIELDS.has(key)) visit(`${here}.${key}`, memberPart, member);
+      } else if (typeof member === 'object' && member !== null) forEachText(member, `${here}.${key}`, memberPart, visit);
+    }
+  } else if (typeof value === 'string') visit(path, part, value);
 }
 
 /** What a search looks for in the text of a channel, at the seams between its pieces. */
@@ -97,11 +108,10 @@ export class StreamChannels<T> {
   ) {}
 
   add(item: unknown, index: number): void {
-    forEachText(streamItem(item), '', '', (path, part, text, repeated) => {
-      const own = this.paths.get(path) ?? { tail: '', start: 0, pieces: [] };
-      this.paths.set(path, own);
+    forEachText(streamItem(item), '', '', (path, part, text) => {
+      let own = this.paths.get(path);
+      if (!own) this.paths.set(path, (own = { tail: '', start: 0, pieces: [] }));
       this.feed(own, text, index);
-      if (repeated) return;
       if (part !== '') this.join(`part ${part}`, path, text, index);
       this.join('all', path, text, index);
     });
