@@ -41,6 +41,12 @@ const memberCount = (value: unknown): number =>
       ? Object.values(value).reduce((n: number, item) => n + 1 + memberCount(item), 0)
       : 0;
 
+const colonCount = (text: string): number => {
+  let count = 0;
+  for (let at = text.indexOf(':'); at !== -1; at = text.indexOf(':', at + 1)) count++;
+  return count;
+};
+
 /** An integer literal too long to be sure it is exact as a double (2^53 has 16 digits). */
 const LONG_INTEGER = /(?<![\d.eE+-])-?\d{16,}(?![.\deE])/g;
 
@@ -58,10 +64,9 @@ function isExactInteger(literal: string): boolean {
  */
 export function parsedExactly(text: string, value: unknown): boolean {
   const members = memberCount(value);
-  const colons = text.split(':').length - 1;
   const longNumber = /\d{16}/.test(text);
-  if (colons === members && !longNumber) return true;
+  if (colonCount(text) === members && !longNumber) return true;
   const outsideStrings = text.replace(JSON_STRING, '""');
-  if (outsideStrings.split(':').length - 1 !== members) return false;
+  if (colonCount(outsideStrings) !== members) return false;
   return !longNumber || [...outsideStrings.matchAll(LONG_INTEGER)].every(([literal]) => isExactInteger(literal));
 }
