@@ -2,6 +2,7 @@ import { REDACTED, withoutBodyCredentials, withoutStoredBodyCredentials } from '
 import { bodyForKey } from '../../src/core/keying/key';
 import { parseRequestBody, type RequestBody, storedBody } from '../../src/core/keying/request';
 import type { Json } from '../../src/core/util/json';
+import { losslessFileText, parseLossless } from '../../src/core/util/lossless-json';
 
 const JSON_TYPE = 'application/json';
 const FORM_TYPE = 'application/x-www-form-urlencoded;charset=UTF-8';
@@ -108,5 +109,11 @@ describe('withoutStoredBodyCredentials (import, verify)', () => {
     const clean = { q: 1 };
     expect(withoutStoredBodyCredentials(request(clean))).toEqual({ masked: clean, found: [] });
     expect(withoutStoredBodyCredentials(request(null))).toEqual({ masked: null, found: [] });
+  });
+
+  test('a body read losslessly keeps its numbers as written', () => {
+    const body = parseLossless('{"temperature": 1.0, "seed": 9007199254740993, "auth": {"token": "stored-token-1"}}');
+    const { masked } = withoutStoredBodyCredentials(request(body));
+    expect(losslessFileText(masked)).toBe('{\n  "temperature": 1.0,\n  "seed": 9007199254740993,\n  "auth": {\n    "token": "<redacted>"\n  }\n}\n');
   });
 });

@@ -25,16 +25,34 @@ interface Masked<T> {
 /** Whether a value is one to replace: a non-empty string not replaced already. */
 const isSecretValue = (value: unknown): value is string => typeof value === 'string' && value !== '' && value !== REDACTED;
 
-/** Whether a JSON value has a member named as a credential, at any depth: the cheap test before `maskJsonText`. */
-function hasCredentialField(value: Json): boolean {
-  if (Array.isArray(value)) return value.some(hasCredentialField);
-  return isObject(value) && Object.entries(value).some(([name, member]) => isCredentialField(name) || hasCredentialField(member));
+const bodyField = (name: string, value: string): Credential => ({ source: `body field ${name}`, value });
+
+/**
+ * A parsed JSON value (its numbers plain or lossless) with the string value of every member named as a
+ * credential replaced, at any depth; the value itself when it has none, so a body without one costs a walk.
+ */
+function maskJsonValue(value: unknown, found: Credential[]): unknown {
+  if (Array.isArray(value)) {
+    const masked = value.map((item) => maskJsonValue(item, found));
+    return masked.some((item, i) => item !== value[i]) ? masked : value;
+  }
+  // Plain objects only: a lossless number is an object too, and holds no field.
+  if (!isObject(value) || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [name, member] of Object.entries(value)) {
+    const secret = isCredentialField(name) && isSecretValue(member);
+    if (secret) found.push(bodyField(name, member));
+    const masked = secret ? REDACTED : maskJsonValue(member, found);
+    if (masked !== member) (copy ??= { ...value })[name] = masked;
+  }
+  return copy ?? value;
 }
 
 /**
- * JSON text with the string value of every member named as a credential replaced, at any depth and
- * however often a name is given (JSON.parse would keep only the last). Works on the text's string
- * tokens: a member's name is a string followed by `:`, its value the string right after that.
+ * JSON text that JSON.parse would change (see `parseRequestBody`) with the string value of every member
+ * named as a credential replaced, however often a name is given (JSON.parse would keep only the last).
+ * Works on the text's string tokens: a member's name is a string followed by `:`, its value the string
+ * right after that.
  */
 function maskJsonText(text: string): Masked<string> {
   const found: Credential[] = [];
@@ -49,7 +67,7 @@ function maskJsonText(text: string): Masked<string> {
     if (start === valueAt) {
       const value: unknown = JSON.parse(token[0]);
       if (isCredentialField(name) && isSecretValue(value)) {
-        found.push({ source: `body field ${name}`, value });
+        found.push(bodyField(name, value));
         masked += `${text.slice(copied, start)}${JSON.stringify(REDACTED)}`;
         copied = end;
       }
@@ -101,9 +119,9 @@ export function withoutBodyCredentials(body: RequestBody, contentType: string): 
       const { masked, found } = maskParts(value.multipart);
       return { masked: { kind: 'json', value: { ...value, multipart: masked } }, found };
     }
-    if (!hasCredentialField(value)) return { masked: body, found: [] };
-    const { masked, found } = maskJsonText(JSON.stringify(value));
-    return { masked: { kind: 'json', value: JSON.parse(masked) as Json }, found };
+    const found: Credential[] = [];
+    const masked = maskJsonValue(value, found) as Json;
+    return { masked: masked === value ? body : { kind: 'json', value: masked }, found };
   }
   if (body.kind === 'bytes') {
     const text = bodyText(body.bytes);
@@ -116,7 +134,10 @@ export function withoutBodyCredentials(body: RequestBody, contentType: string): 
   return { masked: body, found: [] };
 }
 
-/** The body of a stored request (another tool's, or an older recording) as this recorder stores it, and the credentials it held. */
+/**
+ * The body of a stored request (another tool's, or an older recording) as this recorder stores it, and
+ * the credentials it held. A body read losslessly (see `parseLossless`) keeps its numbers as written.
+ */
 export function withoutStoredBodyCredentials(request: StoredRequest): Masked<unknown> {
   const stored = request.body;
   const body: RequestBody =
