@@ -12,7 +12,8 @@ import { listCommand } from './commands/list';
 import { pruneCommand } from './commands/prune';
 import { showCommand } from './commands/show';
 import { verifyCommand } from './commands/verify';
-import { printableLines, table } from './format';
+import { table } from './format';
+import { printableLines } from '../core/util/printable';
 
 /** Every command, in the order `--help` lists them. */
 const COMMANDS: Command[] = [

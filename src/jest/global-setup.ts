@@ -7,6 +7,7 @@ import { records } from '../core/mode';
 import { checkWritable } from '../core/store/storage';
 import { newRunId, RUN_ID_VARIABLE, startUsage, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs } from '../core/store/usage';
 import { replayOptionsOf } from './options';
+import { RUN_COMMAND_VARIABLE, runCommand } from './run-command';
 
 /** A path as the user reads it: relative to where they ran jest, unless it is outside. */
 export function displayPath(file: string): string {
@@ -63,6 +64,8 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig, pro
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
   useUsageDir(config.usageDir, globalConfig.shard);
   process.env[RUN_ID_VARIABLE] = newRunId();
+  // Only this process sees Jest's own arguments (`--config`): the test files' processes read the command from here.
+  process.env[RUN_COMMAND_VARIABLE] = runCommand({ env: process.env, execArgv: process.execArgv, args: process.argv.slice(2) });
   // A normalizers module that does not load stops the run here, not at the first request.
   loadNormalizers(config.normalizers, config.rootDir);
 }

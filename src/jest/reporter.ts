@@ -17,6 +17,7 @@ import {
   unusableUsageDirs,
   writeRunRecord,
 } from '../core/store/usage';
+import { printable } from '../core/util/printable';
 import { displayPath } from './global-setup';
 import { replayOptionsOf } from './options';
 
@@ -40,7 +41,7 @@ export function isCompleteRun(globalConfig: Config.GlobalConfig, results: Aggreg
   return !filtered && !results.wasInterrupted && results.numRuntimeErrorTestSuites === 0 && results.testResults.length === results.numTotalTestSuites;
 }
 
-/** At most this many requests that could not be sent are listed; the rest are counted. */
+/** At most this many requests that could not be sent (or were refused late) are listed; the rest are counted. */
 const SHOWN_UNREACHED = 5;
 
 /** The run's closing lines for one recordings directory, where it left `unused` recordings. */
@@ -53,6 +54,11 @@ export function summaryLines(mode: Mode, dir: string, files: FileUsage[], unused
   if (unused > 0) lines.push('  npx jest-replay prune lists the unused recordings; --yes deletes them');
   for (const request of summary.unreached.slice(0, SHOWN_UNREACHED)) lines.push(`  not recorded (no connection was made): ${request}`);
   if (summary.unreached.length > SHOWN_UNREACHED) lines.push(`  … and ${summary.unreached.length - SHOWN_UNREACHED} more not recorded`);
+  for (const { request, from, after } of summary.late.slice(0, SHOWN_UNREACHED)) {
+    lines.push(`  refused after its ${after === 'file' ? 'test file' : 'test'} ended: ${request} (started by ${printable(from)})`);
+  }
+  const moreLate = summary.late.length - SHOWN_UNREACHED;
+  if (moreLate > 0) lines.push(`  … and ${moreLate} more refused after their test ended`);
   const ignored = [...summary.ignored.values()].reduce((sum, count) => sum + count, 0);
   const nothingElse = summary.recorded + summary.replayed + summary.missing + summary.unreached.length === 0;
   // `ignoreHosts: ['127.0.0.1']` meant for an app under test also silences a local LLM server.

@@ -43,6 +43,17 @@ export interface FileUsage {
   removed: string[];
   /** Requests left alone because of `ignoreHosts`, by host (absent in older notes). */
   ignored?: Record<string, number>;
+  /** Requests refused because their test, or the whole file, had ended (absent in older notes). */
+  late?: LateRequest[];
+}
+
+/** A request made by code that outlived its test (`after: 'test'`) or its test file (`after: 'file'`), refused. */
+export interface LateRequest {
+  /** `METHOD url`. */
+  request: string;
+  /** The test id that started it, or the test file when no test did. */
+  from: string;
+  after: 'test' | 'file';
 }
 
 /** The whole run, as the reporter saw it. */
@@ -155,6 +166,8 @@ export interface UsageSummary {
   unreached: string[];
   /** Requests left alone because of `ignoreHosts`, by host. */
   ignored: Map<string, number>;
+  /** Distinct requests refused because their test or test file had ended (see `FileUsage.late`). */
+  late: LateRequest[];
 }
 
 export function summarizeUsage(files: FileUsage[]): UsageSummary {
@@ -173,6 +186,7 @@ export function summarizeUsage(files: FileUsage[]): UsageSummary {
     changes,
     unreached: [...new Set(scopes.flatMap((s) => s.unreached ?? []))],
     ignored,
+    late: [...new Map(files.flatMap((f) => f.late ?? []).map((l) => [JSON.stringify(l), l])).values()],
   };
 }
 
