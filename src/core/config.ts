@@ -3,7 +3,7 @@ import { ReplayConfigError } from './errors';
 import { type Mode, type ModeEnvironment, resolveMode } from './mode';
 import { nearest } from './util/nearest';
 import { ignorePathProblem } from './keying/match-ignore';
-import { CREDENTIAL_HEADERS } from './keying/request';
+import { isCredentialHeader } from './keying/credential-names';
 import { defaultUsageDir } from './store/usage';
 
 /** `testEnvironmentOptions.replay` as a user writes it. */
@@ -95,7 +95,7 @@ export function validateOptions(raw: unknown): ReplayOptions {
     }
   }
   const options = raw as ReplayOptions;
-  const credential = options.requestHeaders?.find((h) => CREDENTIAL_HEADERS.includes(h.toLowerCase()));
+  const credential = options.requestHeaders?.find(isCredentialHeader);
   if (credential) {
     throw new ReplayConfigError(`jest-replay: ${where('requestHeaders')} lists ${JSON.stringify(credential)}, a credential header: it is never stored.`);
   }

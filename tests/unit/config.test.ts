@@ -189,7 +189,10 @@ describe('validateOptions', () => {
     expect(error.message).toBe(`jest-replay: ${message}.`);
   });
 
-  it.each(['authorization', 'Authorization', 'x-api-key', 'Cookie'])('refuses the credential header %s in requestHeaders', (header) => {
+  it.each([
+    'authorization', 'Authorization', 'x-api-key', 'Cookie', 'X-Amz-Security-Token', 'Ocp-Apim-Subscription-Key', 'X-Auth-Token', 'apikey',
+    'Private-Token', 'x-goog-api-key', 'x-functions-key', 'x-api-token', 'Authentication', 'x-openai-api-key',
+  ])('refuses the credential header %s in requestHeaders', (header) => {
     const error = errorOf(() => validateOptions({ requestHeaders: ['x-trace-id', header] }));
     expect(error).toBeInstanceOf(ReplayConfigError);
     expect(error.message).toContain('testEnvironmentOptions.replay.requestHeaders');

@@ -10,8 +10,9 @@ export const importCommand: Command = {
   args: '<path...> [--check]',
   help: `Adds llama-stack recordings (files, or folders holding recordings/<hash>.json and
 models-<hash>-<digest>.json) to the recordings directory, each keyed by this project's key
-under its test id, content unchanged but for credentials: credential headers (authorization, x-api-key…)
-and URL credentials are dropped, and named; a file whose response holds one of them is skipped.
+under its test id, content unchanged but for credentials: credential headers (authorization, x-api-key,
+cookie…) and URL credentials are dropped, body credentials (api_key, client_secret…) are replaced by
+"<redacted>", and each is named; a file whose response holds one of them is skipped.
 Reports what was imported and what was skipped, and why.
 
 Command options:

@@ -17,8 +17,9 @@ export const verifyCommand: Command = {
 needs (known "__type__" wrappers included), its response can be replayed, its name and folder are
 the ones its request and test_id key to (<key16>.json, <key16>.<n>.json, _shared/models-<key16>-<digest8>.json),
 and it holds nothing that looks like a credential ("sk-…", "sk_…", "xai-…", "ghp_…", "AIza…" and other
-known key shapes, "Bearer …" tokens, JSON Web Tokens, authorization or api-key headers, credentials in
-the URL). Prints one line per problem, with the file's path. A project keyed with normalizers or matchIgnore
+known key shapes, in a stream also split across items, "Bearer …" tokens, JSON Web Tokens, authorization
+or api-key headers, credentials in the URL, a request body field such as api_key not replaced by
+"<redacted>"). Prints one line per problem, with the file's path. A project keyed with normalizers or matchIgnore
 paths gives them with --normalizers and --match-ignore, so names are checked against the keys it makes.
 Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage error.`,
   options: KEY_OPTIONS,

@@ -2,12 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeResponse } from '../recording/codec';
 import { RecordingFileError } from '../errors';
-import { applyIdNormalization, parseRecording, type Recording } from '../recording/format';
+import { applyIdNormalization, parseRecording, type Recording, type StoredRequest } from '../recording/format';
 import { isObject } from '../util/json';
 import { losslessFileText, parseLossless } from '../util/lossless-json';
 import { keyOfLlamaStackRecording } from '../recording/llama-stack';
 import { modelListDigest } from '../recording/model-list';
-import { CREDENTIAL_HEADERS, publicUrl } from '../keying/request';
+import { withoutStoredBodyCredentials } from '../keying/body-credentials';
+import { isCredentialHeader } from '../keying/credential-names';
+import { publicUrl } from '../keying/request';
 import { credentialsOf, describeLeaks, findLeaks, type Leak } from '../keying/secrets';
 import { readRecordingText, type RecordingStore } from '../store/store';
 
@@ -74,32 +76,38 @@ function toolRuntimeCall(text: string): string | undefined {
 
 /**
  * The file text an imported file is written as: the file as it is, numbers spelled as written and
- * fields in their order (`import` changes no content), without the credentials `withoutCredentials` dropped.
+ * fields in their order (`import` changes no content), without the credentials `withoutCredentials`
+ * dropped, and with body credentials replaced as the recorder replaces them.
  */
 function importedText(text: string, clean: Recording, credentialHeaders: string[]): string {
-  const data = parseLossless(text) as { request: { url: string; headers?: Record<string, unknown> } };
+  const data = parseLossless(text) as { request: StoredRequest };
   for (const name of credentialHeaders) delete data.request.headers?.[name];
   data.request.url = clean.request.url;
+  if ('body' in data.request) data.request.body = withoutStoredBodyCredentials(data.request).masked;
   return losslessFileText(data);
 }
 
 /**
  * A recording without the credentials another tool stored with its request (credential headers,
- * URL credentials), what was dropped, its file text without them, and where else in it those
- * credentials are (a response echoing the key): such a file cannot be imported at all.
+ * URL credentials, body credentials, see `withoutBodyCredentials`), what was dropped, its file text
+ * without them, and where else in it those credentials are (a response echoing the key): such a file
+ * cannot be imported at all.
  */
 function withoutCredentials(text: string, recording: Recording): { recording: Recording; dropped: string[]; text: string; leaks: Leak[] } {
   const { url, headers } = recording.request;
-  const credentialHeaders = Object.keys(headers).filter((name) => CREDENTIAL_HEADERS.includes(name.toLowerCase()));
+  const credentialHeaders = Object.keys(headers).filter(isCredentialHeader);
   const dropped = credentialHeaders.map((name) => `request header ${name.toLowerCase()}`);
   const kept = Object.fromEntries(Object.entries(headers).filter(([name]) => !credentialHeaders.includes(name)));
+  const { masked: body, found } = withoutStoredBodyCredentials(recording.request);
   const parsedUrl = URL.canParse(url) ? new URL(url) : undefined;
-  const credentials = parsedUrl ? credentialsOf(url, new Headers(credentialHeaders.map((name) => [name, headers[name]]))) : [];
+  const carried = new Headers(credentialHeaders.map((name) => [name, headers[name]]));
+  const credentials = credentialsOf(url, carried, found);
   const publicForm = parsedUrl && publicUrl(url, credentials).toString();
   // An unchanged URL is kept as written, not as the URL parser spells it.
   const strippedUrl = publicForm && publicForm !== parsedUrl.toString() ? publicForm : url;
   if (strippedUrl !== url) dropped.push('request.url credentials');
-  const clean = { ...recording, request: { ...recording.request, headers: kept, url: strippedUrl } };
+  dropped.push(...new Set(found.map(({ source }) => `request ${source}`)));
+  const clean = { ...recording, request: { ...recording.request, headers: kept, url: strippedUrl, body } };
   const cleanText = importedText(text, clean, credentialHeaders);
   return { recording: clean, dropped, text: cleanText, leaks: findLeaks(clean, cleanText, credentials) };
 }
