@@ -92,7 +92,7 @@ describe('encodeResponse: JSON', () => {
     ['response', 'openai.types.responses.response.Response'],
   ])('wraps object=%s as %s', (object, type) => {
     const { stored } = encode(captured(200, { 'content-type': 'application/json' }, JSON.stringify({ id: 'x-1', object, created_at: 5 })));
-    expect(stored.body).toEqual({ __type__: type, __data__: { id: NORMALIZED, object, created_at: 5 } });
+    expect(stored.body).toEqual({ __type__: type, __data__: { id: NORMALIZED, object, created_at: 0 } });
   });
 
   it('wraps embeddings as CreateEmbeddingResponse and changes nothing inside', () => {
@@ -123,8 +123,8 @@ describe('encodeResponse: JSON', () => {
     expect(replacedIds.size).toBe(0);
   });
 
-  it('stores unknown JSON as it came', () => {
-    const body = { whatever: [1, { id: 'keep-me', created: 7 }] };
+  it('stores unknown JSON as it came, an id shorter than 8 characters included', () => {
+    const body = { whatever: [1, { id: 'keep-me', count: 7 }] };
     const { stored, replacedIds } = encode(captured(200, { 'content-type': 'application/json' }, JSON.stringify(body)));
     expect(stored).toEqual({ body, is_streaming: false });
     expect(replacedIds.size).toBe(0);
@@ -284,9 +284,10 @@ describe('encodeResponse: streams', () => {
     ['a chunk that is not an OpenAI chunk', sseText([{ foo: 1 }, '[DONE]'])],
     ['a chunk that is not JSON', sseText(['not json', '[DONE]'])],
     ['only [DONE]', sseText(['[DONE]'])],
-  ])('stores a stream with %s as its raw lines', (_what, body) => {
+  ])('stores a stream with %s as its raw lines (ids and timestamps in their data normalized)', (_what, body) => {
     const { stored } = encode(captured(200, { 'content-type': 'text/event-stream' }, body));
-    expect(stored).toEqual({ body: toLines(body), is_streaming: true });
+    const normalized = body.replaceAll('"chatcmpl-Stream9"', `"chatcmpl-${NORMALIZED}-1"`).replaceAll('"created":1731000001', '"created":0');
+    expect(stored).toEqual({ body: toLines(normalized), is_streaming: true });
     for (const line of stored.body as string[]) expect(line).not.toMatch(/[\r\n]/);
   });
 

@@ -4,7 +4,7 @@ import { bodyForKey, isSharedEndpoint, requestKey } from '../keying/key';
 import { ignoreFields } from '../keying/match-ignore';
 import { type BodyNormalizer, loadNormalizers } from '../keying/normalizers';
 import { type RedactHook, redactRequest } from '../keying/redact';
-import { publicUrl, readRequestBody, type RequestBody, substituteIds } from '../keying/request';
+import { publicUrl, readRequestBody, type RequestBody, substituteIds, substituteUrlIds } from '../keying/request';
 import { type Credential, credentialsOf } from '../keying/secrets';
 import { failTest } from './messages';
 import type { TestScope } from './scope';
@@ -42,7 +42,7 @@ export class Identifier {
     const credentials = credentialsOf(request.url, request.headers);
     const live = {
       method: request.method.toUpperCase(),
-      url: publicUrl(request.url, credentials),
+      url: substituteUrlIds(publicUrl(request.url, credentials), scope.replacedIds),
       body: substituteIds(await readRequestBody(bytes, request.headers.get('content-type') ?? ''), scope.replacedIds),
     };
     let redacted: typeof live;

@@ -9,9 +9,10 @@ import { requestKey } from '../keying/key';
 import { mergeModelLists, modelListDigest } from '../recording/model-list';
 import { type Mode, records, replays } from '../mode';
 import type { RedactHook } from '../keying/redact';
-import { storedRequest } from '../keying/request';
+import { storedBody, storedRequest } from '../keying/request';
 import { failBeforeResponse, replayedResponse } from './replay';
 import { refuseLeaks } from '../keying/secrets';
+import { stringsIn } from '../recording/volatile';
 import type { RecordingStore } from '../store/store';
 import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from '../store/usage';
 import { asDecoded, forward, type Passthrough, tee } from './capture';
@@ -40,6 +41,8 @@ export class ReplaySession {
   private readonly writtenHere = new Set<string>();
   /** Requests left alone because their host is in `ignoreHosts`, by host (`name:port`). */
   private readonly ignored = new Map<string, number>();
+  /** Ids the file's responses were received with → as stored: a test may send back an id its `beforeAll` received. */
+  private readonly replacedIds = new Map<string, string>();
 
   constructor(
     readonly config: ResolvedConfig,
@@ -52,7 +55,7 @@ export class ReplaySession {
   }
 
   open(info: ScopeInfo): TestScope {
-    return new TestScope(info);
+    return new TestScope(info, this.replacedIds);
   }
 
   /** Runs `fn` (a test or hook body) so that every request it starts belongs to `scope`. */
@@ -194,7 +197,8 @@ export class ReplaySession {
       if (neverConnected(failure)) scope.noteUnreached(`${keyed.method} ${keyed.url} (${failure.code ?? failure.message})`);
       else scope.track(write(encodeFailure(failure)));
     });
-    const context = { key: keyed.key, endpoint: keyed.url.pathname, replacedIds: scope.replacedIds };
+    const { key, ordinal, url, body } = keyed;
+    const context = { key, ordinal, endpoint: url.pathname, replacedIds: scope.replacedIds, sent: stringsIn(storedBody(body)) };
     const { response, stored } = tee(upstream, request, { timing: this.config.recordTiming, context });
     scope.track(stored.then(write));
     return response;

@@ -64,13 +64,14 @@ export class TestScope {
   readonly matchIgnore: readonly string[] = this.ignoredPaths;
   /** Ends upstream requests still running long after the test ended. */
   readonly upstream: AbortSignal = this.upstreamController.signal;
-  /**
-   * Ids this test's responses had before normalization → their `rec-…` form. Filled by the codec
-   * as responses are recorded, read when later requests quote those ids.
-   */
-  readonly replacedIds = new Map<string, string>();
-
-  constructor(readonly info: ScopeInfo) {}
+  constructor(
+    readonly info: ScopeInfo,
+    /**
+     * Ids the test file's responses were received with → their stored form (see `recording/volatile.ts`).
+     * Filled as responses are recorded, read when later requests send those ids back.
+     */
+    readonly replacedIds = new Map<string, string>(),
+  ) {}
 
   get testId(): string {
     return this.info.testId;
