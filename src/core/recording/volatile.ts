@@ -8,8 +8,12 @@ import { isObject, parseJson } from '../util/json';
  * and in replay alike.
  */
 
-/** Fields whose string value is an id the server minted, at any depth of a response. */
-const ID_FIELDS = new Set(['id', 'item_id', 'call_id', 'response_id', 'previous_response_id', 'tool_call_id', 'tool_use_id', 'request_id']);
+/** Fields whose string value is an id the server minted, at any depth of a response (and its request-id headers). */
+const ID_FIELDS = new Set([
+  'id', 'item_id', 'call_id', 'response_id', 'previous_response_id', 'tool_call_id', 'tool_use_id', 'request_id', 'x-request-id', 'request-id',
+]);
+/** What every id becomes when volatile fields are masked, to compare two recordings but for them. */
+const MASKED_ID = '<id>';
 /** Fields holding a moment: epoch seconds (a number) or an ISO 8601 string. */
 const TIMESTAMP_FIELDS = new Set(['created', 'created_at', 'completed_at', 'expires_at']);
 /** Ollama's timings, in nanoseconds. */
@@ -59,7 +63,19 @@ export class VolatileFields {
   /** Ids minted so far (a typed object's own id is not one: it is `rec-<key12>`). */
   private positions = 0;
 
-  constructor(private readonly context: VolatileContext) {}
+  constructor(
+    private readonly context: VolatileContext,
+    /** The stored form of the id met at `position`; by default `<prefix>rec-<key12>[-<ordinal>]-<position>`. */
+    private readonly storedForm = (id: string, position: number) => {
+      const { key, ordinal = 1 } = context;
+      return `${prefixOf(id)}${normalizedId(key)}${ordinal > 1 ? `-${ordinal}` : ''}-${position}`;
+    },
+  ) {}
+
+  /** Every id as `<id>` and every timestamp as 0 or the epoch: what two recordings differ in when only these differ. */
+  static masking(): VolatileFields {
+    return new VolatileFields({ key: '', replacedIds: new Map() }, () => MASKED_ID);
+  }
 
   /** A typed OpenAI or Ollama object: its own `id` becomes `rec-<key12>`, `created` 0 and Ollama's durations 0 (model objects keep all). */
   typed(value: JsonObject): JsonObject {
@@ -120,8 +136,7 @@ export class VolatileFields {
   }
 
   private mint(value: string): string {
-    const { key, ordinal = 1 } = this.context;
-    const stored = `${prefixOf(value)}${normalizedId(key)}${ordinal > 1 ? `-${ordinal}` : ''}-${++this.positions}`;
+    const stored = this.storedForm(value, ++this.positions);
     this.minted.set(value, stored);
     return stored;
   }
