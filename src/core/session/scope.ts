@@ -42,6 +42,7 @@ export class TestScope {
   private readonly replayedFiles: string[] = [];
   private readonly missedRequests: string[] = [];
   private readonly unreachedRequests: string[] = [];
+  private readonly keptFiles: { file: string; got: string }[] = [];
   private readonly listed: ListedInteraction[] = [];
   private readonly ignoredPaths: string[] = [];
   private chosenMode?: Mode;
@@ -58,6 +59,8 @@ export class TestScope {
   readonly missed: readonly string[] = this.missedRequests;
   /** Requests not recorded because no connection to their server was made (`METHOD url (CODE)`). */
   readonly unreached: readonly string[] = this.unreachedRequests;
+  /** Good recordings a failed re-recording left in place, with what it got instead (`401 Unauthorized`). */
+  readonly kept: readonly { file: string; got: string }[] = this.keptFiles;
   /** What the test replayed or recorded, in request order. */
   readonly interactions: readonly ListedInteraction[] = this.listed;
   /** Body paths this test leaves out of its keys (`replay.matchIgnore()`), beside the configured ones. */
@@ -143,6 +146,10 @@ export class TestScope {
     this.unreachedRequests.push(request);
   }
 
+  noteKept(file: string, got: string): void {
+    this.keptFiles.push({ file, got });
+  }
+
   /** Notes a request being recorded, in request order; the function returned notes its file once written. */
   noteRecording(): (file: string, outcome: WriteOutcome) => void {
     const interaction: ListedInteraction = { source: 'recorded' };
@@ -163,6 +170,7 @@ export class TestScope {
       // The lists themselves: a request the scope started that fails after it ended is still counted.
       missed: this.missedRequests,
       unreached: this.unreachedRequests,
+      ...(this.keptFiles.length > 0 ? { kept: this.keptFiles.map(({ file, got }) => ({ file: relative(file), got })) } : {}),
     };
   }
 

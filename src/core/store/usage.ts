@@ -28,6 +28,8 @@ export interface ScopeUsage {
   missed: string[];
   /** Requests not recorded because no connection to their server was made, `METHOD url (CODE)` (absent in older notes). */
   unreached?: string[];
+  /** Good recordings a failed re-recording did not replace, with what it got (absent when none). */
+  kept?: { file: string; got: string }[];
 }
 
 /** One test file of a run, as its environment saw it. */
@@ -155,6 +157,8 @@ export interface UsageSummary {
   unreached: string[];
   /** Requests left alone because of `ignoreHosts`, by host. */
   ignored: Map<string, number>;
+  /** Good recordings a failed re-recording kept (see `ScopeUsage.kept`). */
+  kept: { file: string; got: string }[];
 }
 
 export function summarizeUsage(files: FileUsage[]): UsageSummary {
@@ -173,6 +177,7 @@ export function summarizeUsage(files: FileUsage[]): UsageSummary {
     changes,
     unreached: [...new Set(scopes.flatMap((s) => s.unreached ?? []))],
     ignored,
+    kept: scopes.flatMap((s) => s.kept ?? []),
   };
 }
 
@@ -188,7 +193,7 @@ export function summarizeUsage(files: FileUsage[]): UsageSummary {
  */
 export function unusedRecordings(recordings: string[], files: FileUsage[], complete: boolean): string[] {
   const scopes = files.flatMap((f) => f.scopes);
-  const used = new Set(scopes.flatMap((s) => [...s.replayed, ...s.written.map((w) => w.file)]));
+  const used = new Set(scopes.flatMap((s) => [...s.replayed, ...s.written.map((w) => w.file), ...(s.kept ?? []).map((k) => k.file)]));
   const settled = new Map<string, boolean>();
   for (const scope of scopes) {
     const folder = testFolder(scope.id).split(path.sep).join('/');
