@@ -6,7 +6,7 @@ import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayConfigError, ReplayError } from '../core/errors';
 import { intercepts, reachesNetwork, testMode } from '../core/mode';
 import type { RedactHook } from '../core/keying/redact';
-import type { BeforeRecordHook } from '../core/recording/before-record';
+import { loadBeforeRecord } from '../core/recording/before-record';
 import { sha256 } from '../core/util/hash';
 import { ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store/store';
@@ -93,14 +93,13 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
         const resolveTestId = loadFunction<TestIdResolver['resolveTestId']>('testIdResolver', config.testIdResolver, config.rootDir, 'resolveTestId', 'resolveTestId(context)');
         this.resolver = { resolveTestId };
       }
-      const hook = <F>(option: 'redact' | 'beforeRecord', signature: string) =>
-        config[option] ? loadFunction<F>(option, config[option], config.rootDir, option, signature) : undefined;
-      const redact = hook<RedactHook>('redact', 'redact({ method, url, body })');
-      const beforeRecord = hook<BeforeRecordHook>('beforeRecord', 'beforeRecord(response, request)');
+      const redact = config.redact ? loadFunction<RedactHook>('redact', config.redact, config.rootDir, 'redact', 'redact({ method, url, body })') : undefined;
+      const beforeRecord = config.beforeRecord ? loadBeforeRecord(config.beforeRecord, config.rootDir) : undefined;
       let session: ReplaySession | undefined;
       // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
       this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });
-      session = new ReplaySession(config, new RecordingStore(config.dir), forwardWith(this.interception.realFetch), { redact, beforeRecord });
+      const passthrough = forwardWith(this.interception.realFetch);
+      session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, { redact, beforeRecord });
       this.session = session;
       // The `undici` package a test loads reads its global dispatcher from the test context's global.
       (this.global as Record<symbol, unknown>)[UNDICI_GLOBAL_DISPATCHER] = this.interception.dispatcher;

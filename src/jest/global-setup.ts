@@ -2,6 +2,7 @@ import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { loadNormalizers } from '../core/keying/normalizers';
+import { loadBeforeRecord } from '../core/recording/before-record';
 import { ReplayConfigError } from '../core/errors';
 import { records } from '../core/mode';
 import { checkWritable } from '../core/store/storage';
@@ -63,8 +64,9 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig, pro
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
   useUsageDir(config.usageDir, globalConfig.shard);
   process.env[RUN_ID_VARIABLE] = newRunId();
-  // A normalizers module that does not load stops the run here, not at the first request.
+  // A normalizers or beforeRecord module that does not load stops the run here, not at the first request.
   loadNormalizers(config.normalizers, config.rootDir);
+  if (config.beforeRecord) loadBeforeRecord(config.beforeRecord, config.rootDir);
 }
 
 export { globalSetup };

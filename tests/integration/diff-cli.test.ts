@@ -52,7 +52,8 @@ describe('jest-replay diff', () => {
     const id = /"id": "(rec-[0-9a-f]{12})"/.exec(stored)![1];
     project.write(file, stored.replace(`"id": "${id}"`, '"id": "chatcmpl-4f8b0c1d2e3f"').replace('"created": 0', '"created": 1731000000'));
     try {
-      expect(await project.cli(['diff'])).toMatchObject({ code: 0, stdout: 'no changes: 1 recording differs from HEAD only in normalized ids and timestamps\n' });
+      const stdout = 'no changes: 1 recording differs from HEAD only in normalized ids and timestamps\n';
+      expect(await project.cli(['diff'])).toMatchObject({ code: 0, stdout });
     } finally {
       project.write(file, stored);
     }

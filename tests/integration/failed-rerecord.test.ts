@@ -10,9 +10,10 @@ import { startUpstream, type Upstream } from '../support/upstream';
 const TESTS = `
 const { default: OpenAI } = require('openai');
 const client = new OpenAI({ apiKey: 'sk-fixture-SECRET-value', baseURL: process.env.UPSTREAM_BASE, maxRetries: 0 });
-const ask = (content, failure) =>
-  client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] }, { headers: process.env.BROKEN ? { 'x-upstream-fail': failure } : {} })
-    .catch((error) => error);
+const ask = (content, failure) => {
+  const headers = process.env.BROKEN ? { 'x-upstream-fail': failure } : {};
+  return client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] }, { headers }).catch((error) => error);
+};
 test('auth failure', () => ask('one', '401'));
 test('rate limited', () => ask('two', '429'));
 test('server error', () => ask('three', '503'));
@@ -27,7 +28,8 @@ describe('a failed re-record never replaces a good recording', () => {
   let upstream: Upstream;
   let good: Record<string, string>;
   let broken: JestRun;
-  const record = (env: Record<string, string> = {}, args: string[] = []) => project.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL, ...env }, args);
+  const record = (env: Record<string, string> = {}, args: string[] = []) =>
+    project.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL, ...env }, args);
   const fileOf = (test: string) => project.files().filter((file) => file.startsWith(`tests/kept.test.js/${test.replace(/ /g, '_')}-`));
 
   beforeAll(async () => {
@@ -61,12 +63,19 @@ describe('a failed re-record never replaces a good recording', () => {
     );
     expect(failureOf(broken, 'rate limited')).toContain('got 429 Too Many Requests');
     expect(failureOf(broken, 'server error')).toContain('got 503 Service Unavailable');
-    expect(failureOf(broken, 'broken connection')).toMatch(/got a broken connection \((UND_ERR_SOCKET: other side closed|ECONNRESET: [^)]+)\)/);
+    expect(failureOf(broken, 'broken connection')).toMatch(
+      /got a broken connection \((UND_ERR_SOCKET: other side closed|ECONNRESET: [^)]+)\)/,
+    );
   });
 
   test('the summary lists each kept recording with what came back', () => {
-    for (const [test, got] of [['auth failure', '401 Unauthorized'], ['server error', '503 Service Unavailable']]) {
-      expect(broken.stderr).toContain(`  kept     recordings/${fileOf(test)[0]} (re-recording got ${got}: a failure never replaces a good recording)\n`);
+    for (const [test, got] of [
+      ['auth failure', '401 Unauthorized'],
+      ['server error', '503 Service Unavailable'],
+    ]) {
+      expect(broken.stderr).toContain(
+        `  kept     recordings/${fileOf(test)[0]} (re-recording got ${got}: a failure never replaces a good recording)\n`,
+      );
     }
     expect(broken.stderr).not.toMatch(/^ {2}(changed|deleted) /m);
   });
@@ -78,7 +87,10 @@ describe('a failed re-record never replaces a good recording', () => {
   });
 
   test('recordFailedRequests: true records the failure over the good recording', async () => {
-    project.write('jest.config.js', `module.exports = ${JSON.stringify({ preset: 'jest-replay', transform: {}, testEnvironmentOptions: { replay: { recordFailedRequests: true } } })};\n`);
+    project.write(
+      'jest.config.js',
+      `module.exports = ${JSON.stringify({ preset: 'jest-replay', transform: {}, testEnvironmentOptions: { replay: { recordFailedRequests: true } } })};\n`,
+    );
     const run = await record({ BROKEN: '1' }, ['-t', 'auth failure']);
     expect(statusOf(run)['auth failure']).toBe('passed');
     const [file] = fileOf('auth failure');

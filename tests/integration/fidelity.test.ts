@@ -16,7 +16,8 @@ const SEPARATE_FIELDS = new Set(['firstAt', 'lastAt', 'elapsedMs', 'requestID'])
 const MESSAGE_ID = /"msg_(rec-[0-9a-f]{12}-\d+|[0-9a-f]{24})"/g;
 
 function outputs(dir: string): Record<string, unknown> {
-  const read = (k: string, v: unknown) => (SEPARATE_FIELDS.has(k) ? undefined : typeof v === 'string' ? v.replace(MESSAGE_ID, '"msg_<id>"') : v);
+  const read = (k: string, v: unknown) =>
+    SEPARATE_FIELDS.has(k) ? undefined : typeof v === 'string' ? v.replace(MESSAGE_ID, '"msg_<id>"') : v;
   return Object.fromEntries(fs.readdirSync(dir).map((f) => [f, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'), read)]));
 }
 const output = (dir: string, name: string) => JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8'));

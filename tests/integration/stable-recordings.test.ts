@@ -28,7 +28,10 @@ describe('stable recordings: record twice, nothing changes; replay offline', () 
   );
   const out = (name: string) => path.join(project.dir, `out-${name}`);
   const git = (...args: string[]) =>
-    spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: project.dir, encoding: 'utf8' }).stdout;
+    spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: project.dir,
+      encoding: 'utf8',
+    }).stdout;
   const saved = (run: string, name: string) => JSON.parse(fs.readFileSync(path.join(out(run), `${name}.json`), 'utf8'));
   const recordings = () => project.files().map((file) => ({ file, data: JSON.parse(project.read(`recordings/${file}`)) }));
   const recordingsOf = (test: string) => recordings().filter(({ data }) => data.test_id === `tests/agents.test.js::${test}`);
@@ -71,8 +74,13 @@ describe('stable recordings: record twice, nothing changes; replay offline', () 
 
   test('server-minted ids are stored from the key and their position, keeping their prefix; echoed ids are stored alike', () => {
     const stored = (id: string) => new RegExp(`^${id}rec-[0-9a-f]{12}-\\d+$`);
-    const [ask, answer] = recordingsOf('chat stream with a tool round trip').map(({ data }) => data).sort((a) => (a.request.body.tools && !a.request.body.messages[1] ? -1 : 1));
-    const callId = ask.response.body.find((chunk: { __data__: { choices: { delta: { tool_calls?: { id?: string }[] } }[] } }) => chunk.__data__.choices[0]?.delta.tool_calls?.[0]?.id).__data__.choices[0].delta.tool_calls[0].id;
+    const [ask, answer] = recordingsOf('chat stream with a tool round trip')
+      .map(({ data }) => data)
+      .sort((a) => (a.request.body.tools && !a.request.body.messages[1] ? -1 : 1));
+    const callId = ask.response.body.find(
+      (chunk: { __data__: { choices: { delta: { tool_calls?: { id?: string }[] } }[] } }) =>
+        chunk.__data__.choices[0]?.delta.tool_calls?.[0]?.id,
+    ).__data__.choices[0].delta.tool_calls[0].id;
     expect(callId).toMatch(stored('call_'));
     expect(ask.response.body[0].__data__.id).toMatch(/^rec-[0-9a-f]{12}$/);
     expect(ask.request.body.metadata).toEqual({ sent_at: '<sent_at>' });
@@ -108,7 +116,11 @@ describe('stable recordings: record twice, nothing changes; replay offline', () 
     expect(replayed.code).toBe(0);
     expect(saved('replay', 'chat').callId).toMatch(/^call_rec-/);
     expect(saved('replay', 'chat')).toEqual({ ...saved('first', 'chat'), callId: saved('replay', 'chat').callId });
-    expect(saved('replay', 'anthropic').ids).toEqual([expect.stringMatching(/^msg_rec-/), expect.stringMatching(/^toolu_rec-/), expect.stringMatching(/^msg_rec-/)]);
+    expect(saved('replay', 'anthropic').ids).toEqual([
+      expect.stringMatching(/^msg_rec-/),
+      expect.stringMatching(/^toolu_rec-/),
+      expect.stringMatching(/^msg_rec-/),
+    ]);
     const [firstId, , , , previous] = saved('replay', 'responses').ids;
     expect(previous).toBe(firstId);
     expect(saved('replay', 'moderation')).toEqual({ ...saved('first', 'moderation'), id: expect.stringMatching(/^modr-rec-/) });

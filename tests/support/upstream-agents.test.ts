@@ -21,7 +21,10 @@ describe('test upstream: agent traffic, with fresh ids on every call', () => {
     const first = await openai.chat.completions.create({ model: 'gpt-4o', messages, tools: [weather] });
     const [call] = first.choices[0].message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
     expect(first.choices[0].finish_reason).toBe('tool_calls');
-    expect(call).toMatchObject({ id: expect.stringMatching(/^call_[0-9a-f]{24}$/), function: { name: 'get_weather', arguments: '{"query":"rain in Paris?"}' } });
+    expect(call).toMatchObject({
+      id: expect.stringMatching(/^call_[0-9a-f]{24}$/),
+      function: { name: 'get_weather', arguments: '{"query":"rain in Paris?"}' },
+    });
     const streamed = await openai.chat.completions.stream({ model: 'gpt-4o', messages, tools: [weather] }).finalChatCompletion();
     const [again] = streamed.choices[0].message.tool_calls as OpenAI.ChatCompletionMessageFunctionToolCall[];
     expect(again.function).toEqual(call.function);
@@ -37,7 +40,12 @@ describe('test upstream: agent traffic, with fresh ids on every call', () => {
   test('responses: a function call item; its output is answered, previous_response_id echoed', async () => {
     const tools: OpenAI.Responses.Tool[] = [{ type: 'function', name: 'get_weather', parameters: {}, strict: false }];
     const first = await openai.responses.create({ model: 'gpt-4o', input: 'rain in Paris?', tools });
-    expect(first.output[0]).toMatchObject({ type: 'function_call', id: expect.stringMatching(/^fc_/), call_id: expect.stringMatching(/^call_/), name: 'get_weather' });
+    expect(first.output[0]).toMatchObject({
+      type: 'function_call',
+      id: expect.stringMatching(/^fc_/),
+      call_id: expect.stringMatching(/^call_/),
+      name: 'get_weather',
+    });
     const streamed = await openai.responses.stream({ model: 'gpt-4o', input: 'rain in Paris?', tools }).finalResponse();
     expect(streamed.output[0]).toMatchObject({ type: 'function_call', arguments: '{"query":"rain in Paris?"}' });
     const call = first.output[0] as OpenAI.Responses.ResponseFunctionToolCall;
@@ -56,7 +64,13 @@ describe('test upstream: agent traffic, with fresh ids on every call', () => {
       if (event.type === 'response.output_text.delta') text += event.delta;
     }
     expect(text).toBe('echo: think');
-    expect(types).toEqual(expect.arrayContaining(['response.reasoning_summary_text.delta', 'response.output_text.annotation.added', 'response.vendor_note.added']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'response.reasoning_summary_text.delta',
+        'response.output_text.annotation.added',
+        'response.vendor_note.added',
+      ]),
+    );
     expect(types.indexOf('response.reasoning_summary_part.done')).toBeLessThan(types.indexOf('response.output_text.delta'));
   });
 
@@ -66,11 +80,21 @@ describe('test upstream: agent traffic, with fresh ids on every call', () => {
     const first = await anthropic.messages.create({ model: 'claude-haiku', max_tokens: 64, messages, tools });
     expect(first.stop_reason).toBe('tool_use');
     const [use] = first.content as Anthropic.ToolUseBlock[];
-    expect(use).toMatchObject({ type: 'tool_use', id: expect.stringMatching(/^toolu_/), name: 'get_weather', input: { query: 'rain in Paris?' } });
+    expect(use).toMatchObject({
+      type: 'tool_use',
+      id: expect.stringMatching(/^toolu_/),
+      name: 'get_weather',
+      input: { query: 'rain in Paris?' },
+    });
     const streamed = await anthropic.messages.stream({ model: 'claude-haiku', max_tokens: 64, messages, tools }).finalMessage();
     expect(streamed.content[0]).toMatchObject({ type: 'tool_use', input: { query: 'rain in Paris?' } });
     const result: Anthropic.MessageParam = { role: 'user', content: [{ type: 'tool_result', tool_use_id: use.id, content: 'sunny' }] };
-    const answer = await anthropic.messages.create({ model: 'claude-haiku', max_tokens: 64, messages: [...messages, { role: 'assistant', content: first.content }, result], tools });
+    const answer = await anthropic.messages.create({
+      model: 'claude-haiku',
+      max_tokens: 64,
+      messages: [...messages, { role: 'assistant', content: first.content }, result],
+      tools,
+    });
     expect(answer.content).toEqual([{ type: 'text', text: 'echo: sunny' }]);
   });
 
@@ -79,7 +103,11 @@ describe('test upstream: agent traffic, with fresh ids on every call', () => {
     expect(moderation).toMatchObject({ id: expect.stringMatching(/^modr-/), results: [{ flagged: false }] });
     const clocked = await openai.embeddings.create({ model: 'e', input: 'x' }, { headers: { 'x-upstream-server-time': '1' } });
     expect((clocked as unknown as { server_time: number }).server_time).toBeGreaterThan(Date.now() - 60_000);
-    await expect(openai.embeddings.create({ model: 'e', input: 'x' }, { headers: { 'x-upstream-fail': '401' } })).rejects.toMatchObject({ status: 401 });
-    await expect(openai.embeddings.create({ model: 'e', input: 'x' }, { headers: { 'x-upstream-fail': 'reset' } })).rejects.toThrow(/Connection error/);
+    await expect(openai.embeddings.create({ model: 'e', input: 'x' }, { headers: { 'x-upstream-fail': '401' } })).rejects.toMatchObject({
+      status: 401,
+    });
+    await expect(openai.embeddings.create({ model: 'e', input: 'x' }, { headers: { 'x-upstream-fail': 'reset' } })).rejects.toThrow(
+      /Connection error/,
+    );
   });
 });

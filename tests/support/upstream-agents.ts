@@ -49,7 +49,12 @@ export function chatToolName(body: Json): string | undefined {
 export function chatToolCall(name: string, prompt: string): { message: Json; deltas: Json[] } {
   const id = `call_${hex(12)}`;
   const [head, tail] = argumentsOf(prompt);
-  const message = { role: 'assistant', content: null, refusal: null, tool_calls: [{ id, type: 'function', function: { name, arguments: head + tail } }] };
+  const message = {
+    role: 'assistant',
+    content: null,
+    refusal: null,
+    tool_calls: [{ id, type: 'function', function: { name, arguments: head + tail } }],
+  };
   const deltas = [
     { role: 'assistant', content: null, tool_calls: [{ index: 0, id, type: 'function', function: { name, arguments: '' } }] },
     { tool_calls: [{ index: 0, function: { arguments: head } }] },
@@ -110,13 +115,24 @@ export function withReasoning(events: Json[], text: string): Json[] {
     { type: 'response.reasoning_summary_text.delta', ...where, delta: 'about it.' },
     { type: 'response.reasoning_summary_text.done', ...where, text: summary },
     { type: 'response.reasoning_summary_part.done', ...where, part: { type: 'summary_text', text: summary } },
-    { type: 'response.output_item.done', output_index: 0, item: { type: 'reasoning', id, summary: [{ type: 'summary_text', text: summary }] } },
+    {
+      type: 'response.output_item.done',
+      output_index: 0,
+      item: { type: 'reasoning', id, summary: [{ type: 'summary_text', text: summary }] },
+    },
   ];
   const moved = events.map((event) => ('output_index' in event ? { ...event, output_index: 1 } : event));
   const textDone = moved.findIndex((event) => event.type === 'response.output_text.done');
   const { item_id } = moved[textDone];
   const annotation = { type: 'url_citation', url: 'https://example.com/source', title: 'Source', start_index: 0, end_index: text.length };
-  const cited = { type: 'response.output_text.annotation.added', item_id, output_index: 1, content_index: 0, annotation_index: 0, annotation };
+  const cited = {
+    type: 'response.output_text.annotation.added',
+    item_id,
+    output_index: 1,
+    content_index: 0,
+    annotation_index: 0,
+    annotation,
+  };
   const vendor = { type: 'response.vendor_note.added', note: 'served by the test upstream' };
   const [created, inProgress, ...rest] = moved;
   return [created, inProgress, ...reasoning, ...rest.slice(0, textDone - 2), cited, vendor, ...rest.slice(textDone - 2)];
@@ -132,7 +148,8 @@ export function toolResultOf(messages: unknown[]): string | undefined {
 }
 
 /** An Anthropic request that gets a tool use: it offers tools and does not answer one. */
-export const anthropicToolName = (body: Json): string | undefined => (toolResultOf(list(body.messages)) === undefined ? firstToolName(body.tools) : undefined);
+export const anthropicToolName = (body: Json): string | undefined =>
+  toolResultOf(list(body.messages)) === undefined ? firstToolName(body.tools) : undefined;
 
 /** The tool use: the message's content block, and the stream events after `message_start` that make it. */
 export function anthropicToolUse(name: string, prompt: string): { block: Json; events: Json[] } {

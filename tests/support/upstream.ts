@@ -693,8 +693,10 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
 
     const event = (name: string, data: Json) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
     if (toolUse) {
-      const start = { message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: inputTokens, output_tokens: 1 } } };
-      const ending = [event('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 8 } }), event('message_stop', {})];
+      const usage = { input_tokens: inputTokens, output_tokens: 1 };
+      const start = { message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } };
+      const stop = { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 8 } };
+      const ending = [event('message_delta', stop), event('message_stop', {})];
       const blocks = toolUse.events.map(({ type, ...data }) => event(String(type), data));
       return sendStream(ctx, [event('message_start', start), 'event: ping\ndata: {"type": "ping"}\n\n', ...blocks, ...ending], SSE_HEADERS);
     }

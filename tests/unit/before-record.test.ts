@@ -20,13 +20,23 @@ describe('applyBeforeRecord', () => {
   });
 
   test('bytes are given as a Buffer and stored as base64; status and headers are the ones returned', () => {
-    const stored: StoredResponse = { body: { __bytes_base64__: Buffer.from('abc').toString('base64') }, is_streaming: false, headers: { 'retry-after': '1' } };
-    const out = apply((response) => ({ status: 203, headers: {}, body: Buffer.concat([response.body as Buffer, Buffer.from('d')]) }), stored);
+    const stored: StoredResponse = {
+      body: { __bytes_base64__: Buffer.from('abc').toString('base64') },
+      is_streaming: false,
+      headers: { 'retry-after': '1' },
+    };
+    const out = apply(
+      (response) => ({ status: 203, headers: {}, body: Buffer.concat([response.body as Buffer, Buffer.from('d')]) }),
+      stored,
+    );
     expect(out).toEqual({ body: { __bytes_base64__: Buffer.from('abcd').toString('base64') }, is_streaming: false, status: 203 });
   });
 
   test('a raw stream: only the data lines are events; a line the hook leaves alone keeps its bytes', () => {
-    const stored: StoredResponse = { body: ['event: ping', 'data: {"type": "ping"}', '', 'data: not json', 'data: {"n": 1}'], is_streaming: true };
+    const stored: StoredResponse = {
+      body: ['event: ping', 'data: {"type": "ping"}', '', 'data: not json', 'data: {"n": 1}'],
+      is_streaming: true,
+    };
     const out = apply((response) => {
       expect(response.events).toEqual([{ type: 'ping' }, 'not json', { n: 1 }]);
       return { ...response, events: [{ type: 'ping' }, 'NOT JSON', { n: 2 }] };
@@ -40,12 +50,16 @@ describe('applyBeforeRecord', () => {
       `jest-replay: the beforeRecord hook hook.js must return the stream's 1 events as "events", one for each (for POST ${REQUEST.url}). Nothing was written`,
     );
     const json: StoredResponse = { body: { a: 1 }, is_streaming: false };
-    expect(() => apply((response) => ({ ...response, status: 700 }), json)).toThrow('returned status 700: it must be an integer from 200 to 599');
+    expect(() => apply((response) => ({ ...response, status: 700 }), json)).toThrow(
+      'returned status 700: it must be an integer from 200 to 599',
+    );
     expect(() => apply(() => undefined as never, json)).toThrow('returned undefined, not the response');
     expect(() => apply((response) => ({ ...response, body: { big: 1n } }), json)).toThrow('returned a body that cannot be stored');
     const failure: StoredResponse = { body: null, is_streaming: false, is_exception: true, exception_data: { type: 'APIConnectionError' } };
-    expect(apply(() => {
-      throw new Error('never called');
-    }, failure)).toBe(failure);
+    expect(
+      apply(() => {
+        throw new Error('never called');
+      }, failure),
+    ).toBe(failure);
   });
 });

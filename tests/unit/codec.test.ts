@@ -286,7 +286,9 @@ describe('encodeResponse: streams', () => {
     ['only [DONE]', sseText(['[DONE]'])],
   ])('stores a stream with %s as its raw lines (ids and timestamps in their data normalized)', (_what, body) => {
     const { stored } = encode(captured(200, { 'content-type': 'text/event-stream' }, body));
-    const normalized = body.replaceAll('"chatcmpl-Stream9"', `"chatcmpl-${NORMALIZED}-1"`).replaceAll('"created":1731000001', '"created":0');
+    const normalized = body
+      .replaceAll('"chatcmpl-Stream9"', `"chatcmpl-${NORMALIZED}-1"`)
+      .replaceAll('"created":1731000001', '"created":0');
     expect(stored).toEqual({ body: toLines(normalized), is_streaming: true });
     for (const line of stored.body as string[]) expect(line).not.toMatch(/[\r\n]/);
   });

@@ -100,7 +100,8 @@ describe('resolveConfig', () => {
   });
 
   it('replaces <rootDir> in redact and beforeRecord and lower-cases allowHosts', () => {
-    const options = { redact: '<rootDir>/redact.js', beforeRecord: '<rootDir>/before-record.js', recordFailedRequests: true, allowHosts: ['DB.internal:5432'] };
+    const hooks = { redact: '<rootDir>/redact.js', beforeRecord: '<rootDir>/before-record.js' };
+    const options = { ...hooks, recordFailedRequests: true, allowHosts: ['DB.internal:5432'] };
     const config = resolveConfig({ rootDir, options, env: {} });
     expect(config.redact).toBe(`${rootDir}/redact.js`);
     expect(config.beforeRecord).toBe(`${rootDir}/before-record.js`);

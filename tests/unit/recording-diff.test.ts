@@ -89,13 +89,17 @@ describe('each change once, and none where only normalized fields differ', () =>
   test('a hunk several recordings share is shown for the first; the others name it in its header', () => {
     const folder = (test: string) => `recordings/tests/a.test.js/${test}-12345678`;
     const versions = (prompt: string) =>
-      ['one', 'two', 'three'].map((test) => ({ path: `${folder(test)}/aaaa.json`, text: chat(`a::${test}`, prompt, `answer for ${test}`) }));
+      ['one', 'two', 'three'].map((test) => ({
+        path: `${folder(test)}/aaaa.json`,
+        text: chat(`a::${test}`, prompt, `answer for ${test}`),
+      }));
     const diffs = diffRecordings(versions('the old system prompt'), versions('the new system prompt'));
     expect(diffs.map((diff) => diff.title)).toEqual(['a::one', 'a::three', 'a::two']);
     const [first, ...others] = diffs;
     expect(first.lines).toContain('-        "content": "the old system prompt"');
     for (const other of others) {
-      expect(other.lines).toEqual([expect.stringMatching(new RegExp(`^@@ -\\d+,\\d+ \\+\\d+,\\d+ @@ the same change as in ${folder('one')}/aaaa\\.json$`))]);
+      const header = new RegExp(`^@@ -\\d+,\\d+ \\+\\d+,\\d+ @@ the same change as in ${folder('one')}/aaaa\\.json$`);
+      expect(other.lines).toEqual([expect.stringMatching(header)]);
     }
     const text = formatDiffText(diffs, 'HEAD');
     expect(text.split('\n').filter((line) => line.includes('"the new system prompt"'))).toHaveLength(1);
@@ -114,7 +118,11 @@ describe('each change once, and none where only normalized fields differ', () =>
           endpoint: '/v1/chat/completions',
           model: 'gpt-4o',
         },
-        response: { body: [{ __type__: 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk', __data__: { id, created, choices: [] } }], is_streaming: true, headers: { 'x-request-id': `req_${id}` } },
+        response: {
+          body: [{ __type__: 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk', __data__: { id, created, choices: [] } }],
+          is_streaming: true,
+          headers: { 'x-request-id': `req_${id}` },
+        },
         id_normalization_mapping: {},
       });
     const live = { path: `${FOLDER}/1111.json`, text: recording('call_4f8b0000aaaa', 1731000000, 'chatcmpl-AbCdEf123456') };
@@ -124,7 +132,8 @@ describe('each change once, and none where only normalized fields differ', () =>
     expect(formatDiffText(diffs, 'HEAD')).toBe('no changes: 1 recording differs from HEAD only in normalized ids and timestamps');
     const edited = { path: `${FOLDER}/aaaa.json`, text: chat('a::chat', 'hi', 'new') };
     const mixed = [...diffs, ...diffRecordings([{ path: edited.path, text: chat('a::chat', 'hi', 'old') }], [edited])];
-    expect(formatDiffText(mixed, 'HEAD').endsWith('1 recording differs from HEAD: 1 changed, 0 added, 0 deleted; 1 more only in normalized ids and timestamps')).toBe(true);
+    const summary = '1 recording differs from HEAD: 1 changed, 0 added, 0 deleted; 1 more only in normalized ids and timestamps';
+    expect(formatDiffText(mixed, 'HEAD').endsWith(summary)).toBe(true);
     expect(formatDiffMarkdown(mixed, 'HEAD')).not.toContain('1111.json');
   });
 });

@@ -249,7 +249,8 @@ describe('substituteIds', () => {
 
   it('replaces them in a URL too (a response fetched by its id), and returns the same URL when none is there', () => {
     const url = new URL('https://api.openai.com/v1/responses/resp_ORIGINAL123/input_items?after=call_XYZ');
-    expect(substituteUrlIds(url, replaced).toString()).toBe('https://api.openai.com/v1/responses/rec-aaaaaaaaaaaa/input_items?after=rec-bbbbbbbbbbbb');
+    const stored = 'https://api.openai.com/v1/responses/rec-aaaaaaaaaaaa/input_items?after=rec-bbbbbbbbbbbb';
+    expect(substituteUrlIds(url, replaced).toString()).toBe(stored);
     const other = new URL('https://api.openai.com/v1/responses/resp_OTHER');
     expect(substituteUrlIds(other, replaced)).toBe(other);
   });

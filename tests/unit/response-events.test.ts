@@ -6,7 +6,10 @@ import { snakeCase } from '../../src/core/recording/format';
 /** Every event of the openai SDK's `ResponseStreamEvent` union, by its `type`, with the interface (and Python class) that reads it. */
 function sdkEvents(): [string, string][] {
   const types = fs.readFileSync(path.join(path.dirname(require.resolve('openai')), 'resources', 'responses', 'responses.d.ts'), 'utf8');
-  const union = /export type ResponseStreamEvent = ([^;]+);/.exec(types)![1].split('|').map((name) => name.trim());
+  const union = /export type ResponseStreamEvent = ([^;]+);/
+    .exec(types)![1]
+    .split('|')
+    .map((name) => name.trim());
   return union.map((name) => [new RegExp(`export interface ${name} \\{[\\s\\S]*?\\n    type: '([^']+)';`).exec(types)![1], name]);
 }
 
@@ -14,7 +17,8 @@ describe('Responses API stream events', () => {
   test('every event type the openai SDK knows is stored as its class, in the module named after it', () => {
     const events = sdkEvents();
     expect(events.length).toBeGreaterThanOrEqual(53);
-    for (const [type, name] of events) expect([type, responseEventClass(type)]).toEqual([type, `openai.types.responses.${snakeCase(name)}.${name}`]);
+    for (const [type, name] of events)
+      expect([type, responseEventClass(type)]).toEqual([type, `openai.types.responses.${snakeCase(name)}.${name}`]);
   });
 
   test('a type no SDK knows is stored as the generic class', () => {

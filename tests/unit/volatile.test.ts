@@ -88,11 +88,23 @@ describe('VolatileFields: ids the server mints', () => {
 
 describe('VolatileFields: timestamps', () => {
   test('numbers become 0, dates the epoch; other text and other numbers stay', () => {
-    const value = { created_at: 1731000000, expires_at: '2025-01-02T03:04:05.678Z', completed_at: 'soon', nested: [{ created: 5 }], usage: { total_tokens: 9 } };
-    expect(fields().json(value)).toEqual({ created_at: 0, expires_at: EPOCH_TEXT, completed_at: 'soon', nested: [{ created: 0 }], usage: { total_tokens: 9 } });
+    const value = {
+      created_at: 1731000000,
+      expires_at: '2025-01-02T03:04:05.678Z',
+      completed_at: 'soon',
+      nested: [{ created: 5 }],
+      usage: { total_tokens: 9 },
+    };
+    expect(fields().json(value)).toEqual({
+      created_at: 0,
+      expires_at: EPOCH_TEXT,
+      completed_at: 'soon',
+      nested: [{ created: 0 }],
+      usage: { total_tokens: 9 },
+    });
   });
 
-  test("a typed Ollama object: created_at and its durations", () => {
+  test('a typed Ollama object: created_at and its durations', () => {
     expect(fields().typed({ model: 'llama3', created_at: '2024-10-01T12:00:00.123456789Z', total_duration: 123, done: true })).toEqual({
       model: 'llama3',
       created_at: EPOCH_TEXT,
@@ -106,8 +118,11 @@ describe('VolatileFields: a raw SSE line', () => {
   test("ids and timestamps are replaced in the line's text; every other byte, spacing included, is kept", () => {
     const volatile = fields();
     const line = 'data: {"type": "message_start", "message": {"id": "msg_0123456789ab", "created_at" : 1731000000, "n": 1731000000}}';
-    expect(volatile.line(line)).toBe(`data: {"type": "message_start", "message": {"id": "msg_rec-${K}-1", "created_at" : 0, "n": 1731000000}}`);
+    expect(volatile.line(line)).toBe(
+      `data: {"type": "message_start", "message": {"id": "msg_rec-${K}-1", "created_at" : 0, "n": 1731000000}}`,
+    );
     expect(volatile.line('data: {"type": "ping"}')).toBe('data: {"type": "ping"}');
-    for (const other of ['event: message_start', '', ': comment', 'id: msg_0123456789ab', 'data: not json', 'data: [DONE]']) expect(volatile.line(other)).toBe(other);
+    for (const other of ['event: message_start', '', ': comment', 'id: msg_0123456789ab', 'data: not json', 'data: [DONE]'])
+      expect(volatile.line(other)).toBe(other);
   });
 });

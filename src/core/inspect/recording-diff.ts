@@ -83,7 +83,8 @@ function masked(recording: Recording): string {
   const items = streamItems(body);
   const mask = (item: unknown) => (typeof item === 'string' ? volatile.line(item) : volatile.json(unwrap(item)));
   const request = { ...recording.request, body: volatile.json(recording.request.body) };
-  return JSON.stringify({ ...recording, request, response: { ...(volatile.json(response) as object), body: items ? [...items].map(mask) : mask(body) } });
+  const maskedResponse = { ...(volatile.json(response) as object), body: items ? [...items].map(mask) : mask(body) };
+  return JSON.stringify({ ...recording, request, response: maskedResponse });
 }
 
 /** Whether a pair's recordings differ, but only in their ids and timestamps (a formatting change is a change). */
@@ -149,7 +150,8 @@ export function diffRecordings(before: RecordingVersion[], after: RecordingVersi
       lines: hunks.flatMap((hunk) => [`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`, ...hunk.lines]),
     };
   });
-  return withoutRepeats(diffs.sort((a, b) => a.title.localeCompare(b.title) || (a.before ?? a.after)!.localeCompare((b.before ?? b.after)!)));
+  const byPath = (a: RecordingDiff, b: RecordingDiff) => (a.before ?? a.after)!.localeCompare((b.before ?? b.after)!);
+  return withoutRepeats(diffs.sort((a, b) => a.title.localeCompare(b.title) || byPath(a, b)));
 }
 
 /** `changed  a.json → b.json`, `added  b.json`: which files one entry compares. */
@@ -164,7 +166,8 @@ const differ = (count: number, base: string) => `${plural(count, 'recording')} $
 function summaryLine(diffs: RecordingDiff[], base: string): string {
   const normalized = diffs.filter((diff) => diff.kind === 'normalized').length;
   const shown = diffs.length - normalized;
-  const also = normalized === 0 ? '' : `${shown === 0 ? differ(normalized, base) : `; ${normalized} more`} only in normalized ids and timestamps`;
+  const which = shown === 0 ? differ(normalized, base) : `; ${normalized} more`;
+  const also = normalized === 0 ? '' : `${which} only in normalized ids and timestamps`;
   if (shown === 0) return `no changes: ${normalized === 0 ? `no recording differs from ${base}` : also}`;
   const count = (kind: RecordingDiff['kind']) => `${diffs.filter((diff) => diff.kind === kind).length} ${kind}`;
   return `${differ(shown, base)}: ${count('changed')}, ${count('added')}, ${count('deleted')}${also}`;

@@ -1,5 +1,6 @@
 import { ReplayError } from '../errors';
 import { isObject, parseJson } from '../util/json';
+import { loadFunction } from '../util/user-module';
 import { BASE64_MARKER } from './codec';
 import { isTypedValue, type StoredResponse, streamItems, unwrap } from './format';
 import { decodeJsonBody } from './openai-types';
@@ -31,6 +32,10 @@ export interface RecordedRequest {
 
 /** The contract of a `testEnvironmentOptions.replay.beforeRecord` module. */
 export type BeforeRecordHook = (response: RecordableResponse, request: RecordedRequest) => RecordableResponse;
+
+/** The project's hook, from its module (path or package, resolved from rootDir). */
+export const loadBeforeRecord = (spec: string, rootDir: string) =>
+  loadFunction<BeforeRecordHook>('beforeRecord', spec, rootDir, 'beforeRecord', 'beforeRecord(response, request)');
 
 const DATA_LINE = /^data: ?/;
 
@@ -71,10 +76,13 @@ function problemOf(returned: unknown, given: RecordableResponse): string | undef
   if (!isObject(returned)) return `returned ${JSON.stringify(returned) ?? String(returned)}, not the response`;
   const { status, headers } = returned;
   const count = given.events?.length;
-  if (count !== undefined && (!Array.isArray(returned.events) || returned.events.length !== count)) return `must return the stream's ${count} events as "events", one for each`;
+  if (count !== undefined && (!Array.isArray(returned.events) || returned.events.length !== count))
+    return `must return the stream's ${count} events as "events", one for each`;
   if (count === undefined && returned.body === undefined) return 'returned no "body"';
-  if (!Number.isInteger(status) || (status as number) < 200 || (status as number) > 599) return `returned status ${JSON.stringify(status)}: it must be an integer from 200 to 599`;
-  if (!isObject(headers) || !Object.values(headers).every((value) => typeof value === 'string')) return 'returned headers that are not an object of strings';
+  if (!Number.isInteger(status) || (status as number) < 200 || (status as number) > 599)
+    return `returned status ${JSON.stringify(status)}: it must be an integer from 200 to 599`;
+  if (!isObject(headers) || !Object.values(headers).every((value) => typeof value === 'string'))
+    return 'returned headers that are not an object of strings';
   return undefined;
 }
 
@@ -92,7 +100,9 @@ export function applyBeforeRecord(hook: BeforeRecordHook, spec: string, stored: 
   else given.body = bodyOf(stored.body);
   // The hook's own frames are worth reading when it throws; jest-replay's never are.
   const fail = (problem: string, frames = '') => {
-    const message = `jest-replay: the beforeRecord hook ${spec} ${problem} (for ${request.method} ${request.url}). Nothing was written (an earlier recording there is unchanged).`;
+    const message =
+      `jest-replay: the beforeRecord hook ${spec} ${problem} (for ${request.method} ${request.url}). ` +
+      'Nothing was written (an earlier recording there is unchanged).';
     return Object.assign(new ReplayError(message), { stack: `${message}${frames}` });
   };
   let returned: RecordableResponse;

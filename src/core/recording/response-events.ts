@@ -39,15 +39,21 @@ const NAMED: Record<string, string[]> = {
   'response.mcp_list_tools': ['in_progress', 'completed', 'failed'],
 };
 
-const pascalCase = (type: string) => type.split(/[._]/).map((word) => word[0].toUpperCase() + word.slice(1)).join('');
+const pascalCase = (type: string) =>
+  type
+    .split(/[._]/)
+    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .join('');
 const classPath = (name: string) => `openai.types.responses.${snakeCase(name)}.${name}`;
 
 const CLASS_BY_TYPE = new Map<string, string>([
   ...Object.entries(RENAMED).map(([type, name]): [string, string] => [type, classPath(name)]),
-  ...Object.entries(NAMED).flatMap(([thing, changes]) => changes.map((change): [string, string] => {
-    const type = `${thing}.${change}`;
-    return [type, classPath(`${pascalCase(type)}Event`)];
-  })),
+  ...Object.entries(NAMED).flatMap(([thing, changes]) =>
+    changes.map((change): [string, string] => {
+      const type = `${thing}.${change}`;
+      return [type, classPath(`${pascalCase(type)}Event`)];
+    }),
+  ),
 ]);
 
 /**

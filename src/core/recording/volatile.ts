@@ -10,7 +10,16 @@ import { isObject, parseJson } from '../util/json';
 
 /** Fields whose string value is an id the server minted, at any depth of a response (and its request-id headers). */
 const ID_FIELDS = new Set([
-  'id', 'item_id', 'call_id', 'response_id', 'previous_response_id', 'tool_call_id', 'tool_use_id', 'request_id', 'x-request-id', 'request-id',
+  'id',
+  'item_id',
+  'call_id',
+  'response_id',
+  'previous_response_id',
+  'tool_call_id',
+  'tool_use_id',
+  'request_id',
+  'x-request-id',
+  'request-id',
 ]);
 /** What every id becomes when volatile fields are masked, to compare two recordings but for them. */
 const MASKED_ID = '<id>';

@@ -52,7 +52,12 @@ async function goodRecording(store: RecordingStore, files: string[]): Promise<{ 
 }
 
 /** The function that writes the response to `keyed` as its recording, once it has been received whole. */
-export function recordingWriter(setup: RecorderSetup, scope: TestScope, keyed: KeyedRequest, request: Request): (response: StoredResponse) => Promise<void> {
+export function recordingWriter(
+  setup: RecorderSetup,
+  scope: TestScope,
+  keyed: KeyedRequest,
+  request: Request,
+): (response: StoredResponse) => Promise<void> {
   const { config, store, beforeRecord } = setup;
   const { method, url, body, key, ordinal, shared, credentials } = keyed;
   const recorded = { method, url, headers: request.headers, body, extraHeaders: config.requestHeaders };
@@ -68,7 +73,9 @@ export function recordingWriter(setup: RecorderSetup, scope: TestScope, keyed: K
       return;
     }
     const stored = storedRequest(recorded);
-    const response = beforeRecord ? applyBeforeRecord(beforeRecord, shownModule(config.beforeRecord!, config.rootDir), captured, stored) : captured;
+    const response = beforeRecord
+      ? applyBeforeRecord(beforeRecord, shownModule(config.beforeRecord!, config.rootDir), captured, stored)
+      : captured;
     const recording: Recording = { test_id: shared ? null : scope.testId, request: stored, response, id_normalization_mapping: {} };
     const target = file ?? store.modelListFile(key, modelListDigest(recording));
     const outcome = await store.write(target, recording, (text) => refuseLeaks(shown(target), recording, text, credentials));
@@ -77,7 +84,8 @@ export function recordingWriter(setup: RecorderSetup, scope: TestScope, keyed: K
 }
 
 /** A module option as the user reads it: relative to rootDir when it is a path inside it. */
-const shownModule = (spec: string, rootDir: string) => (path.isAbsolute(spec) && !path.relative(rootDir, spec).startsWith('..') ? path.relative(rootDir, spec) : spec);
+const shownModule = (spec: string, rootDir: string) =>
+  path.isAbsolute(spec) && !path.relative(rootDir, spec).startsWith('..') ? path.relative(rootDir, spec) : spec;
 
 function keptMessage(file: string, request: string, got: string, status: number): string {
   return (
