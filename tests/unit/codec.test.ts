@@ -130,6 +130,19 @@ describe('encodeResponse: JSON', () => {
     expect(replacedIds.size).toBe(0);
   });
 
+  it("keeps another API's ids and timestamps as they came; an LLM endpoint's are normalized", () => {
+    const body = { id: 'cus_NffrFeUfNV2Hib', created: 1731000000, nested: { request_id: 'req_0123456789ab' } };
+    const text = JSON.stringify(body);
+    expect(encode(captured(200, { 'content-type': 'application/json' }, text), '/v1/customers/cus_NffrFeUfNV2Hib').stored.body).toEqual(body);
+    const sse = `data: ${text}\n\n`;
+    expect(encode(captured(200, { 'content-type': 'text/event-stream' }, sse), '/v1/customers/events').stored.body).toEqual(toLines(sse));
+    expect(encode(captured(200, { 'content-type': 'application/json' }, text), '/v1/messages').stored.body).toEqual({
+      id: `cus_${NORMALIZED}-1`,
+      created: 0,
+      nested: { request_id: `req_${NORMALIZED}-2` },
+    });
+  });
+
   it('does not store the default content type, with or without parameters', () => {
     for (const type of ['application/json', 'application/json; charset=utf-8', 'application/json ;charset=UTF-8']) {
       expect(encode(captured(200, { 'content-type': type }, '{"a":1}')).stored).toEqual({ body: { a: 1 }, is_streaming: false });

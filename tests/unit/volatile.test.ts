@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EPOCH_TEXT, stringsIn, VolatileFields } from '../../src/core/recording/volatile';
+import { EPOCH_TEXT, mintsIds, stringsIn, VolatileFields } from '../../src/core/recording/volatile';
 
 const KEY = createHash('sha256').update('volatile test key').digest('hex');
 const K = KEY.slice(0, 12);
@@ -124,5 +124,14 @@ describe('VolatileFields: a raw SSE line', () => {
     expect(volatile.line('data: {"type": "ping"}')).toBe('data: {"type": "ping"}');
     for (const other of ['event: message_start', '', ': comment', 'id: msg_0123456789ab', 'data: not json', 'data: [DONE]'])
       expect(volatile.line(other)).toBe(other);
+  });
+});
+
+describe('mintsIds: which endpoints answer with ids made per call', () => {
+  test('the LLM APIs (OpenAI-compatible, Anthropic, Ollama) under any prefix; not other APIs', () => {
+    for (const endpoint of ['/v1/chat/completions', '/openai/deployments/gpt/chat/completions', '/v1/responses', '/v1/responses/resp_1/input_items', '/v1/messages', '/v1/moderations', '/api/chat']) {
+      expect([endpoint, mintsIds(endpoint)]).toEqual([endpoint, true]);
+    }
+    for (const endpoint of ['/v1/customers/cus_1', '/v1/users/me', '/v1/files', '/v1/messages/count_tokens']) expect([endpoint, mintsIds(endpoint)]).toEqual([endpoint, false]);
   });
 });

@@ -1,7 +1,7 @@
 import { isTypedValue, type TypedValue, unwrap } from './format';
 import { isObject } from '../util/json';
 import { eventClassOf, isResponsesType, responseEventClass } from './response-events';
-import type { VolatileFields } from './volatile';
+import { mintsIds, type VolatileFields } from './volatile';
 
 /**
  * Python type paths for what the servers return, so llama-stack's loader
@@ -60,10 +60,10 @@ export interface TypingContext {
   volatile: VolatileFields;
 }
 
-/** A known object as `{__type__, __data__}`, anything else as it came; volatile fields normalized either way. */
+/** A known object as `{__type__, __data__}`, its volatile fields normalized; anything else as it came, normalized on an LLM endpoint. */
 export function wrapTyped(value: unknown, { endpoint, volatile }: TypingContext): unknown {
   const type = pythonTypeOf(value, endpoint);
-  if (!type) return volatile.json(value);
+  if (!type) return mintsIds(endpoint) ? volatile.json(value) : value;
   return { __type__: type, __data__: volatile.typed(value as JsonObject) } satisfies TypedValue;
 }
 

@@ -3,7 +3,7 @@ import { LazyChunks } from './format';
 import { parseJson } from '../util/json';
 import { isDoneTerminatedChunk, isTypedEvent, type TypingContext, wrapEvent, wrapTyped } from './openai-types';
 import { isResponsesType } from './response-events';
-import { type VolatileContext, VolatileFields } from './volatile';
+import { mintsIds, type VolatileContext, VolatileFields } from './volatile';
 
 /** How a received stream body is stored: SSE events typed or as raw lines, NDJSON lines typed where they are JSON. */
 
@@ -121,10 +121,12 @@ export function encodeSse(pieces: readonly Uint8Array[], complete: boolean, cont
       return new LazyChunks(() => typedEvents(pieces, complete, stored, typing));
     }
   }
+  const lines = toLines(utf8Text(pieces));
+  if (!mintsIds(context.endpoint)) return lines;
   const volatile = new VolatileFields(context);
-  const lines = toLines(utf8Text(pieces)).map((line) => volatile.line(line));
+  const normalized = lines.map((line) => volatile.line(line));
   volatile.commit();
-  return lines;
+  return normalized;
 }
 
 export function encodeNdjson(text: string, context: EncodeContext): unknown[] {

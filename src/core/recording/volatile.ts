@@ -30,6 +30,17 @@ const DURATION_FIELDS = ['total_duration', 'load_duration', 'prompt_eval_duratio
 export const EPOCH_TEXT = '1970-01-01T00:00:00.000000Z';
 const DATE_TEXT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/;
 
+/**
+ * The LLM API endpoints (OpenAI-compatible, Anthropic, Ollama) whose answers carry ids and timestamps
+ * minted per call. Other APIs' JSON keeps its ids as it came: a customer's `cus_…` is the same on every
+ * run, and a test may check it.
+ */
+const LLM_PATHS = ['chat/completions', 'completions', 'embeddings', 'moderations', 'messages', 'responses(/[^/]+)*'];
+const LLM_ENDPOINT = new RegExp(`/(${LLM_PATHS.join('|')})$|^/api/(chat|generate|embed|embeddings)$`);
+
+/** Whether the untyped JSON and raw stream lines of an endpoint's responses are normalized (typed objects always are). */
+export const mintsIds = (endpoint: string) => LLM_ENDPOINT.test(endpoint);
+
 /** What a typed object's own `id` becomes, as llama-stack stores it: `rec-` and 12 hex digits of the key. */
 export const normalizedId = (key: string) => `rec-${key.slice(0, 12)}`;
 
