@@ -135,5 +135,8 @@ describe('each change once, and none where only normalized fields differ', () =>
     const summary = '1 recording differs from HEAD: 1 changed, 0 added, 0 deleted; 1 more only in normalized ids and timestamps';
     expect(formatDiffText(mixed, 'HEAD').endsWith(summary)).toBe(true);
     expect(formatDiffMarkdown(mixed, 'HEAD')).not.toContain('1111.json');
+    const otherApi = (id: string) => live.text.replaceAll('/v1/chat/completions', '/v1/customers').replace('chatcmpl-AbCdEf123456', id);
+    const [changed] = diffRecordings([{ ...live, text: otherApi('cus_0123456789ab') }], [{ ...live, text: otherApi('cus_ba9876543210') }]);
+    expect(changed.kind).toBe('changed');
   });
 });

@@ -1,7 +1,7 @@
 import { structuredPatch } from 'diff';
 import { diffJson } from '../util/diff';
 import { applyIdNormalization, parseRecording, type Recording, streamItems, unwrap } from '../recording/format';
-import { VolatileFields } from '../recording/volatile';
+import { mintsIds, VolatileFields } from '../recording/volatile';
 import { NO_TEST_ID } from './inspect';
 import type { Json } from '../util/json';
 import { describeRecording } from './transcript';
@@ -87,10 +87,14 @@ function masked(recording: Recording): string {
   return JSON.stringify({ ...recording, request, response: maskedResponse });
 }
 
-/** Whether a pair's recordings differ, but only in their ids and timestamps (a formatting change is a change). */
+/**
+ * Whether a pair's recordings, of an endpoint whose ids and timestamps are normalized, differ only in
+ * those (a formatting change is a change, and so is another API's id).
+ */
 const onlyNormalized = (old: ReadVersion, next: ReadVersion) =>
   old.recording !== undefined &&
   next.recording !== undefined &&
+  mintsIds(next.recording.request.endpoint) &&
   JSON.stringify(old.recording) !== JSON.stringify(next.recording) &&
   masked(old.recording) === masked(next.recording);
 
