@@ -575,7 +575,7 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     const outputTokens = countTokens(text);
     const usage = {
       input_tokens: inputTokens,
-      input_tokens_details: { cached_tokens: 0 },
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
       output_tokens: outputTokens,
       output_tokens_details: { reasoning_tokens: 0 },
       total_tokens: inputTokens + outputTokens,
