@@ -30,6 +30,10 @@ export interface ReplayOptions {
   usageDir?: string;
   /** Request body fields left out of the key (`body.user`, `body.metadata.*`, `body.**.trace_id`); the stored body stays as sent. */
   matchIgnore?: string[];
+  /** Module (resolved like `testIdResolver`) exporting `beforeRecord(response, request)`: edits each response before it is stored. */
+  beforeRecord?: string;
+  /** Record a failure (401/403, 429, 5xx, a broken connection) over a good recording of the same request. Off by default. */
+  recordFailedRequests?: boolean;
 }
 
 export interface ReplayEnv extends ModeEnvironment {
@@ -51,6 +55,8 @@ export interface ResolvedConfig {
   allowHosts: string[];
   usageDir: string;
   matchIgnore: string[];
+  beforeRecord?: string;
+  recordFailedRequests: boolean;
 }
 
 type Check = (value: unknown) => boolean;
@@ -72,6 +78,8 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   allowHosts: [isStringList, 'an array of strings'],
   usageDir: [isString, 'a non-empty string'],
   matchIgnore: [isStringList, 'an array of paths into the request body, like ["body.user", "body.metadata.*"]'],
+  beforeRecord: [isString, 'a module path string'],
+  recordFailedRequests: [isBoolean, 'true or false'],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
@@ -126,5 +134,7 @@ export function resolveConfig(input: { rootDir: string; options?: unknown; env: 
     allowHosts: (options.allowHosts ?? []).map((h) => h.toLowerCase()),
     usageDir: options.usageDir ? resolveFrom(rootDir, options.usageDir) : defaultUsageDir(rootDir),
     matchIgnore: options.matchIgnore ?? [],
+    beforeRecord: moduleSpec(rootDir, options.beforeRecord),
+    recordFailedRequests: options.recordFailedRequests ?? false,
   };
 }

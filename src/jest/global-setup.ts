@@ -2,6 +2,7 @@ import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { loadNormalizers } from '../core/keying/normalizers';
+import { loadBeforeRecord } from '../core/recording/before-record';
 import { ReplayConfigError } from '../core/errors';
 import { records } from '../core/mode';
 import { checkWritable } from '../core/store/storage';
@@ -66,8 +67,9 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig, pro
   process.env[RUN_ID_VARIABLE] = newRunId();
   // Only this process sees Jest's own arguments (`--config`): the test files' processes read the command from here.
   process.env[RUN_COMMAND_VARIABLE] = runCommand({ env: process.env, execArgv: process.execArgv, args: process.argv.slice(2) });
-  // A normalizers module that does not load stops the run here, not at the first request.
+  // A normalizers or beforeRecord module that does not load stops the run here, not at the first request.
   loadNormalizers(config.normalizers, config.rootDir);
+  if (config.beforeRecord) loadBeforeRecord(config.beforeRecord, config.rootDir);
 }
 
 export { globalSetup };

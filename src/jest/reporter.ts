@@ -70,6 +70,9 @@ export function summaryLines(mode: Mode, dir: string, files: FileUsage[], unused
     );
   }
   for (const { file, change } of summary.changes) lines.push(`  ${change.padEnd(8)} ${displayPath(path.join(dir, file))}`);
+  for (const { file, got } of summary.kept) {
+    lines.push(`  kept     ${displayPath(path.join(dir, file))} (re-recording got ${got}: a failure never replaces a good recording)`);
+  }
   return lines;
 }
 

@@ -12,6 +12,7 @@ const user = (content) => [{ role: 'user', content }];
 describe('diff', () => {
   test('chat stream', () => post({ model: 'gpt-4o', stream: true, messages: user(process.env.PROMPT) }));
   test('plain chat', () => post({ model: 'gpt-4o', messages: user('plain question') }));
+  test('same prompt elsewhere', () => post({ model: 'gpt-4o', stream: true, messages: user(process.env.PROMPT) }));
 });
 `;
 
@@ -25,7 +26,7 @@ describe('jest-replay diff', () => {
   };
   const record = async (prompt: string) => {
     const run = await project.run({ RECORD: '1', UPSTREAM: upstream.url, PROMPT: prompt });
-    expect(Object.values(statusOf(run))).toEqual(['passed', 'passed']);
+    expect(Object.values(statusOf(run))).toEqual(['passed', 'passed', 'passed']);
   };
   const fileOf = (title: string) => `recordings/${project.files().find((f) => JSON.parse(project.read(`recordings/${f}`)).test_id === `tests/diff.test.js::diff::${title}`)}`;
 
@@ -41,8 +42,21 @@ describe('jest-replay diff', () => {
     project.remove();
   });
 
-  test('nothing re-recorded: no recording differs', async () => {
-    expect(await project.cli(['diff'])).toMatchObject({ code: 0, stdout: 'no recording differs from HEAD\n' });
+  test('nothing re-recorded: no changes', async () => {
+    expect(await project.cli(['diff'])).toMatchObject({ code: 0, stdout: 'no changes: no recording differs from HEAD\n' });
+  });
+
+  test('a recording that differs only in ids and timestamps (as an older jest-replay wrote them) is no change', async () => {
+    const file = fileOf('plain chat');
+    const stored = project.read(file);
+    const id = /"id": "(rec-[0-9a-f]{12})"/.exec(stored)![1];
+    project.write(file, stored.replace(`"id": "${id}"`, '"id": "chatcmpl-4f8b0c1d2e3f"').replace('"created": 0', '"created": 1731000000'));
+    try {
+      const stdout = 'no changes: 1 recording differs from HEAD only in normalized ids and timestamps\n';
+      expect(await project.cli(['diff'])).toMatchObject({ code: 0, stdout });
+    } finally {
+      project.write(file, stored);
+    }
   });
 
   test('a re-recorded test: its old and new files paired, the old and new answer text shown (untracked files included)', async () => {
@@ -57,13 +71,21 @@ describe('jest-replay diff', () => {
     expect(stdout).toContain('\n    +  echo: second question\n');
     expect(stdout).toContain('\n    -        "content": "first question"\n');
     expect(stdout).not.toContain('plain chat');
-    expect(stdout.endsWith('\n1 recording differs from HEAD: 1 changed, 0 added, 0 deleted\n')).toBe(true);
+    expect(stdout.endsWith('\n2 recordings differ from HEAD: 2 changed, 0 added, 0 deleted\n')).toBe(true);
+  });
+
+  test('a change several recordings share is shown once, for the first; the others name it', async () => {
+    const { stdout } = await project.cli(['diff']);
+    const first = fileOf('chat stream');
+    expect(stdout.match(/\+ {2}echo: second question/g)).toHaveLength(1);
+    expect(stdout).toContain(`tests/diff.test.js::diff::same prompt elsewhere\n  changed  `);
+    expect(stdout).toMatch(new RegExp(`same prompt elsewhere\n  changed  [^\n]+\n {4}@@ [^\n]+ @@ the same change as in ${first.replace(/\./g, '\\.')}\n`));
   });
 
   test('--markdown: for a pull-request comment', async () => {
     const { code, stdout } = await project.cli(['diff', '--markdown']);
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^### jest-replay: 1 recording differs from HEAD: 1 changed, 0 added, 0 deleted\n\n\*\*`tests\/diff\.test\.js::diff::chat stream`\*\*\n\nchanged {2}`recordings\/[^`]+\.json` → `recordings\/[^`]+\.json`\n\n```diff\n@@ /);
+    expect(stdout).toMatch(/^### jest-replay: 2 recordings differ from HEAD: 2 changed, 0 added, 0 deleted\n\n\*\*`tests\/diff\.test\.js::diff::chat stream`\*\*\n\nchanged {2}`recordings\/[^`]+\.json` → `recordings\/[^`]+\.json`\n\n```diff\n@@ /);
     expect(stdout).toContain('\n-  echo: first question\n+  echo: second question\n');
     expect(stdout.endsWith('\n```\n')).toBe(true);
   });
@@ -71,7 +93,7 @@ describe('jest-replay diff', () => {
   test('against an older revision, once committed; a file changed in place is compared with itself', async () => {
     git('add', '-A');
     git('commit', '-q', '-m', 're-recorded');
-    expect((await project.cli(['diff'])).stdout).toBe('no recording differs from HEAD\n');
+    expect((await project.cli(['diff'])).stdout).toBe('no changes: no recording differs from HEAD\n');
     expect((await project.cli(['diff', 'HEAD~1'])).stdout).toContain('\n    +  echo: second question\n');
     const plain = fileOf('plain chat');
     project.write(plain, project.read(plain).replace('"echo: plain question"', '"echo: an edited answer"'));

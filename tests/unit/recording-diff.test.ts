@@ -73,7 +73,7 @@ describe('diff output', () => {
     expect(text).toMatch(/^a::chat\n {2}changed {2}recordings\/tests\/a\.test\.js\/a_chat-12345678\/aaaa\.json\n {4}@@ -\d+,\d+ \+\d+,\d+ @@\n/);
     expect(text).toContain('\n    -          "content": "old"\n');
     expect(text.endsWith('\n1 recording differs from HEAD: 1 changed, 0 added, 0 deleted')).toBe(true);
-    expect(formatDiffText([], 'main')).toBe('no recording differs from main');
+    expect(formatDiffText([], 'main')).toBe('no changes: no recording differs from main');
   });
 
   test('markdown: a heading, the test id as code, and each diff in a fence its text cannot close', () => {
@@ -82,5 +82,61 @@ describe('diff output', () => {
     expect(markdown).toContain(`changed  \`${file}\`\n\n\`\`\`\`diff\n@@ `);
     expect(markdown).toContain('+          "content": "new ``` fence"\n');
     expect(markdown.split('\n').filter((line) => line === '````')).toHaveLength(2);
+  });
+});
+
+describe('each change once, and none where only normalized fields differ', () => {
+  test('a hunk several recordings share is shown for the first; the others name it in its header', () => {
+    const folder = (test: string) => `recordings/tests/a.test.js/${test}-12345678`;
+    const versions = (prompt: string) =>
+      ['one', 'two', 'three'].map((test) => ({
+        path: `${folder(test)}/aaaa.json`,
+        text: chat(`a::${test}`, prompt, `answer for ${test}`),
+      }));
+    const diffs = diffRecordings(versions('the old system prompt'), versions('the new system prompt'));
+    expect(diffs.map((diff) => diff.title)).toEqual(['a::one', 'a::three', 'a::two']);
+    const [first, ...others] = diffs;
+    expect(first.lines).toContain('-        "content": "the old system prompt"');
+    for (const other of others) {
+      const header = new RegExp(`^@@ -\\d+,\\d+ \\+\\d+,\\d+ @@ the same change as in ${folder('one')}/aaaa\\.json$`);
+      expect(other.lines).toEqual([expect.stringMatching(header)]);
+    }
+    const text = formatDiffText(diffs, 'HEAD');
+    expect(text.split('\n').filter((line) => line.includes('"the new system prompt"'))).toHaveLength(1);
+    expect(text.endsWith('3 recordings differ from HEAD: 3 changed, 0 added, 0 deleted')).toBe(true);
+  });
+
+  test('a re-recording that changed only ids and timestamps (a new key included) is no change', () => {
+    const recording = (callId: string, created: number, id: string) =>
+      JSON.stringify({
+        test_id: 'a::tools',
+        request: {
+          method: 'POST',
+          url: 'http://127.0.0.1/v1/chat/completions',
+          headers: {},
+          body: { model: 'gpt-4o', messages: [{ role: 'tool', tool_call_id: callId, content: 'sunny' }] },
+          endpoint: '/v1/chat/completions',
+          model: 'gpt-4o',
+        },
+        response: {
+          body: [{ __type__: 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk', __data__: { id, created, choices: [] } }],
+          is_streaming: true,
+          headers: { 'x-request-id': `req_${id}` },
+        },
+        id_normalization_mapping: {},
+      });
+    const live = { path: `${FOLDER}/1111.json`, text: recording('call_4f8b0000aaaa', 1731000000, 'chatcmpl-AbCdEf123456') };
+    const stored = { path: `${FOLDER}/2222.json`, text: recording('call_rec-0123456789ab-1', 0, 'rec-0123456789ab') };
+    const diffs = diffRecordings([live], [stored]);
+    expect(diffs).toEqual([expect.objectContaining({ kind: 'normalized', before: live.path, after: stored.path, lines: [] })]);
+    expect(formatDiffText(diffs, 'HEAD')).toBe('no changes: 1 recording differs from HEAD only in normalized ids and timestamps');
+    const edited = { path: `${FOLDER}/aaaa.json`, text: chat('a::chat', 'hi', 'new') };
+    const mixed = [...diffs, ...diffRecordings([{ path: edited.path, text: chat('a::chat', 'hi', 'old') }], [edited])];
+    const summary = '1 recording differs from HEAD: 1 changed, 0 added, 0 deleted; 1 more only in normalized ids and timestamps';
+    expect(formatDiffText(mixed, 'HEAD').endsWith(summary)).toBe(true);
+    expect(formatDiffMarkdown(mixed, 'HEAD')).not.toContain('1111.json');
+    const otherApi = (id: string) => live.text.replaceAll('/v1/chat/completions', '/v1/customers').replace('chatcmpl-AbCdEf123456', id);
+    const [changed] = diffRecordings([{ ...live, text: otherApi('cus_0123456789ab') }], [{ ...live, text: otherApi('cus_ba9876543210') }]);
+    expect(changed.kind).toBe('changed');
   });
 });

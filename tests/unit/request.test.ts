@@ -9,6 +9,7 @@ import {
   storedRequest,
   storedUrl,
   substituteIds,
+  substituteUrlIds,
 } from '../../src/core/keying/request';
 
 const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -249,5 +250,13 @@ describe('substituteIds', () => {
     expect(substituteIds(bytes, replaced)).toBe(bytes);
     const empty: RequestBody = { kind: 'empty' };
     expect(substituteIds(empty, replaced)).toBe(empty);
+  });
+
+  it('replaces them in a URL too (a response fetched by its id), and returns the same URL when none is there', () => {
+    const url = new URL('https://api.openai.com/v1/responses/resp_ORIGINAL123/input_items?after=call_XYZ');
+    const stored = 'https://api.openai.com/v1/responses/rec-aaaaaaaaaaaa/input_items?after=rec-bbbbbbbbbbbb';
+    expect(substituteUrlIds(url, replaced).toString()).toBe(stored);
+    const other = new URL('https://api.openai.com/v1/responses/resp_OTHER');
+    expect(substituteUrlIds(other, replaced)).toBe(other);
   });
 });

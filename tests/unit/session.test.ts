@@ -201,8 +201,10 @@ describe('ReplaySession', () => {
     const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
     await s.close(scope);
     const config = resolveConfig({ rootDir: root, env: {} });
-    const redacting = new ReplaySession(config, new RecordingStore(config.dir), fakeUpstream(), () => {
-      throw new Error('redact failed');
+    const redacting = new ReplaySession(config, new RecordingStore(config.dir), fakeUpstream(), {
+      redact: () => {
+        throw new Error('redact failed');
+      },
     });
     const refusals = [
       await s.handle(chat('outside')),

@@ -58,6 +58,12 @@ describe('unusedRecordings', () => {
     const wrote = usage(scope(A, 'passed', [], [{ file: a1, outcome: 'created' }, { file: shared, outcome: 'unchanged' }]), scope(B, 'passed', [b1]));
     expect(unusedRecordings(all, [wrote], true)).toEqual([a2, orphan]);
   });
+
+  it('a good recording a failed re-recording kept is used, and the summary lists it', () => {
+    const kept = usage({ ...scope(A, 'passed', [a1]), kept: [{ file: a2, got: '401 Unauthorized' }] }, scope(B, 'passed', [b1]));
+    expect(unusedRecordings(all, [kept], true)).toEqual([orphan, shared]);
+    expect(summarizeUsage([kept]).kept).toEqual([{ file: a2, got: '401 Unauthorized' }]);
+  });
 });
 
 describe('mergeShards', () => {
@@ -98,6 +104,7 @@ describe('summarizeUsage', () => {
       unreached: [],
       ignored: new Map(),
       late: [],
+      kept: [],
     });
   });
 

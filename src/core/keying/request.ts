@@ -107,21 +107,29 @@ function modelOf(body: RequestBody): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** `text` with every id of `replaced` (as received → as stored) in its stored form. */
+function withStoredIds(text: string, replaced: ReadonlyMap<string, string>): string {
+  let out = text;
+  for (const [received, stored] of replaced) if (out.includes(received)) out = out.split(received).join(stored);
+  return out;
+}
+
 /**
- * Replaces ids that earlier responses of the same test had before normalization, so a request
- * quoting a recorded id (`previous_response_id`, a tool call id) keys alike in record and replay.
+ * Replaces the ids earlier responses of the test file were received with by their stored form, so a
+ * request sending one back (`previous_response_id`, a tool call's id) keys alike in record and replay.
  */
 export function substituteIds(body: RequestBody, replaced: ReadonlyMap<string, string>): RequestBody {
   if (body.kind !== 'json' || replaced.size === 0) return body;
-  let text = JSON.stringify(body.value);
-  let changed = false;
-  for (const [original, normalized] of replaced) {
-    if (text.includes(original)) {
-      text = text.split(original).join(normalized);
-      changed = true;
-    }
-  }
-  return changed ? { kind: 'json', value: JSON.parse(text) as Json } : body;
+  const text = JSON.stringify(body.value);
+  const stored = withStoredIds(text, replaced);
+  return stored === text ? body : { kind: 'json', value: JSON.parse(stored) as Json };
+}
+
+/** The same for a URL: a response fetched by its id (`GET /v1/responses/<id>`). */
+export function substituteUrlIds(url: URL, replaced: ReadonlyMap<string, string>): URL {
+  const text = url.toString();
+  const stored = withStoredIds(text, replaced);
+  return stored === text ? url : new URL(stored);
 }
 
 /**

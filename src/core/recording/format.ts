@@ -133,7 +133,8 @@ export function* serializedPieces(recording: Recording): Generator<string> {
 export const serializeRecording = (recording: Recording): string => [...serializedPieces(recording)].join('');
 
 const CLASS_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.[A-Z]\w*$/;
-const snakeCase = (name: string) => name.replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/g, '_').toLowerCase();
+/** `ResponseTextDeltaEvent` → `response_text_delta_event`: the module an openai class lives in. */
+export const snakeCase = (name: string) => name.replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/g, '_').toLowerCase();
 
 /**
  * Why a `__type__` names no class llama-stack's loader can import, if it does not: it must be a

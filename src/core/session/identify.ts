@@ -5,7 +5,7 @@ import { ignoreFields } from '../keying/match-ignore';
 import { type BodyNormalizer, loadNormalizers } from '../keying/normalizers';
 import { withoutBodyCredentials } from '../keying/body-credentials';
 import { type RedactHook, redactRequest } from '../keying/redact';
-import { publicUrl, readRequestBody, type RequestBody, substituteIds } from '../keying/request';
+import { publicUrl, readRequestBody, type RequestBody, substituteIds, substituteUrlIds } from '../keying/request';
 import { type Credential, credentialsOf } from '../keying/secrets';
 import { failTest } from './messages';
 import type { TestScope } from './scope';
@@ -46,7 +46,7 @@ export class Identifier {
     const credentials = credentialsOf(request.url, request.headers, found);
     const live = {
       method: request.method.toUpperCase(),
-      url: publicUrl(request.url, credentials),
+      url: substituteUrlIds(publicUrl(request.url, credentials), scope.replacedIds),
       body: substituteIds(masked, scope.replacedIds),
     };
     let redacted: typeof live;

@@ -28,6 +28,8 @@ export interface ScopeUsage {
   missed: string[];
   /** Requests not recorded because no connection to their server was made, `METHOD url (CODE)` (absent in older notes). */
   unreached?: string[];
+  /** Good recordings a failed re-recording did not replace, with what it got (absent when none). */
+  kept?: { file: string; got: string }[];
 }
 
 /** One test file of a run, as its environment saw it. */
@@ -168,6 +170,8 @@ export interface UsageSummary {
   ignored: Map<string, number>;
   /** Distinct requests refused because their test or test file had ended (see `FileUsage.late`). */
   late: LateRequest[];
+  /** Good recordings a failed re-recording kept (see `ScopeUsage.kept`). */
+  kept: { file: string; got: string }[];
 }
 
 export function summarizeUsage(files: FileUsage[]): UsageSummary {
@@ -187,6 +191,7 @@ export function summarizeUsage(files: FileUsage[]): UsageSummary {
     unreached: [...new Set(scopes.flatMap((s) => s.unreached ?? []))],
     ignored,
     late: [...new Map(files.flatMap((f) => f.late ?? []).map((l) => [JSON.stringify(l), l])).values()],
+    kept: scopes.flatMap((s) => s.kept ?? []),
   };
 }
 
@@ -202,7 +207,7 @@ export function summarizeUsage(files: FileUsage[]): UsageSummary {
  */
 export function unusedRecordings(recordings: string[], files: FileUsage[], complete: boolean): string[] {
   const scopes = files.flatMap((f) => f.scopes);
-  const used = new Set(scopes.flatMap((s) => [...s.replayed, ...s.written.map((w) => w.file)]));
+  const used = new Set(scopes.flatMap((s) => [...s.replayed, ...s.written.map((w) => w.file), ...(s.kept ?? []).map((k) => k.file)]));
   const settled = new Map<string, boolean>();
   for (const scope of scopes) {
     const folder = testFolder(scope.id).split(path.sep).join('/');
