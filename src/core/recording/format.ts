@@ -1,5 +1,6 @@
 import { RecordingFileError } from '../errors';
 import { escapeNonAscii, isObject } from '../util/json';
+import { literalReplacer } from '../util/replace-all';
 
 /** The request half of a recording, as llama-stack writes it. */
 export interface StoredRequest {
@@ -239,11 +240,16 @@ function mapStrings(value: unknown, replace: (text: string) => string): unknown 
 /**
  * Applies `id_normalization_mapping` as llama-stack's loader does: every original id is replaced
  * by its normalized form before the recording is used. Replaced inside strings, where ids are,
- * so no id (a quote, a letter of an escape) can break the recording's structure.
+ * so no id (a quote, a letter of an escape) can break the recording's structure; all ids in one
+ * pass over each string, so a mapping of thousands of ids costs no more than reading them (where
+ * two ids overlap, the one that starts first wins, then the longest).
  */
 export function applyIdNormalization(recording: Recording): Recording {
   const entries = Object.entries(recording.id_normalization_mapping ?? {});
   if (entries.length === 0) return recording;
-  const replace = (text: string) => entries.reduce((out, [normalized, original]) => out.split(original).join(normalized), text);
-  return { ...(mapStrings(recording, replace) as Recording), id_normalization_mapping: {} };
+  const normalizedOf = new Map<string, string>();
+  // An id listed twice keeps its first normalized form, as replacing entry by entry did.
+  for (const [normalized, original] of entries) if (!normalizedOf.has(original)) normalizedOf.set(original, normalized);
+  const replace = literalReplacer(normalizedOf);
+  return { ...(mapStrings({ ...recording, id_normalization_mapping: {} }, replace) as Recording), id_normalization_mapping: {} };
 }

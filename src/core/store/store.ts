@@ -1,3 +1,4 @@
+import { constants } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RecordingFileError } from '../errors';
@@ -13,6 +14,8 @@ import {
   testFolder,
 } from './paths';
 import { regularFilesIn, removeEmptyFolders, type WriteOutcome, writeFileAtomically } from './storage';
+
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
 
 export interface FoundRecording {
   file: string;
@@ -133,9 +136,18 @@ export class RecordingStore {
   }
 }
 
-/** A recording file's text; a file that cannot be read is a `RecordingFileError` naming it as `shownAs`. */
+/**
+ * A recording file's text; a file that cannot be read is a `RecordingFileError` naming it as `shownAs`. A file
+ * longer than the longest string V8 can make is refused before any of it is read (recordings are ASCII: a byte
+ * per character).
+ */
 export function readRecordingText(file: string, shownAs = file): string {
   try {
+    const { size } = fs.statSync(file);
+    if (size > MAX_STRING_LENGTH) {
+      const mb = (bytes: number) => `${Math.floor(bytes / 1e6)} MB`;
+      throw new Error(`it is ${mb(size)}, more than the ${mb(MAX_STRING_LENGTH)} Node can read as text: nothing in it can be used`);
+    }
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new RecordingFileError(shownAs, (error as Error).message);
