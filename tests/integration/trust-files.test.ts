@@ -78,6 +78,28 @@ describe('symbolic links under the recordings directory are reported, never foll
   });
 });
 
+test('import never follows a symbolic link (to a file or a folder), and survives loops', async () => {
+  const sample = path.join(__dirname, '..', 'fixtures', 'llama-stack-sample', 'tests', 'integration', 'safety', 'recordings');
+  const [name] = fs.readdirSync(sample);
+  const p = project({ [`source/${name}`]: fs.readFileSync(path.join(sample, name), 'utf8') });
+  // Recordings outside the folder imported, reached through links: a file, a folder, and loops.
+  p.write(`outside/nested/${name.replace(/^./, '0')}`, fs.readFileSync(path.join(sample, name), 'utf8'));
+  link(p, `../outside/nested/${name.replace(/^./, '0')}`, 'source/linked.json');
+  link(p, '../outside', 'source/linked-folder');
+  link(p, '.', 'source/loop');
+  link(p, 'self.json', 'source/self.json');
+  for (const args of [['import', 'source'], ['import', '--check', 'source']]) {
+    const run = await p.cli(args);
+    for (const linked of ['linked.json', 'linked-folder', 'loop', 'self.json']) {
+      expect(run.stdout).toContain(`${path.join('source', linked)}: a symbolic link: not followed (it may lead outside the folder, or loop)\n`);
+    }
+    expect(run.stderr).toBe('');
+  }
+  const imported = p.files();
+  expect(imported).toHaveLength(1);
+  expect(p.files('outside')).toHaveLength(1);
+});
+
 test('an unusable usage cache costs the summary, said once, not the run', async () => {
   const p = project(
     { 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('one', 'one')}`, 'tests/b.test.js': `${OPENAI_CLIENT}${askTest('two', 'two')}` },
