@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type FixtureProject, statusOf } from '../support/fixture';
+import { testFolder } from '../../src/core/store/paths';
+import { type FixtureProject, failureOf, statusOf } from '../support/fixture';
 import { useProjects, useUpstream } from '../support/lifecycle';
 import { OPENAI_CLIENT, askTest } from '../support/snippets';
 
@@ -75,6 +76,52 @@ describe('symbolic links under the recordings directory are reported, never foll
     }
     expect(p.files('outside')).toHaveLength(1);
     expect(p.files()).toEqual([recorded]);
+  });
+});
+
+describe('a test folder (or any folder on its way) that is a symbolic link is never read, written or cleaned through', () => {
+  const p = project({
+    'tests/a.test.js': `${OPENAI_CLIENT}${askTest('linked', 'one')}${askTest('fine', 'two')}`,
+    'tests/b.test.js': `${OPENAI_CLIENT}${askTest('other', 'three')}test('quiet', () => {});\n`,
+  });
+  const LINK_MESSAGE = 'is a symbolic link, and jest-replay never reads, writes or deletes through a link under the recordings directory';
+  let linkedFolder: string;
+  let outside: Record<string, string>;
+
+  beforeAll(async () => {
+    expect(statusOf(await record(p))).toEqual({ linked: 'passed', fine: 'passed', other: 'passed', quiet: 'passed' });
+    // The test folder of "linked", and the folder of tests/b.test.js (on the way to its tests' folders), moved outside and linked back.
+    linkedFolder = path.dirname(p.files().find((f) => f.includes('/linked-'))!);
+    fs.mkdirSync(path.join(p.dir, 'outside'));
+    fs.renameSync(path.join(p.dir, 'recordings', linkedFolder), path.join(p.dir, 'outside', 'linked'));
+    link(p, path.join(p.dir, 'outside', 'linked'), `recordings/${linkedFolder}`);
+    fs.renameSync(path.join(p.dir, 'recordings/tests/b.test.js'), path.join(p.dir, 'outside', 'b'));
+    link(p, '../../outside/b', 'recordings/tests/b.test.js');
+    // A recording "quiet" never made, outside: a passing re-recorded test would clean its folder.
+    p.write(`outside/b/${testFolder('tests/b.test.js::quiet')}/0123456789abcdef.json`, '{}\n');
+    outside = p.snapshot('outside');
+  });
+
+  test('replay fails the tests reached through a link, naming it; the others replay', async () => {
+    const run = await p.run();
+    expect(statusOf(run)).toEqual({ linked: 'failed', fine: 'passed', other: 'failed', quiet: 'passed' });
+    expect(failureOf(run, 'linked')).toContain(`${path.join(p.dir, 'recordings', linkedFolder)} ${LINK_MESSAGE}`);
+    expect(failureOf(run, 'other')).toContain(`${path.join(p.dir, 'recordings/tests/b.test.js')} ${LINK_MESSAGE}`);
+  });
+
+  test('record fails them before any request is sent, and writes or deletes nothing behind the link', async () => {
+    const sent = upstream().requests.length;
+    const run = await record(p);
+    expect(statusOf(run)).toEqual({ linked: 'failed', fine: 'passed', other: 'failed', quiet: 'passed' });
+    expect(failureOf(run, 'linked')).toContain(LINK_MESSAGE);
+    expect(upstream().requests.length - sent).toBe(1);
+    expect(p.snapshot('outside')).toEqual(outside);
+  });
+
+  test('diagnose names the link', async () => {
+    const diagnosed = await p.cli(['diagnose', 'tests/a.test.js::linked']);
+    expect(diagnosed.code).toBe(1);
+    expect(diagnosed.stdout).toContain(`its folder is reached through the symbolic link ${path.join(p.dir, 'recordings', linkedFolder)}`);
   });
 });
 

@@ -8,6 +8,7 @@ import { keyOfLlamaStackRecording } from '../recording/llama-stack';
 import { modelListDigest } from '../recording/model-list';
 import { CREDENTIAL_HEADERS, publicUrl } from '../keying/request';
 import { credentialsOf, describeLeaks, findLeaks, type Leak } from '../keying/secrets';
+import { linkOnTheWay } from '../store/storage';
 import { readRecordingText, type RecordingStore } from '../store/store';
 
 export interface ImportResult {
@@ -138,7 +139,9 @@ export function planImport(paths: string[], store: RecordingStore): PlannedImpor
     // Without a test id, a recording is session-level: any test finds it after its own.
     const target = shared ? store.modelListFile(key, modelListDigest(recording)) : store.fileFor(recording.test_id, key, 1);
     const earlier = planned.find((entry) => 'target' in entry && entry.target === target);
-    if (earlier) planned.push({ source, kind, reason: `the same request (same key) as ${earlier.source}` });
+    const link = linkOnTheWay(store.dir, path.dirname(target));
+    if (link) planned.push({ source, kind, reason: `its folder is reached through the symbolic link ${link}: nothing is written through a link` });
+    else if (earlier) planned.push({ source, kind, reason: `the same request (same key) as ${earlier.source}` });
     else planned.push({ source, kind, target, recording, dropped });
   }
   return planned;

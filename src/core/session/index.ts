@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import * as path from 'node:path';
 import { decodeResponse, encodeFailure, neverConnected, type ReplayResponse } from '../recording/codec';
 import type { ResolvedConfig } from '../config';
-import { RecordingFileError, ReplayError, withoutStack } from '../errors';
+import { LinkedFolderError, RecordingFileError, ReplayError, withoutStack } from '../errors';
 import type { Recording } from '../recording/format';
 import { type Interaction, interactionOf } from './interaction';
 import { requestKey } from '../keying/key';
@@ -139,13 +139,20 @@ export class ReplaySession {
     if (mode === 'live') return asDecoded(await this.passthrough(request, bytes, request.signal));
     const keyed = await this.identifier.identify(scope, request, bytes);
     if (keyed instanceof Response) return keyed;
-    if (replays(mode)) {
-      const files = this.locate(scope, keyed);
-      if (files.length > 0) return this.replay(scope, keyed, files, request);
-      if (mode === 'replay') return this.miss(scope, keyed);
+    try {
+      if (replays(mode)) {
+        const files = this.locate(scope, keyed);
+        if (files.length > 0) return this.replay(scope, keyed, files, request);
+        if (mode === 'replay') return this.miss(scope, keyed);
+      }
+      if (!records(mode)) return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${keyed.url}`);
+      // Before anything is sent: a recording that could not be written must not cost a call.
+      this.store.checkFolder(this.store.folderOf(keyed.shared ? null : scope.testId));
+      return this.record(scope, keyed, request, bytes);
+    } catch (error) {
+      if (!(error instanceof LinkedFolderError)) throw error;
+      return failTest(scope, error, `jest-replay: cannot use the recordings of ${keyed.method} ${keyed.url.pathname}.`);
     }
-    if (!records(mode)) return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${keyed.url}`);
-    return this.record(scope, keyed, request, bytes);
   }
 
   /**

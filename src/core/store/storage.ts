@@ -92,6 +92,22 @@ export function removeEmptyFolders(folder: string, root: string): void {
   }
 }
 
+/**
+ * The first symbolic link on the way from `root` (itself not looked at: it may be a link) down to `target`, if any.
+ * A folder reached through a link may be anywhere: nothing is read, written or deleted through it.
+ */
+export function linkOnTheWay(root: string, target: string): string | undefined {
+  const relative = path.relative(root, target);
+  let at = root;
+  for (const segment of relative === '' ? [] : relative.split(path.sep)) {
+    at = path.join(at, segment);
+    const stat = fs.lstatSync(at, { throwIfNoEntry: false });
+    if (!stat) return undefined;
+    if (stat.isSymbolicLink()) return at;
+  }
+  return undefined;
+}
+
 /** The names of the regular files in a folder: a link is not a recording (see `walkTree`). */
 export const regularFilesIn = (folder: string): string[] =>
   listEntries(folder).filter((entry) => entry.isFile()).map((entry) => entry.name);
