@@ -46,6 +46,10 @@ export const printable = (text: string): string => text.replace(UNPRINTABLE, (ch
 /** Several lines of output, each made printable: the line breaks stay. */
 export const printableLines = (text: string): string => text.split('\n').map(printable).join('\n');
 
+/** What `list`, `verify` and `prune` say about the folders they could not read, and skipped. */
+export const unreadableLines = (dir: string, unreadable: Tree['unreadable']): string[] =>
+  unreadable.map((folder) => `skipped ${fromCwd(path.join(dir, folder.path))}: cannot be read (${folder.reason})`);
+
 /** What `list`, `verify` and `prune` say about the symbolic links they found and did not follow. */
 export function linkLines(dir: string, links: Tree['links']): string[] {
   if (links.length === 0) return [];

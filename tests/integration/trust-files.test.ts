@@ -147,6 +147,51 @@ test('import never follows a symbolic link (to a file or a folder), and survives
   expect(p.files('outside')).toHaveLength(1);
 });
 
+describe('a bad neighbour does not turn a green run red: the summary and prune name it and skip it', () => {
+  // Root reads any folder; without these capabilities (as any other user) it cannot read one with mode 000.
+  const UNPRIVILEGED = { node: 'setpriv', nodeArgs: ['--bounding-set=-dac_override,-dac_read_search', process.execPath] };
+  const CORRUPT = `afterAll(() => {
+  const notes = require('path').join(__dirname, '..', 'node_modules/.cache/jest-replay/all');
+  require('fs').mkdirSync(notes, { recursive: true });
+  require('fs').writeFileSync(notes + '/cut-short.json', '{"mode": "repl');
+});
+`;
+  const p = project({
+    'tests/a.test.js': `${OPENAI_CLIENT}${askTest('one', 'one')}if (process.env.CORRUPT_NOTE) ${CORRUPT}`,
+    'tests/b.test.js': `${OPENAI_CLIENT}${askTest('two', 'two')}`,
+  });
+  const OTHER_SHARD = 'node_modules/.cache/jest-replay/shard-2-of-2/bad.json';
+
+  beforeAll(async () => {
+    expect(statusOf(await record(p))).toEqual({ one: 'passed', two: 'passed' });
+    p.write('recordings/locked/0123456789abcdef.json', '{}\n');
+    fs.chmodSync(path.join(p.dir, 'recordings/locked'), 0o000);
+  });
+  afterAll(() => fs.chmodSync(path.join(p.dir, 'recordings/locked'), 0o755));
+
+  test('an unreadable folder under recordings/, and a usage note cut short', async () => {
+    const run = await p.run({ CORRUPT_NOTE: '1' }, [], UNPRIVILEGED);
+    expect(run.code).toBe(0);
+    expect(statusOf(run)).toEqual({ one: 'passed', two: 'passed' });
+    expect(summaryOf(run.stderr)).toBe('jest-replay: replay mode — 2 replayed, 0 recorded, 0 missing, 0 unused (recordings in recordings/)');
+    expect(run.stderr).toContain(`\n  skipped, cannot be read: ${path.join('recordings', 'locked')} (EACCES)\n`);
+    expect(run.stderr).toContain(`\n  skipped, not a usage note: ${path.join('node_modules/.cache/jest-replay/all/cut-short.json')} (not JSON)\n`);
+  });
+
+  test("a corrupt usage note of another shard does not fail this shard's run; prune names it and judges the rest", async () => {
+    p.write(OTHER_SHARD, '{"mode": ');
+    const run = await p.run({}, ['--shard=1/2']);
+    expect(run.code).toBe(0);
+    expect(Object.values(statusOf(run))).toEqual(['passed']);
+    expect(summaryOf(run.stderr)).toMatch(/^jest-replay: replay mode — 1 replayed/);
+    const pruned = await p.cli(['prune'], UNPRIVILEGED);
+    expect(pruned.code).toBe(0);
+    expect(pruned.stderr).toContain(`skipped ${OTHER_SHARD}: not a usage note (not JSON)\n`);
+    expect(pruned.stdout).toContain(`skipped ${path.join('recordings', 'locked')}: cannot be read (EACCES)\n`);
+    expect(pruned.stdout).toContain('0 unused (0 recordings, 0 temporary files; partial run');
+  });
+});
+
 test('an unusable usage cache costs the summary, said once, not the run', async () => {
   const p = project(
     { 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('one', 'one')}`, 'tests/b.test.js': `${OPENAI_CLIENT}${askTest('two', 'two')}` },

@@ -316,7 +316,7 @@ describe('walkTree', () => {
   });
 
   it('is empty for a directory that does not exist', () => {
-    expect(walkTree(path.join(dir, 'none'))).toEqual({ files: [], links: [] });
+    expect(walkTree(path.join(dir, 'none'))).toEqual({ files: [], links: [], unreadable: [] });
   });
 });
 

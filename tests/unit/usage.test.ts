@@ -2,20 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { testFolder } from '../../src/core/store/paths';
-import {
-  type FileUsage,
-  type ScopeUsage,
-  countUnused,
-  leftoverTemporaryFiles,
-  listRecordings,
-  mergeShards,
-  readUsage,
-  startUsage,
-  summarizeUsage,
-  unusedRecordings,
-  writeFileUsage,
-  writeRunRecord,
-} from '../../src/core/store/usage';
+import { countUnused, leftoverTemporaryFiles, listRecordings, summarizeUsage, unusedRecordings } from '../../src/core/store/unused';
+import { type FileUsage, type ScopeUsage, mergeShards, readUsage, startUsage, writeFileUsage, writeRunRecord } from '../../src/core/store/usage';
 
 const folder = (id: string) => testFolder(id).split(path.sep).join('/');
 const A = 'tests/a.test.ts::a';
@@ -61,7 +49,7 @@ describe('unusedRecordings', () => {
 });
 
 describe('mergeShards', () => {
-  const shard = (name: string, complete?: boolean) => ({ shard: name, run: complete === undefined ? undefined : { mode: 'replay' as const, complete }, files: [usage(scope(name, 'passed'))] });
+  const shard = (name: string, complete?: boolean) => ({ shard: name, run: complete === undefined ? undefined : { mode: 'replay' as const, complete }, files: [usage(scope(name, 'passed'))], unreadable: [] });
 
   it('is complete when the unsharded run was, or every shard of one count was', () => {
     expect(mergeShards([shard('all', true)]).complete).toBe(true);
@@ -128,6 +116,24 @@ describe('on disk', () => {
       ['all', { mode: 'replay', complete: true }, 1],
       ['shard-1-of-2', undefined, 1],
     ]);
+  });
+
+  it('a file that is not a usage note is left out and named, and the rest is read', () => {
+    writeFileUsage(dir, undefined, usage(scope(A, 'passed')), 'good');
+    fs.writeFileSync(path.join(dir, 'all', 'cut.json'), '{"mode": "repl');
+    fs.writeFileSync(path.join(dir, 'all', 'other.json'), '{"scopes": 3}');
+    fs.writeFileSync(path.join(dir, 'all', 'run.json'), 'null');
+    writeFileUsage(dir, { shardIndex: 2, shardCount: 2 }, usage(scope(B, 'passed')), 'two');
+    const [all, ...others] = readUsage(dir, 'all');
+    expect(others).toEqual([]);
+    expect(all.files.map((f) => f.scopes[0].id)).toEqual([A]);
+    expect(all.run).toBeUndefined();
+    expect(all.unreadable).toEqual([
+      { file: path.join(dir, 'all', 'cut.json'), reason: 'not JSON' },
+      { file: path.join(dir, 'all', 'other.json'), reason: "not jest-replay's usage note" },
+      { file: path.join(dir, 'all', 'run.json'), reason: "not jest-replay's usage note" },
+    ]);
+    expect(readUsage(dir).map((s) => s.shard)).toEqual(['all', 'shard-2-of-2']);
   });
 
   it('a new run forgets the usage it supersedes', () => {

@@ -7,7 +7,7 @@ import { readRecordingText } from '../../core/store/store';
 import { verifyRecording } from '../../core/inspect/verify';
 import { plural } from '../../core/util/words';
 import { type Command, EXIT, UsageError } from '../command';
-import { linkLines } from '../format';
+import { linkLines, unreadableLines } from '../format';
 import { KEY_OPTION_HELP, KEY_OPTIONS, keyNormalizer } from '../key-options';
 
 /** A file's problems; one that cannot be read is one problem, and the others are still checked. */
@@ -49,7 +49,7 @@ Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage er
         problems++;
       }
     }
-    for (const line of linkLines(dir, tree.links)) out(line);
+    for (const line of [...linkLines(dir, tree.links), ...unreadableLines(dir, tree.unreadable)]) out(line);
     out(`${plural(files.length, 'recording')} checked, ${problems === 0 ? 'no problems' : plural(problems, 'problem')}`);
     return problems === 0 ? EXIT.ok : EXIT.problems;
   },

@@ -43,9 +43,9 @@ const jsonFilesIn = (folder: string): string[] =>
 export const jsonFilesUnder = (tree: Tree): string[] => tree.files.filter((name) => name.endsWith('.json')).sort();
 
 /** Every recording file under `dir`, read and checked, in path order; and the links not followed. */
-export function scanRecordings(dir: string): { files: RecordingFile[]; links: Tree['links'] } {
+export function scanRecordings(dir: string): { files: RecordingFile[] } & Pick<Tree, 'links' | 'unreadable'> {
   const tree = walkTree(dir);
-  return { files: jsonFilesUnder(tree).map((name) => recordingFileAt(dir, path.join(dir, name))), links: tree.links };
+  return { files: jsonFilesUnder(tree).map((name) => recordingFileAt(dir, path.join(dir, name))), links: tree.links, unreadable: tree.unreadable };
 }
 
 /** The ways a stored body may have been keyed: JSON as JSON; a text body as its bytes, or as a JSON string. */
