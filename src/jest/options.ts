@@ -1,5 +1,12 @@
 import type { Config } from '@jest/types';
+import * as path from 'node:path';
 
 /** A project's `testEnvironmentOptions.replay`, as the user wrote it (`resolveConfig` checks it). */
 export const replayOptionsOf = (projectConfig: Config.ProjectConfig): unknown =>
   (projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
+
+/** A path as the user reads it: relative to where they ran jest, unless it is outside. */
+export function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file) || '.';
+  return relative.startsWith('..') ? file : relative;
+}

@@ -4,19 +4,19 @@ import * as path from 'node:path';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { type Mode, records } from '../core/mode';
 import { type Counted, summarizeUsage } from '../core/store/unused';
+import type { CleanUp } from '../core/store/clean-up';
+import { ReplayError } from '../core/errors';
 import {
   type FileUsage,
   newRunId,
-  type ShardUsage,
-  readUsage,
   RUN_ID_VARIABLE,
-  shardName,
+  type ShardUsage,
   UNUSABLE_USAGE_VARIABLE,
   unusableUsageDirs,
   writeRunRecord,
 } from '../core/store/usage';
-import { displayPath } from './global-setup';
-import { replayOptionsOf } from './options';
+import { displayPath, replayOptionsOf } from './options';
+import { clashesOf, settleRun, type SettledDir } from './settle-run';
 import { countHere, UnusedCounter } from './unused-counter';
 
 /**
@@ -48,15 +48,19 @@ const listed = (what: string, items: string[]) => [
   ...(items.length > SHOWN ? [`  … and ${items.length - SHOWN} more ${what}`] : []),
 ];
 
-/** What the summary skipped: folders of the recordings directory, and usage notes, it could not read. */
-export interface Skipped {
+/** What the end of the run did and skipped: stale recordings it deleted, clashes, folders and usage notes it could not read. */
+export interface Settlement {
+  cleanUp: CleanUp;
+  clashes: string[];
   folders: Counted['unreadable'];
   notes: ShardUsage['unreadable'];
 }
 
+const NOTHING_SETTLED: Settlement = { cleanUp: { deleted: [], clashes: [] }, clashes: [], folders: [], notes: [] };
+
 /** The run's closing lines for one recordings directory, where it left `unused` recordings. */
-export function summaryLines(mode: Mode, dir: string, files: FileUsage[], unused: number, skipped: Skipped = { folders: [], notes: [] }): string[] {
-  const summary = summarizeUsage(files);
+export function summaryLines(mode: Mode, dir: string, files: FileUsage[], unused: number, settled: Settlement = NOTHING_SETTLED): string[] {
+  const summary = summarizeUsage(files, settled.cleanUp.deleted);
   const lines = [
     `jest-replay: ${mode} mode — ${summary.replayed} replayed, ${summary.recorded} recorded, ${summary.missing} missing, ${unused} unused ` +
       `(recordings in ${displayPath(dir)}/)`,
@@ -74,8 +78,9 @@ export function summaryLines(mode: Mode, dir: string, files: FileUsage[], unused
     );
   }
   for (const { file, change } of summary.changes) lines.push(`  ${change.padEnd(8)} ${displayPath(path.join(dir, file))}`);
-  lines.push(...listed('skipped, cannot be read', skipped.folders.map((f) => `${displayPath(path.join(dir, f.path))} (${f.reason})`)));
-  lines.push(...listed('skipped, not a usage note', skipped.notes.map((n) => `${displayPath(n.file)} (${n.reason})`)));
+  lines.push(...listed('skipped, cannot be read', settled.folders.map((f) => `${displayPath(path.join(dir, f.path))} (${f.reason})`)));
+  lines.push(...listed('skipped, not a usage note', settled.notes.map((n) => `${displayPath(n.file)} (${n.reason})`)));
+  lines.push(...settled.clashes);
   return lines;
 }
 
@@ -92,6 +97,8 @@ export default class ReplayReporter {
   /** Per recordings directory, the count of its unused recordings, under way since its first test file started. */
   private readonly counters = new Map<string, UnusedCounter>();
   private projectsSeen = new WeakSet<Config.ProjectConfig>();
+  /** The clashes of the last run (see `getLastError`). */
+  private clashes: string[] = [];
 
   // Jest makes reporters after global setup and before workers: a run without our global setup gets its id here.
   constructor(private readonly globalConfig: Config.GlobalConfig) {
@@ -116,40 +123,45 @@ export default class ReplayReporter {
     delete process.env[RUN_ID_VARIABLE];
     const complete = isCompleteRun(this.globalConfig, results);
     const lines: string[] = [];
+    this.clashes = [];
+    // Global setup said these cannot be used: there is nothing to read.
     const unusable = unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]);
-    for (const config of replayConfigs(testContexts)) {
-      // Global setup said it cannot be used: there is nothing to read.
-      if (unusable.includes(config.usageDir)) continue;
-      // The run's result is its tests' result: a summary that fails is said, never thrown.
-      try {
-        lines.push(...(await this.summarize(config, complete)));
-      } catch (error) {
-        lines.push(`jest-replay: no summary for ${displayPath(config.dir)}: ${(error as Error).message}`);
+    const projects = replayConfigs(testContexts).filter((config) => !unusable.includes(config.usageDir));
+    // The run's result is its tests' result (and its clashes'): a summary that fails is said, never thrown.
+    try {
+      for (const settled of settleRun(projects, this.runId, this.globalConfig.shard)) {
+        try {
+          lines.push(...(await this.summarize(settled, complete)));
+        } catch (error) {
+          lines.push(`jest-replay: no summary for ${displayPath(settled.dir)}: ${(error as Error).message}`);
+        }
       }
+    } catch (error) {
+      lines.push(`jest-replay: no summary for this run: ${(error as Error).message}`);
     }
     this.stopCounters();
     if (lines.length > 0 && !this.globalConfig.silent) process.stderr.write(`${lines.join('\n')}\n`);
   }
 
-  /** The summary of the recordings directories a usage directory's notes name (other shards' notes are not read). */
-  private async summarize(config: ResolvedConfig, complete: boolean): Promise<string[]> {
+  /** Jest fails a run whose reporter has an error: a record run whose test files clashed is not green. */
+  getLastError(): Error | undefined {
+    return this.clashes.length > 0 ? new ReplayError(this.clashes.join('\n')) : undefined;
+  }
+
+  /** The summary of one recordings directory, for its usage directories' notes of this shard. */
+  private async summarize(settled: SettledDir, complete: boolean): Promise<string[]> {
+    const { dir, files, cleanUp } = settled;
     const shard = this.globalConfig.shard;
-    const [usage] = readUsage(config.usageDir, shardName(shard));
-    const own = usage?.files.filter((f) => f.run === this.runId) ?? [];
-    if (own.length === 0) return [];
-    const { mode } = own[0];
-    writeRunRecord(config.usageDir, shard, { mode, complete });
-    const lines: string[] = [];
-    // Projects sharing a usage directory may keep their recordings apart.
-    const dirs = new Set(own.map((f) => path.resolve(config.rootDir, f.recordings)));
-    for (const dir of dirs) {
-      const files = own.filter((f) => path.resolve(config.rootDir, f.recordings) === dir);
-      // A shard's share is complete for merging, but alone it is not the whole suite.
-      const judged = complete && !shard;
-      const { unused, unreadable } = await (this.counters.get(dir)?.count(files, judged) ?? countHere(dir, files, judged));
-      lines.push(...summaryLines(mode, dir, files, unused, { folders: unreadable, notes: lines.length === 0 ? usage.unreadable : [] }));
-    }
-    return lines;
+    const { mode } = files[0];
+    for (const usageDir of settled.usageDirs) writeRunRecord(usageDir, shard, { mode, complete });
+    // A shard's share is complete for merging, but alone it is not the whole suite.
+    const judged = complete && !shard;
+    const counted = this.counters.get(dir)?.count(files, judged, cleanUp.deleted) ?? countHere(dir, files, judged, cleanUp.deleted);
+    const { unused, unreadable } = await counted;
+    const clashes = clashesOf(settled);
+    this.clashes.push(...clashes);
+    const problems = settled.problem ? [settled.problem] : [];
+    return [...summaryLines(mode, dir, files, unused, { cleanUp, clashes, folders: unreadable, notes: settled.notes }), ...problems];
   }
 
   private stopCounters(): void {

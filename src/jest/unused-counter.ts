@@ -3,14 +3,15 @@ import { type Counted, countListed, listTree } from '../core/store/unused';
 import type { FileUsage } from '../core/store/usage';
 
 /** Counts the unused recordings of `dir` on this thread, listing it now. */
-export const countHere = (dir: string, files: FileUsage[], complete: boolean): Counted => countListed(listTree(dir), files, complete);
+export const countHere = (dir: string, files: FileUsage[], complete: boolean, deleted: string[]): Counted =>
+  countListed(listTree(dir), files, complete, deleted);
 
 /** What the counting thread runs: it lists the tree at once, and judges it when the run's usage arrives. */
 const COUNTER_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const unused = require(workerData.unused);
 const listed = unused.listTree(workerData.dir);
-parentPort.on('message', ({ files, complete }) => parentPort.postMessage(unused.countListed(listed, files, complete)));
+parentPort.on('message', ({ files, complete, deleted }) => parentPort.postMessage(unused.countListed(listed, files, complete, deleted)));
 `;
 
 /**
@@ -34,10 +35,11 @@ export class UnusedCounter {
     this.ended.catch(() => undefined);
   }
 
-  count(files: FileUsage[], complete: boolean): Promise<Counted> {
+  /** How many recordings `files` left unused, once `deleted` (the stale ones the run's end deleted) are gone. */
+  count(files: FileUsage[], complete: boolean, deleted: string[]): Promise<Counted> {
     const answer = new Promise<Counted>((resolve) => this.worker.once('message', resolve));
-    this.worker.postMessage({ files, complete });
-    return Promise.race([answer, this.ended]).catch(() => countHere(this.dir, files, complete));
+    this.worker.postMessage({ files, complete, deleted });
+    return Promise.race([answer, this.ended]).catch(() => countHere(this.dir, files, complete, deleted));
   }
 
   stop(): void {

@@ -34,10 +34,8 @@ export class ReplaySession {
    * is recognized instead of being charged to whichever test runs next.
    */
   private readonly active = new AsyncLocalStorage<TestScope>();
-  /** Every settled scope of the file, and the stale recordings re-recording deleted. */
+  /** Every settled scope of the file. */
   private readonly settled: ScopeUsage[] = [];
-  private readonly removed: string[] = [];
-  private readonly writtenHere = new Set<string>();
   /** Requests left alone because their host is in `ignoreHosts`, by host (`name:port`). */
   private readonly ignored = new Map<string, number>();
 
@@ -95,18 +93,11 @@ export class ReplaySession {
   }
 
   /**
-   * Notes how a closed scope ended, for the run's usage. In record mode a passing test (or hook)
-   * owns its folder: recordings it did not write this time are stale, and deleted, so the folder
-   * holds exactly what the run used.
+   * Notes how a closed scope ended, for the run's usage. A passing test recorded in `record` mode owns its folder:
+   * what it did not write is deleted when the run ends, once every test file's usage is known (see clean-up.ts).
    */
   settle(scope: TestScope, status: ScopeStatus): void {
-    const relative = (file: string) => relativePosix(this.config.dir, file);
-    for (const { file } of scope.written) this.writtenHere.add(file);
-    if (this.modeOf(scope) === 'record' && status === 'passed') {
-      // Everything this file wrote is kept: two of its tests may share an id (setTestId).
-      this.removed.push(...this.store.removeOthers(scope.testId, this.writtenHere).map(relative));
-    }
-    this.settled.push(scope.usage(status, relative));
+    this.settled.push(scope.usage(status, this.modeOf(scope), (file) => relativePosix(this.config.dir, file)));
   }
 
   /** What this test file used of the recordings (see `usage.ts`). */
@@ -114,7 +105,7 @@ export class ReplaySession {
     const { mode, rootDir, dir } = this.config;
     const ignored = Object.fromEntries(this.ignored);
     const recordings = relativePosix(rootDir, dir);
-    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, removed: this.removed, ignored };
+    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, ignored };
   }
 
   /** False for hosts configured to be left alone (`ignoreHosts`), which are counted for the run's summary. */

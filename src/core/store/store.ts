@@ -13,7 +13,7 @@ import {
   recordingFileName,
   testFolder,
 } from './paths';
-import { linkOnTheWay, regularFilesIn, removeEmptyFolders, type WriteOutcome, writeFileAtomically } from './storage';
+import { linkOnTheWay, regularFilesIn, type WriteOutcome, writeFileAtomically } from './storage';
 
 const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
 
@@ -118,23 +118,6 @@ export class RecordingStore {
     const files = recordingFilesIn(folder).map((name) => path.join(folder, name));
     const found = await Promise.all(files.map((file) => this.read(file).then((recording) => ({ file, recording }), () => undefined)));
     return found.filter((entry): entry is FoundRecording => entry !== undefined);
-  }
-
-  /**
-   * Deletes the recordings of a test that are not in `keep` (a re-recorded test's folder then holds
-   * exactly what the run used); returns the deleted files. Other files in the folder are left alone.
-   */
-  removeOthers(testId: string, keep: ReadonlySet<string>): string[] {
-    const folder = this.folderOf(testId);
-    // Never cleaned through a link: what is behind it may be anywhere.
-    if (linkOnTheWay(this.dir, folder)) return [];
-    const stale = recordingFilesIn(folder).map((name) => path.join(folder, name)).filter((file) => !keep.has(file));
-    for (const file of stale) fs.rmSync(file, { force: true });
-    if (stale.length > 0) {
-      this.folders.delete(folder);
-      removeEmptyFolders(folder, this.dir);
-    }
-    return stale;
   }
 
   private remember(file: string): void {

@@ -20,12 +20,13 @@ export interface UsageSummary {
   ignored: Map<string, number>;
 }
 
-export function summarizeUsage(files: FileUsage[]): UsageSummary {
+/** What a run did, from its usage and the stale recordings its end deleted (see clean-up.ts). */
+export function summarizeUsage(files: FileUsage[], deleted: string[] = []): UsageSummary {
   const scopes = files.flatMap((f) => f.scopes);
   const written = new Map(scopes.flatMap((s) => s.written).map((w) => [w.file, w.outcome]));
   const changes: UsageSummary['changes'] = [];
   for (const [file, outcome] of written) if (outcome !== 'unchanged') changes.push({ file, change: outcome === 'created' ? 'new' : 'changed' });
-  for (const file of new Set(files.flatMap((f) => f.removed))) changes.push({ file, change: 'deleted' });
+  for (const file of new Set(deleted)) changes.push({ file, change: 'deleted' });
   changes.sort((a, b) => a.file.localeCompare(b.file));
   const ignored = new Map<string, number>();
   for (const [host, count] of files.flatMap((f) => Object.entries(f.ignored ?? {}))) ignored.set(host, (ignored.get(host) ?? 0) + count);
@@ -70,9 +71,9 @@ export function unusedRecordings(recordings: string[], files: FileUsage[], compl
  * How many recordings a run left unused, judged from a listing of the tree that may have been made
  * while the run went on: what it deleted since is left out, and what it wrote is used anyway.
  */
-export function countUnused(listed: string[], files: FileUsage[], complete: boolean): number {
-  const removed = new Set(files.flatMap((f) => f.removed));
-  return unusedRecordings(removed.size > 0 ? listed.filter((file) => !removed.has(file)) : listed, files, complete).length;
+export function countUnused(listed: string[], files: FileUsage[], complete: boolean, deleted: string[] = []): number {
+  const gone = new Set(deleted);
+  return unusedRecordings(gone.size > 0 ? listed.filter((file) => !gone.has(file)) : listed, files, complete).length;
 }
 
 /** A listing of the recordings directory as the summary judges it: its recordings, and the folders it could not read. */
@@ -92,8 +93,8 @@ export interface Counted {
   unreadable: Tree['unreadable'];
 }
 
-export const countListed = (listed: ListedTree, files: FileUsage[], complete: boolean): Counted => ({
-  unused: countUnused(listed.recordings, files, complete),
+export const countListed = (listed: ListedTree, files: FileUsage[], complete: boolean, deleted: string[]): Counted => ({
+  unused: countUnused(listed.recordings, files, complete, deleted),
   unreadable: listed.unreadable,
 });
 

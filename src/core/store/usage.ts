@@ -21,6 +21,8 @@ export type ScopeStatus = 'passed' | 'failed' | 'skipped';
 export interface ScopeUsage {
   id: string;
   status: ScopeStatus;
+  /** The mode its requests were handled in (absent in older notes): a `record` scope that passed owns its folder. */
+  mode?: Mode;
   replayed: string[];
   written: { file: string; outcome: WriteOutcome }[];
   /** Requests that found no recording, `METHOD url`. */
@@ -38,8 +40,6 @@ export interface FileUsage {
   recordings: string;
   testFile: string;
   scopes: ScopeUsage[];
-  /** Stale recordings deleted when their test was re-recorded. */
-  removed: string[];
   /** Requests left alone because of `ignoreHosts`, by host (absent in older notes). */
   ignored?: Record<string, number>;
 }
@@ -128,7 +128,7 @@ const isScopeUsage = (scope: unknown): scope is ScopeUsage => {
 const isFileUsage = (usage: unknown): usage is FileUsage => {
   const u = usage as FileUsage | null;
   return typeof u?.mode === 'string' && typeof u.recordings === 'string' && typeof u.testFile === 'string' &&
-    Array.isArray(u.scopes) && u.scopes.every(isScopeUsage) && strings(u.removed);
+    Array.isArray(u.scopes) && u.scopes.every(isScopeUsage);
 };
 const isRunRecord = (run: unknown): run is RunRecord => typeof (run as RunRecord | null)?.complete === 'boolean';
 
