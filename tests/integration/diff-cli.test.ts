@@ -15,26 +15,37 @@ describe('diff', () => {
 });
 `;
 
+/** Runs git in a project (which is its own repository), with an identity of its own. */
+const gitIn = (project: FixtureProject) => (...args: string[]) => {
+  const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: project.dir, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+};
+
+/** Makes the project a repository holding its recordings as committed. */
+function commitAll(git: ReturnType<typeof gitIn>) {
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'recorded');
+}
+
+/** Records the project's `tests` tests, all passing, with the prompt given. */
+async function recordIn(project: FixtureProject, upstream: Upstream, prompt: string, tests: number) {
+  const run = await project.run({ RECORD: '1', UPSTREAM: upstream.url, PROMPT: prompt });
+  expect(Object.values(statusOf(run))).toEqual(Array(tests).fill('passed'));
+}
+
 describe('jest-replay diff', () => {
   const project = new FixtureProject('diff', { 'tests/diff.test.js': TESTS, '.gitignore': 'node_modules\nresults-*.json\n' });
   let upstream: Upstream;
-  const git = (...args: string[]) => {
-    const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: project.dir, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-    return result.stdout;
-  };
-  const record = async (prompt: string) => {
-    const run = await project.run({ RECORD: '1', UPSTREAM: upstream.url, PROMPT: prompt });
-    expect(Object.values(statusOf(run))).toEqual(['passed', 'passed']);
-  };
+  const git = gitIn(project);
+  const record = (prompt: string) => recordIn(project, upstream, prompt, 2);
   const fileOf = (title: string) => `recordings/${project.files().find((f) => JSON.parse(project.read(`recordings/${f}`)).test_id === `tests/diff.test.js::diff::${title}`)}`;
 
   beforeAll(async () => {
     upstream = await startUpstream();
     await record('first question');
-    git('init', '-q');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'recorded');
+    commitAll(git);
   });
   afterAll(async () => {
     await upstream.close();
@@ -100,21 +111,13 @@ test(${JSON.stringify(TITLE)}, async () => {
   const project = new FixtureProject('diff-hostile', { 'tests/t.test.js': TESTS_40, '.gitignore': 'node_modules\nresults-*.json\n' });
   let upstream: Upstream;
   let markdown: string;
-  const git = (...args: string[]) => {
-    const result = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: project.dir, encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`git ${args.join(' ')}: ${result.stderr}`);
-  };
-  const record = async (prompt: string) => {
-    const run = await project.run({ RECORD: '1', UPSTREAM: upstream.url, PROMPT: prompt });
-    expect(Object.values(statusOf(run))).toEqual(['passed']);
-  };
+  const git = gitIn(project);
+  const record = (prompt: string) => recordIn(project, upstream, prompt, 1);
 
   beforeAll(async () => {
     upstream = await startUpstream();
     await record('first');
-    git('init', '-q');
-    git('add', '-A');
-    git('commit', '-q', '-m', 'recorded');
+    commitAll(git);
     await record('second');
     const { code, stdout } = await project.cli(['diff', '--markdown']);
     expect(code).toBe(0);
