@@ -1,7 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { diffRecordings, formatDiffMarkdown, formatDiffText, type RecordingDiff, type RecordingVersion } from '../../core/inspect/recording-diff';
+import {
+  diffRecordings,
+  formatDiffMarkdown,
+  formatDiffText,
+  type RecordingDiff,
+  type RecordingVersion,
+} from '../../core/inspect/recording-diff';
 import { type Command, EXIT, UsageError } from '../command';
 import { printable } from '../format';
 

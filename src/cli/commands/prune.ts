@@ -25,7 +25,9 @@ Run it from the project's root, as jest is.`,
   async run({ dir, values, out, err }) {
     const usageDir = path.resolve(String(values.usage ?? defaultUsageDir('.')));
     const shards = readUsage(usageDir);
-    for (const { file, reason } of shards.flatMap((shard) => shard.unreadable)) err(`skipped ${fromCwd(file)}: not a usage note (${reason})`);
+    for (const { file, reason } of shards.flatMap((shard) => shard.unreadable)) {
+      err(`skipped ${fromCwd(file)}: not a usage note (${reason})`);
+    }
     const merged = mergeShards(shards);
     // Usage names its recordings directory relative to rootDir, which is where prune runs.
     const files = merged.files.filter((f) => path.resolve(f.recordings) === dir);

@@ -127,7 +127,8 @@ function readSource(source: string): { recording: Recording; kind: string; dropp
  */
 export function planImport(paths: string[], store: RecordingStore): PlannedImport[] {
   const { files, links } = walkSources(paths);
-  const planned: PlannedImport[] = links.map((source) => ({ source, kind: 'symbolic link', reason: 'a symbolic link: not followed (it may lead outside the folder, or loop)' }));
+  const reason = 'a symbolic link: not followed (it may lead outside the folder, or loop)';
+  const planned: PlannedImport[] = links.map((source) => ({ source, kind: 'symbolic link', reason }));
   for (const source of files) {
     const read = readSource(source);
     if (!('recording' in read)) {
@@ -140,7 +141,7 @@ export function planImport(paths: string[], store: RecordingStore): PlannedImpor
     const target = shared ? store.modelListFile(key, modelListDigest(recording)) : store.fileFor(recording.test_id, key, 1);
     const earlier = planned.find((entry) => 'target' in entry && entry.target === target);
     const link = linkOnTheWay(store.dir, path.dirname(target));
-    if (link) planned.push({ source, kind, reason: `its folder is reached through the symbolic link ${link}: nothing is written through a link` });
+    if (link) planned.push({ source, kind, reason: `its folder is reached through the symbolic link ${link}: nothing is written through it` });
     else if (earlier) planned.push({ source, kind, reason: `the same request (same key) as ${earlier.source}` });
     else planned.push({ source, kind, target, recording, dropped });
   }

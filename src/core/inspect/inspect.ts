@@ -45,7 +45,8 @@ export const jsonFilesUnder = (tree: Tree): string[] => tree.files.filter((name)
 /** Every recording file under `dir`, read and checked, in path order; and the links not followed. */
 export function scanRecordings(dir: string): { files: RecordingFile[] } & Pick<Tree, 'links' | 'unreadable'> {
   const tree = walkTree(dir);
-  return { files: jsonFilesUnder(tree).map((name) => recordingFileAt(dir, path.join(dir, name))), links: tree.links, unreadable: tree.unreadable };
+  const files = jsonFilesUnder(tree).map((name) => recordingFileAt(dir, path.join(dir, name)));
+  return { files, links: tree.links, unreadable: tree.unreadable };
 }
 
 /** The ways a stored body may have been keyed: JSON as JSON; a text body as its bytes, or as a JSON string. */
@@ -175,7 +176,8 @@ export function diagnoseTest(store: RecordingStore, testId: string, normalize: B
   const folder = store.folderOf(testId);
   const link = linkOnTheWay(store.dir, folder);
   if (link) {
-    const problem = `its folder is reached through the symbolic link ${link}: replay never reads through a link (it may lead outside the recordings directory)`;
+    const problem =
+      `its folder is reached through the symbolic link ${link}: replay never reads through a link (it may lead outside the recordings directory)`;
     return { testId, folder, files: [], otherIds: [], problems: [problem] };
   }
   const files = jsonFilesIn(folder).map((file) => diagnoseFile(recordingFileAt(store.dir, file), testId, normalize));

@@ -150,7 +150,10 @@ export function formatDiffMarkdown(diffs: RecordingDiff[], base: string, limit =
   const heading = `### jest-replay: ${summaryLine(diffs, inlineCode(base))}`;
   // One part per change, its title before the first change of each title.
   const parts = byTitle(diffs).flatMap(([title, group]) =>
-    group.map((diff, i) => ({ head: `${i === 0 ? `**${inlineCode(title)}**\n\n` : ''}${filesLine(diff, inlineCode)}\n\n`, lines: diff.lines })),
+    group.map((diff, i) => {
+      const titleLine = i === 0 ? `**${inlineCode(title)}**\n\n` : '';
+      return { head: `${titleLine}${filesLine(diff, inlineCode)}\n\n`, lines: diff.lines };
+    }),
   );
   const whole = [heading, ...parts.map(({ head, lines }) => `${head}${diffBlock(lines)}`)].join('\n\n');
   if (whole.length <= limit) return whole;

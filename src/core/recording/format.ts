@@ -238,18 +238,14 @@ function mapStrings(value: unknown, replace: (text: string) => string): unknown 
 }
 
 /**
- * Applies `id_normalization_mapping` as llama-stack's loader does: every original id is replaced
- * by its normalized form before the recording is used. Replaced inside strings, where ids are,
- * so no id (a quote, a letter of an escape) can break the recording's structure; all ids in one
- * pass over each string, so a mapping of thousands of ids costs no more than reading them (where
- * two ids overlap, the one that starts first wins, then the longest).
+ * Applies `id_normalization_mapping` as llama-stack's loader does: every original id is replaced by its normalized
+ * form before the recording is used. Inside strings, where ids are, so no id (a quote, a letter of an escape) can
+ * break the recording's structure; all ids in one pass over each string (see `literalReplacer`), whatever their number.
  */
 export function applyIdNormalization(recording: Recording): Recording {
   const entries = Object.entries(recording.id_normalization_mapping ?? {});
   if (entries.length === 0) return recording;
-  const normalizedOf = new Map<string, string>();
   // An id listed twice keeps its first normalized form, as replacing entry by entry did.
-  for (const [normalized, original] of entries) if (!normalizedOf.has(original)) normalizedOf.set(original, normalized);
-  const replace = literalReplacer(normalizedOf);
+  const replace = literalReplacer(new Map(entries.reverse().map(([normalized, original]) => [original, normalized])));
   return { ...(mapStrings({ ...recording, id_normalization_mapping: {} }, replace) as Recording), id_normalization_mapping: {} };
 }

@@ -92,7 +92,8 @@ function replayHeaders(stored: Record<string, string>): Headers {
   // Bodies are stored decoded: a client told they are encoded would try to decode a plain body.
   const encoding = headers.get('content-encoding');
   if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') {
-    throw new Error(`"response.headers" has "content-encoding": ${JSON.stringify(encoding)}, but recorded bodies are stored decoded: remove the header`);
+    const problem = `"response.headers" has "content-encoding": ${JSON.stringify(encoding)}`;
+    throw new Error(`${problem}, but recorded bodies are stored decoded: remove the header`);
   }
   return headers;
 }

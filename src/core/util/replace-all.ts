@@ -56,7 +56,10 @@ class ReversedAutomaton {
     this.needle = new Int32Array(capacity);
     for (const forward of needles) {
       let state = 0;
-      for (let i = forward.length - 1; i >= 0; i--) state = this.child(state, forward.charCodeAt(i)) ?? this.add(state, forward.charCodeAt(i));
+      for (let i = forward.length - 1; i >= 0; i--) {
+        const unit = forward.charCodeAt(i);
+        state = this.child(state, unit) ?? this.add(state, unit);
+      }
       this.needle[state] = forward.length;
     }
     this.link();

@@ -66,7 +66,8 @@ export function guardDatagrams(allowHosts: readonly string[], onRefused: OnRefus
     patch(dgram.Socket.prototype, 'send', guard((socket, args) => (isConnected(socket) ? undefined : sendDestination(args))) as never),
     // `connect(port[, address][, callback])` names its destination as a short `send` does.
     patch(dgram.Socket.prototype, 'connect', guard((_, [port, address]) => sendDestination(['', port, address])) as never),
-    patch(dgram, 'createSocket', (original) => ((type: string | dgram.SocketOptions, listener?: never) => original(guardedLookup(type), listener)) as typeof original),
+    patch(dgram, 'createSocket', (original) =>
+      ((type: string | dgram.SocketOptions, listener?: never) => original(guardedLookup(type), listener)) as typeof original),
     // `new dgram.Socket()` makes a socket too, and `createSocket` does not call it through the export.
     patch(dgram, 'Socket', (Original) => {
       function Socket(this: unknown, type: string | dgram.SocketOptions, listener?: never) {
