@@ -11,7 +11,7 @@ const config: Config = {
       transform: tsJest,
     },
     {
-      // The test support itself: the fake upstream, the llama-stack loader check, Python's JSON.
+      // The test support itself: the fake upstream, the llama-stack loader check.
       displayName: 'support',
       testEnvironment: 'node',
       testMatch: ['<rootDir>/tests/support/**/*.test.ts'],

@@ -6,15 +6,26 @@ import { nearest } from '../core/util/nearest';
 import { type Command, EXIT, type ParseArgsOptions, UsageError } from './command';
 import { diagnoseCommand } from './commands/diagnose';
 import { diffCommand } from './commands/diff';
+import { exportCommand } from './commands/export';
 import { importCommand } from './commands/import';
 import { listCommand } from './commands/list';
 import { pruneCommand } from './commands/prune';
 import { showCommand } from './commands/show';
 import { verifyCommand } from './commands/verify';
-import { printableLines, table } from './format';
+import { table } from './format';
+import { printableLines } from '../core/util/printable';
 
 /** Every command, in the order `--help` lists them. */
-const COMMANDS: Command[] = [listCommand, showCommand, diffCommand, diagnoseCommand, verifyCommand, pruneCommand, importCommand];
+const COMMANDS: Command[] = [
+  listCommand,
+  showCommand,
+  diffCommand,
+  diagnoseCommand,
+  verifyCommand,
+  pruneCommand,
+  importCommand,
+  exportCommand,
+];
 
 /** Options every command takes, after its own in the one `Options:` list of its help. */
 const COMMON_OPTIONS: [string, string][] = [

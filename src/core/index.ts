@@ -3,6 +3,7 @@ export { type ReplayOptions, type ResolvedConfig, resolveConfig, validateOptions
 export { ReplayConfigError, RecordingFileError, ReplayError } from './errors';
 export { parseRecording, serializeRecording, type Recording, type StoredRequest, type StoredResponse } from './recording/format';
 export { importRecordings } from './inspect/import';
+export { type ExportOptions, planExport, writeExport } from './inspect/export';
 export { isSharedEndpoint, keyedPath, normalizeForKey, requestKey } from './keying/key';
 export { MODES, type Mode, resolveMode } from './mode';
 export { recordingFileName, safeSegment, testFolder } from './store/paths';

@@ -14,6 +14,8 @@ export type ModeEnvironment = { JEST_REPLAY_MODE?: string; RECORD?: string } & {
 const ON = new Set(['1', 'true', 'yes', 'on']);
 const OFF = new Set(['', '0', 'false', 'no', 'off']);
 const flag = (value: string | undefined): string => (value ?? '').trim().toLowerCase();
+/** Whether a yes/no variable (`JEST_REPLAY_VERBOSE`) is set to yes: `1`, `true`, `yes` or `on`. */
+export const switchedOn = (value: string | undefined): boolean => ON.has(flag(value));
 /** The first of `CI_VARIABLES` that is set (to anything but an off value), if any. */
 const ciVariable = (env: ModeEnvironment) => CI_VARIABLES.find((name) => !OFF.has(flag(env[name])));
 const underCi = (env: ModeEnvironment): boolean => ciVariable(env) !== undefined;

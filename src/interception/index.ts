@@ -21,12 +21,24 @@ export interface Interception {
   readonly fetch: typeof fetch;
   /** The dispatcher for `undici.request` & co., to install in a test context's global. */
   readonly dispatcher: InterceptingDispatcher;
+  /**
+   * The test file has ended. Its context's `fetch` and dispatcher hand every request to the handler from now on;
+   * `node:http` and the process's fetch stay intercepted (the handler chooses with `handles`) until the process
+   * intercepts for another test file, or `dispose()`.
+   */
+  end(): void;
   dispose(): void;
 }
 
 const WEB_PROTOCOLS = new Set(['http:', 'https:']);
 
+/** The interception of the test file that ended last in this process, kept until the next one intercepts. */
+let lingering: Interception | undefined;
+
 export function intercept(handler: RequestHandler): Interception {
+  // One interceptor of each kind at a time: the ended file's make way.
+  lingering?.dispose();
+  lingering = undefined;
   const realFetch = globalThis.fetch;
   // Node's http clients see a broken connection as the socket error itself (ECONNRESET); fetch wraps
   // it in a TypeError. The handler fails the fetch way, so http requests get the cause.
@@ -35,11 +47,30 @@ export function intercept(handler: RequestHandler): Interception {
     listen(new FetchInterceptor(), handler, (error) => error),
   ];
   const forward = forwardWith(realFetch);
+  let ended = false;
   const dispatcher = interceptingDispatcher(async (request) => {
-    if (handler.handles(new URL(request.url))) return handler.handle(request);
+    if (ended || handler.handles(new URL(request.url))) return handler.handle(request);
     return forward(request, request.body ? new Uint8Array(await request.arrayBuffer()) : null, request.signal);
   });
-  return { realFetch, fetch: withPlainAborts(globalThis.fetch), dispatcher, dispose: () => interceptors.forEach((i) => i.dispose()) };
+  const interceptingFetch = withPlainAborts(globalThis.fetch);
+  // After the file: straight to the handler, never through interceptors that may be gone by then.
+  const fetch: typeof globalThis.fetch = (input, init) =>
+    ended ? handler.handle(new Request(input, init)) : interceptingFetch(input, init);
+  const dispose = () => {
+    interceptors.forEach((i) => i.dispose());
+    if (lingering === interception) lingering = undefined;
+  };
+  const interception: Interception = {
+    realFetch,
+    fetch,
+    dispatcher,
+    end: () => {
+      ended = true;
+      lingering = interception;
+    },
+    dispose,
+  };
+  return interception;
 }
 
 /**

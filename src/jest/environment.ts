@@ -4,38 +4,23 @@ import { randomBytes } from 'node:crypto';
 import { CONTROL, type Control } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayConfigError, ReplayError } from '../core/errors';
-import { intercepts, reachesNetwork, testMode } from '../core/mode';
+import { intercepts, reachesNetwork, switchedOn, testMode } from '../core/mode';
 import type { RedactHook } from '../core/keying/redact';
 import { sha256 } from '../core/util/hash';
-import { ReplaySession, type TestScope } from '../core/session';
+import { type MissReporting, ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store/store';
-import { assignTestIds, relativeTestPath, type TestIdResolver } from './test-id';
+import { assignTestIds, collectTests, describeTitles, relativeTestPath, type TestIdResolver } from './test-id';
 import { type ScopeStatus, type ShardConfig, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs, writeFileUsage } from '../core/store/usage';
 import { loadFunction } from '../core/util/user-module';
 import { forwardWith, intercept, type Interception } from '../interception';
 import { guardNetwork, type NetworkGuard } from '../interception/network-guard';
 import { UNDICI_GLOBAL_DISPATCHER } from '../interception/undici';
 import { runnersNodeEnvironment } from './node-environment';
-import { replayOptionsOf } from './options';
+import { replayOptionsOf, VERBOSE_VARIABLE } from './options';
+import { reportProblems } from './failures';
+import { forProject, RUN_COMMAND_VARIABLE, runCommand } from './run-command';
 
 type EnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment;
-
-const ROOT_BLOCK = 'ROOT_DESCRIBE_BLOCK';
-
-/** Describe titles from the outside in (the root block has none). */
-function describeTitles(block: Circus.DescribeBlock | undefined): string[] {
-  const titles: string[] = [];
-  for (let b = block; b && b.name !== ROOT_BLOCK; b = b.parent) titles.unshift(b.name);
-  return titles;
-}
-
-function collectTests(block: Circus.DescribeBlock, out: Circus.TestEntry[] = []): Circus.TestEntry[] {
-  for (const child of block.children) {
-    if (child.type === 'test') out.push(child);
-    else collectTests(child, out);
-  }
-  return out;
-}
 
 /**
  * Adds recording and replay to any Jest environment class. Interception is installed for the
@@ -49,6 +34,9 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     private readonly replayTestPath: string;
     private readonly replayOptions: unknown;
     private readonly replayShard?: ShardConfig;
+    private readonly missReporting: MissReporting;
+    /** The name of this file's usage note, once written. */
+    private usageName?: string;
     private replayConfig?: ResolvedConfig;
     private session?: ReplaySession;
     private interception?: Interception;
@@ -66,6 +54,9 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.replayTestPath = context.testPath;
       this.replayOptions = replayOptionsOf(config.projectConfig);
       this.replayShard = config.globalConfig.shard;
+      const command = process.env[RUN_COMMAND_VARIABLE] ?? runCommand({ env: process.env, execArgv: process.execArgv, args: [] });
+      const project = { name: config.projectConfig.displayName?.name, several: config.globalConfig.projects.length > 1 };
+      this.missReporting = { command: forProject(command, project), verbose: switchedOn(process.env[VERBOSE_VARIABLE]) };
     }
 
     async setup(): Promise<void> {
@@ -96,7 +87,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       let session: ReplaySession | undefined;
       // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
       this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });
-      session = new ReplaySession(config, new RecordingStore(config.dir), forwardWith(this.interception.realFetch), redact);
+      const passthrough = forwardWith(this.interception.realFetch);
+      session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, redact, this.missReporting);
       this.session = session;
       // The `undici` package a test loads reads its global dispatcher from the test context's global.
       (this.global as Record<symbol, unknown>)[UNDICI_GLOBAL_DISPATCHER] = this.interception.dispatcher;
@@ -118,21 +110,29 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     async teardown(): Promise<void> {
       this.networkGuard?.dispose();
       this.networkGuard = undefined;
-      this.interception?.dispose();
+      // What this file's code still sends from now on (timers, retries, promises nobody awaited) is refused by its
+      // session, and the file's usage note lists it: the interception stays until the process runs another file.
+      this.interception?.end();
       this.interception = undefined;
-      // Every file notes what it used, for the run's summary and `jest-replay prune` (see core/usage.ts),
-      // unless global setup found the usage directory unusable and said so.
-      if (this.session && !unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]).includes(this.session.config.usageDir)) {
-        const unique = `${sha256(this.replayTestPath).slice(0, 12)}-${process.pid}-${randomBytes(3).toString('hex')}`;
-        try {
-          writeFileUsage(this.session.config.usageDir, this.replayShard, this.session.usage(this.relativePath), unique);
-        } catch (error) {
-          // The tests ran as they should: an unwritable cache costs the summary and prune, not the run.
-          process.stderr.write(`jest-replay: could not note this file's usage in ${this.session.config.usageDir}: ${(error as Error).message}\n`);
-        }
-      }
-      this.session?.dispose();
+      this.session?.end(this.relativePath, () => this.noteUsage());
+      this.noteUsage();
       await super.teardown();
+    }
+
+    /**
+     * Notes what the file used, for the run's summary and `jest-replay prune` (see core/usage.ts), unless global
+     * setup found the usage directory unusable and said so. Written again when a request comes after the file ended.
+     */
+    private noteUsage(): void {
+      const session = this.session;
+      if (!session || unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]).includes(session.config.usageDir)) return;
+      this.usageName ??= `${sha256(this.replayTestPath).slice(0, 12)}-${process.pid}-${randomBytes(3).toString('hex')}`;
+      try {
+        writeFileUsage(session.config.usageDir, this.replayShard, session.usage(this.relativePath), this.usageName);
+      } catch (error) {
+        // The tests ran as they should: an unwritable cache costs the summary and prune, not the run.
+        process.stderr.write(`jest-replay: could not note this file's usage in ${session.config.usageDir}: ${(error as Error).message}\n`);
+      }
     }
 
     /** Makes the body of a test or hook run in `scope` (or in none), keeping its arity for `done` callbacks. */
@@ -208,7 +208,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           this.scopes.delete(event.test);
           if (!scope) break;
           const problems = await this.closeScope(scope);
-          if (event.name === 'test_done') event.test.errors.push(...problems);
+          if (event.name === 'test_done') reportProblems(event.test, problems, this.missReporting.verbose);
           session.settle(scope, event.name !== 'test_done' ? 'skipped' : event.test.errors.length === 0 ? 'passed' : 'failed');
           break;
         }

@@ -10,3 +10,6 @@ export function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file) || '.';
   return relative.startsWith('..') ? file : relative;
 }
+
+/** `JEST_REPLAY_VERBOSE=1`: misses in their long form (every differing field, both ways to record, the client's own error kept). */
+export const VERBOSE_VARIABLE = 'JEST_REPLAY_VERBOSE';

@@ -15,6 +15,7 @@ import {
   unusableUsageDirs,
   writeRunRecord,
 } from '../core/store/usage';
+import { printable } from '../core/util/printable';
 import { displayPath, replayOptionsOf } from './options';
 import { clashesOf, settleRun, type SettledDir } from './settle-run';
 import { countHere, UnusedCounter } from './unused-counter';
@@ -67,6 +68,10 @@ export function summaryLines(mode: Mode, dir: string, files: FileUsage[], unused
   ];
   if (unused > 0) lines.push('  npx jest-replay prune lists the unused recordings; --yes deletes them');
   lines.push(...listed('not recorded (no connection was made)', summary.unreached));
+  for (const { request, from, after } of summary.late.slice(0, SHOWN)) {
+    lines.push(`  refused after its ${after === 'file' ? 'test file' : 'test'} ended: ${request} (started by ${printable(from)})`);
+  }
+  if (summary.late.length > SHOWN) lines.push(`  … and ${summary.late.length - SHOWN} more refused after their test ended`);
   const ignored = [...summary.ignored.values()].reduce((sum, count) => sum + count, 0);
   const nothingElse = summary.recorded + summary.replayed + summary.missing + summary.unreached.length === 0;
   // `ignoreHosts: ['127.0.0.1']` meant for an app under test also silences a local LLM server.

@@ -1,3 +1,4 @@
+import type { Circus } from '@jest/types';
 import * as path from 'node:path';
 
 /** What a test-id resolver receives (the contract of a `testIdResolver` module). */
@@ -35,4 +36,22 @@ export function assignTestIds(relativePath: string, tests: readonly (readonly st
     taken.add(id);
     return id;
   });
+}
+
+const ROOT_BLOCK = 'ROOT_DESCRIBE_BLOCK';
+
+/** Describe titles from the outside in (the root block has none). */
+export function describeTitles(block: Circus.DescribeBlock | undefined): string[] {
+  const titles: string[] = [];
+  for (let b = block; b && b.name !== ROOT_BLOCK; b = b.parent) titles.unshift(b.name);
+  return titles;
+}
+
+/** Every test of a describe block, nested ones included, in declaration order. */
+export function collectTests(block: Circus.DescribeBlock, out: Circus.TestEntry[] = []): Circus.TestEntry[] {
+  for (const child of block.children) {
+    if (child.type === 'test') out.push(child);
+    else collectTests(child, out);
+  }
+  return out;
 }

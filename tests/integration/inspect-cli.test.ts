@@ -229,7 +229,9 @@ describe('import', () => {
   test('drops credential headers and URL credentials, saying so; a file whose response holds one is skipped', async () => {
     const url = 'http://0.0.0.0:11434/v1/v1/chat/completions';
     const headers = { Authorization: `Bearer ${KEY}`, 'X-Api-Key': `${KEY}-2`, 'content-type': 'application/json' };
-    project.write('llama/recordings/a.json', llamaStack('clean', `${url}?api_key=${KEY}-3&x=1`, headers, 'hello'));
+    // Numbers as Python wrote them, which a JavaScript number cannot hold: a float `1.0`, an integer beyond 2^53.
+    const numbers = '"temperature": 1.0, "seed": 123456789012345678901, "top_p": -6.2016305e-05';
+    project.write('llama/recordings/a.json', llamaStack('clean', `${url}?api_key=${KEY}-3&x=1`, headers, 'hello').replace('"input":', `${numbers}, "input":`));
     project.write('llama/recordings/b.json', llamaStack('echoed', url, { authorization: `Bearer ${KEY}` }, `your key is ${KEY}`));
     const { code, stdout } = await project.cli(['import', 'llama']);
     expect(code).toBe(0);
@@ -243,6 +245,9 @@ describe('import', () => {
     expect(files).toHaveLength(1);
     expect(files[0]).not.toContain('SECRET0123456789');
     expect(JSON.parse(files[0]).request).toMatchObject({ url: `${url}?x=1`, headers: { 'content-type': 'application/json' } });
+    // Everything else unchanged: numbers as written, fields in their order (none added).
+    expect(files[0]).toContain('"temperature": 1.0,\n      "seed": 123456789012345678901,\n      "top_p": -6.2016305e-05,\n      "input": "clean"');
+    expect(Object.keys(JSON.parse(files[0]))).toEqual(['test_id', 'request', 'response']);
     expect(await project.cli(['verify'])).toMatchObject({ code: 0 });
   });
 });

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { recordingSources } from '../../src/core/inspect/import';
+import { ERROR_CLASS_BY_STATUS } from '../../src/core/recording/llama-stack-responses';
 import { FixtureProject, failureOf, statusOf } from '../support/fixture';
 
 /**
@@ -19,15 +20,7 @@ const kindFiles = recordingSources([KINDS]);
 const isModelList = (file: string) => path.basename(file).startsWith('models-');
 
 /** The openai SDK's error class for an HTTP status, as both SDKs map them. */
-const CLASS_BY_STATUS: Record<number, string> = {
-  400: 'BadRequestError',
-  401: 'AuthenticationError',
-  403: 'PermissionDeniedError',
-  404: 'NotFoundError',
-  409: 'ConflictError',
-  422: 'UnprocessableEntityError',
-  429: 'RateLimitError',
-};
+const CLASS_BY_STATUS = ERROR_CLASS_BY_STATUS;
 /** Python built-in exceptions, at the status llama-stack's server answers them with. */
 const BUILTIN_STATUS: Record<string, number> = { ValueError: 400, PermissionError: 403, NotImplementedError: 501 };
 
@@ -64,6 +57,17 @@ function expectedError(response: RecordedException): ExpectedError {
 function wireBody(body: Record<string, unknown>): Record<string, unknown> {
   const { extra_body: extra, ...rest } = body;
   return { ...rest, ...((extra as Record<string, unknown> | null) ?? {}) };
+}
+
+/** The events @anthropic-ai/sdk yields for a recorded stream's lines: each event's data, but pings. */
+function anthropicEvents(lines: string[]): unknown[] {
+  const events: unknown[] = [];
+  let event = '';
+  for (const line of lines) {
+    if (line.startsWith('event: ')) event = line.slice('event: '.length);
+    else if (line.startsWith('data: ') && event !== 'ping') events.push(JSON.parse(line.slice('data: '.length)));
+  }
+  return events;
 }
 
 /** One generated test per recording: the SDK call for its endpoint, and what it must return. */
@@ -108,9 +112,27 @@ function testFor(file: string, allFiles: string[]): string {
     call = `const response = await fetch('http://127.0.0.1:9/api/ps');
     expect(await response.json()).toEqual(${JSON.stringify(unwrap(response.body))});`;
   } else if (endpoint === '/v1/messages') {
-    call = `const response = await fetch('http://127.0.0.1:9/v1/messages', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(${JSON.stringify(body)}) });
-    expect(response.headers.get('content-type')).toBe('text/event-stream');
-    expect(await response.text()).toBe(${JSON.stringify(response.body.map((l: string) => `${l}\n`).join(''))});`;
+    // llama-stack records Anthropic's Messages API as the raw HTTP exchange; @anthropic-ai/sdk reads it back.
+    const request = `anthropic.messages.create(${JSON.stringify(body)})`;
+    if (response.is_streaming) {
+      call = `const events = [];
+    for await (const event of await ${request}) events.push(event);
+    expect(events).toEqual(${JSON.stringify(anthropicEvents(response.body))});`;
+    } else if ((response.status ?? 200) >= 400) {
+      call = `const error = await ${request}.then(() => undefined, (e) => e);
+    expect(error?.constructor.name).toBe(${JSON.stringify(CLASS_BY_STATUS[response.status])});
+    expect(error.status).toBe(${response.status});
+    expect(error.error).toEqual(${JSON.stringify(response.body)});`;
+    } else call = `expect(await ${request}).toEqual(${JSON.stringify(response.body)});`;
+  } else if (endpoint.endsWith('/interactions')) {
+    // Google's Interactions API, recorded as the raw HTTP exchange: read with fetch, as the bytes llama-stack replays.
+    const expected = response.is_streaming
+      ? `expect(response.headers.get('content-type')).toBe('text/event-stream');
+    expect(await response.text()).toBe(${JSON.stringify(response.body.map((l: string) => `${l}\n`).join(''))});`
+      : `expect(await response.json()).toEqual(${JSON.stringify(response.body)});`;
+    call = `const response = await fetch('http://127.0.0.1:9${endpoint}', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(${JSON.stringify(body)}) });
+    expect(response.status).toBe(${response.status ?? 200});
+    ${expected}`;
   } else {
     if (!method) throw new Error(`no SDK call for ${endpoint} in ${file}`);
     call = response.is_streaming
@@ -130,8 +152,10 @@ function replayProject(name: string, files: string[]): FixtureProject {
   const tests = files.filter((f, i) => !isModelList(f) || files.findIndex(isModelList) === i).map((f) => testFor(f, files));
   return new FixtureProject(name, {
     'tests/replay.test.js': `const { default: OpenAI } = require('openai');
+const { default: Anthropic } = require('@anthropic-ai/sdk');
 const { setTestId } = require('jest-replay');
 const client = new OpenAI({ apiKey: 'not-needed', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0 });
+const anthropic = new Anthropic({ apiKey: 'not-needed', baseURL: 'http://127.0.0.1:9', maxRetries: 0 });
 // Recorded timeouts replay as a response that never comes: this client gives up soon.
 const impatientClient = new OpenAI({ apiKey: 'not-needed', baseURL: 'http://127.0.0.1:9/v1', maxRetries: 0, timeout: 300 });
 ${tests.join('\n')}`,
@@ -143,27 +167,36 @@ describe('llama-stack recordings', () => {
   afterAll(() => project.remove());
 
   test('the sample holds every shape the issue lists', () => {
-    expect(sampleFiles).toHaveLength(16);
+    expect(sampleFiles).toHaveLength(19);
+    const endpoints = sampleFiles.map((f) => {
+      const { request } = JSON.parse(fs.readFileSync(f, 'utf8'));
+      return `${request.endpoint ?? new URL(request.url).pathname} ${request.payload?.stream ? 'stream' : 'no stream'}`;
+    });
+    // Anthropic's and Google's APIs, recorded by llama-stack as raw HTTP exchanges, streaming and not.
+    for (const kind of ['/v1/messages', '/v1beta/interactions']) {
+      expect(endpoints).toContain(`${kind} stream`);
+      expect(endpoints).toContain(`${kind} no stream`);
+    }
   });
 
   test('import reports and handles every file of the sample', () => {
     const output = execFileSync(process.execPath, [CLI, 'import', SAMPLE], { cwd: project.dir, encoding: 'utf8' });
-    expect(output).toContain('16 imported, 0 skipped');
-    expect(output.match(/^imported /gm)).toHaveLength(16);
+    expect(output).toContain('19 imported, 0 skipped');
+    expect(output.match(/^imported /gm)).toHaveLength(19);
     // keyed by this project's key under the test id; model lists and session-level recordings shared
     expect(project.files().filter((f) => f.startsWith('_shared/models-'))).toHaveLength(2);
     expect(project.files()).toContainEqual(expect.stringMatching(/^tests\/integration\/responses\/test_tool_responses\.py\/test_response_non_streaming_multi_turn_tool_execution_c-[0-9a-f]{8}\/[0-9a-f]{16}\.json$/));
-    // content unchanged
-    for (const file of sampleFiles) {
-      const original = JSON.parse(fs.readFileSync(file, 'utf8'));
-      const imported = project.files().map((f) => JSON.parse(project.read(path.join('recordings', f)))).filter((r) => JSON.stringify(r.response) === JSON.stringify(original.response));
-      expect(imported).toHaveLength(1);
-    }
+    // Content unchanged, byte for byte: llama-stack's writer and ours agree on the format, and numbers keep
+    // their spelling (`0.0`, `-6.2016305e-05`), fields their order, and no field is added.
+    const targets = [...output.matchAll(/^imported (\S+) -> (\S+)$/gm)].map(([, source, target]) => [source, target]);
+    expect(targets.map(([source]) => source).sort()).toEqual([...sampleFiles].sort());
+    const changed = targets.filter(([source, target]) => project.read(target) !== fs.readFileSync(source, 'utf8'));
+    expect(changed).toEqual([]);
   });
 
-  test('every recording replays through the openai SDK under its pytest id', async () => {
+  test('every recording replays through the openai and Anthropic SDKs (fetch for Google interactions) under its pytest id', async () => {
     const run = await project.run();
-    expect(run.tests).toHaveLength(16 - 1); // the two model lists are one merged request
+    expect(run.tests).toHaveLength(19 - 1); // the two model lists are one merged request
     expect(Object.entries(statusOf(run)).filter(([, s]) => s !== 'passed')).toEqual([]);
     expect(run.code).toBe(0);
   });
@@ -200,10 +233,11 @@ describe('import --check', () => {
     const rows = stdout.split('\n').map((line) => /^ {2}(\S.*?) {2,}(\d+\/\d+)\s+replay$/.exec(line));
     const kinds = Object.fromEntries(rows.filter((m) => m !== null).map((m) => [m[1], m[2]]));
     expect(kinds).toEqual({
-      'anthropic messages': '1/1',
+      'anthropic messages': '2/2',
       chat: '3/3',
       embeddings: '2/2',
       exceptions: '14/14',
+      'google interactions': '2/2',
       'legacy completions': '9/9',
       models: '2/2',
       'ollama native': '1/1',

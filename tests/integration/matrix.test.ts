@@ -134,7 +134,11 @@ describe.each(LEGS.filter((leg) => !leg.notRunHere))('$name', (leg) => {
     const miss = await project.run({ UPSTREAM: upstream.url, CHANGED_PROMPT: 'not recorded' }, ['--ci', ...(leg.args ?? [])], leg.runner);
     const openaiChat = leg.tests[0];
     expect(statusOf(miss)).toEqual({ ...allPassed(leg.tests), [openaiChat]: 'failed' });
-    expect(failureOf(miss, openaiChat)).toContain(`jest-replay: no recording for this request (mode: replay).\n  test id:  tests/clients.test.${leg.files['tests/clients.test.mjs'] ? 'mjs' : 'js'}::${openaiChat}`);
+    const file = `tests/clients.test.${leg.files['tests/clients.test.mjs'] ? 'mjs' : 'js'}`;
+    expect(failureOf(miss, openaiChat)).toContain(`jest-replay: no recording for this request (mode: replay).\n  test id:  ${file}::${openaiChat}`);
+    // Native ESM needs its node flag to record too: the command to copy carries it.
+    const esm = leg.runner?.nodeArgs?.includes('--experimental-vm-modules') ? 'NODE_OPTIONS=--experimental-vm-modules ' : '';
+    expect(failureOf(miss, openaiChat)).toContain(`  RECORD=1 ${esm}npx jest ${file} -t '^${openaiChat}$'`);
     expect(miss.code).toBe(1);
   });
 

@@ -30,6 +30,16 @@ ${changed ? "test('never recorded', async () => { await ask('new'); });" : ''}
 test(${changed ? "'asks about the rain'" : "'asks about rain'"}, async () => {
   await ask('rain?');
 });
+test('volatile values', async () => {
+  // Values an app mints on every call: re-recording cannot make them match.
+  const sent = ${changed
+    ? "{ at: '2024-06-02T11:30:00.123Z', id: '6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b' }"
+    : "{ at: '2024-05-01T10:00:00Z', id: '1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed' }"};
+  await ask('weather', { metadata: { sent_at: sent.at, request_id: sent.id } });
+});
+test('terminal \u001b[2J\u009b31mescapes\u202e', async () => {
+  await ask(${changed ? "'\u009b31m changed \u2066'" : "'plain'"});
+});
 `;
 }
 
@@ -49,12 +59,15 @@ describe('a miss explains itself from the test\'s own recordings', () => {
     expect(sequence).toHaveLength(2);
     fs.rmSync(path.join(project.dir, 'recordings', sequence.find((f) => !/\.2\.json$/.test(f))!));
     project.write('tests/m.test.js', testFile('changed'));
-    run = await project.run();
+    // Started as pnpm starts it, with a config named on the command line: the command to copy says so.
+    run = await project.run({ npm_config_user_agent: 'pnpm/9.12.0 npm/? node/v20.19.0 linux x64' }, ['--config', 'jest.config.js']);
+    verbose = await project.run({ JEST_REPLAY_VERBOSE: '1' }, ['-t', '^changed fields$']);
   });
   afterAll(() => project.remove());
+  let verbose: Awaited<ReturnType<FixtureProject['run']>>;
 
   test('every test misses', () => {
-    expect(Object.values(statusOf(run))).toEqual(Array(6).fill('failed'));
+    expect(Object.values(statusOf(run))).toEqual(Array(8).fill('failed'));
   });
 
   test('the nearest recording of the same endpoint, with each differing field: changed, added, removed', () => {
@@ -97,17 +110,68 @@ describe('a miss explains itself from the test\'s own recordings', () => {
     expect(lines[hint + 1]).toBe('    tests/m.test.js::asks about rain');
   });
 
-  test('the miss is printed once: the SDK error is a one-line pointer, the test failure the full message without a stack', () => {
-    const [sdkError, miss] = run.tests.find((t) => t.fullName === 'changed fields')!.failureMessages;
-    const pointer = /^\w*Error: 500 jest-replay: no recording for POST \/v1\/chat\/completions \(replay mode\)\. Not a server error:/;
-    expect(sdkError.split('\n')[0]).toMatch(pointer);
-    expect(sdkError).not.toContain('test id:');
+  test('a miss is one short failure: jest-replay\'s message alone, at most 15 lines, with the one command to fix it', () => {
+    const [miss, ...others] = run.tests.find((t) => t.fullName === 'changed fields')!.failureMessages;
+    expect(others).toEqual([]);
     expect(miss.split('\n')[0]).toBe('jest-replay: no recording for this request (mode: replay).');
     expect(miss).toContain('  test id:  tests/m.test.js::changed fields');
     expect(miss).not.toMatch(/^\s+at /m);
+    expect(miss).not.toContain('record-if-missing');
+    expect(miss.trimEnd().split('\n').length).toBeLessThanOrEqual(15);
+  });
+
+  test('the command to copy starts Jest as the run was started: the package manager\'s runner, the same --config', () => {
+    const command = "RECORD=1 pnpm exec jest --config jest.config.js tests/m.test.js -t '^changed fields$'";
+    expect(failureOf(run, 'changed fields')).toContain(`Record it with real credentials:\n  ${command}`);
+  });
+
+  test('JEST_REPLAY_VERBOSE=1 gives the long form: jest-replay first, then the client\'s own error, and both ways to record', () => {
+    const [miss, sdkError] = verbose.tests.find((t) => t.fullName === 'changed fields')!.failureMessages;
+    expect(miss.split('\n')[0]).toBe('jest-replay: no recording for this request (mode: replay).');
+    expect(miss).toContain('or record only what is missing: JEST_REPLAY_MODE=record-if-missing npx jest tests/m.test.js');
+    // The openai SDK's one line: a 400 it does not retry, pointing at jest-replay's failure.
+    const pointer = /^\w*Error: 400 jest-replay: no recording for POST \/v1\/chat\/completions \(replay mode\)\. Not a server error:/;
+    expect(sdkError.split('\n')[0]).toMatch(pointer);
+  });
+
+  test('a miss whose only differences look volatile says re-recording cannot help, and gives the matchIgnore entry', () => {
+    const message = failureOf(run, 'volatile values');
+    expect(message).toContain('    body.metadata.sent_at: "2024-05-01T10:00:00Z" → "2024-06-02T11:30:00.123Z"');
+    expect(message).toContain('Re-recording alone cannot help: every difference looks volatile (UUID, timestamp), new on every run.');
+    expect(message).toContain('  matchIgnore: ["body.metadata.request_id","body.metadata.sent_at"]');
+    expect(message).not.toContain('Record it with real credentials');
+  });
+
+  test('test ids and values are printed with what a terminal would act on escaped', () => {
+    const message = run.tests.find((t) => t.fullName.startsWith('terminal'))!.failureMessages.join('\n');
+    expect(message).toContain('  test id:  tests/m.test.js::terminal \\x1b[2J\\x9b31mescapes\\u202e');
+    expect(message).toContain('    body.messages[0].content: "plain" → "\\x9b31m changed \\u2066"');
+    expect(message).not.toMatch(/[\u001b\u009b\u202e\u2066]/);
   });
 
   test('the summary counts the misses', () => {
-    expect(run.stderr).toContain('jest-replay: replay mode — 1 replayed, 0 recorded, 6 missing, 0 unused (recordings in recordings/)');
+    expect(run.stderr).toContain('jest-replay: replay mode — 1 replayed, 0 recorded, 8 missing, 0 unused (recordings in recordings/)');
   });
+});
+
+test('in a run of several projects, the command to copy selects the test\'s project', async () => {
+  const project = new FixtureProject(
+    'misses-projects',
+    {
+      'api/m.test.js': `${OPENAI_CLIENT}\ntest('asks', async () => { await ask('x'); });\n`,
+      'web/n.test.js': "test('renders', () => {});\n",
+    },
+    {
+      projects: [
+        { displayName: 'api', preset: 'jest-replay', transform: {}, testMatch: ['<rootDir>/api/**/*.test.js'] },
+        { displayName: 'web', preset: 'jest-replay', transform: {}, testMatch: ['<rootDir>/web/**/*.test.js'] },
+      ],
+    },
+  );
+  try {
+    const run = await project.run();
+    expect(failureOf(run, 'asks')).toContain("  RECORD=1 npx jest --selectProjects api api/m.test.js -t '^asks$'");
+  } finally {
+    project.remove();
+  }
 });

@@ -46,6 +46,9 @@ test('runs after it', async () => {
   expect(statusOf(run)).toEqual({ 'starts a timer': 'passed', 'runs after it': 'passed' });
   expect(requestsTo('late request')).toBe(0);
   expect(p.files()).toEqual([]);
+  expect(run.stderr).toContain(
+    `  refused after its test ended: POST ${upstream().baseURL}/chat/completions (started by tests/a.test.js::starts a timer)`,
+  );
 });
 
 test('beforeAll/afterAll requests are recorded under the hook, and replay', async () => {

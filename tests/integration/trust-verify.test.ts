@@ -94,7 +94,7 @@ describe('jest-replay verify', () => {
     const imported = path.join(project.dir, 'imported');
     spawnSync(process.execPath, [CLI, 'import', path.join(REPO, 'tests', 'fixtures', 'llama-stack-sample'), '--dir', imported], { encoding: 'utf8' });
     const result = verify('--dir', imported);
-    expect(result.stdout).toBe('16 recordings checked, no problems\n');
+    expect(result.stdout).toBe('19 recordings checked, no problems\n');
     expect(result.status).toBe(0);
   });
 

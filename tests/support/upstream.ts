@@ -14,7 +14,8 @@
  *   POST /v1/responses               OpenAI Responses API (typed SSE events when stream: true, no [DONE])
  *   POST /v1/audio/speech            deterministic binary audio (non-UTF-8 bytes)
  *   POST /v1/audio/transcriptions    multipart/form-data upload -> { text }
- *   POST /v1/messages                Anthropic Messages (Anthropic SSE when stream: true, with retry:, id: and a comment)
+ *   POST /v1/messages                Anthropic Messages (Anthropic SSE when stream: true, with retry:, id: and a comment;
+ *                                    non-streamed with `tools`: a tool_use of the first tool, then an echo of its tool_result)
  *   POST /api/chat, /api/generate    Ollama (NDJSON stream unless stream === false)
  *   GET  /api/tags                   Ollama model list
  *
@@ -218,6 +219,22 @@ function lastMessageText(messages: unknown[], role = 'user'): string {
   const withRole = messages.filter((m) => (m as Json | undefined)?.role === role);
   const pool = withRole.length ? withRole : messages;
   return contentToText((pool[pool.length - 1] as Json | undefined)?.content);
+}
+
+/**
+ * Anthropic tool use (non-streaming): a request that ends with a `tool_result` is answered with `echo: <its content>`;
+ * else one with `tools` is answered with a `tool_use` of the first tool, whose input holds the question.
+ */
+function anthropicToolTurn(body: Json): { content: Json[]; stop_reason: string } | undefined {
+  const messages = Array.isArray(body.messages) ? (body.messages as Json[]) : [];
+  const last = messages[messages.length - 1];
+  const blocks = Array.isArray(last?.content) ? (last.content as Json[]) : [];
+  const result = blocks.find((block) => block?.type === 'tool_result');
+  if (result) return { content: [{ type: 'text', text: `echo: ${contentToText(result.content)}` }], stop_reason: 'end_turn' };
+  const tools = Array.isArray(body.tools) ? (body.tools as Json[]) : [];
+  if (tools.length === 0) return undefined;
+  const input = { question: contentToText(last?.content) };
+  return { content: [{ type: 'tool_use', id: `toolu_${hex(12)}`, name: tools[0].name, input }], stop_reason: 'tool_use' };
 }
 
 function parseJsonBody(body: string): Json {
@@ -542,7 +559,7 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     const outputTokens = countTokens(text);
     const usage = {
       input_tokens: inputTokens,
-      input_tokens_details: { cached_tokens: 0 },
+      input_tokens_details: { cached_tokens: 0, cache_write_tokens: 0 },
       output_tokens: outputTokens,
       output_tokens_details: { reasoning_tokens: 0 },
       total_tokens: inputTokens + outputTokens,
@@ -639,13 +656,14 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     const outputTokens = countTokens(text);
 
     if (!body.stream) {
+      const turn = anthropicToolTurn(body);
       return sendJson(ctx, 200, {
         id,
         type: 'message',
         role: 'assistant',
         model,
-        content: [{ type: 'text', text }],
-        stop_reason: 'end_turn',
+        content: turn?.content ?? [{ type: 'text', text }],
+        stop_reason: turn?.stop_reason ?? 'end_turn',
         stop_sequence: null,
         usage: { input_tokens: inputTokens, output_tokens: outputTokens },
       });

@@ -193,8 +193,11 @@ const DIFFERENT: Record<string, Difference> = {
   },
   '1f6d321493b7': { pythonFloats: ['0.0'] },
 };
-/** llama-stack's `/v1/messages` recordings: a different request shape (`url`, `method`, `payload`), rewritten into ours. */
-const MESSAGES_SHAPE = '93eb42f3bd69';
+/**
+ * llama-stack's raw HTTP recordings (Anthropic's `/v1/messages`, Google's `/interactions`): a different
+ * request shape (`url`, `method`, `payload`), rewritten into ours.
+ */
+const RAW_HTTP_SHAPE = ['93eb42f3bd69', 'cf0be7f9e2eb', '1151b20ef79f', '2cb6caa89a82'];
 
 /** Numbers on their own (a value or an array item), as both serializers lay them out with an indent. */
 const NUMBER_TOKEN = /^(\s*(?:"(?:[^"\\]|\\.)*": )?)(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(,?)$/gm;
@@ -214,10 +217,10 @@ function expectedText(text: string, difference: Difference): { text: string; rew
 
 describe('llama-stack samples', () => {
   it('the tables below cover every sample file exactly once', () => {
-    const covered = [...IDENTICAL, ...Object.keys(DIFFERENT), MESSAGES_SHAPE].sort();
+    const covered = [...IDENTICAL, ...Object.keys(DIFFERENT), ...RAW_HTTP_SHAPE].sort();
     expect(covered).toEqual([...samples.keys()].sort());
     // The two model-list files share a 12-character prefix; they must both be there.
-    expect(sampleFiles(SAMPLE_ROOT)).toHaveLength(16);
+    expect(sampleFiles(SAMPLE_ROOT)).toHaveLength(19);
   });
 
   const allFiles = sampleFiles(SAMPLE_ROOT);
@@ -239,19 +242,21 @@ describe('llama-stack samples', () => {
     expect(ours).toBe(expected.text);
   });
 
-  it(`${MESSAGES_SHAPE}: the response is kept byte for byte and the request is rewritten into our shape`, () => {
-    const { file, text } = sample(MESSAGES_SHAPE);
+  it.each(RAW_HTTP_SHAPE)('%s: the response is kept (byte for byte without a status) and the request is rewritten into our shape', (prefix) => {
+    const { file, text } = sample(prefix);
     const original = JSON.parse(text);
     const ours = serializeRecording(parseRecording(text, file));
     const marker = '\n  "response": {\n';
-    expect(ours.slice(ours.indexOf(marker))).toBe(text.slice(text.indexOf(marker)));
+    // A status comes after the body in our files, first in llama-stack's.
+    if (original.response.status === undefined) expect(ours.slice(ours.indexOf(marker))).toBe(text.slice(text.indexOf(marker)));
+    expect(JSON.parse(ours).response).toEqual(original.response);
     const request = JSON.parse(ours).request;
     expect(request).toMatchObject({
       method: 'POST',
-      url: 'http://0.0.0.0:11434/v1/messages',
+      url: original.request.url,
       headers: {},
       body: original.request.payload,
-      endpoint: '/v1/messages',
+      endpoint: new URL(original.request.url).pathname,
     });
     expect(Object.keys(request).slice(0, 6)).toEqual(['method', 'url', 'headers', 'body', 'endpoint', 'model']);
     expect(JSON.parse(ours).test_id).toBe(original.test_id);

@@ -12,6 +12,7 @@ import {
   mayLookUp,
   mayReachAddress,
   queriesStayLocal,
+  refusal,
 } from '../../src/interception/network-guard/hosts';
 import { RefusalLog, WORKER_GUARD_SETTINGS } from '../../src/interception/network-guard/workers';
 
@@ -29,6 +30,14 @@ test('allowed hosts by name, or by name and port', () => {
   expect(mayConnect('cache.internal', 6379, allowed)).toBe(true);
   expect(mayConnect('cache.internal', 6380, allowed)).toBe(false);
   expect(mayConnect('api.openai.com', 443, allowed)).toBe(false);
+});
+
+test('a refusal names the host with what a terminal would act on escaped', () => {
+  const host = 'evil\u001b]8;;http://x\u0007.example\u202e';
+  const { message } = refusal(`DNS lookup of ${host}`, host);
+  expect(message).toContain('DNS lookup of evil\\x1b]8;;http://x\\x07.example\\u202e refused');
+  expect(message).toContain('If the test needs evil\\x1b]8;;http://x\\x07.example\\u202e (a test database');
+  expect(message).not.toMatch(/[\u0000-\u001f\u202e]/);
 });
 
 test('a host allowed with any port may be looked up', () => {

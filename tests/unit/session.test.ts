@@ -195,4 +195,58 @@ describe('ReplaySession', () => {
     expect(upstream.calls).toBe(0);
     expect(recordingFiles()).toEqual([]);
   });
+
+  test('every refusal is a 400: outside a test, after its test, a miss, a broken recording, a failing redact', async () => {
+    const s = session('replay');
+    const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
+    await s.close(scope);
+    const config = resolveConfig({ rootDir: root, env: {} });
+    const redacting = new ReplaySession(config, new RecordingStore(config.dir), fakeUpstream(), () => {
+      throw new Error('redact failed');
+    });
+    const refusals = [
+      await s.handle(chat('outside')),
+      await s.run(scope, () => s.handle(chat('outlived'))),
+      (await inTest(session('replay'), 'missing')).answers[0],
+      (await inTest(redacting, 'redacted')).answers[0],
+    ];
+    await inTest(session('record', fakeUpstream('ok')), 'unusable');
+    for (const file of recordingFiles()) fs.writeFileSync(file, '{ broken');
+    const unusable = await inTest(session('replay'), 'unusable');
+    expect(unusable.problems[0]).toBeInstanceOf(RecordingFileError);
+    refusals.push(unusable.answers[0]);
+    for (const refused of refusals) {
+      expect([refused.status, refused.headers.get('x-should-retry')]).toEqual([400, 'false']);
+    }
+  });
+
+  test('after its test file ended, every request its tests started is refused, noted once, and the file is told', async () => {
+    const upstream = fakeUpstream('late');
+    const s = session('record', upstream);
+    const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
+    await s.close(scope);
+    let told = 0;
+    s.end('tests/chat.test.ts', () => told++);
+    const refused = [await s.run(scope, () => s.handle(chat('late'))), await s.run(scope, () => s.handle(chat('late')))];
+    expect(refused.map((r) => r.status)).toEqual([400, 400]);
+    expect(await refused[0].text()).toContain('was made after the test file tests/chat.test.ts ended');
+    expect(told).toBe(1);
+    expect(s.usage('tests/chat.test.ts').late).toEqual([{ request: `POST ${URL_}`, from: TEST_ID, after: 'file' }]);
+    expect(upstream.calls).toBe(0);
+    // What the file's code did not start (another part of the process) is left alone.
+    expect(s.handles(new URL(URL_))).toBe(false);
+    expect(s.run(scope, () => s.handles(new URL(URL_)))).toBe(true);
+  });
+
+  test("the next test file's session hands a request the ended file left behind back to that file", async () => {
+    const ended = session('replay');
+    const scope = ended.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
+    await ended.close(scope);
+    ended.end('tests/chat.test.ts', () => undefined);
+    const next = session('replay');
+    const refused = await ended.run(scope, () => (next.handles(new URL(URL_)) ? next.handle(chat('late')) : undefined));
+    expect(refused?.status).toBe(400);
+    expect(ended.usage('tests/chat.test.ts').late).toHaveLength(1);
+    expect(next.usage('tests/next.test.ts').late).toEqual([]);
+  });
 });

@@ -85,7 +85,18 @@ describe('summarizeUsage', () => {
       ],
       unreached: [],
       ignored: new Map(),
+      late: [],
     });
+  });
+
+  it('lists each request refused after its test or test file ended once, with what started it', () => {
+    const late = { request: 'POST http://127.0.0.1:4000/v1/chat/completions', from: 'a.test.js::t', after: 'file' } as const;
+    const outlived = { ...late, after: 'test' } as const;
+    const summary = summarizeUsage([
+      { ...usage(scope(A, 'passed')), late: [late, outlived] },
+      { ...usage(scope(B, 'passed')), late: [late] },
+    ]);
+    expect(summary.late).toEqual([late, outlived]);
   });
 
   it('merges the requests that reached no server (each once) and those ignoreHosts left alone (by host); older notes lack both', () => {

@@ -4,7 +4,8 @@ import { KEY_FILE_LENGTH } from '../../core/store/paths';
 import { RecordingStore } from '../../core/store/store';
 import { type Command, EXIT, UsageError } from '../command';
 import { KEY_OPTION_HELP, KEY_OPTIONS, keyNormalizer } from '../key-options';
-import { formatSummary, fromCwd, printable, table } from '../format';
+import { formatSummary, fromCwd, table } from '../format';
+import { printable } from '../../core/util/printable';
 
 export const diagnoseCommand: Command = {
   name: 'diagnose',

@@ -9,7 +9,7 @@ import {
   type RecordingVersion,
 } from '../../core/inspect/recording-diff';
 import { type Command, EXIT, UsageError } from '../command';
-import { printable } from '../format';
+import { printable } from '../../core/util/printable';
 
 /** Runs git where the user runs the command; its own message when it fails. */
 function git(args: string[]): string {

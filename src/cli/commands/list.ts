@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import { NO_TEST_ID, type RecordingFile, scanRecordings, summarize } from '../../core/inspect/inspect';
 import { plural } from '../../core/util/words';
 import { type Command, EXIT } from '../command';
-import { formatSize, formatSummary, fromCwd, linkLines, printable, table, unreadableLines } from '../format';
+import { formatSize, formatSummary, fromCwd, linkLines, table, unreadableLines } from '../format';
+import { printable } from '../../core/util/printable';
 
 export const listCommand: Command = {
   name: 'list',

@@ -4,7 +4,8 @@ import { findByKeyPrefix } from '../../core/inspect/inspect';
 import { readRecordingFile } from '../../core/store/store';
 import { describeRecording } from '../../core/inspect/transcript';
 import { type Command, EXIT, UsageError } from '../command';
-import { formatSize, fromCwd, printable } from '../format';
+import { formatSize, fromCwd } from '../format';
+import { printable } from '../../core/util/printable';
 
 /** Nothing matches: a problem (exit 1), not a usage mistake. */
 class NotFound extends Error {}

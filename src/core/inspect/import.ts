@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeResponse } from '../recording/codec';
 import { RecordingFileError } from '../errors';
-import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from '../recording/format';
+import { applyIdNormalization, parseRecording, type Recording } from '../recording/format';
 import { isObject } from '../util/json';
+import { losslessFileText, parseLossless } from '../util/lossless-json';
 import { keyOfLlamaStackRecording } from '../recording/llama-stack';
 import { modelListDigest } from '../recording/model-list';
 import { CREDENTIAL_HEADERS, publicUrl } from '../keying/request';
@@ -43,7 +44,7 @@ export const recordingSources = (paths: string[]): string[] => walkSources(paths
  * not replay. Its kind either way.
  */
 export type PlannedImport = { source: string; kind: string } & (
-  | { target: string; recording: Recording; dropped: string[] }
+  | { target: string; recording: Recording; dropped: string[]; text: string }
   | { reason: string }
 );
 
@@ -61,6 +62,7 @@ export function recordingKind(recording: Recording): string {
     [/\/models$|^\/api\/tags$/, 'models'],
     [/\/responses$/, 'responses'],
     [/\/messages$/, 'anthropic messages'],
+    [/\/interactions$/, 'google interactions'],
     [/\/rerank$/, 'rerank'],
     [/^\/api\//, 'ollama native'],
   ];
@@ -78,11 +80,22 @@ function toolRuntimeCall(text: string): string | undefined {
 }
 
 /**
- * A recording without the credentials another tool stored with its request (credential headers,
- * URL credentials), what was dropped, and where else in it those credentials are (a response
- * echoing the key): such a file cannot be imported at all.
+ * The file text an imported file is written as: the file as it is, numbers spelled as written and
+ * fields in their order (`import` changes no content), without the credentials `withoutCredentials` dropped.
  */
-function withoutCredentials(recording: Recording): { recording: Recording; dropped: string[]; leaks: Leak[] } {
+function importedText(text: string, clean: Recording, credentialHeaders: string[]): string {
+  const data = parseLossless(text) as { request: { url: string; headers?: Record<string, unknown> } };
+  for (const name of credentialHeaders) delete data.request.headers?.[name];
+  data.request.url = clean.request.url;
+  return losslessFileText(data);
+}
+
+/**
+ * A recording without the credentials another tool stored with its request (credential headers,
+ * URL credentials), what was dropped, its file text without them, and where else in it those
+ * credentials are (a response echoing the key): such a file cannot be imported at all.
+ */
+function withoutCredentials(text: string, recording: Recording): { recording: Recording; dropped: string[]; text: string; leaks: Leak[] } {
   const { url, headers } = recording.request;
   const credentialHeaders = Object.keys(headers).filter((name) => CREDENTIAL_HEADERS.includes(name.toLowerCase()));
   const dropped = credentialHeaders.map((name) => `request header ${name.toLowerCase()}`);
@@ -94,11 +107,14 @@ function withoutCredentials(recording: Recording): { recording: Recording; dropp
   const strippedUrl = publicForm && publicForm !== parsedUrl.toString() ? publicForm : url;
   if (strippedUrl !== url) dropped.push('request.url credentials');
   const clean = { ...recording, request: { ...recording.request, headers: kept, url: strippedUrl } };
-  return { recording: clean, dropped, leaks: findLeaks(clean, serializedPieces(clean), credentials) };
+  const cleanText = importedText(text, clean, credentialHeaders);
+  return { recording: clean, dropped, text: cleanText, leaks: findLeaks(clean, cleanText, credentials) };
 }
 
 /** Reads and checks one file: its recording without credentials, and kind, or why it cannot be imported. */
-function readSource(source: string): { recording: Recording; kind: string; dropped: string[] } | { kind: string; reason: string } {
+type ReadSource = { recording: Recording; kind: string; dropped: string[]; text: string } | { kind: string; reason: string };
+
+function readSource(source: string): ReadSource {
   const text = readRecordingText(source);
   const tool = toolRuntimeCall(text);
   if (tool) {
@@ -106,7 +122,7 @@ function readSource(source: string): { recording: Recording; kind: string; dropp
     return { kind: 'tool runtime', reason };
   }
   try {
-    const { recording, dropped, leaks } = withoutCredentials(parseRecording(text, source));
+    const { recording, dropped, text: cleanText, leaks } = withoutCredentials(text, parseRecording(text, source));
     const kind = recordingKind(recording);
     if (leaks.length > 0) return { kind, reason: `it holds a credential its request carried: ${describeLeaks(leaks)}` };
     try {
@@ -114,7 +130,7 @@ function readSource(source: string): { recording: Recording; kind: string; dropp
     } catch (error) {
       return { kind, reason: `its response cannot be replayed: ${(error as Error).message}` };
     }
-    return { recording, kind, dropped };
+    return { recording, kind, dropped, text: cleanText };
   } catch (error) {
     return { kind: 'unreadable', reason: error instanceof RecordingFileError ? error.problem : (error as Error).message };
   }
@@ -135,7 +151,7 @@ export function planImport(paths: string[], store: RecordingStore): PlannedImpor
       planned.push({ source, ...read });
       continue;
     }
-    const { recording, kind, dropped } = read;
+    const { recording, kind, dropped, text } = read;
     const { key, shared } = keyOfLlamaStackRecording(applyIdNormalization(recording));
     // Without a test id, a recording is session-level: any test finds it after its own.
     const target = shared ? store.modelListFile(key, modelListDigest(recording)) : store.fileFor(recording.test_id, key, 1);
@@ -143,12 +159,15 @@ export function planImport(paths: string[], store: RecordingStore): PlannedImpor
     const link = linkOnTheWay(store.dir, path.dirname(target));
     if (link) planned.push({ source, kind, reason: `its folder is reached through the symbolic link ${link}: nothing is written through it` });
     else if (earlier) planned.push({ source, kind, reason: `the same request (same key) as ${earlier.source}` });
-    else planned.push({ source, kind, target, recording, dropped });
+    else planned.push({ source, kind, target, recording, dropped, text });
   }
   return planned;
 }
 
-/** Adds llama-stack recordings to this project's layout as `planImport` places them, content unchanged but for credentials. */
+/**
+ * Adds llama-stack recordings to this project's layout as `planImport` places them, content unchanged but
+ * for credentials: the bytes of a file llama-stack wrote, which shares this project's file format.
+ */
 export async function importRecordings(paths: string[], store: RecordingStore): Promise<ImportResult> {
   const result: ImportResult = { imported: [], skipped: [] };
   for (const entry of planImport(paths, store)) {
@@ -156,7 +175,7 @@ export async function importRecordings(paths: string[], store: RecordingStore): 
       result.skipped.push({ source: entry.source, reason: entry.reason });
       continue;
     }
-    await store.write(entry.target, entry.recording);
+    await store.writeText(entry.target, entry.text);
     result.imported.push({ source: entry.source, target: entry.target, dropped: entry.dropped });
   }
   return result;

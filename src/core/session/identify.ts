@@ -53,10 +53,16 @@ export class Identifier {
     }
     const { method, url, body } = redacted;
     const shared = isSharedEndpoint(method, url.pathname);
-    this.normalizeBody ??= loadNormalizers(this.config.normalizers, this.config.rootDir);
-    const normalized = this.normalizeBody(bodyForKey(body), { method, path: url.pathname });
-    const keyBody = ignoreFields(normalized, [...this.config.matchIgnore, ...scope.matchIgnore]);
+    const keyBody = this.keyNormalizer(scope)(bodyForKey(body), { method, path: url.pathname });
     const key = requestKey({ method, url, body: keyBody, testId: scope.testId });
     return { method, url, body, keyBody, key, ordinal: shared ? 1 : scope.nextOrdinal(key), shared, credentials };
+  }
+
+  /** What the key makes of a scope's normalized bodies: the project's normalizers, then without the fields `matchIgnore` names. */
+  keyNormalizer(scope: TestScope): BodyNormalizer {
+    this.normalizeBody ??= loadNormalizers(this.config.normalizers, this.config.rootDir);
+    const normalize = this.normalizeBody;
+    const ignored = [...this.config.matchIgnore, ...scope.matchIgnore];
+    return (body, request) => ignoreFields(normalize(body, request), ignored);
   }
 }

@@ -16,10 +16,27 @@ import type { RecordingStore } from '../store/store';
 import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from '../store/usage';
 import { asDecoded, forward, type Passthrough, tee } from './capture';
 import { Identifier, type KeyedRequest } from './identify';
-import { failTest, missMessage, outlivedMessage, outsideTestMessage, refusal } from './messages';
+import { LateRequests } from './late';
+import { failTest, outsideTestMessage, refusal } from './messages';
+import { type MissReporting, missMessage } from './miss-message';
 import { type ScopeInfo, TestScope } from './scope';
+import { printable } from '../util/printable';
 
-export type { KeyedRequest, Passthrough, ScopeInfo, TestScope };
+export type { KeyedRequest, MissReporting, Passthrough, ScopeInfo, TestScope };
+
+/** The test (or hook) the code running now belongs to, and the session of its test file. */
+interface Owner {
+  scope: TestScope;
+  session: ReplaySession;
+}
+
+/**
+ * The owner of the code running now, carried along every await, timer and callback: concurrent tests
+ * never mix, and code that outlives its test, or its whole test file, is recognized instead of being
+ * charged to whichever test runs next. One store for every session of the process: a request that a
+ * test file left behind reaches the next file's interception, which hands it back to its own session.
+ */
+const running = new AsyncLocalStorage<Owner>();
 
 /**
  * The cassette of one test file: decides for every intercepted request whether to replay,
@@ -28,16 +45,11 @@ export type { KeyedRequest, Passthrough, ScopeInfo, TestScope };
  */
 export class ReplaySession {
   private readonly identifier: Identifier;
-  /**
-   * The scope a request belongs to is the one its code was started in, carried along every
-   * await, timer and callback: concurrent tests never mix, and a timer that outlives its test
-   * is recognized instead of being charged to whichever test runs next.
-   */
-  private readonly active = new AsyncLocalStorage<TestScope>();
   /** Every settled scope of the file. */
   private readonly settled: ScopeUsage[] = [];
   /** Requests left alone because their host is in `ignoreHosts`, by host (`name:port`). */
   private readonly ignored = new Map<string, number>();
+  private readonly late = new LateRequests();
 
   constructor(
     readonly config: ResolvedConfig,
@@ -45,6 +57,7 @@ export class ReplaySession {
     private readonly passthrough: Passthrough,
     /** The project's `redact` hook, loaded by the environment. */
     redact?: RedactHook,
+    private readonly reporting: MissReporting = { command: 'npx jest', verbose: false },
   ) {
     this.identifier = new Identifier(config, redact);
   }
@@ -55,21 +68,22 @@ export class ReplaySession {
 
   /** Runs `fn` (a test or hook body) so that every request it starts belongs to `scope`. */
   run<T>(scope: TestScope, fn: () => T): T {
-    return this.active.run(scope, fn);
+    return running.run({ scope, session: this }, fn);
   }
 
   /**
-   * Ends the session (the test file is done). An AsyncLocalStorage left enabled makes Node run its
-   * hook on every promise created afterwards, so each finished test file would slow all later ones
-   * in the same worker.
+   * Ends the session: the test file is done. Every request its code makes from now on (a timer, a
+   * retry, a promise nobody awaited) is refused and noted, and `onLate` is called so the file's usage
+   * note can list it.
    */
-  dispose(): void {
-    this.active.disable();
+  end(testFile: string, onLate: () => void): void {
+    this.late.end(testFile, onLate);
   }
 
-  /** The scope of the code calling now, if any. */
+  /** The scope of this file's code calling now, if any. */
   get current(): TestScope | undefined {
-    return this.active.getStore();
+    const owner = running.getStore();
+    return owner?.session === this ? owner.scope : undefined;
   }
 
   /** Ends a scope: waits for its recordings to be written and returns what went wrong. */
@@ -105,11 +119,18 @@ export class ReplaySession {
     const { mode, rootDir, dir } = this.config;
     const ignored = Object.fromEntries(this.ignored);
     const recordings = relativePosix(rootDir, dir);
-    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, ignored };
+    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, ignored, late: [...this.late.list] };
   }
 
-  /** False for hosts configured to be left alone (`ignoreHosts`), which are counted for the run's summary. */
+  /**
+   * False for requests to leave alone: to hosts configured so (`ignoreHosts`), counted for the run's summary; and,
+   * once the file has ended, those its code did not start (a global teardown's, a reporter's in the same process).
+   */
   handles(url: URL): boolean {
+    const owner = running.getStore();
+    // Another file's code, left behind: that file's session refuses it.
+    if (owner && owner.session !== this) return true;
+    if (this.late.ended) return owner !== undefined;
     const hosts = this.config.ignoreHosts;
     const host = url.host.toLowerCase();
     if (!hosts.includes(url.hostname.toLowerCase()) && !hosts.includes(host)) return true;
@@ -120,9 +141,11 @@ export class ReplaySession {
   async handle(request: Request): Promise<Response> {
     // As fetch does: a request whose signal is already aborted is never sent, so neither recorded nor replayed.
     if (request.signal?.aborted) throw request.signal.reason;
-    const scope = this.active.getStore();
+    const owner = running.getStore();
+    if (owner && owner.session !== this) return owner.session.handle(request);
+    const scope = owner?.scope;
+    if (this.late.ended || scope?.closed) return this.late.refuse(request, scope);
     if (!scope) return refusal(outsideTestMessage(request));
-    if (scope.closed) return refusal(outlivedMessage(request, scope));
     scope.start();
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
     const mode = this.modeOf(scope);
@@ -136,7 +159,9 @@ export class ReplaySession {
         if (files.length > 0) return this.replay(scope, keyed, files, request);
         if (mode === 'replay') return this.miss(scope, keyed);
       }
-      if (!records(mode)) return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${keyed.url}`);
+      if (!records(mode)) {
+        return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${printable(String(keyed.url))}`);
+      }
       // Before anything is sent: a recording that could not be written must not cost a call.
       this.store.checkFolder(this.store.folderOf(keyed.shared ? null : scope.testId));
       return this.record(scope, keyed, request, bytes);
@@ -179,7 +204,8 @@ export class ReplaySession {
   }
 
   private async miss(scope: TestScope, keyed: KeyedRequest): Promise<Response> {
-    const miss = withoutStack(new ReplayError(await missMessage(this.store, this.config.rootDir, scope, keyed)));
+    const how = { normalize: this.identifier.keyNormalizer(scope), reporting: this.reporting };
+    const miss = withoutStack(new ReplayError(await missMessage(this.store, this.config.rootDir, scope, keyed, how)));
     scope.noteMissed(`${keyed.method} ${keyed.url}`);
     return failTest(scope, miss, `jest-replay: no recording for ${keyed.method} ${keyed.url.pathname} (replay mode).`);
   }

@@ -111,6 +111,14 @@ export class RecordingStore {
     return outcome;
   }
 
+  /** Writes a recording's file text as it is (an imported file), atomically, as `write` does. */
+  async writeText(file: string, text: string): Promise<WriteOutcome> {
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    const outcome = writeFileAtomically(file, text);
+    if (outcome !== 'unchanged') this.remember(file);
+    return outcome;
+  }
+
   /** Every recording file of a test (not shared ones), parsed; files that do not parse are left out. */
   async recordingsOf(testId: string): Promise<FoundRecording[]> {
     const folder = this.folderOf(testId);

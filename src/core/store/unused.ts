@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { isModelListFileName, SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
 import { TEMPORARY_SUFFIX, type Tree, walkTree } from './storage';
-import type { FileUsage } from './usage';
+import type { FileUsage, LateRequest } from './usage';
 
 /**
  * What a run's usage says of the recordings directory: what it replayed, recorded and changed (the summary),
@@ -18,6 +18,8 @@ export interface UsageSummary {
   unreached: string[];
   /** Requests left alone because of `ignoreHosts`, by host. */
   ignored: Map<string, number>;
+  /** Distinct requests refused because their test or test file had ended (see `FileUsage.late`). */
+  late: LateRequest[];
 }
 
 /** What a run did, from its usage and the stale recordings its end deleted (see clean-up.ts). */
@@ -37,6 +39,7 @@ export function summarizeUsage(files: FileUsage[], deleted: string[] = []): Usag
     changes,
     unreached: [...new Set(scopes.flatMap((s) => s.unreached ?? []))],
     ignored,
+    late: [...new Map(files.flatMap((f) => f.late ?? []).map((l) => [JSON.stringify(l), l])).values()],
   };
 }
 

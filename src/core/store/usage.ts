@@ -42,6 +42,17 @@ export interface FileUsage {
   scopes: ScopeUsage[];
   /** Requests left alone because of `ignoreHosts`, by host (absent in older notes). */
   ignored?: Record<string, number>;
+  /** Requests refused because their test, or the whole file, had ended (absent in older notes). */
+  late?: LateRequest[];
+}
+
+/** A request made by code that outlived its test (`after: 'test'`) or its test file (`after: 'file'`), refused. */
+export interface LateRequest {
+  /** `METHOD url`. */
+  request: string;
+  /** The test id that started it, or the test file when no test did. */
+  from: string;
+  after: 'test' | 'file';
 }
 
 /** The whole run, as the reporter saw it. */

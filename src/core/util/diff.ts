@@ -1,10 +1,14 @@
 import { isObject, type Json, memberPath } from './json';
 
-/** One field that differs between two JSON values; `path` is like `body.messages[2].content`. */
-export type FieldDifference =
-  | { kind: 'changed'; path: string; from: Json; to: Json }
-  | { kind: 'added'; path: string; to: Json }
-  | { kind: 'removed'; path: string; from: Json };
+/**
+ * One field that differs between two JSON values; `path` is like `body.messages[2].content`, and
+ * `segments` the keys and indexes it is made of (`['body', 'messages', 2, 'content']`).
+ */
+export type FieldDifference = { path: string; segments: readonly (string | number)[] } & (
+  | { kind: 'changed'; from: Json; to: Json }
+  | { kind: 'added'; to: Json }
+  | { kind: 'removed'; from: Json }
+);
 
 
 /**
@@ -13,25 +17,25 @@ export type FieldDifference =
  * that is not equal is one changed field. Written by hand rather than with a diff library: the
  * values are plain JSON, and what we need is the path spelling and a count to rank recordings by.
  */
-export function diffJson(from: Json, to: Json, path = ''): FieldDifference[] {
+export function diffJson(from: Json, to: Json, path = '', segments: readonly (string | number)[] = path ? [path] : []): FieldDifference[] {
   if (isObject(from) && isObject(to)) {
     const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
     return keys.flatMap((key) => {
-      const at = memberPath(path, key);
-      if (!(key in to)) return [{ kind: 'removed', path: at, from: from[key] } as const];
-      if (!(key in from)) return [{ kind: 'added', path: at, to: to[key] } as const];
-      return diffJson(from[key], to[key], at);
+      const at = { path: memberPath(path, key), segments: [...segments, key] };
+      if (!(key in to)) return [{ kind: 'removed', ...at, from: from[key] } as const];
+      if (!(key in from)) return [{ kind: 'added', ...at, to: to[key] } as const];
+      return diffJson(from[key], to[key], at.path, at.segments);
     });
   }
   if (Array.isArray(from) && Array.isArray(to)) {
     return Array.from({ length: Math.max(from.length, to.length) }, (_, i) => {
-      const at = memberPath(path, i);
-      if (i >= to.length) return [{ kind: 'removed', path: at, from: from[i] } as const];
-      if (i >= from.length) return [{ kind: 'added', path: at, to: to[i] } as const];
-      return diffJson(from[i], to[i], at);
+      const at = { path: memberPath(path, i), segments: [...segments, i] };
+      if (i >= to.length) return [{ kind: 'removed', ...at, from: from[i] } as const];
+      if (i >= from.length) return [{ kind: 'added', ...at, to: to[i] } as const];
+      return diffJson(from[i], to[i], at.path, at.segments);
     }).flat();
   }
-  return JSON.stringify(from) === JSON.stringify(to) ? [] : [{ kind: 'changed', path, from, to }];
+  return JSON.stringify(from) === JSON.stringify(to) ? [] : [{ kind: 'changed', path, segments, from, to }];
 }
 
 /** `text` from `start` as at most `max` characters, with `…` where it was cut. */

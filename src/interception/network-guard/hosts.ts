@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import { isLoopback } from '../../core/keying/hosts';
+import { printable } from '../../core/util/printable';
 
 /** What replay allows to be reached, and the error for what it refuses. Pure: no guard is installed here. */
 
@@ -60,8 +61,8 @@ export function refusal(what: string, host: string, details: { port?: number; re
       ? 'replay mode allows only loopback hosts'
       : `it resolved to ${details.resolved}, and replay mode allows only loopback addresses`;
   const message =
-    `jest-replay: ${what} refused: ${why}. ` +
-    `If the test needs ${host} (a test database, say), add it to testEnvironmentOptions.replay.allowHosts.`;
+    `jest-replay: ${printable(what)} refused: ${why}. ` +
+    `If the test needs ${printable(host)} (a test database, say), add it to testEnvironmentOptions.replay.allowHosts.`;
   return Object.assign(new Error(message), { code: NETWORK_ISOLATED, host, port: details.port });
 }
 

@@ -1,4 +1,4 @@
-import { printable, printableLines } from '../../src/cli/format';
+import { printable, printableLines } from '../../src/core/util/printable';
 
 describe('printable', () => {
   it.each([

@@ -1,0 +1,55 @@
+import { shellQuote } from '../core/util/shell';
+
+/**
+ * The command that runs Jest as the user started this run, for the re-record command a miss prints:
+ * the package manager's runner, `NODE_OPTIONS` for native ESM, the same `--config`, and the test's
+ * project when the run has several. Global setup works it out from the main process (only it sees
+ * Jest's arguments) and hands it to the test files' processes in `RUN_COMMAND_VARIABLE`.
+ */
+
+export const RUN_COMMAND_VARIABLE = 'JEST_REPLAY_RUN_COMMAND';
+
+const ESM_FLAG = '--experimental-vm-modules';
+
+/** `pnpm exec jest`, `yarn jest`, `bunx jest` or `npx jest`, from the user agent npm, pnpm, yarn and bun set for what they run. */
+function runner(userAgent: string | undefined): string {
+  const name = /^([\w-]+)\//.exec(userAgent ?? '')?.[1];
+  if (name === 'pnpm') return 'pnpm exec jest';
+  if (name === 'yarn') return 'yarn jest';
+  if (name === 'bun') return 'bunx jest';
+  return 'npx jest';
+}
+
+/** `--config <path>` as given on Jest's command line (`--config x`, `--config=x`, `-c x`), if it was. */
+function configArgument(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const inline = /^(?:--config|-c)=(.+)$/.exec(argv[i]);
+    if (inline) return inline[1];
+    if ((argv[i] === '--config' || argv[i] === '-c') && argv[i + 1] !== undefined) return argv[i + 1];
+  }
+  return undefined;
+}
+
+export interface RunCommandInput {
+  env: NodeJS.ProcessEnv;
+  /** Node's own flags for this process (`process.execArgv`). */
+  execArgv: readonly string[];
+  /** Jest's arguments (`process.argv.slice(2)` in the main process), or none where they cannot be seen. */
+  args: readonly string[];
+}
+
+/** The command, without the test file and name, e.g. `NODE_OPTIONS=--experimental-vm-modules pnpm exec jest --config e2e.config.js`. */
+export function runCommand({ env, execArgv, args }: RunCommandInput): string {
+  const nodeOptions = env.NODE_OPTIONS?.includes(ESM_FLAG) ? env.NODE_OPTIONS.trim() : execArgv.includes(ESM_FLAG) ? ESM_FLAG : undefined;
+  const config = configArgument(args);
+  return [
+    ...(nodeOptions ? [`NODE_OPTIONS=${shellQuote(nodeOptions)}`] : []),
+    runner(env.npm_config_user_agent),
+    ...(config ? ['--config', shellQuote(config)] : []),
+  ].join(' ');
+}
+
+/** The command for one test's project: `--selectProjects <name>` when the run has several projects and this one has a name. */
+export function forProject(command: string, project: { name?: string; several: boolean }): string {
+  return project.several && project.name ? `${command} --selectProjects ${shellQuote(project.name)}` : command;
+}
