@@ -178,6 +178,15 @@ describe('a bad neighbour does not turn a green run red: the summary and prune n
     expect(run.stderr).toContain(`\n  skipped, not a usage note: ${path.join('node_modules/.cache/jest-replay/all/cut-short.json')} (not JSON)\n`);
   });
 
+  test("dir: '/' (here the part of it that cannot be read, /proc/1): a run of tests that make no request stays green", async () => {
+    const root = project({ 'tests/quiet.test.js': "test('quiet', () => {});\n" }, { testEnvironmentOptions: { replay: { dir: '/proc/1' } } });
+    const run = await root.run();
+    expect(run.code).toBe(0);
+    expect(statusOf(run)).toEqual({ quiet: 'passed' });
+    expect(run.stderr).toMatch(/^jest-replay: replay mode — 0 replayed, 0 recorded, 0 missing, \d+ unused \(recordings in \/proc\/1\/\)$/m);
+    expect(run.stderr).toContain('\n  skipped, cannot be read: /proc/1/');
+  });
+
   test("a corrupt usage note of another shard does not fail this shard's run; prune names it and judges the rest", async () => {
     p.write(OTHER_SHARD, '{"mode": ');
     const run = await p.run({}, ['--shard=1/2']);
