@@ -11,4 +11,5 @@ export { RecordingStore } from './store/store';
 export { assignTestIds, type TestIdContext, type TestIdResolver } from '../jest/test-id';
 export { verifyRecording } from './inspect/verify';
 export { diagnoseTest, keysOf, scanRecordings } from './inspect/inspect';
-export { mergeShards, readUsage, summarizeUsage, unusedRecordings } from './store/usage';
+export { mergeShards, readUsage } from './store/usage';
+export { summarizeUsage, unusedRecordings } from './store/unused';

@@ -104,8 +104,8 @@ export class FixtureProject {
   }
 
   /** Runs the `jest-replay` command line in the project. */
-  cli(args: string[]): Promise<ProcessRun> {
-    return this.spawn([CLI_BIN, ...args], {});
+  cli(args: string[], runner: Runner = {}): Promise<ProcessRun> {
+    return this.spawn([...(runner.nodeArgs ?? []), CLI_BIN, ...args], {}, runner.node);
   }
 
   private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath): Promise<ProcessRun> {

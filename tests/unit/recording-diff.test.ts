@@ -1,4 +1,4 @@
-import { diffRecordings, formatDiffMarkdown, formatDiffText } from '../../src/core/inspect/recording-diff';
+import { COMMENT_LIMIT, diffRecordings, formatDiffMarkdown, formatDiffText, type RecordingDiff } from '../../src/core/inspect/recording-diff';
 
 const CHUNK = 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk';
 
@@ -78,10 +78,37 @@ describe('diff output', () => {
 
   test('markdown: a heading, the test id as code, and each diff in a fence its text cannot close', () => {
     const markdown = formatDiffMarkdown([...one(), ...one()], 'origin/main');
-    expect(markdown.startsWith('### jest-replay: 2 recordings differ from origin/main: 2 changed, 0 added, 0 deleted\n\n**`a::chat`**\n\n')).toBe(true);
+    expect(markdown.startsWith('### jest-replay: 2 recordings differ from `origin/main`: 2 changed, 0 added, 0 deleted\n\n**`a::chat`**\n\n')).toBe(true);
     expect(markdown).toContain(`changed  \`${file}\`\n\n\`\`\`\`diff\n@@ `);
     expect(markdown).toContain('+          "content": "new ``` fence"\n');
     expect(markdown.split('\n').filter((line) => line === '````')).toHaveLength(2);
+  });
+
+  test('markdown: cut to a pull-request comment, each block still closed, with a line saying what was left out', () => {
+    const change = (i: number): RecordingDiff => ({
+      kind: 'changed',
+      title: `t::${i}`,
+      before: `r/${i}.json`,
+      after: `r/${i}.json`,
+      lines: ['@@ -1,400 +1,400 @@', ...Array.from({ length: 400 }, (_, n) => `-  old line ${n} of change ${i} \`\`\``)],
+    });
+    const diffs = Array.from({ length: 40 }, (_, i) => change(i));
+    const markdown = formatDiffMarkdown(diffs, 'main');
+    expect(formatDiffMarkdown(diffs, 'main', 10 ** 9).length).toBeGreaterThan(COMMENT_LIMIT);
+    expect(markdown.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(markdown.length).toBeGreaterThan(COMMENT_LIMIT - 1000);
+    const fences = markdown.split('\n').filter((line) => /^`{4}(diff)?$/.test(line));
+    expect(fences.length % 2).toBe(0);
+    expect(markdown).toMatch(/\n\n\*Truncated to fit a pull-request comment: \d+ changes \(\d+ characters\) not shown\. See them all with `npx jest-replay diff main`\.\*$/);
+    const shownChanges = markdown.split('\n').filter((line) => line.startsWith('changed  ')).length;
+    expect(markdown).toContain(`: ${40 - shownChanges + 1} changes (`);
+  });
+
+  test('markdown: titles and paths are code, a base name too', () => {
+    const markdown = formatDiffMarkdown([{ kind: 'added', title: '# not a heading <b>x</b> @someone `ticks`', after: 'r/[a](b).json', lines: [] }], 'a@b');
+    expect(markdown).toContain('### jest-replay: 1 recording differs from `a@b`: 0 changed, 1 added, 0 deleted');
+    expect(markdown).toContain('**`` # not a heading <b>x</b> @someone `ticks` ``**');
+    expect(markdown).toContain('added  `r/[a](b).json`');
   });
 });
 

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultUsageDir, leftoverTemporaryFiles, listRecordings, mergeShards, readUsage, unusedRecordings } from '../../core/store/usage';
+import { leftoverTemporaryFiles, listRecordings, unusedRecordings } from '../../core/store/unused';
+import { defaultUsageDir, mergeShards, readUsage } from '../../core/store/usage';
 import { removeEmptyFolders, walkTree } from '../../core/store/storage';
 import { plural } from '../../core/util/words';
 import { type Command, EXIT } from '../command';
-import { linkLines } from '../format';
+import { fromCwd, linkLines, unreadableLines } from '../format';
 
 export const pruneCommand: Command = {
   name: 'prune',
@@ -23,7 +24,11 @@ Run it from the project's root, as jest is.`,
   ],
   async run({ dir, values, out, err }) {
     const usageDir = path.resolve(String(values.usage ?? defaultUsageDir('.')));
-    const merged = mergeShards(readUsage(usageDir));
+    const shards = readUsage(usageDir);
+    for (const { file, reason } of shards.flatMap((shard) => shard.unreadable)) {
+      err(`skipped ${fromCwd(file)}: not a usage note (${reason})`);
+    }
+    const merged = mergeShards(shards);
     // Usage names its recordings directory relative to rootDir, which is where prune runs.
     const files = merged.files.filter((f) => path.resolve(f.recordings) === dir);
     if (files.length === 0) {
@@ -43,7 +48,7 @@ Run it from the project's root, as jest is.`,
       }
       out(`${verb} ${path.relative(process.cwd(), file)}`);
     }
-    for (const line of linkLines(dir, tree.links)) out(line);
+    for (const line of [...linkLines(dir, tree.links), ...unreadableLines(dir, tree.unreadable)]) out(line);
     const scope = merged.complete ? 'complete run' : 'partial run: recordings of tests it did not run are kept';
     out(`${doomed.length} ${values.yes ? 'deleted' : 'unused'} (${plural(unused.length, 'recording')}, ${plural(leftovers.length, 'temporary file')}; ${scope})` + (values.yes || doomed.length === 0 ? '' : '. Run with --yes to delete them.'));
     return EXIT.ok;

@@ -2,12 +2,24 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { jsonFilesUnder } from '../../core/inspect/inspect';
 import { walkTree } from '../../core/store/storage';
+import type { RecordingFileError } from '../../core/errors';
 import { readRecordingText } from '../../core/store/store';
 import { verifyRecording } from '../../core/inspect/verify';
 import { plural } from '../../core/util/words';
 import { type Command, EXIT, UsageError } from '../command';
-import { linkLines } from '../format';
+import { linkLines, unreadableLines } from '../format';
 import { KEY_OPTION_HELP, KEY_OPTIONS, keyNormalizer } from '../key-options';
+
+/** A file's problems; one that cannot be read is one problem, and the others are still checked. */
+function problemsOf(file: string, relative: string, normalize: ReturnType<typeof keyNormalizer>): string[] {
+  let text: string;
+  try {
+    text = readRecordingText(file, relative);
+  } catch (error) {
+    return [(error as RecordingFileError).problem];
+  }
+  return verifyRecording(relative, text, normalize);
+}
 
 export const verifyCommand: Command = {
   name: 'verify',
@@ -33,12 +45,12 @@ Exit code: 0 when every file is fine, 1 when there are problems, 2 on a usage er
     let problems = 0;
     for (const file of files) {
       const relative = path.relative(dir, file).split(path.sep).join('/');
-      for (const problem of verifyRecording(relative, readRecordingText(file, relative), normalize)) {
+      for (const problem of problemsOf(file, relative, normalize)) {
         out(`${path.relative(process.cwd(), file)}: ${problem}`);
         problems++;
       }
     }
-    for (const line of linkLines(dir, tree.links)) out(line);
+    for (const line of [...linkLines(dir, tree.links), ...unreadableLines(dir, tree.unreadable)]) out(line);
     out(`${plural(files.length, 'recording')} checked, ${problems === 0 ? 'no problems' : plural(problems, 'problem')}`);
     return problems === 0 ? EXIT.ok : EXIT.problems;
   },

@@ -11,6 +11,7 @@ import { withoutStoredBodyCredentials } from '../keying/body-credentials';
 import { isCredentialHeader } from '../keying/credential-names';
 import { publicUrl } from '../keying/request';
 import { credentialsOf, describeLeaks, findLeaks, type Leak } from '../keying/secrets';
+import { linkOnTheWay } from '../store/storage';
 import { readRecordingText, type RecordingStore } from '../store/store';
 
 export interface ImportResult {
@@ -19,20 +20,26 @@ export interface ImportResult {
   skipped: { source: string; reason: string }[];
 }
 
-/** Every file under the given paths (a folder is walked; a file is taken whatever its extension). */
-export function recordingSources(paths: string[]): string[] {
-  const out: string[] = [];
-  const walk = (p: string) => {
-    const stat = fs.statSync(p);
-    if (stat.isDirectory()) for (const name of fs.readdirSync(p).sort()) {
-      const child = path.join(p, name);
-      if (fs.statSync(child).isDirectory() || name.endsWith('.json')) walk(child);
-    }
-    else out.push(p);
+/**
+ * Every file under the given paths (a folder is walked; a file is taken whatever its extension), and the symbolic
+ * links met on the way, never followed: one may lead outside the folder, or loop. A path given is taken as it is.
+ */
+export function walkSources(paths: string[]): { files: string[]; links: string[] } {
+  const files: string[] = [];
+  const links: string[] = [];
+  const walk = (p: string, entry?: fs.Dirent) => {
+    if (entry?.isSymbolicLink()) links.push(p);
+    else if (entry ? entry.isDirectory() : fs.statSync(p).isDirectory()) {
+      for (const child of fs.readdirSync(p, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+        if (!child.isFile() || child.name.endsWith('.json')) walk(path.join(p, child.name), child);
+      }
+    } else files.push(p);
   };
   for (const p of paths) walk(p);
-  return out;
+  return { files, links };
 }
+
+export const recordingSources = (paths: string[]): string[] => walkSources(paths).files;
 
 /**
  * What importing one file does: where it goes and the credentials it leaves out, or why it would
@@ -143,8 +150,10 @@ function readSource(source: string): ReadSource {
  * file name), without the credentials it must not hold. Reads only: nothing is written.
  */
 export function planImport(paths: string[], store: RecordingStore): PlannedImport[] {
-  const planned: PlannedImport[] = [];
-  for (const source of recordingSources(paths)) {
+  const { files, links } = walkSources(paths);
+  const reason = 'a symbolic link: not followed (it may lead outside the folder, or loop)';
+  const planned: PlannedImport[] = links.map((source) => ({ source, kind: 'symbolic link', reason }));
+  for (const source of files) {
     const read = readSource(source);
     if (!('recording' in read)) {
       planned.push({ source, ...read });
@@ -155,7 +164,9 @@ export function planImport(paths: string[], store: RecordingStore): PlannedImpor
     // Without a test id, a recording is session-level: any test finds it after its own.
     const target = shared ? store.modelListFile(key, modelListDigest(recording)) : store.fileFor(recording.test_id, key, 1);
     const earlier = planned.find((entry) => 'target' in entry && entry.target === target);
-    if (earlier) planned.push({ source, kind, reason: `the same request (same key) as ${earlier.source}` });
+    const link = linkOnTheWay(store.dir, path.dirname(target));
+    if (link) planned.push({ source, kind, reason: `its folder is reached through the symbolic link ${link}: nothing is written through it` });
+    else if (earlier) planned.push({ source, kind, reason: `the same request (same key) as ${earlier.source}` });
     else planned.push({ source, kind, target, recording, dropped, text });
   }
   return planned;

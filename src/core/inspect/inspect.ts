@@ -8,7 +8,7 @@ import { nearest } from '../util/nearest';
 import type { BodyNormalizer } from '../keying/normalizers';
 import { isModelListFileName, KEY_FILE_LENGTH, parseRecordingFileName } from '../store/paths';
 import type { RequestBody } from '../keying/request';
-import { listEntries, regularFilesIn, type Tree, walkTree } from '../store/storage';
+import { linkOnTheWay, listEntries, regularFilesIn, type Tree, walkTree } from '../store/storage';
 import { type RecordingStore, readRecordingFile } from '../store/store';
 
 /**
@@ -43,9 +43,10 @@ const jsonFilesIn = (folder: string): string[] =>
 export const jsonFilesUnder = (tree: Tree): string[] => tree.files.filter((name) => name.endsWith('.json')).sort();
 
 /** Every recording file under `dir`, read and checked, in path order; and the links not followed. */
-export function scanRecordings(dir: string): { files: RecordingFile[]; links: Tree['links'] } {
+export function scanRecordings(dir: string): { files: RecordingFile[] } & Pick<Tree, 'links' | 'unreadable'> {
   const tree = walkTree(dir);
-  return { files: jsonFilesUnder(tree).map((name) => recordingFileAt(dir, path.join(dir, name))), links: tree.links };
+  const files = jsonFilesUnder(tree).map((name) => recordingFileAt(dir, path.join(dir, name)));
+  return { files, links: tree.links, unreadable: tree.unreadable };
 }
 
 /** The ways a stored body may have been keyed: JSON as JSON; a text body as its bytes, or as a JSON string. */
@@ -173,6 +174,12 @@ export function idsRecordedForSameFile(store: RecordingStore, testId: string): s
  */
 export function diagnoseTest(store: RecordingStore, testId: string, normalize: BodyNormalizer = asIs): TestDiagnosis {
   const folder = store.folderOf(testId);
+  const link = linkOnTheWay(store.dir, folder);
+  if (link) {
+    const problem =
+      `its folder is reached through the symbolic link ${link}: replay never reads through a link (it may lead outside the recordings directory)`;
+    return { testId, folder, files: [], otherIds: [], problems: [problem] };
+  }
   const files = jsonFilesIn(folder).map((file) => diagnoseFile(recordingFileAt(store.dir, file), testId, normalize));
   const problems: string[] = [];
   if (files.length === 0) problems.push(fs.existsSync(folder) ? 'the folder holds no recordings' : 'nothing is recorded for this test id (its folder does not exist)');

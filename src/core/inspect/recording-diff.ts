@@ -192,20 +192,53 @@ export function formatDiffText(diffs: RecordingDiff[], base: string): string {
 
 /** A fence longer than any run of backticks in the text, so the text cannot close it. */
 const fence = (text: string, shortest: number) => '`'.repeat(Math.max(shortest, ...(text.match(/`+/g) ?? []).map((run) => run.length + 1)));
+/** Text as code: nothing in it is read as Markdown (no heading, HTML, link or @mention); it must be one line. */
 const inlineCode = (text: string) => {
   const ticks = fence(text, 1);
   return `${ticks}${ticks.length > 1 ? ` ${text} ` : text}${ticks}`;
 };
+const diffBlock = (lines: string[], ticks = fence(lines.join('\n'), 3)) => `${ticks}diff\n${lines.join('\n')}\n${ticks}`;
 
-/** For a pull-request comment: the summary as a heading, each title in bold, each pair's diff in a `diff` block. */
-export function formatDiffMarkdown(diffs: RecordingDiff[], base: string): string {
-  const sections = byTitle(diffs).flatMap(([title, group]) => [
-    `**${inlineCode(title)}**`,
-    ...group.flatMap((diff) => {
-      const body = diff.lines.join('\n');
-      const ticks = fence(body, 3);
-      return [filesLine(diff, inlineCode), `${ticks}diff\n${body}\n${ticks}`];
+/** GitHub refuses a pull-request comment longer than this many characters. */
+export const COMMENT_LIMIT = 65_536;
+
+/**
+ * For a pull-request comment: the summary as a heading, each title in bold, each pair's diff in a `diff` block.
+ * Everything taken from the recordings is code (titles and paths must be one line each: the command escapes
+ * line breaks), so none of it is read as Markdown. Cut to `limit` characters, with a last line saying what was left
+ * out and how to see it all.
+ */
+export function formatDiffMarkdown(diffs: RecordingDiff[], base: string, limit = COMMENT_LIMIT): string {
+  const heading = `### jest-replay: ${summaryLine(diffs, inlineCode(base))}`;
+  // One part per change, its title before the first change of each title.
+  const parts = byTitle(diffs).flatMap(([title, group]) =>
+    group.map((diff, i) => {
+      const titleLine = i === 0 ? `**${inlineCode(title)}**\n\n` : '';
+      return { head: `${titleLine}${filesLine(diff, inlineCode)}\n\n`, lines: diff.lines };
     }),
-  ]);
-  return [`### jest-replay: ${summaryLine(diffs, base)}`, ...sections].join('\n\n');
+  );
+  const whole = [heading, ...parts.map(({ head, lines }) => `${head}${diffBlock(lines)}`)].join('\n\n');
+  if (whole.length <= limit) return whole;
+  const note = (changes: number, characters: number) =>
+    `*Truncated to fit a pull-request comment: ${plural(changes, 'change')} (${characters} characters) not shown. ` +
+    `See them all with ${inlineCode(`npx jest-replay diff ${base}`)}.*`;
+  let room = limit - note(diffs.length, whole.length).length - 2;
+  const shown = [heading];
+  room -= heading.length;
+  let complete = 0;
+  for (const { head, lines } of parts) {
+    const ticks = fence(lines.join('\n'), 3);
+    // A change too long for the room left is cut after the lines that fit, in a block still closed.
+    let size = 2 + head.length + diffBlock([], ticks).length - 1;
+    let count = 0;
+    while (count < lines.length && size + lines[count].length + 1 <= room) size += lines[count++].length + 1;
+    if (count === 0) break;
+    const part = `${head}${diffBlock(lines.slice(0, count), ticks)}`;
+    shown.push(part);
+    room -= 2 + part.length;
+    if (count < lines.length) break;
+    complete++;
+  }
+  const text = shown.join('\n\n');
+  return `${text}\n\n${note(diffs.length - complete, whole.length - text.length)}`;
 }

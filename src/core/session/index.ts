@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { decodeResponse, encodeFailure, neverConnected, type ReplayResponse } from '../recording/codec';
 import type { ResolvedConfig } from '../config';
-import { RecordingFileError, ReplayError, withoutStack } from '../errors';
+import { LinkedFolderError, RecordingFileError, ReplayError, withoutStack } from '../errors';
 import { type Interaction, interactionOf } from './interaction';
 import { requestKey } from '../keying/key';
 import { mergeModelLists } from '../recording/model-list';
@@ -45,10 +45,8 @@ const running = new AsyncLocalStorage<Owner>();
  */
 export class ReplaySession {
   private readonly identifier: Identifier;
-  /** Every settled scope of the file, and the stale recordings re-recording deleted. */
+  /** Every settled scope of the file. */
   private readonly settled: ScopeUsage[] = [];
-  private readonly removed: string[] = [];
-  private readonly writtenHere = new Set<string>();
   /** Requests left alone because their host is in `ignoreHosts`, by host (`name:port`). */
   private readonly ignored = new Map<string, number>();
   private readonly late = new LateRequests();
@@ -113,19 +111,11 @@ export class ReplaySession {
   }
 
   /**
-   * Notes how a closed scope ended, for the run's usage. In record mode a passing test (or hook)
-   * owns its folder: recordings it did not write this time are stale, and deleted, so the folder
-   * holds exactly what the run used.
+   * Notes how a closed scope ended, for the run's usage. A passing test recorded in `record` mode owns its folder:
+   * what it did not write is deleted when the run ends, once every test file's usage is known (see clean-up.ts).
    */
   settle(scope: TestScope, status: ScopeStatus): void {
-    const relative = (file: string) => relativePosix(this.config.dir, file);
-    // What a failed re-recording kept is used as much as what was written.
-    for (const { file } of [...scope.written, ...scope.kept]) this.writtenHere.add(file);
-    if (this.modeOf(scope) === 'record' && status === 'passed') {
-      // Everything this file wrote is kept: two of its tests may share an id (setTestId).
-      this.removed.push(...this.store.removeOthers(scope.testId, this.writtenHere).map(relative));
-    }
-    this.settled.push(scope.usage(status, relative));
+    this.settled.push(scope.usage(status, this.modeOf(scope), (file) => relativePosix(this.config.dir, file)));
   }
 
   /** What this test file used of the recordings (see `usage.ts`). */
@@ -133,8 +123,7 @@ export class ReplaySession {
     const { mode, rootDir, dir } = this.config;
     const ignored = Object.fromEntries(this.ignored);
     const recordings = relativePosix(rootDir, dir);
-    const { settled: scopes, removed } = this;
-    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes, removed, ignored, late: [...this.late.list] };
+    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, ignored, late: [...this.late.list] };
   }
 
   /**
@@ -168,15 +157,22 @@ export class ReplaySession {
     if (mode === 'live') return asDecoded(await this.passthrough(request, bytes, request.signal));
     const keyed = await this.identifier.identify(scope, request, bytes);
     if (keyed instanceof Response) return keyed;
-    if (replays(mode)) {
-      const files = this.locate(scope, keyed);
-      if (files.length > 0) return this.replay(scope, keyed, files, request);
-      if (mode === 'replay') return this.miss(scope, keyed);
+    try {
+      if (replays(mode)) {
+        const files = this.locate(scope, keyed);
+        if (files.length > 0) return this.replay(scope, keyed, files, request);
+        if (mode === 'replay') return this.miss(scope, keyed);
+      }
+      if (!records(mode)) {
+        return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${printable(String(keyed.url))}`);
+      }
+      // Before anything is sent: a recording that could not be written must not cost a call.
+      this.store.checkFolder(this.store.folderOf(keyed.shared ? null : scope.testId));
+      return this.record(scope, keyed, request, bytes);
+    } catch (error) {
+      if (!(error instanceof LinkedFolderError)) throw error;
+      return failTest(scope, error, `jest-replay: cannot use the recordings of ${keyed.method} ${keyed.url.pathname}.`);
     }
-    if (!records(mode)) {
-      return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${printable(String(keyed.url))}`);
-    }
-    return this.record(scope, keyed, request, bytes);
   }
 
   /**

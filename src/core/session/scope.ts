@@ -160,11 +160,12 @@ export class TestScope {
     };
   }
 
-  /** How the scope ended, for the run's usage, with its files named by `relative`. */
-  usage(status: ScopeStatus, relative: (file: string) => string): ScopeUsage {
+  /** How the scope ended, in which mode, for the run's usage, with its files named by `relative`. */
+  usage(status: ScopeStatus, mode: Mode, relative: (file: string) => string): ScopeUsage {
     return {
       id: this.testId,
       status,
+      mode,
       replayed: [...new Set(this.replayedFiles.map(relative))],
       written: this.writtenFiles.map(({ file, outcome }) => ({ file: relative(file), outcome })),
       // The lists themselves: a request the scope started that fails after it ended is still counted.
