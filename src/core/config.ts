@@ -3,7 +3,7 @@ import { ReplayConfigError } from './errors';
 import { type Mode, type ModeEnvironment, resolveMode } from './mode';
 import { nearest } from './util/nearest';
 import { ignorePathProblem } from './keying/match-ignore';
-import { CREDENTIAL_HEADERS } from './keying/request';
+import { isCredentialHeader } from './keying/credential-names';
 import { defaultUsageDir } from './store/usage';
 
 /** `testEnvironmentOptions.replay` as a user writes it. */
@@ -30,6 +30,10 @@ export interface ReplayOptions {
   usageDir?: string;
   /** Request body fields left out of the key (`body.user`, `body.metadata.*`, `body.**.trace_id`); the stored body stays as sent. */
   matchIgnore?: string[];
+  /** Module (resolved like `testIdResolver`) exporting `beforeRecord(response, request)`: edits each response before it is stored. */
+  beforeRecord?: string;
+  /** Record a failure (401/403, 429, 5xx, a broken connection) over a good recording of the same request. Off by default. */
+  recordFailedRequests?: boolean;
 }
 
 export interface ReplayEnv extends ModeEnvironment {
@@ -51,6 +55,8 @@ export interface ResolvedConfig {
   allowHosts: string[];
   usageDir: string;
   matchIgnore: string[];
+  beforeRecord?: string;
+  recordFailedRequests: boolean;
 }
 
 type Check = (value: unknown) => boolean;
@@ -72,6 +78,8 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   allowHosts: [isStringList, 'an array of strings'],
   usageDir: [isString, 'a non-empty string'],
   matchIgnore: [isStringList, 'an array of paths into the request body, like ["body.user", "body.metadata.*"]'],
+  beforeRecord: [isString, 'a module path string'],
+  recordFailedRequests: [isBoolean, 'true or false'],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
@@ -99,7 +107,7 @@ export function validateOptions(raw: unknown): ReplayOptions {
     }
   }
   const options = raw as ReplayOptions;
-  const credential = options.requestHeaders?.find((h) => CREDENTIAL_HEADERS.includes(h.toLowerCase()));
+  const credential = options.requestHeaders?.find(isCredentialHeader);
   if (credential) {
     throw new ReplayConfigError(`jest-replay: ${where('requestHeaders')} lists ${JSON.stringify(credential)}, a credential header: it is never stored.`);
   }
@@ -137,5 +145,7 @@ export function resolveOptions(input: { rootDir: string; options?: unknown; env:
     allowHosts: (options.allowHosts ?? []).map((h) => h.toLowerCase()),
     usageDir: options.usageDir ? resolveFrom(rootDir, options.usageDir) : defaultUsageDir(rootDir),
     matchIgnore: options.matchIgnore ?? [],
+    beforeRecord: moduleSpec(rootDir, options.beforeRecord),
+    recordFailedRequests: options.recordFailedRequests ?? false,
   };
 }

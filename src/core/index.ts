@@ -14,4 +14,5 @@ export { diagnoseTest, scanRecordings } from './inspect/inspect';
 export { keysOf } from './inspect/keys';
 export { applyMove, type MoveRequest, planMove } from './inspect/move';
 export type { KeyRules } from './keying/rules';
-export { mergeShards, readUsage, summarizeUsage, unusedRecordings } from './store/usage';
+export { mergeShards, readUsage } from './store/usage';
+export { summarizeUsage, unusedRecordings } from './store/unused';

@@ -6,6 +6,7 @@ import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayError } from '../core/errors';
 import { intercepts, reachesNetwork, switchedOn, testMode } from '../core/mode';
 import { loadRedact } from '../core/keying/redact';
+import { loadBeforeRecord } from '../core/recording/before-record';
 import { sha256 } from '../core/util/hash';
 import { type MissReporting, ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store/store';
@@ -86,11 +87,12 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
         this.ids = new FileTestIds(file, { resolveTestId, module: config.testIdResolver });
       }
       const redact = config.redact ? loadRedact(config.redact, config.rootDir) : undefined;
+      const beforeRecord = config.beforeRecord ? loadBeforeRecord(config.beforeRecord, config.rootDir) : undefined;
       let session: ReplaySession | undefined;
       // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
       this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });
       const passthrough = forwardWith(this.interception.realFetch);
-      session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, redact, this.missReporting);
+      session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, { redact, beforeRecord }, this.missReporting);
       this.session = session;
       // The `undici` package a test loads reads its global dispatcher from the test context's global.
       (this.global as Record<symbol, unknown>)[UNDICI_GLOBAL_DISPATCHER] = this.interception.dispatcher;

@@ -103,9 +103,12 @@ export class FixtureProject {
     return this.spawn([JEST_BIN, '--no-cache', ...args], env);
   }
 
-  /** Runs the `jest-replay` command line in the project (or in `cwd`, relative to it), with mode variables scrubbed as for `run`. */
-  cli(args: string[], { env = {}, cwd = '.' }: { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<ProcessRun> {
-    return this.spawn([CLI_BIN, ...args], env, process.execPath, path.resolve(this.dir, cwd));
+  /**
+   * Runs the `jest-replay` command line in the project (or in `cwd`, relative to it), with mode variables scrubbed
+   * as for `run`, by this repo's Node or the runner given.
+   */
+  cli(args: string[], { env = {}, cwd = '.', ...runner }: Runner & { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<ProcessRun> {
+    return this.spawn([...(runner.nodeArgs ?? []), CLI_BIN, ...args], env, runner.node, path.resolve(this.dir, cwd));
   }
 
   private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath, cwd = this.dir): Promise<ProcessRun> {

@@ -148,8 +148,65 @@ describe('credentials', () => {
     expect(verify(rec, placeOf(recording()))).toContain('"request.url" holds credentials (user:password@, or a key, token or signature parameter)');
   });
 
+  test('a credential field of the stored body (an older recording, another tool): named, never its value', () => {
+    const rec = recording({ request: { ...recording().request, body: { ...BODY, tool: { api_key: 'tvly-stored-0123' }, password: 'hunter2222' } } });
+    expect(verify(rec)).toEqual([
+      'request.body holds a credential: its body field api_key (jest-replay stores "<redacted>" in its place)',
+      'request.body holds a credential: its body field password (jest-replay stores "<redacted>" in its place)',
+    ]);
+  });
+
+  test('body fields the recorder replaced are no credential, even named as a header', () => {
+    expect(verify(recording({ request: { ...recording().request, body: { ...BODY, apikey: '<redacted>', authorization: '<redacted>' } } }))).toEqual([]);
+  });
+
   test('found even in a file that does not parse', () => {
     expect(verifyRecording('x.json', '{"request": {"headers": {"x-api-key": "abc"')).toEqual([expect.stringContaining('invalid JSON'), 'looks like it holds a credential: a credential header "x-api-key" on line 1']);
+  });
+});
+
+describe('key shapes split across the items of a stream', () => {
+  const CHUNK = 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk';
+  const delta = (value: object) => ({
+    __type__: CHUNK,
+    __data__: { id: 'rec-1', object: 'chat.completion.chunk', created: 0, model: 'gpt-4o', choices: [{ index: 0, delta: value }] },
+  });
+  const call = (index: number, args: string) => delta({ tool_calls: [{ index, function: { arguments: args } }] });
+  const streamed = (body: unknown[]) => verify(recording({}, { is_streaming: true, body }));
+  // Made from parts, so no whole key-shaped literal sits in the source.
+  const key = ['sk-proj-', 'Zx9Yw8Vu7Ts6', 'Rq5Po4Nm3Lk2Jh1'].join('');
+  const [head, rest] = [key.slice(0, 12), key.slice(12)];
+
+  test.each([
+    ['a text delta', [delta({ content: `echo ${head}` }), delta({ content: rest })], 'response.body[0..1]'],
+    ['reasoning, then content', [delta({ reasoning_content: head }), delta({ content: rest })], 'response.body[0..1]'],
+    ['interleaved tool calls', [call(0, head), call(1, '{}'), call(0, rest)], 'response.body[0..2]'],
+    ['raw SSE data lines', [`data: ${JSON.stringify({ output: head })}`, '', `data: ${JSON.stringify({ output: rest })}`], 'response.body[0..2]'],
+    // Named from the item it starts in to the one that completes its shape (`sk-proj-` and 16 more).
+    ['over many items, one character each', [delta({ content: 'x '.repeat(300) }), ...[...key].map((c) => delta({ content: c }))], 'response.body[1..24]'],
+  ])('%s: named once, with the items, never the value', (_layout, body, where) => {
+    const problems = streamed(body);
+    expect(problems).toEqual([`looks like it holds a credential: an OpenAI project key ("sk-proj-…") split across ${where} (stream text)`]);
+    expect(problems.join('\n')).not.toContain(rest.slice(-6));
+  });
+
+  test('a JSON Web Token split at its dot', () => {
+    const jwt = ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9', '.eyJzdWIiOiIxMjM0NTY3ODkwIn0'];
+    expect(streamed([delta({ content: jwt[0] }), delta({ content: jwt[1] })])).toEqual([
+      'looks like it holds a credential: a JSON Web Token ("eyJ….eyJ…") split across response.body[0..1] (stream text)',
+    ]);
+  });
+
+  test('a key whole in one item is reported once, by its line', () => {
+    const once = /^looks like it holds a credential: an OpenAI project key \("sk-proj-…"\) on line \d+$/;
+    expect(streamed([delta({ content: key })])).toEqual([expect.stringMatching(once)]);
+  });
+
+  test('words whose joined end only looks like a key start are no credential', () => {
+    // "task-" + "…" joined reads "sk-…" only without the word it belongs to.
+    expect(streamed([delta({ content: 'a long task-' }), delta({ content: 'scheduler0component1name2' })])).toEqual([]);
+    // Only the end of a long text is kept: there "eyJ…" starts the text, though in the stream it follows an "x".
+    expect(streamed([delta({ content: `xeyJ${'a'.repeat(253)}` }), delta({ content: '.eyJbbbbbbbbbb' })])).toEqual([]);
   });
 });
 

@@ -13,7 +13,8 @@ export const importCommand: Command = {
 models-<hash>-<digest>.json) to the recordings directory, each keyed by this project's key
 under its test id (with the normalizers, matchIgnore paths and redact hook of its Jest config, as its
 recorder keys a live request), content unchanged but for credentials: credential headers (authorization,
-x-api-key…) and URL credentials are dropped, and named; a file whose response holds one of them is skipped.
+x-api-key, cookie…) and URL credentials are dropped, body credentials (api_key, client_secret…) are replaced
+by "<redacted>", and each is named; a file whose response holds one of them is skipped.
 Reports what was imported and what was skipped, and why.`,
   options: { check: { type: 'boolean' }, ...KEY_OPTIONS },
   optionHelp: [

@@ -1,10 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { leftoverTemporaryFiles, listRecordings, mergeShards, readUsage, unusedRecordings } from '../../core/store/usage';
+import { leftoverTemporaryFiles, listRecordings, unusedRecordings } from '../../core/store/unused';
+import { mergeShards, readUsage } from '../../core/store/usage';
 import { removeEmptyFolders, walkTree } from '../../core/store/storage';
 import { plural } from '../../core/util/words';
 import { type Command, EXIT } from '../command';
-import { linkLines } from '../format';
+import { fromCwd, linkLines, unreadableLines } from '../format';
 
 export const pruneCommand: Command = {
   name: 'prune',
@@ -25,7 +26,11 @@ It reads the project's Jest config for the recordings and usage directories.`,
   eachProject: true,
   async run({ dir, rootDir, usageDir: configured, values, out, err }) {
     const usageDir = values.usage === undefined ? configured : path.resolve(String(values.usage));
-    const merged = mergeShards(readUsage(usageDir));
+    const shards = readUsage(usageDir);
+    for (const { file, reason } of shards.flatMap((shard) => shard.unreadable)) {
+      err(`skipped ${fromCwd(file)}: not a usage note (${reason})`);
+    }
+    const merged = mergeShards(shards);
     // Usage names its recordings directory relative to rootDir.
     const files = merged.files.filter((f) => path.resolve(rootDir, f.recordings) === dir);
     if (files.length === 0) {
@@ -48,7 +53,7 @@ It reads the project's Jest config for the recordings and usage directories.`,
       }
       out(`${verb} ${path.relative(process.cwd(), file)}`);
     }
-    for (const line of linkLines(dir, tree.links)) out(line);
+    for (const line of [...linkLines(dir, tree.links), ...unreadableLines(dir, tree.unreadable)]) out(line);
     const newer = judged.length - unused.length;
     if (newer > 0) out(`kept ${plural(newer, 'recording')} written since the last run (moved, imported or pulled): run jest to judge them`);
     const scope = merged.complete ? 'complete run' : 'partial run: recordings of tests it did not run are kept';

@@ -5,7 +5,7 @@ import { nearest } from '../util/nearest';
 import type { KeyRules } from '../keying/rules';
 import { keysOf } from './keys';
 import { isModelListFileName, KEY_FILE_LENGTH, parseRecordingFileName } from '../store/paths';
-import { listEntries, regularFilesIn, type Tree, walkTree } from '../store/storage';
+import { linkOnTheWay, listEntries, regularFilesIn, type Tree, walkTree } from '../store/storage';
 import { type RecordingStore, readRecordingFile } from '../store/store';
 
 /**
@@ -40,9 +40,10 @@ const jsonFilesIn = (folder: string): string[] =>
 export const jsonFilesUnder = (tree: Tree): string[] => tree.files.filter((name) => name.endsWith('.json')).sort();
 
 /** Every recording file under `dir`, read and checked, in path order; and the links not followed. */
-export function scanRecordings(dir: string): { files: RecordingFile[]; links: Tree['links'] } {
+export function scanRecordings(dir: string): { files: RecordingFile[] } & Pick<Tree, 'links' | 'unreadable'> {
   const tree = walkTree(dir);
-  return { files: jsonFilesUnder(tree).map((name) => recordingFileAt(dir, path.join(dir, name))), links: tree.links };
+  const files = jsonFilesUnder(tree).map((name) => recordingFileAt(dir, path.join(dir, name)));
+  return { files, links: tree.links, unreadable: tree.unreadable };
 }
 
 /** What stands for the test id of recordings that have none, where recordings are shown by test id. */
@@ -150,6 +151,12 @@ export function idsRecordedForSameFile(store: RecordingStore, testId: string): s
  */
 export function diagnoseTest(store: RecordingStore, testId: string, rules: KeyRules = {}): TestDiagnosis {
   const folder = store.folderOf(testId);
+  const link = linkOnTheWay(store.dir, folder);
+  if (link) {
+    const problem =
+      `its folder is reached through the symbolic link ${link}: replay never reads through a link (it may lead outside the recordings directory)`;
+    return { testId, folder, files: [], otherIds: [], problems: [problem] };
+  }
   const files = jsonFilesIn(folder).map((file) => diagnoseFile(recordingFileAt(store.dir, file), testId, rules));
   const problems: string[] = [];
   if (files.length === 0) problems.push(fs.existsSync(folder) ? 'the folder holds no recordings' : 'nothing is recorded for this test id (its folder does not exist)');

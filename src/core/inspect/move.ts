@@ -9,7 +9,7 @@ import { parseRecordingFileName, testFolder } from '../store/paths';
 import { RecordingStore, readRecordingText } from '../store/store';
 import { regularFilesIn, removeEmptyFolders, walkTree, writeFileAtomically } from '../store/storage';
 import { keyVariants } from './keys';
-import { placementProblems } from './verify';
+import { placementProblems } from './placement';
 
 /**
  * `jest-replay mv`: a renamed or moved test's recordings, re-keyed under its new id without a network

@@ -2,6 +2,7 @@ import { RecordingFileError } from '../errors';
 import { escapeNonAscii, isObject } from '../util/json';
 import { checkTypedValues } from './typed-values';
 import { ignorePathProblem } from '../keying/match-ignore';
+import { literalReplacer } from '../util/replace-all';
 
 /** The request half of a recording, as llama-stack writes it. */
 export interface StoredRequest {
@@ -224,13 +225,14 @@ function mapStrings(value: unknown, replace: (text: string) => string): unknown 
 }
 
 /**
- * Applies `id_normalization_mapping` as llama-stack's loader does: every original id is replaced
- * by its normalized form before the recording is used. Replaced inside strings, where ids are,
- * so no id (a quote, a letter of an escape) can break the recording's structure.
+ * Applies `id_normalization_mapping` as llama-stack's loader does: every original id is replaced by its normalized
+ * form before the recording is used. Inside strings, where ids are, so no id (a quote, a letter of an escape) can
+ * break the recording's structure; all ids in one pass over each string (see `literalReplacer`), whatever their number.
  */
 export function applyIdNormalization(recording: Recording): Recording {
   const entries = Object.entries(recording.id_normalization_mapping ?? {});
   if (entries.length === 0) return recording;
-  const replace = (text: string) => entries.reduce((out, [normalized, original]) => out.split(original).join(normalized), text);
-  return { ...(mapStrings(recording, replace) as Recording), id_normalization_mapping: {} };
+  // An id listed twice keeps its first normalized form, as replacing entry by entry did.
+  const replace = literalReplacer(new Map(entries.reverse().map(([normalized, original]) => [original, normalized])));
+  return { ...(mapStrings({ ...recording, id_normalization_mapping: {} }, replace) as Recording), id_normalization_mapping: {} };
 }

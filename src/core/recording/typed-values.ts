@@ -4,7 +4,8 @@ import { isObject } from '../util/json';
 /** The `{"__type__", "__data__"}` wrappers of a stored body, checked as llama-stack's loader will read them. */
 
 const CLASS_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.[A-Z]\w*$/;
-const snakeCase = (name: string) => name.replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/g, '_').toLowerCase();
+/** `ResponseTextDeltaEvent` → `response_text_delta_event`: the module an openai class lives in. */
+export const snakeCase = (name: string) => name.replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/g, '_').toLowerCase();
 
 /**
  * Why a `__type__` names no class llama-stack's loader can import, if it does not: it must be a
