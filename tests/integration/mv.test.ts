@@ -89,6 +89,17 @@ describe('jest-replay mv', () => {
     expect(run.stdout).toContain('2 recordings of 1 test id moved');
     const replayed = await project.run({ USER_NAME: 'carol' });
     expect(Object.values(statusOf(replayed))).toEqual(['passed', 'passed', 'passed']);
+
+    // The moved files are what recording under the new ids writes, stored ids included: re-recording changes no byte.
+    const moved = project.snapshot();
+    const upstream = await startUpstream();
+    try {
+      const rerecorded = await project.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL, USER_NAME: 'alice' });
+      expect(Object.values(statusOf(rerecorded))).toEqual(['passed', 'passed', 'passed']);
+    } finally {
+      await upstream.close();
+    }
+    expect(project.snapshot()).toEqual(moved);
   });
 
   test('refuses without writing: a target that holds recordings (unless --merge), an unknown id, a bad use', async () => {

@@ -68,6 +68,27 @@ describe('planMove and applyMove', () => {
     expect(moved).toBe(serializeRecording(recording('hi', NEW)));
   });
 
+  test('the stored ids made from a key follow it, in the file and in a later request that quotes them', () => {
+    const first = recording('hi');
+    const firstKey = keysOf(first)[0];
+    const answered = { ...first, response: { body: { id: `rec-${firstKey.slice(0, 12)}`, answer: 'hi' }, is_streaming: false } };
+    record(answered);
+    const followUp = recording('again');
+    (followUp.request.body as Record<string, unknown>).previous_response_id = `rec-${firstKey.slice(0, 12)}`;
+    record(followUp);
+    const plan = planMove(dir, request());
+    expect(plan.problems).toEqual([]);
+    applyMove(dir, plan);
+    expect(verified()).toEqual([]);
+    const read = (file: string) => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+    const moved = files().map((file) => ({ stem: path.basename(file).slice(0, 12), data: read(file) }));
+    const newFirst = moved.find(({ data }) => data.response.body.answer === 'hi')!;
+    const newFollowUp = moved.find(({ data }) => data.response.body.answer === 'again')!;
+    expect(newFirst.data.response.body.id).toBe(`rec-${newFirst.stem}`);
+    expect(newFollowUp.data.request.body.previous_response_id).toBe(`rec-${newFirst.stem}`);
+    expect(newFirst.stem).not.toBe(firstKey.slice(0, 12));
+  });
+
   test("keys under the project's rules and the file's own match_ignore paths", () => {
     const dropUser: MoveRequest['rules']['normalize'] = (body) => ignoreFields(body, ['body.user']);
     record(recording('hi'), 1, dropUser);
@@ -109,6 +130,19 @@ describe('planMove and applyMove', () => {
     record(different);
     const conflict = 'exists with another recording of the same request: delete one of the two';
     expect(planMove(dir, request({ merge: true })).problems).toEqual([expect.stringContaining(conflict)]);
+  });
+
+  test('nothing is written through a symbolic link on the way to the new folder', () => {
+    record(recording('hi'));
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-replay-outside-'));
+    try {
+      fs.symlinkSync(outside, path.join(dir, 'tests', 'elsewhere.test.ts'));
+      const plan = planMove(dir, request({ to: 'tests/elsewhere.test.ts::says hi' }));
+      expect(plan.problems).toEqual([expect.stringContaining('its new folder is reached through the symbolic link tests/elsewhere.test.ts')]);
+      expect(fs.readdirSync(outside)).toEqual([]);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   test('a prefix moves every id under it, and leaves others and shared recordings alone', () => {

@@ -16,7 +16,8 @@ export const mvCommand: Command = {
 prints them: 'tests/chat.test.ts::chat::streams a reply'), as recording it again would have written
 them, without a network call: each file goes to the new id's folder under the key its stored request
 has for the new id (with the project's normalizers, matchIgnore paths and redact hook), with its test_id
-rewritten and nothing else changed. Every new file is checked as verify checks it before anything is
+and the stored ids made from its old key (rec-…) rewritten, nothing else: what recording it under the new
+id would write. Every new file is checked as verify checks it before anything is
 written; each is written atomically, and the old files are removed only once all new ones are on disk.
 With --prefix, every test id that starts with the old prefix is moved: a renamed describe block
 ('tests/chat.test.ts::chat::' 'tests/chat.test.ts::conversation::') or a moved test file

@@ -21,7 +21,8 @@ export function placementProblems(file: string, recording: Recording, rules: Key
     return [`its key cannot be computed: ${(error as Error).message}`];
   }
   const keyMismatch = (stem: string) =>
-    `its name says key ${stem}, but its request keys to ${keys[0].slice(0, KEY_FILE_LENGTH)} (the request was edited, or the file renamed): replay would never use it`;
+    `its name says key ${stem}, but its request keys to ${keys[0].slice(0, KEY_FILE_LENGTH)} ` +
+    '(the request was edited, or the file renamed): replay would never use it';
   const modelList = parseModelListFileName(name);
   if (modelList) {
     const problems: string[] = [];
@@ -32,10 +33,14 @@ export function placementProblems(file: string, recording: Recording, rules: Key
     return problems;
   }
   const numbered = parseRecordingFileName(name);
-  if (!numbered) return [`not a recording name: expected <key16>.json, <key16>.<n>.json or ${SHARED_FOLDER}/models-<key16>-<digest8>.json`];
+  if (!numbered) {
+    return [`not a recording name: expected <key16>.json, <key16>.<n>.json or ${SHARED_FOLDER}/models-<key16>-<digest8>.json`];
+  }
   const problems: string[] = [];
   const expected = recording.test_id === null ? SHARED_FOLDER : testFolder(recording.test_id).split(path.sep).join('/');
-  if (folder !== expected) problems.push(`it is in ${folder}/, but its test_id ${JSON.stringify(recording.test_id)} is looked up in ${expected}/`);
+  if (folder !== expected) {
+    problems.push(`it is in ${folder}/, but its test_id ${JSON.stringify(recording.test_id)} is looked up in ${expected}/`);
+  }
   if (!keys.some((key) => key.startsWith(numbered.stem))) problems.push(keyMismatch(numbered.stem));
   return problems;
 }
