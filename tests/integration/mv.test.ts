@@ -35,16 +35,19 @@ describe('jest-replay mv', () => {
   const config = { testEnvironmentOptions: { replay: { matchIgnore: ['body.user'] } } };
   const project = new FixtureProject('mv', { [FILE]: tests('weather', 'asks about rain') }, config);
   const idsOnDisk = () => [...new Set(project.files().map((f) => JSON.parse(project.read(`recordings/${f}`)).test_id as string))].sort();
-  afterAll(() => project.remove());
-
-  beforeAll(async () => {
+  /** A record run against a fresh loopback upstream, as the same user every time. */
+  const record = async () => {
     const upstream = await startUpstream();
     try {
-      const recorded = await project.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL, USER_NAME: 'alice' });
-      expect(Object.values(statusOf(recorded))).toEqual(['passed', 'passed', 'passed']);
+      return await project.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL, USER_NAME: 'alice' });
     } finally {
       await upstream.close();
     }
+  };
+  afterAll(() => project.remove());
+
+  beforeAll(async () => {
+    expect(Object.values(statusOf(await record()))).toEqual(['passed', 'passed', 'passed']);
   });
 
   test('a renamed describe: --prefix moves every id under it, re-keyed and verified; prune keeps what it moved', async () => {
@@ -92,13 +95,7 @@ describe('jest-replay mv', () => {
 
     // The moved files are what recording under the new ids writes, stored ids included: re-recording changes no byte.
     const moved = project.snapshot();
-    const upstream = await startUpstream();
-    try {
-      const rerecorded = await project.run({ RECORD: '1', UPSTREAM_BASE: upstream.baseURL, USER_NAME: 'alice' });
-      expect(Object.values(statusOf(rerecorded))).toEqual(['passed', 'passed', 'passed']);
-    } finally {
-      await upstream.close();
-    }
+    expect(Object.values(statusOf(await record()))).toEqual(['passed', 'passed', 'passed']);
     expect(project.snapshot()).toEqual(moved);
   });
 
