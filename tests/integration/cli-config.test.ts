@@ -180,6 +180,8 @@ describe('every command reads the project’s Jest config', () => {
       'project llm (recordings in test/recordings):\n4 recordings checked, no problems\n\n' +
         'project e2e (recordings in other):\n0 recordings checked, no problems\n',
     );
+    const listed = await project.cli(['list', '--config', 'two.config.js']);
+    expect(listed.stdout).toMatch(/^project llm \(recordings in test\/recordings\):\n[^]*\n\nproject e2e \(recordings in other\):\n/);
     const ambiguous = await project.cli(['diagnose', ID('normalized'), '--config', 'two.config.js']);
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain(
