@@ -1,12 +1,12 @@
 import { CONTROL, type Control } from './control';
 import type { Interaction } from './core/session/interaction';
-import type { Mode } from './core/mode';
+import type { TestMode } from './core/mode';
 
 export type { ReplayOptions } from './core/config';
 export type { RedactableRequest, RedactHook } from './core/keying/redact';
 export type { BeforeRecordHook, RecordableResponse, RecordedRequest } from './core/recording/before-record';
 export type { TestIdContext, TestIdResolver } from './jest/test-id';
-export type { Mode } from './core/mode';
+export type { Mode, TestMode } from './core/mode';
 export type { BodyNormalizer } from './core/keying/normalizers';
 export type { Interaction } from './core/session/interaction';
 
@@ -37,7 +37,7 @@ export const replay = {
    * Handles the current test's requests in `mode` instead of the run's; before its first request.
    * Under CI, a run that replays refuses a mode that would reach the network.
    */
-  mode(mode: Mode): void {
+  mode(mode: TestMode): void {
     control('replay.mode()').setMode(mode);
   },
   /** `mode('live')`: the current test's requests go to their servers, unrecorded. */

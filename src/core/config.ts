@@ -5,6 +5,7 @@ import { nearest } from './util/nearest';
 import { ignorePathProblem } from './keying/match-ignore';
 import { isCredentialHeader } from './keying/credential-names';
 import { defaultUsageDir } from './store/usage';
+import { type DriftOptions, type ResolvedDriftOptions, resolveDriftOptions, validateDriftOptions } from './drift/options';
 
 /** `testEnvironmentOptions.replay` as a user writes it. */
 export interface ReplayOptions {
@@ -34,10 +35,14 @@ export interface ReplayOptions {
   beforeRecord?: string;
   /** Record a failure (401/403, 429, 5xx, a broken connection) over a good recording of the same request. Off by default. */
   recordFailedRequests?: boolean;
+  /** What a drift check (`jest-replay drift`) counts as drift: paths to ignore, text content, numeric tolerance. */
+  drift?: DriftOptions;
 }
 
 export interface ReplayEnv extends ModeEnvironment {
   JEST_REPLAY_DIR?: string;
+  /** Where a drift run writes the live exchanges and its notes (`jest-replay drift --out`). Default `<usageDir>/drift`. */
+  JEST_REPLAY_DRIFT_DIR?: string;
 }
 
 /** Everything the core needs to know about a run, resolved and validated once. */
@@ -57,6 +62,9 @@ export interface ResolvedConfig {
   matchIgnore: string[];
   beforeRecord?: string;
   recordFailedRequests: boolean;
+  drift: ResolvedDriftOptions;
+  /** Where a drift run writes what it got live, never the recordings directory (see `drift/scratch.ts`). */
+  driftDir: string;
 }
 
 type Check = (value: unknown) => boolean;
@@ -80,6 +88,8 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   matchIgnore: [isStringList, 'an array of paths into the request body, like ["body.user", "body.metadata.*"]'],
   beforeRecord: [isString, 'a module path string'],
   recordFailedRequests: [isBoolean, 'true or false'],
+  // Its own keys are checked by validateDriftOptions.
+  drift: [(v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object like { ignore: ["body.usage"], text: false, tolerance: 0.01 }'],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
@@ -113,6 +123,7 @@ export function validateOptions(raw: unknown): ReplayOptions {
   }
   const ignoreProblem = options.matchIgnore?.map(ignorePathProblem).find(isString);
   if (ignoreProblem) throw new ReplayConfigError(`jest-replay: ${where('matchIgnore')}: ${ignoreProblem}`);
+  if (options.drift !== undefined) validateDriftOptions(options.drift, where('drift'));
   return options;
 }
 
@@ -132,6 +143,8 @@ export function resolveOptions(input: { rootDir: string; options?: unknown; env:
   const options = validateOptions(input.options);
   const { rootDir, env } = input;
   const dir = env.JEST_REPLAY_DIR?.trim() || options.dir || 'recordings';
+  const usageDir = options.usageDir ? resolveFrom(rootDir, options.usageDir) : defaultUsageDir(rootDir);
+  const driftDir = env.JEST_REPLAY_DRIFT_DIR?.trim();
   return {
     rootDir,
     dir: resolveFrom(rootDir, dir),
@@ -143,9 +156,11 @@ export function resolveOptions(input: { rootDir: string; options?: unknown; env:
     timing: options.timing ?? 0,
     redact: moduleSpec(rootDir, options.redact),
     allowHosts: (options.allowHosts ?? []).map((h) => h.toLowerCase()),
-    usageDir: options.usageDir ? resolveFrom(rootDir, options.usageDir) : defaultUsageDir(rootDir),
+    usageDir,
     matchIgnore: options.matchIgnore ?? [],
     beforeRecord: moduleSpec(rootDir, options.beforeRecord),
     recordFailedRequests: options.recordFailedRequests ?? false,
+    drift: resolveDriftOptions(options.drift),
+    driftDir: driftDir ? resolveFrom(rootDir, driftDir) : path.join(usageDir, 'drift'),
   };
 }

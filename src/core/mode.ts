@@ -1,7 +1,10 @@
 import { ReplayConfigError, ReplayError } from './errors';
 
-export const MODES = ['replay', 'record', 'record-if-missing', 'live'] as const;
+export const MODES = ['replay', 'record', 'record-if-missing', 'live', 'drift'] as const;
 export type Mode = (typeof MODES)[number];
+/** What a test may pick for itself (`replay.mode()`): `drift` is a whole run's (see `jest-replay drift`). */
+export const TEST_MODES = ['replay', 'record', 'record-if-missing', 'live'] as const;
+export type TestMode = (typeof TEST_MODES)[number];
 
 /**
  * Variables that say a run is in CI: the common `CI`, and those of CI services that do not set it
@@ -20,6 +23,7 @@ export const switchedOn = (value: string | undefined): boolean => ON.has(flag(va
 const ciVariable = (env: ModeEnvironment) => CI_VARIABLES.find((name) => !OFF.has(flag(env[name])));
 const underCi = (env: ModeEnvironment): boolean => ciVariable(env) !== undefined;
 const isMode = (value: unknown): value is Mode => (MODES as readonly unknown[]).includes(value);
+const isTestMode = (value: unknown): value is TestMode => (TEST_MODES as readonly unknown[]).includes(value);
 
 /**
  * The mode for this run. `JEST_REPLAY_MODE` wins over `RECORD`; `RECORD=1` alone is refused
@@ -56,17 +60,40 @@ export const intercepts = (mode: Mode): boolean => mode !== 'live';
 export const replays = (mode: Mode): boolean => mode === 'replay' || mode === 'record-if-missing';
 /** Modes that may pass a request through to the real server and write it. */
 export const records = (mode: Mode): boolean => mode === 'record' || mode === 'record-if-missing';
-/** Modes in which a request may reach the real server. */
+/** Modes in which a request may reach the real server (`drift` sends every request live, and writes it beside the recordings). */
 export const reachesNetwork = (mode: Mode): boolean => mode !== 'replay';
+
+/**
+ * Why `jest-replay drift` must not run Jest in drift mode here, if it must not: another mode set explicitly, or CI
+ * without an explicit `JEST_REPLAY_MODE=drift` (as `RECORD=1` is refused there: a stray job must not call, and bill, the API).
+ */
+export function driftCommandProblem(env: ModeEnvironment): string | undefined {
+  const explicit = flag(env.JEST_REPLAY_MODE);
+  if (explicit === 'drift') return undefined;
+  if (explicit) {
+    return `jest-replay drift runs Jest in drift mode, but JEST_REPLAY_MODE=${JSON.stringify(env.JEST_REPLAY_MODE)} is set: unset it, or set it to drift.`;
+  }
+  const ci = ciVariable(env);
+  if (!ci) return undefined;
+  return (
+    `jest-replay drift is refused because ${ci} is set: a drift check calls the real API with real credentials. ` +
+    'If you mean it (a scheduled job with the key in a secret), set JEST_REPLAY_MODE=drift explicitly.'
+  );
+}
 
 /**
  * The mode a test picks for itself (`replay.mode()`), checked against the run's. Under CI a run
  * that replays is a ceiling: a stray test must not call (and bill) the real API, so reaching the
- * network takes a run-level JEST_REPLAY_MODE that does, as RECORD=1 does.
+ * network takes a run-level JEST_REPLAY_MODE that does, as RECORD=1 does. A drift run never writes
+ * the recordings: a test that would record them is drift-checked instead.
  */
 export function testMode(requested: unknown, run: Mode, env: ModeEnvironment): Mode {
   const call = `replay.mode(${JSON.stringify(requested) ?? String(requested)})`;
-  if (!isMode(requested)) throw new ReplayError(`jest-replay: ${call}: unknown mode. Use one of: ${MODES.join(', ')}.`);
+  if (requested === 'drift') {
+    throw new ReplayError(`jest-replay: ${call} is refused: drift is the mode of a whole run (jest-replay drift), not of one test.`);
+  }
+  if (!isTestMode(requested)) throw new ReplayError(`jest-replay: ${call}: unknown mode. Use one of: ${TEST_MODES.join(', ')}.`);
+  if (run === 'drift' && records(requested)) return 'drift';
   if (run === 'replay' && reachesNetwork(requested) && underCi(env)) {
     throw new ReplayError(
       `jest-replay: ${call} is refused: CI is set and the run replays, so no test may reach the network ` +

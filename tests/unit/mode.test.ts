@@ -1,5 +1,5 @@
 import { ReplayConfigError, ReplayError } from '../../src/core/errors';
-import { MODES, intercepts, records, replays, resolveMode, testMode } from '../../src/core/mode';
+import { driftCommandProblem, MODES, intercepts, reachesNetwork, records, replays, resolveMode, TEST_MODES, testMode } from '../../src/core/mode';
 
 /** The error `resolveMode` throws for an environment (fails the test when it does not throw). */
 function errorOf(env: Parameters<typeof resolveMode>[0]): Error {
@@ -58,7 +58,7 @@ describe('resolveMode', () => {
     const error = errorOf({ JEST_REPLAY_MODE: 'recrod' });
     expect(error).toBeInstanceOf(ReplayConfigError);
     expect(error.message).toContain('JEST_REPLAY_MODE="recrod"');
-    expect(error.message).toContain('replay, record, record-if-missing, live');
+    expect(error.message).toContain('replay, record, record-if-missing, live, drift');
   });
 
   it.each(['true', '1', 'woodpecker'])('RECORD=1 is refused when CI=%j, pointing at JEST_REPLAY_MODE', (ci) => {
@@ -86,6 +86,10 @@ describe('resolveMode', () => {
     expect(resolveMode({ RECORD: '1', CI: ci })).toBe('record');
   });
 
+  it('CI=true with an explicit JEST_REPLAY_MODE=drift is allowed: a scheduled drift check sets it', () => {
+    expect(resolveMode({ CI: 'true', JEST_REPLAY_MODE: 'drift' })).toBe('drift');
+  });
+
   it('CI=true with an explicit JEST_REPLAY_MODE=record is allowed', () => {
     expect(resolveMode({ CI: 'true', JEST_REPLAY_MODE: 'record' })).toBe('record');
     expect(resolveMode({ CI: 'true', JEST_REPLAY_MODE: 'record-if-missing', RECORD: '1' })).toBe('record-if-missing');
@@ -99,19 +103,26 @@ describe('mode capabilities', () => {
     ['record', true, false, true],
     ['record-if-missing', true, true, true],
     ['live', false, false, false],
+    // drift: intercepted and sent live, written to its own folder, never to the recordings
+    ['drift', true, false, false],
   ] as const)('%s: intercepts=%s replays=%s records=%s', (mode, intercept, replay, record) => {
     expect(intercepts(mode)).toBe(intercept);
     expect(replays(mode)).toBe(replay);
     expect(records(mode)).toBe(record);
   });
 
-  it('MODES lists exactly the four modes', () => {
-    expect([...MODES]).toEqual(['replay', 'record', 'record-if-missing', 'live']);
+  it('drift reaches the network (so replay\'s network isolation is off), as record does', () => {
+    expect(reachesNetwork('drift')).toBe(true);
+  });
+
+  it('MODES lists exactly the five modes; a test may pick any but drift', () => {
+    expect([...MODES]).toEqual(['replay', 'record', 'record-if-missing', 'live', 'drift']);
+    expect([...TEST_MODES]).toEqual(['replay', 'record', 'record-if-missing', 'live']);
   });
 });
 
 describe('testMode (a test picking its own mode)', () => {
-  it.each(MODES)('outside CI any mode is honoured in a replay run: %s', (mode) => {
+  it.each(TEST_MODES)('outside CI any mode is honoured in a replay run: %s', (mode) => {
     expect(testMode(mode, 'replay', {})).toBe(mode);
   });
 
@@ -137,6 +148,39 @@ describe('testMode (a test picking its own mode)', () => {
   it.each(['recrod', '', 42, undefined])('an unknown mode %j is refused, naming the valid ones', (mode) => {
     expect(() => testMode(mode, 'replay', {})).toThrow(
       `jest-replay: replay.mode(${JSON.stringify(mode) ?? 'undefined'}): unknown mode. Use one of: replay, record, record-if-missing, live`,
+    );
+  });
+
+  it('drift is a run\'s mode, never a test\'s', () => {
+    expect(() => testMode('drift', 'replay', {})).toThrow(
+      'jest-replay: replay.mode("drift") is refused: drift is the mode of a whole run (jest-replay drift), not of one test.',
+    );
+  });
+
+  it('in a drift run, a test that records is drift-checked instead (the recordings are never written); replay and live stay', () => {
+    expect(testMode('record', 'drift', {})).toBe('drift');
+    expect(testMode('record-if-missing', 'drift', { CI: '1', JEST_REPLAY_MODE: 'drift' })).toBe('drift');
+    expect(testMode('replay', 'drift', {})).toBe('replay');
+    expect(testMode('live', 'drift', {})).toBe('live');
+  });
+});
+
+describe('driftCommandProblem (may `jest-replay drift` run Jest in drift mode here?)', () => {
+  it('outside CI: yes, with JEST_REPLAY_MODE unset, blank or drift', () => {
+    for (const env of [{}, { JEST_REPLAY_MODE: ' ' }, { JEST_REPLAY_MODE: 'drift' }, { RECORD: '1' }]) expect(driftCommandProblem(env)).toBeUndefined();
+  });
+
+  it.each(['CI', 'GITHUB_ACTIONS'])('under CI (%s): only with an explicit JEST_REPLAY_MODE=drift', (variable) => {
+    expect(driftCommandProblem({ [variable]: 'true' })).toBe(
+      `jest-replay drift is refused because ${variable} is set: a drift check calls the real API with real credentials. ` +
+        'If you mean it (a scheduled job with the key in a secret), set JEST_REPLAY_MODE=drift explicitly.',
+    );
+    expect(driftCommandProblem({ [variable]: 'true', JEST_REPLAY_MODE: 'Drift' })).toBeUndefined();
+  });
+
+  it('another explicit mode is a contradiction, named', () => {
+    expect(driftCommandProblem({ JEST_REPLAY_MODE: 'record' })).toBe(
+      'jest-replay drift runs Jest in drift mode, but JEST_REPLAY_MODE="record" is set: unset it, or set it to drift.',
     );
   });
 });

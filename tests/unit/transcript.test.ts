@@ -13,11 +13,21 @@ describe('the text a stored stream adds up to', () => {
       chunk({ tool_calls: [{ index: 0, function: { arguments: 'ty":"Paris"}' } }] }),
       { __type__: 'x', __data__: { choices: [], usage: { total_tokens: 3 } } },
     ];
-    expect(streamTranscript(body)).toEqual({ text: 'Hello', toolCalls: ['get_weather({"city":"Paris"})'] });
+    expect(streamTranscript(body)).toEqual({ text: 'Hello', toolCalls: [{ name: 'get_weather', arguments: '{"city":"Paris"}' }] });
   });
 
   test('legacy completion chunks', () => {
     expect(streamTranscript([{ choices: [{ index: 0, text: 'a' }] }, { choices: [{ index: 0, text: 'b' }] }]).text).toBe('ab');
+  });
+
+  test('Responses API events: a function call, whole once its item is done', () => {
+    const item = { type: 'function_call', id: 'fc_1', call_id: 'call_1', name: 'lookup' };
+    const body = [
+      { type: 'response.output_item.added', output_index: 0, item: { ...item, arguments: '' } },
+      { type: 'response.function_call_arguments.delta', output_index: 0, delta: '{"q"' },
+      { type: 'response.output_item.done', output_index: 0, item: { ...item, arguments: '{"q":1}' } },
+    ];
+    expect(streamTranscript(body)).toEqual({ text: '', toolCalls: [{ name: 'lookup', arguments: '{"q":1}' }] });
   });
 
   test('Responses API events: text deltas only', () => {
@@ -42,7 +52,7 @@ describe('the text a stored stream adds up to', () => {
       data({ type: 'content_block_delta', index: 1, delta: { type: 'input_json_delta', partial_json: '{"q":1}' } }),
       'data: not json',
     ];
-    expect(streamTranscript(body)).toEqual({ text: 'Bonjour', toolCalls: ['lookup({"q":1})'] });
+    expect(streamTranscript(body)).toEqual({ text: 'Bonjour', toolCalls: [{ name: 'lookup', arguments: '{"q":1}' }] });
   });
 
   test('Ollama chat and generate pieces', () => {

@@ -9,7 +9,7 @@ import { isObject } from '../util/json';
  */
 export interface Transcript {
   text: string;
-  toolCalls: string[];
+  toolCalls: ToolCall[];
 }
 
 type Piece = Record<string, unknown>;
@@ -35,8 +35,8 @@ function items(body: unknown[]): Piece[] {
   return out;
 }
 
-/** A tool call being assembled from chunks, by its index in the message. */
-interface ToolCall {
+/** A tool call, as assembled from the chunks it arrived in. */
+export interface ToolCall {
   name: string;
   arguments: string;
 }
@@ -64,6 +64,11 @@ export function streamTranscript(body: unknown[]): Transcript {
       case 'response.output_text.delta': // Responses API
         if (typeof item.delta === 'string') text += item.delta;
         continue;
+      case 'response.output_item.done': {
+        const done = isObject(item.item) ? item.item : {};
+        if (done.type === 'function_call') Object.assign(toolCall(`r${item.output_index}`), { name: String(done.name), arguments: String(done.arguments) });
+        continue;
+      }
       case 'content_block_start': // Anthropic
         if (isObject(item.content_block) && item.content_block.type === 'tool_use') toolCall(`a${item.index}`).name = String(item.content_block.name);
         continue;
@@ -78,7 +83,7 @@ export function streamTranscript(body: unknown[]): Transcript {
     if (isObject(item.message) && typeof item.message.content === 'string') text += item.message.content;
     else if (typeof item.response === 'string') text += item.response;
   }
-  return { text, toolCalls: [...toolCalls.values()].map((call) => `${call.name}(${call.arguments})`) };
+  return { text, toolCalls: [...toolCalls.values()] };
 }
 
 const indent = (text: string) => text.split('\n').map((line) => `  ${line}`).join('\n');
@@ -107,7 +112,7 @@ export function describeRecording(recording: Recording, { raw = false } = {}): s
   } else if (summary.streaming && Array.isArray(response.body)) {
     const { text, toolCalls } = streamTranscript(response.body);
     lines.push(`response: ${summary.status}, a stream of ${response.body.length} chunks`, `text:\n${indent(text)}`);
-    if (toolCalls.length > 0) lines.push(`tool calls:\n${indent(toolCalls.join('\n'))}`);
+    if (toolCalls.length > 0) lines.push(`tool calls:\n${indent(toolCalls.map((call) => `${call.name}(${call.arguments})`).join('\n'))}`);
     if (raw) lines.push(`chunks:\n${indent(pretty(plain(response.body)))}`);
   } else {
     lines.push(`response: ${summary.status}`, `body:\n${indent(typeof response.body === 'string' ? response.body : pretty(plain(response.body)))}`);
