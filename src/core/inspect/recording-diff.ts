@@ -6,6 +6,9 @@ import { NO_TEST_ID } from './inspect';
 import type { Json } from '../util/json';
 import { describeRecording } from './transcript';
 import { plural } from '../util/words';
+import { cappedComment, COMMENT_LIMIT, inlineCode } from '../util/markdown';
+
+export { COMMENT_LIMIT };
 
 /**
  * What a re-recording changed, for review (the `diff` command): old and new recording files are
@@ -190,18 +193,6 @@ export function formatDiffText(diffs: RecordingDiff[], base: string): string {
   return [...lines, summaryLine(diffs, base)].join('\n');
 }
 
-/** A fence longer than any run of backticks in the text, so the text cannot close it. */
-const fence = (text: string, shortest: number) => '`'.repeat(Math.max(shortest, ...(text.match(/`+/g) ?? []).map((run) => run.length + 1)));
-/** Text as code: nothing in it is read as Markdown (no heading, HTML, link or @mention); it must be one line. */
-const inlineCode = (text: string) => {
-  const ticks = fence(text, 1);
-  return `${ticks}${ticks.length > 1 ? ` ${text} ` : text}${ticks}`;
-};
-const diffBlock = (lines: string[], ticks = fence(lines.join('\n'), 3)) => `${ticks}diff\n${lines.join('\n')}\n${ticks}`;
-
-/** GitHub refuses a pull-request comment longer than this many characters. */
-export const COMMENT_LIMIT = 65_536;
-
 /**
  * For a pull-request comment: the summary as a heading, each title in bold, each pair's diff in a `diff` block.
  * Everything taken from the recordings is code (titles and paths must be one line each: the command escapes
@@ -217,28 +208,8 @@ export function formatDiffMarkdown(diffs: RecordingDiff[], base: string, limit =
       return { head: `${titleLine}${filesLine(diff, inlineCode)}\n\n`, lines: diff.lines };
     }),
   );
-  const whole = [heading, ...parts.map(({ head, lines }) => `${head}${diffBlock(lines)}`)].join('\n\n');
-  if (whole.length <= limit) return whole;
-  const note = (changes: number, characters: number) =>
-    `*Truncated to fit a pull-request comment: ${plural(changes, 'change')} (${characters} characters) not shown. ` +
+  const omitted = (whole: number, characters: number) =>
+    `*Truncated to fit a pull-request comment: ${plural(diffs.length - whole, 'change')} (${characters} characters) not shown. ` +
     `See them all with ${inlineCode(`npx jest-replay diff ${base}`)}.*`;
-  let room = limit - note(diffs.length, whole.length).length - 2;
-  const shown = [heading];
-  room -= heading.length;
-  let complete = 0;
-  for (const { head, lines } of parts) {
-    const ticks = fence(lines.join('\n'), 3);
-    // A change too long for the room left is cut after the lines that fit, in a block still closed.
-    let size = 2 + head.length + diffBlock([], ticks).length - 1;
-    let count = 0;
-    while (count < lines.length && size + lines[count].length + 1 <= room) size += lines[count++].length + 1;
-    if (count === 0) break;
-    const part = `${head}${diffBlock(lines.slice(0, count), ticks)}`;
-    shown.push(part);
-    room -= 2 + part.length;
-    if (count < lines.length) break;
-    complete++;
-  }
-  const text = shown.join('\n\n');
-  return `${text}\n\n${note(diffs.length - complete, whole.length - text.length)}`;
+  return cappedComment(heading, parts, { language: 'diff', limit, omitted });
 }
