@@ -11,6 +11,7 @@ import { sha256 } from '../core/util/hash';
 import { type MissReporting, ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store/store';
 import { describeTitles, FileTestIds, type TestIdResolver } from './test-id';
+import { writeDriftNote } from '../core/drift/scratch';
 import { type ScopeStatus, type ShardConfig, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs, writeFileUsage } from '../core/store/usage';
 import { loadFunction } from '../core/util/user-module';
 import { forwardWith, intercept, type Interception } from '../interception';
@@ -129,13 +130,17 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
      */
     private noteUsage(): void {
       const session = this.session;
-      if (!session || unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]).includes(session.config.usageDir)) return;
+      const { drift } = session ?? {};
+      if (!session || (!drift && unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]).includes(session.config.usageDir))) return;
       this.usageName ??= `${sha256(this.replayTestPath).slice(0, 12)}-${process.pid}-${randomBytes(3).toString('hex')}`;
+      // A drift run replays nothing: it notes its check instead, and prune keeps judging by the last run's usage.
+      const [what, where] = drift ? ['drift check', session.config.driftDir] : ['usage', session.config.usageDir];
       try {
-        writeFileUsage(session.config.usageDir, this.replayShard, session.usage(this.relativePath), this.usageName);
+        if (drift) writeDriftNote(where, drift.note(this.relativePath), this.usageName);
+        else writeFileUsage(where, this.replayShard, session.usage(this.relativePath), this.usageName);
       } catch (error) {
         // The tests ran as they should: an unwritable cache costs the summary and prune, not the run.
-        process.stderr.write(`jest-replay: could not note this file's usage in ${session.config.usageDir}: ${(error as Error).message}\n`);
+        process.stderr.write(`jest-replay: could not note this file's ${what} in ${where}: ${(error as Error).message}\n`);
       }
     }
 

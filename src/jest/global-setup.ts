@@ -5,15 +5,17 @@ import { loadNormalizers } from '../core/keying/normalizers';
 import { loadBeforeRecord } from '../core/recording/before-record';
 import { ReplayConfigError } from '../core/errors';
 import { records } from '../core/mode';
+import { liveDirOf, startDriftRun } from '../core/drift/scratch';
 import { checkWritable } from '../core/store/storage';
 import { newRunId, RUN_ID_VARIABLE, startUsage, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs } from '../core/store/usage';
 import { displayPath, replayOptionsOf } from './options';
 import { CONFIG_ARGUMENT_VARIABLE, configArgument, RUN_COMMAND_VARIABLE, runCommand } from './run-command';
 import { noteProject, SETTLED_VARIABLE } from './settle-run';
 
-/** The one line a run starts with: the mode and where recordings are read and written. */
+/** The one line a run starts with: the mode and where recordings are read and written (a drift run: where it writes instead). */
 export function describeRun(config: ResolvedConfig): string {
-  return `jest-replay: ${config.mode} mode, recordings in ${displayPath(config.dir)}`;
+  const line = `jest-replay: ${config.mode} mode, recordings in ${displayPath(config.dir)}`;
+  return config.mode === 'drift' ? `${line} (never written), live exchanges in ${displayPath(liveDirOf(config.driftDir))}` : line;
 }
 
 /** One message before any test runs, rather than a file system error in every test that records. */
@@ -56,9 +58,11 @@ function useUsageDir(usageDir: string, shard: Config.GlobalConfig['shard']): voi
 export default async function globalSetup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
   const config = resolveConfig({ rootDir: projectConfig.rootDir, options: replayOptionsOf(projectConfig), env: process.env });
   if (records(config.mode)) checkRecordingsWritable(config);
+  if (config.mode === 'drift') startDriftRun(config.driftDir, config.dir);
   // stderr, so `jest --json` keeps a clean stdout.
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
-  useUsageDir(config.usageDir, globalConfig.shard);
+  // A drift run replays nothing: the last run's usage notes, which prune judges by, stay as they are.
+  if (config.mode !== 'drift') useUsageDir(config.usageDir, globalConfig.shard);
   // One id for the whole run, whichever project's global setup runs first; a new run (watch mode) gets a new one.
   if (process.env[SETTLED_VARIABLE] !== undefined || process.env[RUN_ID_VARIABLE] === undefined) process.env[RUN_ID_VARIABLE] = newRunId();
   delete process.env[SETTLED_VARIABLE];

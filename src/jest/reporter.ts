@@ -19,6 +19,7 @@ import { printable } from '../core/util/printable';
 import { displayPath, replayOptionsOf } from './options';
 import { clashesOf, settleRun, type SettledDir } from './settle-run';
 import { countHere, UnusedCounter } from './unused-counter';
+import { driftRunLines } from './drift-summary';
 
 /**
  * Whether this run covered every test file Jest knows of (for a shard: its whole share), so that a
@@ -123,7 +124,7 @@ export default class ReplayReporter {
     if (this.projectsSeen.has(test.context.config)) return;
     this.projectsSeen.add(test.context.config);
     const config = replayConfigOf(test.context.config);
-    if (config && config.mode !== 'live' && !this.counters.has(config.dir)) this.counters.set(config.dir, new UnusedCounter(config.dir));
+    if (config && config.mode !== 'live' && config.mode !== 'drift' && !this.counters.has(config.dir)) this.counters.set(config.dir, new UnusedCounter(config.dir));
   }
 
   async onRunComplete(testContexts: Set<TestContext>, results: AggregatedResult): Promise<void> {
@@ -147,6 +148,7 @@ export default class ReplayReporter {
     } catch (error) {
       lines.push(`jest-replay: no summary for this run: ${(error as Error).message}`);
     }
+    lines.push(...driftRunLines(projects));
     this.stopCounters();
     if (lines.length > 0 && !this.globalConfig.silent) process.stderr.write(`${lines.join('\n')}\n`);
   }

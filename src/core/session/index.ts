@@ -3,7 +3,6 @@ import { decodeResponse, encodeFailure, neverConnected, type ReplayResponse } fr
 import type { ResolvedConfig } from '../config';
 import { LinkedFolderError, RecordingFileError, ReplayError, withoutStack } from '../errors';
 import { type Interaction, interactionOf } from './interaction';
-import { requestKey } from '../keying/key';
 import { mergeModelLists } from '../recording/model-list';
 import { type Mode, records, replays } from '../mode';
 import type { RedactHook } from '../keying/redact';
@@ -17,7 +16,10 @@ import { Identifier, type KeyedRequest } from './identify';
 import { LateRequests } from './late';
 import { failTest, outsideTestMessage, refusal } from './messages';
 import { type MissReporting, missMessage } from './miss-message';
+import type { StoredResponse } from '../recording/format';
 import { recordingWriter } from './recorder';
+import { DriftCheck, type Send } from './drift';
+import { recordingsFor } from './locate';
 import { type ScopeInfo, TestScope } from './scope';
 import { printable } from '../util/printable';
 import type { BeforeRecordHook } from '../recording/before-record';
@@ -53,6 +55,8 @@ export class ReplaySession {
   readonly beforeRecord?: BeforeRecordHook;
   /** Ids the file's responses were received with → as stored: a test may send back an id its `beforeAll` received. */
   private readonly replacedIds = new Map<string, string>();
+  /** In a drift run: what each request got live, beside the recording it would have replayed. */
+  readonly drift?: DriftCheck;
 
   constructor(
     readonly config: ResolvedConfig,
@@ -64,6 +68,11 @@ export class ReplaySession {
   ) {
     this.identifier = new Identifier(config, hooks.redact);
     this.beforeRecord = hooks.beforeRecord;
+    if (config.mode === 'drift') {
+      const normalize = (scope: TestScope) => this.identifier.keyNormalizer(scope);
+      const send: Send = (scope, keyed, request, bytes, write) => this.record(scope, keyed, request, bytes, write);
+      this.drift = new DriftCheck({ config, store, beforeRecord: this.beforeRecord, normalize, send });
+    }
   }
 
   open(info: ScopeInfo): TestScope {
@@ -115,6 +124,7 @@ export class ReplaySession {
    * what it did not write is deleted when the run ends, once every test file's usage is known (see clean-up.ts).
    */
   settle(scope: TestScope, status: ScopeStatus): void {
+    this.drift?.settle(scope, status);
     this.settled.push(scope.usage(status, this.modeOf(scope), (file) => relativePosix(this.config.dir, file)));
   }
 
@@ -158,8 +168,9 @@ export class ReplaySession {
     const keyed = await this.identifier.identify(scope, request, bytes);
     if (keyed instanceof Response) return keyed;
     try {
+      if (mode === 'drift') return await this.drift!.send(scope, keyed, request, bytes);
       if (replays(mode)) {
-        const files = this.locate(scope, keyed);
+        const files = recordingsFor(this.store, scope.testId, keyed);
         if (files.length > 0) return this.replay(scope, keyed, files, request);
         if (mode === 'replay') return this.miss(scope, keyed);
       }
@@ -173,19 +184,6 @@ export class ReplaySession {
       if (!(error instanceof LinkedFolderError)) throw error;
       return failTest(scope, error, `jest-replay: cannot use the recordings of ${keyed.method} ${keyed.url.pathname}.`);
     }
-  }
-
-  /**
-   * A shared endpoint's recordings (merged from every test); else the test's own recording, else a
-   * session-level one (recorded with no test id, as llama-stack does for requests made during
-   * session setup), as llama-stack's lookup falls back to them.
-   */
-  private locate(scope: TestScope, { method, url, keyBody, key, ordinal, shared }: KeyedRequest): string[] {
-    if (shared) return this.store.locateModelLists(key);
-    const own = this.store.locate(scope.testId, key, ordinal);
-    if (own) return [own];
-    const session = this.store.locate(null, requestKey({ method, url, body: keyBody, testId: null }), ordinal);
-    return session ? [session] : [];
   }
 
   /** Answers from the recordings found; a broken one fails its test (only that one) with the file and the problem. */
@@ -215,17 +213,23 @@ export class ReplaySession {
   }
 
   /** Sends the request upstream and answers with its response, recording it (or its failure) as it drains. */
-  private async record(scope: TestScope, keyed: KeyedRequest, request: Request, bytes: Uint8Array | null): Promise<Response> {
-    const write = recordingWriter(this, scope, keyed, request);
+  private async record(
+    scope: TestScope,
+    keyed: KeyedRequest,
+    request: Request,
+    bytes: Uint8Array | null,
+    write: (response: StoredResponse) => Promise<unknown> = recordingWriter(this, scope, keyed, request),
+  ): Promise<Response> {
+    const writing = (response: StoredResponse) => write(response).then(() => undefined);
     const upstream = await forward(this.passthrough, request, bytes, scope.upstream, (failure) => {
       // The failure itself is the recording (replay fails the same way), unless no connection was made at all.
       if (neverConnected(failure)) scope.noteUnreached(`${keyed.method} ${keyed.url} (${failure.code ?? failure.message})`);
-      else scope.track(write(encodeFailure(failure)));
+      else scope.track(writing(encodeFailure(failure)));
     });
     const { key, ordinal, url, body } = keyed;
     const context = { key, ordinal, endpoint: url.pathname, replacedIds: scope.replacedIds, sent: stringsIn(storedBody(body)) };
     const { response, stored } = tee(upstream, request, { timing: this.config.recordTiming, context });
-    scope.track(stored.then(write));
+    scope.track(stored.then(writing));
     return response;
   }
 }

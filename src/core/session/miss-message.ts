@@ -21,7 +21,7 @@ export interface MissReporting {
 }
 
 /** Differing fields listed in the short form (which stays within ~15 lines) and in the long one. */
-const SHORT_DIFFERENCES = 5;
+export const SHORT_DIFFERENCES = 5;
 const LONG_DIFFERENCES = 100;
 
 /**
@@ -80,6 +80,33 @@ function fixLines(fix: Fix, scope: TestScope, reporting: MissReporting): string[
   }
 }
 
+/** A request that found no recording, explained from its test's own recordings (see `explainMiss`). */
+export interface ExplainedMiss {
+  /** The file replay looked for, relative to rootDir. */
+  expected: string;
+  /** Whether the test has any recording. */
+  recorded: boolean;
+  otherIds: string[];
+  explanation: MissExplanation;
+}
+
+/** What a miss message (and a drift check's request that no longer keys to any recording) says of it. */
+export async function explainRequest(
+  store: RecordingStore,
+  rootDir: string,
+  scope: TestScope,
+  keyed: KeyedRequest,
+  how: { normalize: BodyNormalizer; shownDifferences: number },
+): Promise<ExplainedMiss> {
+  const { method, url, body, key, ordinal } = keyed;
+  const display = (file: string) => path.relative(rootDir, file);
+  const recordings = await store.recordingsOf(scope.testId);
+  const otherIds = recordings.length === 0 ? idsRecordedForSameFile(store, scope.testId) : [];
+  const context = { recordings, display, otherIds, normalize: how.normalize, shownDifferences: how.shownDifferences };
+  const explanation = explainMiss({ method, url, body: storedBody(body), ordinal }, context);
+  return { expected: display(store.fileFor(scope.testId, key, ordinal)), recorded: recordings.length > 0, otherIds, explanation };
+}
+
 /** Why a request has no recording in replay mode, what came closest, and the one thing to do about it. */
 export async function missMessage(
   store: RecordingStore,
@@ -88,14 +115,9 @@ export async function missMessage(
   keyed: KeyedRequest,
   how: { normalize: BodyNormalizer; reporting: MissReporting },
 ): Promise<string> {
-  const { method, url, body, key, ordinal } = keyed;
-  const display = (file: string) => path.relative(rootDir, file);
-  const expected = display(store.fileFor(scope.testId, key, ordinal));
-  const recordings = await store.recordingsOf(scope.testId);
-  const otherIds = recordings.length === 0 ? idsRecordedForSameFile(store, scope.testId) : [];
+  const { method, url, key, ordinal } = keyed;
   const shownDifferences = how.reporting.verbose ? LONG_DIFFERENCES : SHORT_DIFFERENCES;
-  const context = { recordings, display, otherIds, normalize: how.normalize, shownDifferences };
-  const explanation = explainMiss({ method, url, body: storedBody(body), ordinal }, context);
+  const { expected, recorded, otherIds, explanation } = await explainRequest(store, rootDir, scope, keyed, { normalize: how.normalize, shownDifferences });
   return [
     'jest-replay: no recording for this request (mode: replay).',
     `  test id:  ${printable(scope.testId)}`,
@@ -103,7 +125,7 @@ export async function missMessage(
     `  key:      ${key}${ordinal > 1 ? ` (identical request #${ordinal} in this test)` : ''}`,
     `  expected: ${printable(expected)}`,
     ...explanation.lines,
-    ...fixLines(fixFor(explanation, recordings.length === 0 ? renamedFrom(scope, otherIds) : undefined), scope, how.reporting),
+    ...fixLines(fixFor(explanation, recorded ? undefined : renamedFrom(scope, otherIds)), scope, how.reporting),
     ...(scope.mode === 'replay' ? ["This test sets replay.mode('replay'): remove that call while recording it."] : []),
   ].join('\n');
 }

@@ -51,13 +51,16 @@ async function goodRecording(store: RecordingStore, files: string[]): Promise<{ 
   return undefined;
 }
 
-/** The function that writes the response to `keyed` as its recording, once it has been received whole. */
+/**
+ * The function that writes the response to `keyed` as its recording, once it has been received whole, and resolves
+ * to the file written (undefined when a good recording was kept instead).
+ */
 export function recordingWriter(
   setup: RecorderSetup,
   scope: TestScope,
   keyed: KeyedRequest,
   request: Request,
-): (response: StoredResponse) => Promise<void> {
+): (response: StoredResponse) => Promise<string | undefined> {
   const { config, store, beforeRecord } = setup;
   const { method, url, body, key, ordinal, shared, credentials } = keyed;
   const recorded = { method, url, headers: request.headers, body, extraHeaders: config.requestHeaders };
@@ -70,7 +73,7 @@ export function recordingWriter(
     if (good) {
       scope.noteKept(good.file, got!);
       scope.fail(withoutStack(new ReplayError(keptMessage(shown(good.file), `${method} ${url.pathname}`, got!, good.status))));
-      return;
+      return undefined;
     }
     const stored = storedRequest(recorded);
     const response = beforeRecord
@@ -82,6 +85,7 @@ export function recordingWriter(
     const target = file ?? store.modelListFile(key, modelListDigest(recording));
     const outcome = await store.write(target, recording, (text) => refuseLeaks(shown(target), recording, text, credentials));
     noteWritten(target, outcome);
+    return target;
   };
 }
 
