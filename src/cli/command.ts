@@ -1,5 +1,6 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { KeyRules } from '../core/keying/rules';
+import type { ResolvedOptions } from '../core/config';
 
 /** Exit codes, by convention: 0 all well, 1 problems found, 2 the command was used wrongly. */
 export type ParseArgsOptions = NonNullable<ParseArgsConfig['options']>;
@@ -17,6 +18,8 @@ export interface CommandContext {
   rootDir: string;
   /** Where runs note what they used: the project's `usageDir`, else `<rootDir>/node_modules/.cache/jest-replay`. */
   usageDir: string;
+  /** Everything the project's `testEnvironmentOptions.replay` says, resolved as the run resolves it (`--dir` applied). */
+  options: ResolvedOptions;
   /** The project's key rules (`normalizers`, `matchIgnore`, `redact`), with `--normalizers` and `--match-ignore` instead when given. */
   rules(): KeyRules;
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;

@@ -6,6 +6,7 @@ import { nearest } from '../core/util/nearest';
 import { type Command, EXIT, type ParseArgsOptions, UsageError } from './command';
 import { diagnoseCommand } from './commands/diagnose';
 import { diffCommand } from './commands/diff';
+import { driftCommand } from './commands/drift';
 import { exportCommand } from './commands/export';
 import { importCommand } from './commands/import';
 import { listCommand } from './commands/list';
@@ -28,6 +29,7 @@ const COMMANDS: Command[] = [
   verifyCommand,
   pruneCommand,
   mvCommand,
+  driftCommand,
   importCommand,
   exportCommand,
 ];
@@ -131,7 +133,7 @@ async function main(argv: string[]): Promise<number> {
     for (const [i, target] of targets.entries()) {
       if (targets.length > 1) out(`${i > 0 ? '\n' : ''}${heading(target)}`);
       const { dir, rootDir, usageDir } = target.options;
-      const context = { dir, rootDir, usageDir, rules: () => keyRules(target.options, parsed.values, cwd) };
+      const context = { dir, rootDir, usageDir, options: target.options, rules: () => keyRules(target.options, parsed.values, cwd) };
       code = Math.max(code, await command.run({ ...context, values: parsed.values, positionals: parsed.positionals, out, err }));
     }
     return code;

@@ -71,12 +71,12 @@ export function driftCommandProblem(env: ModeEnvironment): string | undefined {
   const explicit = flag(env.JEST_REPLAY_MODE);
   if (explicit === 'drift') return undefined;
   if (explicit) {
-    return `jest-replay drift runs Jest in drift mode, but JEST_REPLAY_MODE=${JSON.stringify(env.JEST_REPLAY_MODE)} is set: unset it, or set it to drift.`;
+    return `JEST_REPLAY_MODE=${JSON.stringify(env.JEST_REPLAY_MODE)} is set, but this command runs Jest in drift mode: unset it, or set it to drift.`;
   }
   const ci = ciVariable(env);
   if (!ci) return undefined;
   return (
-    `jest-replay drift is refused because ${ci} is set: a drift check calls the real API with real credentials. ` +
+    `refused because ${ci} is set: a drift check calls the real API with real credentials. ` +
     'If you mean it (a scheduled job with the key in a secret), set JEST_REPLAY_MODE=drift explicitly.'
   );
 }

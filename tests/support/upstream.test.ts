@@ -746,3 +746,29 @@ describe('upstream close() with a hanging request', () => {
     await expect(pending).resolves.toBe('failed');
   });
 });
+
+describe('a drifted upstream (drift checks)', () => {
+  let drifted: Upstream;
+  let driftedClient: OpenAI;
+  beforeAll(async () => {
+    drifted = await startUpstream({ drifted: true });
+    driftedClient = new OpenAI({ apiKey: 'sk-test', baseURL: drifted.baseURL, maxRetries: 0 });
+  });
+  afterAll(() => drifted.close());
+
+  it('chat: other text, usage.prompt_tokens renamed input_tokens, total_tokens a string, tool arguments with another key', async () => {
+    const answer = await driftedClient.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }] });
+    expect(answer.choices[0].message.content).toBe('echo (v2): hi');
+    expect(answer.usage).toEqual({ input_tokens: 1, completion_tokens: 2, total_tokens: '3' });
+    const tools = [{ type: 'function' as const, function: { name: 'lookup', parameters: { type: 'object' } } }];
+    const called = await driftedClient.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'rain' }], tools });
+    expect(called.choices[0].message.tool_calls?.[0]).toMatchObject({ function: { name: 'lookup', arguments: '{"q":"rain"}' } });
+  });
+
+  it('a Responses stream has an event of a new kind after response.created; embeddings answer 404', async () => {
+    const types: string[] = [];
+    for await (const event of await driftedClient.responses.create({ model: 'gpt-4o', input: 'sun', stream: true })) types.push(event.type);
+    expect(types.slice(0, 3)).toEqual(['response.created', 'response.usage.delta', 'response.in_progress']);
+    await expect(driftedClient.embeddings.create({ model: 'text-embedding-3-small', input: 'x' })).rejects.toMatchObject({ status: 404 });
+  });
+});

@@ -37,6 +37,9 @@
  *   x-upstream-echo-auth: 1                   chat completions append ` key=<the Authorization token>` to the reply, as a
  *                                             careless server echoing credentials would; in a stream the token is split
  *                                             across two chunks
+ *
+ * Option `drifted: true`: the API as it might answer long after a suite was recorded (renamed fields, a changed type,
+ * a new stream event, other tool arguments, a retired model, other text): see upstream-drift.ts.
  */
 import * as http from 'node:http';
 import * as zlib from 'node:zlib';
@@ -44,6 +47,7 @@ import type { Transform } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { driftedBody, driftedFailure, driftedStream } from './upstream-drift';
 import {
   anthropicToolName,
   anthropicToolUse,
@@ -85,6 +89,8 @@ export interface SentChunk {
 export interface UpstreamOptions {
   /** Delay between stream chunks in ms (default 0). Header `x-upstream-chunk-delay-ms` overrides it per request. */
   chunkDelayMs?: number;
+  /** Answer as the API might long after a suite was recorded (see upstream-drift.ts), for drift checks. */
+  drifted?: boolean;
 }
 
 export interface Upstream {
@@ -334,8 +340,13 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     markHeadersSent(ctx);
   };
 
-  const sendJson = (ctx: Ctx, status: number, body: unknown, headers: Record<string, string> = {}) =>
-    send(ctx, status, JSON.stringify(withServerTime(ctx.req.headers, body)), { ...headers, 'content-type': 'application/json' });
+  /** `METHOD /path` of the request a handler answers. */
+  const routeOf = (ctx: Ctx) => `${ctx.req.method} ${new URL(ctx.req.url ?? '/', 'http://localhost').pathname}`;
+
+  const sendJson = (ctx: Ctx, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = JSON.stringify(withServerTime(ctx.req.headers, body));
+    send(ctx, status, options.drifted ? driftedBody(routeOf(ctx), text) : text, { ...headers, 'content-type': 'application/json' });
+  };
 
   /** Waits until what was written so far has left the process (so a following socket.destroy() does not drop it). */
   const settle = async (ctx: Ctx) => {
@@ -354,8 +365,9 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
    * packets. When compressing, each chunk goes through zlib and is flushed, and everything that flush produced is
    * sent with one res.write (so the gzip header travels with the first chunk). Honours reset-after-<k>.
    */
-  const sendStream = async (ctx: Ctx, texts: string[], headers: Record<string, string>) => {
+  const sendStream = async (ctx: Ctx, sent: string[], headers: Record<string, string>) => {
     const { res } = ctx;
+    const texts = options.drifted ? driftedStream(routeOf(ctx), sent) : sent;
     const allHeaders = { ...headers };
     let compressor: ReturnType<typeof createCompressor> | undefined;
     let pending: Buffer[] = [];
@@ -791,6 +803,8 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     const entry = routes[route];
     if (!entry) throw new HttpError(404, `Unknown route: ${route}`);
     ctx.errorStyle = entry.errorStyle;
+    const failure = options.drifted ? driftedFailure(route) : undefined;
+    if (failure) throw new HttpError(failure.status, failure.message);
     if (applyFailHeader(ctx) || (await applyModelBehaviour(ctx, peekModel(ctx.body)))) return;
     await entry.handler(ctx);
   };

@@ -172,7 +172,7 @@ describe('driftCommandProblem (may `jest-replay drift` run Jest in drift mode he
 
   it.each(['CI', 'GITHUB_ACTIONS'])('under CI (%s): only with an explicit JEST_REPLAY_MODE=drift', (variable) => {
     expect(driftCommandProblem({ [variable]: 'true' })).toBe(
-      `jest-replay drift is refused because ${variable} is set: a drift check calls the real API with real credentials. ` +
+      `refused because ${variable} is set: a drift check calls the real API with real credentials. ` +
         'If you mean it (a scheduled job with the key in a secret), set JEST_REPLAY_MODE=drift explicitly.',
     );
     expect(driftCommandProblem({ [variable]: 'true', JEST_REPLAY_MODE: 'Drift' })).toBeUndefined();
@@ -180,7 +180,7 @@ describe('driftCommandProblem (may `jest-replay drift` run Jest in drift mode he
 
   it('another explicit mode is a contradiction, named', () => {
     expect(driftCommandProblem({ JEST_REPLAY_MODE: 'record' })).toBe(
-      'jest-replay drift runs Jest in drift mode, but JEST_REPLAY_MODE="record" is set: unset it, or set it to drift.',
+      'JEST_REPLAY_MODE="record" is set, but this command runs Jest in drift mode: unset it, or set it to drift.',
     );
   });
 });

@@ -93,11 +93,21 @@ const isRequestNote = (r: RequestNote) => typeof r?.request === 'string' && Numb
 const isScopeNote = (s: ScopeNote) => typeof s?.id === 'string' && typeof s.status === 'string' && Array.isArray(s.requests) && s.requests.every(isRequestNote);
 const isDriftNote = (n: DriftNote) => typeof n?.testFile === 'string' && typeof n.recordings === 'string' && Array.isArray(n.scopes) && n.scopes.every(isScopeNote);
 
-/** The last drift run in `driftDir`: undefined when there was none; its notes, and the files that are not notes. */
-export function readDriftRun(driftDir: string): { recordings: string; notes: DriftNote[]; unreadable: string[] } | undefined {
-  let recordings: string;
+/** The last drift run in a folder, as `jest-replay drift` reads it. */
+export interface DriftRun {
+  /** The recordings directory it checked, and when it started (ISO 8601). */
+  recordings: string;
+  started: string;
+  notes: DriftNote[];
+  /** Files of its notes folder that are not notes. */
+  unreadable: string[];
+}
+
+/** The last drift run in `driftDir`; undefined when there was none. */
+export function readDriftRun(driftDir: string): DriftRun | undefined {
+  let marker: Pick<DriftRun, 'recordings' | 'started'>;
   try {
-    recordings = (JSON.parse(fs.readFileSync(path.join(driftDir, MARKER), 'utf8')) as { recordings: string }).recordings;
+    marker = JSON.parse(fs.readFileSync(path.join(driftDir, MARKER), 'utf8')) as Pick<DriftRun, 'recordings' | 'started'>;
   } catch {
     return undefined;
   }
@@ -113,5 +123,5 @@ export function readDriftRun(driftDir: string): { recordings: string; notes: Dri
       unreadable.push(file);
     }
   }
-  return { recordings, notes, unreadable };
+  return { ...marker, notes, unreadable };
 }

@@ -38,8 +38,11 @@ export interface DriftSetup {
   send: Send;
 }
 
-/** The first line of an error's message, without jest-replay's prefix: why a live exchange was not written. */
-const reason = (error: unknown) => printable(String((error as Error)?.message ?? error).split('\n')[0].replace(/^jest-replay: /, ''));
+/** The first sentence of an error's message, without jest-replay's prefix: why a live exchange was not written. */
+const reason = (error: unknown) => {
+  const message = String((error as Error)?.message ?? error).replace(/^jest-replay: /, '');
+  return printable(/^.*?\.(?=\s|$)/.exec(message.split('\n')[0])?.[0] ?? message.split('\n')[0]);
+};
 
 export class DriftCheck {
   private readonly live: RecordingStore;

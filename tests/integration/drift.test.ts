@@ -1,0 +1,180 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { FixtureProject, type ProcessRun, statusOf } from '../support/fixture';
+import { startUpstream, type Upstream } from '../support/upstream';
+
+/**
+ * `jest-replay drift`: a suite recorded against the loopback upstream is run again against a drifted one (renamed
+ * and retyped fields, a new stream event kind, other tool arguments, a retired model, other text everywhere), in
+ * drift mode under CI with the explicit JEST_REPLAY_MODE=drift a scheduled job sets. One record run, one drift run;
+ * then the command line reports the last run again and accepts one test.
+ */
+const TESTS = `
+const { default: OpenAI } = require('openai');
+const client = new OpenAI({ apiKey: 'sk-fixture-SECRET-value', baseURL: process.env.UPSTREAM_BASE || 'http://127.0.0.1:9/v1', maxRetries: 0 });
+const user = (content) => [{ role: 'user', content }];
+const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { query: { type: 'string' } } } } }];
+const ask = (content) => client.chat.completions.create({ model: 'gpt-4o', messages: user(content) });
+describe('drift', () => {
+  test('chat', async () => expect((await ask('rain')).choices[0].message.content).toMatch(/rain/));
+  test('chat again', async () => expect((await ask('snow')).choices[0].message.content).toMatch(/snow/));
+  test('responses stream', async () => {
+    let text = '';
+    for await (const event of await client.responses.create({ model: 'gpt-4o', input: 'sun', stream: true })) {
+      if (event.type === 'response.output_text.delta') text += event.delta;
+    }
+    expect(text).toMatch(/sun/);
+  });
+  test('tool round trip', async () => {
+    const first = await client.chat.completions.create({ model: 'gpt-4o', messages: user('wind'), tools });
+    const { message } = first.choices[0];
+    const result = { role: 'tool', tool_call_id: message.tool_calls[0].id, content: 'windy' };
+    const second = await client.chat.completions.create({ model: 'gpt-4o', messages: [...user('wind'), message, result], tools });
+    expect(second.choices[0].message.content).toMatch(/windy/);
+  });
+  test('embeddings', async () => expect((await client.embeddings.create({ model: 'text-embedding-3-small', input: 'fog' })).data).toHaveLength(1));
+  test('completions', async () => expect((await client.completions.create({ model: 'gpt-4o', prompt: 'hail' })).choices[0].text).toMatch(/hail/));
+  test('echoes the key', async () => {
+    const headers = process.env.ECHO_AUTH ? { 'x-upstream-echo-auth': '1' } : {};
+    expect((await client.chat.completions.create({ model: 'gpt-4o', messages: user('key') }, { headers })).choices[0].message.content).toMatch(/key/);
+  });
+});
+`;
+
+/** Another test file, left out of the drift run by the path given to Jest through the command. */
+const OTHER = `
+test('elsewhere', async () => {
+  const response = await fetch((process.env.UPSTREAM_BASE || 'http://127.0.0.1:9/v1') + '/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', prompt: 'other' }) });
+  expect(response.status).toBe(200);
+});
+`;
+
+const id = (title: string) => `tests/drift.test.js::drift::${title}`;
+const DRIFT_DIR = 'node_modules/.cache/jest-replay/drift';
+
+/** The `path: change` headings of a text report, each with its count. */
+const headingsOf = (stdout: string) => stdout.split('\n').filter((line) => /^\S.*\(\d+ requests? in \d+ tests?\)$/.test(line));
+
+describe('jest-replay drift', () => {
+  const project = new FixtureProject('drift', { 'tests/drift.test.js': TESTS, 'tests/other.test.js': OTHER });
+  let live: Upstream;
+  let drifted: Upstream;
+  let recorded: Record<string, string>;
+  let drift: ProcessRun;
+
+  beforeAll(async () => {
+    [live, drifted] = await Promise.all([startUpstream(), startUpstream({ drifted: true })]);
+    const run = await project.run({ RECORD: '1', UPSTREAM_BASE: live.baseURL });
+    expect(Object.values(statusOf(run)).every((status) => status === 'passed')).toBe(true);
+    recorded = project.snapshot();
+    const env = { UPSTREAM_BASE: drifted.baseURL, ECHO_AUTH: '1', CI: 'true', JEST_REPLAY_MODE: 'drift' };
+    drift = await project.cli(['drift', 'tests/drift.test.js'], { env });
+  });
+  afterAll(async () => {
+    await Promise.all([live.close(), drifted.close()]);
+    project.remove();
+  });
+
+  test('exactly the structural drifts, each once with the requests it touches and both values; not the text change', () => {
+    expect(drift.code).toBe(1);
+    expect(headingsOf(drift.stdout)).toEqual([
+      'body.usage.input_tokens: field added (3 requests in 3 tests)',
+      'body.usage.prompt_tokens: field removed (3 requests in 3 tests)',
+      'body.usage.total_tokens: type changed: number → string (3 requests in 3 tests)',
+      'events[response.usage.delta]: event kind added (1 request in 1 test)',
+      'request: no longer keys to any recording (1 request in 1 test)',
+      'status: status changed: 200 → 404 (1 request in 1 test)',
+      'tool_calls[lookup].arguments.q: field added (1 request in 1 test)',
+      'tool_calls[lookup].arguments.query: field removed (1 request in 1 test)',
+    ]);
+    expect(drift.stdout).toContain(`\n  ${id('chat')}  POST /v1/chat/completions: 3 → "3"\n`);
+    expect(drift.stdout).toContain(`\n  ${id('tool round trip')}  POST /v1/chat/completions: was "wind"\n`);
+    // The request a changed tool call made: the file replay looked for, and the field that moved it, as a miss shows it.
+    expect(drift.stdout).toMatch(
+      new RegExp(`\\n  ${id('tool round trip')}  POST /v1/chat/completions\\n    expected: recordings/tests/drift\\.test\\.js/drift_tool_round_trip-[0-9a-f]{8}/[0-9a-f]{16}\\.json\\n`),
+    );
+    expect(drift.stdout).toContain('      body.messages[1].tool_calls[0].function.arguments: "{\\"query\\":\\"wind\\"}" → "{\\"q\\":\\"wind\\"}"\n');
+    // The answers' text changed everywhere (the completions test's only change): no drift by default.
+    expect(drift.stdout).not.toContain('text changed');
+    expect(drift.stdout).not.toContain('/v1/completions');
+    const file = `${DRIFT_DIR}/live/tests/drift.test.js/drift_echoes_the_key-[0-9a-f]{8}/[0-9a-f]{16}\\.json`;
+    const credential = 'it would contain a credential of the live request: the header authorization at response\\.body[^\\n]+\\.\\n';
+    expect(drift.stdout).toMatch(new RegExp(`not checked \\(1 request\\):\\n  ${id('echoes the key')}  POST /v1/chat/completions: not writing ${file}: ${credential}`));
+    expect(drift.stdout).toContain(`failed against the live API (2 tests):\n  ${id('embeddings')}\n  ${id('echoes the key')}\n`);
+    expect(drift.stdout).toContain("accept a test's live exchanges as its recordings: npx jest-replay drift --accept '<test id>'\n");
+    expect(drift.stdout.endsWith(
+      'jest-replay drift: 8 changes in 5 of 7 tests against the live API (6 of 8 requests drifted, 1 not checked, 2 tests failed; text not compared)\n',
+    )).toBe(true);
+  });
+
+  test('the recordings are byte-identical; the live exchanges are in the drift folder, without the credential; usage notes untouched', () => {
+    expect(project.snapshot()).toEqual(recorded);
+    const liveFiles = project.files(`${DRIFT_DIR}/live`);
+    expect(liveFiles).toHaveLength(7);
+    expect(liveFiles.every((file) => !file.startsWith('tests/other.test.js'))).toBe(true);
+    for (const file of project.files(DRIFT_DIR)) expect(project.read(`${DRIFT_DIR}/${file}`)).not.toContain('SECRET');
+    expect(drift.stderr).toContain('jest-replay: drift mode, recordings in recordings (never written), live exchanges in node_modules/.cache/jest-replay/drift/live');
+    expect(drift.stderr).toContain(
+      'jest-replay: drift mode — 8 requests of 7 tests sent to the live API, 7 written to node_modules/.cache/jest-replay/drift/live/ ' +
+        '(the recordings are untouched); compare them with their recordings: npx jest-replay drift --last',
+    );
+    // The record run's notes, which prune judges by, are the last run's still.
+    expect(fs.readdirSync(path.join(project.dir, 'node_modules/.cache/jest-replay/all')).length).toBeGreaterThan(1);
+  });
+
+  test('--last reports again without running Jest: --json, --markdown (escaped, for a comment), --report-only, --ignore, --text', async () => {
+    const json = await project.cli(['drift', '--last', '--json']);
+    expect(json.code).toBe(1);
+    const report = JSON.parse(json.stdout);
+    expect(report).toMatchObject({ requests: 8, drifted: 6, tests: 7, driftedTests: 5, text: false, failedTests: [id('embeddings'), id('echoes the key')] });
+    expect(report.changes).toHaveLength(8);
+    expect(report.changes.find((c: { path: string }) => c.path === 'status').requests).toEqual([
+      expect.objectContaining({ testId: id('embeddings'), request: expect.stringMatching(/^POST http:\/\/127\.0\.0\.1:\d+\/v1\/embeddings$/), ordinal: 1 }),
+    ]);
+    const markdown = await project.cli(['drift', '--last', '--markdown', '--report-only']);
+    expect(markdown.code).toBe(0);
+    expect(markdown.stdout).toMatch(/^### jest-replay drift: 8 changes in 5 of 7 tests against the live API \(/);
+    expect(markdown.stdout).toContain('**`body.usage.total_tokens: type changed: number → string`** — 3 requests in 3 tests\n\n```text\n');
+    const narrowed = await project.cli(['drift', '--last', '--ignore', 'body.usage', '--ignore', 'events[response.usage.delta]', '--text']);
+    expect(headingsOf(narrowed.stdout)).toEqual([
+      'text: text changed (4 requests in 4 tests)',
+      'request: no longer keys to any recording (1 request in 1 test)',
+      'status: status changed: 200 → 404 (1 request in 1 test)',
+      'tool_calls[lookup].arguments.q: field added (1 request in 1 test)',
+      'tool_calls[lookup].arguments.query: field removed (1 request in 1 test)',
+    ]);
+  });
+
+  test('refused under CI without an explicit JEST_REPLAY_MODE=drift, before Jest runs', async () => {
+    const marker = project.read(`${DRIFT_DIR}/drift.json`);
+    const refused = await project.cli(['drift'], { env: { CI: 'true' } });
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toBe(
+      'jest-replay drift: refused because CI is set: a drift check calls the real API with real credentials. ' +
+        'If you mean it (a scheduled job with the key in a secret), set JEST_REPLAY_MODE=drift explicitly.\n',
+    );
+    // No Jest ran: the last drift run is as it was.
+    expect(project.read(`${DRIFT_DIR}/drift.json`)).toBe(marker);
+  });
+
+  test("--accept of one test replaces only its recordings, as a record run would; they then replay offline", async () => {
+    const unknown = await project.cli(['drift', '--accept', id('tool round trips')]);
+    expect(unknown.stdout).toBe(`cannot accept: no live exchange of ${JSON.stringify(id('tool round trips'))} in the last drift run; did you mean ${JSON.stringify(id('tool round trip'))}?\nnothing accepted\n`);
+    expect(project.snapshot()).toEqual(recorded);
+
+    const accepted = await project.cli(['drift', '--accept', id('tool round trip')]);
+    expect(accepted.code).toBe(0);
+    expect(accepted.stdout).toMatch(/^changed {3}recordings\/tests\/drift\.test\.js\/drift_tool_round_trip-[0-9a-f]{8}\/[0-9a-f]{16}\.json\ncreated {3}/);
+    expect(accepted.stdout).toMatch(/\ndeleted {3}recordings\/[^\n]+ \(its test no longer makes that request\)\n/);
+    expect(accepted.stdout.endsWith('accepted 1 test: 2 recordings written, 1 deleted\n')).toBe(true);
+    const now = project.snapshot();
+    const folder = (files: Record<string, string>, title: string) => Object.keys(files).filter((f) => f.includes(`/drift_${title}-`));
+    const others = Object.keys(recorded).filter((f) => !f.includes('/drift_tool_round_trip-'));
+    expect(Object.fromEntries(others.map((f) => [f, now[f]]))).toEqual(Object.fromEntries(others.map((f) => [f, recorded[f]])));
+    for (const file of folder(now, 'tool_round_trip')) expect(now[file]).toBe(project.read(`${DRIFT_DIR}/live/${file}`));
+
+    const replayed = await project.run({}, ['tests/drift.test.js']);
+    expect(Object.values(statusOf(replayed))).toEqual(Array(7).fill('passed'));
+    expect(replayed.stderr).toContain('jest-replay: replay mode — 8 replayed, 0 recorded, 0 missing');
+  });
+});
