@@ -58,7 +58,7 @@ function useUsageDir(usageDir: string, shard: Config.GlobalConfig['shard']): voi
 export default async function globalSetup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
   const config = resolveConfig({ rootDir: projectConfig.rootDir, options: replayOptionsOf(projectConfig), env: process.env });
   if (records(config.mode)) checkRecordingsWritable(config);
-  if (config.mode === 'drift') startDriftRun(config.driftDir, config.dir);
+  if (config.mode === 'drift') startDriftRun(config.driftDir, config.dir, config.rootDir);
   // stderr, so `jest --json` keeps a clean stdout.
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
   // A drift run replays nothing: the last run's usage notes, which prune judges by, stay as they are.

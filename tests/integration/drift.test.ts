@@ -145,6 +145,22 @@ describe('jest-replay drift', () => {
     ]);
   });
 
+  test('a run where nothing drifted (in a folder of its own, --out): exit 0, a failed test listed but no reason for 1; nothing to accept', async () => {
+    const chat = Object.keys(recorded).find((file) => file.includes('/drift_chat-'))!;
+    project.write('quiet/drift.json', JSON.stringify({ recordings: 'recordings', started: new Date().toISOString() }));
+    project.write(`quiet/live/${chat}`, recorded[chat]);
+    const request = { request: 'POST http://127.0.0.1:1/v1/chat/completions', ordinal: 1, recordings: [chat], live: chat };
+    const note = { testFile: 'tests/drift.test.js', recordings: 'recordings', scopes: [{ id: id('chat'), status: 'failed', requests: [request] }] };
+    project.write('quiet/notes/one.json', JSON.stringify(note));
+    expect(await project.cli(['drift', '--last', '--out', 'quiet'])).toMatchObject({
+      code: 0,
+      stdout:
+        `failed against the live API (1 test):\n  ${id('chat')}\n\nlive exchanges in quiet/live/ (jest-replay show <file> prints one)\n` +
+        'jest-replay drift: no drift in 1 test against the live API (1 request checked, 1 test failed; text not compared)\n',
+    });
+    expect(await project.cli(['drift', '--accept', '--out', 'quiet'])).toMatchObject({ code: 0, stdout: 'nothing to accept: no test drifted in the last drift run\n' });
+  });
+
   test('refused under CI without an explicit JEST_REPLAY_MODE=drift, before Jest runs', async () => {
     const marker = project.read(`${DRIFT_DIR}/drift.json`);
     const refused = await project.cli(['drift'], { env: { CI: 'true' } });

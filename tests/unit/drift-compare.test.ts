@@ -1,7 +1,7 @@
 import { encodeResponse } from '../../src/core/recording/codec';
 import { parseRecording, serializeRecording, type StoredResponse } from '../../src/core/recording/format';
 import { compareResponses } from '../../src/core/drift/compare';
-import { resolveDriftOptions, type DriftOptions } from '../../src/core/drift/options';
+import { resolveDriftOptions, type DriftOptions, withDriftFlags } from '../../src/core/drift/options';
 import { ignorePathProblem, isIgnored, joinPath, pathSegments } from '../../src/core/drift/paths';
 
 /**
@@ -77,6 +77,19 @@ describe('a JSON answer', () => {
     ]);
   });
 
+  test('an element kind that appears or goes away (a reasoning item before the message of a Responses answer)', () => {
+    const message = { type: 'message', id: 'msg_0123456789', role: 'assistant', content: [{ type: 'output_text', text: 'a' }] };
+    const response = (output: unknown[]) => ({ id: 'resp_0123456789', object: 'response', model: 'gpt-4o', status: 'completed', output });
+    const endpoint = '/v1/responses';
+    const reasoning = { type: 'reasoning', id: 'rs_0123456789', summary: [] };
+    expect(compare(json(response([message]), { endpoint }), json(response([reasoning, message]), { endpoint }))).toEqual([
+      { path: 'body.output[reasoning]', change: 'element kind added' },
+    ]);
+    expect(compare(json(response([reasoning, message]), { endpoint }), json(response([message]), { endpoint }))).toEqual([
+      { path: 'body.output[reasoning]', change: 'element kind removed' },
+    ]);
+  });
+
   test("the model the server names, and the API's own names (role, object, type), are not content", () => {
     const live = completion('b', { model: 'gpt-4o-2025-01-01' });
     live.choices[0].message.role = 'model';
@@ -86,10 +99,14 @@ describe('a JSON answer', () => {
     ]);
   });
 
-  test('a finish reason', () => {
+  test("a finish reason, Anthropic's stop reason", () => {
     const live = completion('b');
     live.choices[0].finish_reason = 'length';
     expect(compare(json(completion('a')), json(live))).toEqual([{ path: 'finish_reason', change: 'finish reason changed', recorded: '"stop"', live: '"length"' }]);
+    const message = (stop_reason: string) => ({ id: 'msg_0123456789', type: 'message', role: 'assistant', content: [], stop_reason });
+    expect(compare(json(message('end_turn'), { endpoint: '/v1/messages' }), json(message('max_tokens'), { endpoint: '/v1/messages' }))).toEqual([
+      { path: 'finish_reason', change: 'finish reason changed', recorded: '"end_turn"', live: '"max_tokens"' },
+    ]);
   });
 
   test('text counts when asked to, shown where it differs; numbers when given a tolerance', () => {
@@ -218,6 +235,22 @@ describe('tool calls', () => {
       { path: 'tool_calls[lookup]', change: 'tool no longer called' },
       { path: 'tool_calls[search]', change: 'tool now called' },
     ]);
+  });
+});
+
+describe('drift options from the command line', () => {
+  const configured = resolveDriftOptions({ ignore: ['body.usage'], tolerance: 0.5 });
+  test('--ignore adds to the configured paths, --text turns text on, --tolerance replaces the configured one', () => {
+    expect(withDriftFlags(configured, {})).toEqual(configured);
+    expect(withDriftFlags(configured, { ignore: ['model'], text: true, tolerance: '0' })).toEqual({ ignore: ['body.usage', 'model'], text: true, tolerance: 0 });
+  });
+  test.each([
+    [{ ignore: ['body..x'] }, '--ignore: "body..x" has an empty segment.'],
+    [{ tolerance: '-1' }, '--tolerance: "-1" is not a number >= 0'],
+    [{ tolerance: 'much' }, '--tolerance: "much" is not a number >= 0'],
+    [{ tolerance: '' }, '--tolerance: "" is not a number >= 0'],
+  ])('a bad flag %j is named', (flags, problem) => {
+    expect(withDriftFlags(configured, flags)).toBe(problem);
   });
 });
 

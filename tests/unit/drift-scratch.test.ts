@@ -34,23 +34,23 @@ describe('the drift folder', () => {
     expect(driftDirProblem(at('src', 'app.js'), at('recordings'))).toBe(`the drift check's folder ${at('src', 'app.js')} is a file. Name a folder.`);
     fs.mkdirSync(at('empty'));
     for (const folder of ['new', 'empty']) expect(driftDirProblem(at(folder), at('recordings'))).toBeUndefined();
-    startDriftRun(at('new'), at('recordings'));
+    startDriftRun(at('new'), at('recordings'), root);
     expect(driftDirProblem(at('new'), at('recordings'))).toBeUndefined();
   });
 
   test('a run clears the last one (live exchanges and notes) and says which recordings it checks; a refusal stops the run', () => {
     const drift = at('drift');
-    startDriftRun(drift, at('recordings'));
+    startDriftRun(drift, at('recordings'), root);
     fs.mkdirSync(path.join(liveDirOf(drift), 'tests'), { recursive: true });
     fs.writeFileSync(path.join(liveDirOf(drift), 'tests', 'old.json'), '{}');
     writeDriftNote(drift, { testFile: 'a.test.js', recordings: 'recordings', scopes: [{ id: 'a', status: 'passed', requests: [] }] }, 'n1');
     fs.writeFileSync(path.join(drift, 'notes', 'broken.json'), '{"testFile": 1}');
-    expect(readDriftRun(drift)).toMatchObject({ recordings: at('recordings'), notes: [{ testFile: 'a.test.js' }], unreadable: [path.join(drift, 'notes', 'broken.json')] });
-    startDriftRun(drift, at('recordings'));
+    expect(readDriftRun(drift)).toMatchObject({ recordings: 'recordings', notes: [{ testFile: 'a.test.js' }], unreadable: [path.join(drift, 'notes', 'broken.json')] });
+    startDriftRun(drift, at('recordings'), root);
     expect(fs.existsSync(liveDirOf(drift))).toBe(false);
     expect(readDriftRun(drift)).toMatchObject({ notes: [], unreadable: [] });
     expect(readDriftRun(at('none'))).toBeUndefined();
-    expect(() => startDriftRun(at('recordings', 'x'), at('recordings'))).toThrow(ReplayConfigError);
+    expect(() => startDriftRun(at('recordings', 'x'), at('recordings'), root)).toThrow(ReplayConfigError);
     expect(fs.readFileSync(at('recordings', 'tests', 'a.json'), 'utf8')).toBe('{}');
   });
 });

@@ -1,8 +1,7 @@
 import * as path from 'node:path';
 import { applyAccept, planAccept } from '../../core/drift/accept';
 import { formatDriftJson, formatDriftMarkdown, formatDriftText, type ReportCommands } from '../../core/drift/format';
-import { ignorePathProblem } from '../../core/drift/paths';
-import type { ResolvedDriftOptions } from '../../core/drift/options';
+import { withDriftFlags } from '../../core/drift/options';
 import { driftReport, type DriftReport } from '../../core/drift/report';
 import { type DriftNote, driftDirProblem, liveDirOf, readDriftRun } from '../../core/drift/scratch';
 import { ReplayConfigError } from '../../core/errors';
@@ -14,16 +13,6 @@ import { plural } from '../../core/util/words';
 import { type Command, type CommandContext, EXIT, UsageError } from '../command';
 import { fromCwd } from '../format';
 import { runJest } from '../run-jest';
-
-/** The drift options of the project, with the command's flags: `--ignore` adds paths, `--text` and `--tolerance` set. */
-function driftOptions(configured: ResolvedDriftOptions, values: CommandContext['values']): ResolvedDriftOptions {
-  const ignore = [...configured.ignore, ...((values.ignore as string[] | undefined) ?? [])];
-  const problem = ignore.map(ignorePathProblem).find((p) => p !== undefined);
-  if (problem) throw new UsageError(`--ignore: ${problem}`);
-  const tolerance = values.tolerance === undefined ? configured.tolerance : Number(values.tolerance);
-  if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0)) throw new UsageError(`--tolerance: ${values.tolerance} is not a number >= 0`);
-  return { ignore, text: values.text === true || configured.text, ...(tolerance === undefined ? {} : { tolerance }) };
-}
 
 /** The command again (`--last`) and with `--accept`, as the user ran it: the same folder, config and project. */
 function commands({ values }: CommandContext, liveDir: string): ReportCommands {
@@ -107,7 +96,9 @@ Exit code: 0 when nothing drifted, 1 on drift or requests that could not be chec
     if (values.last && positionals.length > 0) throw new UsageError(`--last runs nothing: it takes no arguments, got ${positionals.join(' ')}`);
     const driftDir = values.out === undefined ? options.driftDir : path.resolve(String(values.out));
     const liveDir = liveDirOf(driftDir);
-    const reportOptions = driftOptions(options.drift, values);
+    const flags = { ignore: values.ignore as string[] | undefined, text: values.text === true, tolerance: values.tolerance as string | undefined };
+    const reportOptions = withDriftFlags(options.drift, flags);
+    if (typeof reportOptions === 'string') throw new UsageError(reportOptions);
     const runsJest = !values.last && !values.accept;
     const startedAt = Date.now();
     const jestCode = runsJest ? await runDrift(context, driftDir) : 0;
@@ -119,7 +110,8 @@ Exit code: 0 when nothing drifted, 1 on drift or requests that could not be chec
         : `jest-replay drift: no drift run in ${fromCwd(driftDir)}: run jest-replay drift first`);
       return EXIT.problems;
     }
-    if (run.recordings !== options.dir) throw new UsageError(`the drift run in ${fromCwd(driftDir)} checked the recordings in ${fromCwd(run.recordings)}, not ${fromCwd(options.dir)}`);
+    const checked = path.resolve(options.rootDir, run.recordings);
+    if (checked !== options.dir) throw new UsageError(`the drift run in ${fromCwd(driftDir)} checked the recordings in ${fromCwd(checked)}, not ${fromCwd(options.dir)}`);
     for (const file of run.unreadable) err(`skipped ${fromCwd(file)}: not a drift note`);
     const files = { dir: options.dir, liveDir, read: (file: string) => readRecordingFile(file, fromCwd(file)), shown: fromCwd };
     const report = driftReport(run.notes, files, reportOptions);

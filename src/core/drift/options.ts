@@ -52,3 +52,22 @@ export const resolveDriftOptions = (options: DriftOptions = {}): ResolvedDriftOp
   text: options.text ?? false,
   ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance }),
 });
+
+/** The command line's drift flags, as given (`--ignore` repeatable, `--text`, `--tolerance <n>`). */
+export interface DriftFlags {
+  ignore?: string[];
+  text?: boolean;
+  tolerance?: string;
+}
+
+/** The configured options with the flags: `--ignore` adds paths, `--text` turns text on, `--tolerance` replaces; a bad one is named. */
+export function withDriftFlags(configured: ResolvedDriftOptions, flags: DriftFlags): ResolvedDriftOptions | string {
+  const ignore = [...configured.ignore, ...(flags.ignore ?? [])];
+  const problem = ignore.map(ignorePathProblem).find((p) => p !== undefined);
+  if (problem) return `--ignore: ${problem}`;
+  const tolerance = flags.tolerance === undefined ? configured.tolerance : Number(flags.tolerance);
+  if (tolerance !== undefined && !(flags.tolerance?.trim() !== '' && Number.isFinite(tolerance) && tolerance >= 0)) {
+    return `--tolerance: ${JSON.stringify(flags.tolerance)} is not a number >= 0`;
+  }
+  return { ignore, text: flags.text === true || configured.text, ...(tolerance === undefined ? {} : { tolerance }) };
+}

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ReplayConfigError } from '../errors';
 import { checkWritable, listDir, writeFileAtomically } from '../store/storage';
-import type { ScopeStatus } from '../store/usage';
+import { relativePosix, type ScopeStatus } from '../store/usage';
 
 /**
  * The folder a drift run writes to, never the recordings directory: what each request got live, as a
@@ -68,8 +68,11 @@ export function driftDirProblem(driftDir: string, dir: string): string | undefin
   return undefined;
 }
 
-/** Clears an earlier drift run's folder and marks it as this one's, before any test runs; a folder that must not be used stops the run. */
-export function startDriftRun(driftDir: string, dir: string): void {
+/**
+ * Clears an earlier drift run's folder and marks it as this one's (with its recordings directory, relative to rootDir),
+ * before any test runs; a folder that must not be used stops the run.
+ */
+export function startDriftRun(driftDir: string, dir: string, rootDir: string): void {
   const problem = driftDirProblem(driftDir, dir);
   if (problem) throw new ReplayConfigError(`jest-replay: ${problem}`);
   try {
@@ -79,7 +82,8 @@ export function startDriftRun(driftDir: string, dir: string): void {
   }
   for (const folder of [LIVE, NOTES]) fs.rmSync(path.join(driftDir, folder), { recursive: true, force: true });
   fs.mkdirSync(driftDir, { recursive: true });
-  writeFileAtomically(path.join(driftDir, MARKER), `${JSON.stringify({ recordings: dir, started: new Date().toISOString() })}\n`);
+  const marker = { recordings: relativePosix(rootDir, dir), started: new Date().toISOString() };
+  writeFileAtomically(path.join(driftDir, MARKER), `${JSON.stringify(marker)}\n`);
 }
 
 /** Writes a test file's note (again, when a late request changed it), atomically. */
@@ -95,7 +99,7 @@ const isDriftNote = (n: DriftNote) => typeof n?.testFile === 'string' && typeof 
 
 /** The last drift run in a folder, as `jest-replay drift` reads it. */
 export interface DriftRun {
-  /** The recordings directory it checked, and when it started (ISO 8601). */
+  /** The recordings directory it checked (relative to rootDir, with `/`), and when it started (ISO 8601). */
   recordings: string;
   started: string;
   notes: DriftNote[];
