@@ -1,4 +1,4 @@
-import { shellQuote } from '../core/util/shell';
+import { packageRunner, shellQuote } from '../core/util/shell';
 
 /**
  * The command that runs Jest as the user started this run, for the re-record command a miss prints:
@@ -16,15 +16,6 @@ const ESM_FLAG = '--experimental-vm-modules';
  * command line in the test files' processes: the `mv` line a miss prints reads the same config.
  */
 export const CONFIG_ARGUMENT_VARIABLE = 'JEST_REPLAY_CONFIG_ARGUMENT';
-
-/** `pnpm exec <bin>`, `yarn <bin>`, `bunx <bin>` or `npx <bin>`, from the user agent npm, pnpm, yarn and bun set for what they run. */
-function runner(userAgent: string | undefined, bin = 'jest'): string {
-  const name = /^([\w-]+)\//.exec(userAgent ?? '')?.[1];
-  if (name === 'pnpm') return `pnpm exec ${bin}`;
-  if (name === 'yarn') return `yarn ${bin}`;
-  if (name === 'bun') return `bunx ${bin}`;
-  return `npx ${bin}`;
-}
 
 /** `--config <path>` as given on Jest's command line (`--config x`, `--config=x`, `-c x`), if it was. */
 export function configArgument(argv: readonly string[]): string | undefined {
@@ -50,7 +41,7 @@ export function runCommand({ env, execArgv, args }: RunCommandInput): string {
   const config = configArgument(args);
   return [
     ...(nodeOptions ? [`NODE_OPTIONS=${shellQuote(nodeOptions)}`] : []),
-    runner(env.npm_config_user_agent),
+    packageRunner(env.npm_config_user_agent),
     ...(config ? ['--config', shellQuote(config)] : []),
   ].join(' ');
 }
@@ -72,5 +63,5 @@ export function cliCommand(env: NodeJS.ProcessEnv, project: { name?: string; sev
   const config = env[CONFIG_ARGUMENT_VARIABLE];
   const options = [...(config ? ['--config', shellQuote(config)] : [])];
   if (project.several && project.name) options.push('--project', shellQuote(project.name));
-  return { runner: runner(env.npm_config_user_agent, 'jest-replay'), options: options.map((option) => ` ${option}`).join('') };
+  return { runner: packageRunner(env.npm_config_user_agent, 'jest-replay'), options: options.map((option) => ` ${option}`).join('') };
 }

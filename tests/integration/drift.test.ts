@@ -171,6 +171,11 @@ describe('jest-replay drift', () => {
     );
     // No Jest ran: the last drift run is as it was.
     expect(project.read(`${DRIFT_DIR}/drift.json`)).toBe(marker);
+    // A run that stops before its tests does not report the last run as its own.
+    const none = await project.cli(['drift', 'tests/no-such.test.js']);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('jest-replay drift: Jest exited with 1 before any test ran in drift mode: nothing was checked (its output above says why)\n');
+    expect(await project.cli(['drift', '--last', '--out', 'tests'])).toMatchObject({ code: 1, stderr: 'jest-replay drift: no drift run in tests: run jest-replay drift first\n' });
   });
 
   test("--accept of one test replaces only its recordings, as a record run would; they then replay offline", async () => {

@@ -8,7 +8,7 @@ import { ReplayConfigError } from '../../core/errors';
 import { driftCommandProblem } from '../../core/mode';
 import { readRecordingFile } from '../../core/store/store';
 import { printable } from '../../core/util/printable';
-import { shellQuote } from '../../core/util/shell';
+import { packageRunner, shellQuote } from '../../core/util/shell';
 import { plural } from '../../core/util/words';
 import { type Command, type CommandContext, EXIT, UsageError } from '../command';
 import { fromCwd } from '../format';
@@ -16,7 +16,7 @@ import { runJest } from '../run-jest';
 
 /** The command again (`--last`) and with `--accept`, as the user ran it: the same folder, config and project. */
 function commands({ values }: CommandContext, liveDir: string): ReportCommands {
-  const runner = /^pnpm\//.test(process.env.npm_config_user_agent ?? '') ? 'pnpm exec jest-replay' : 'npx jest-replay';
+  const runner = packageRunner(process.env.npm_config_user_agent, 'jest-replay');
   const given = (['out', 'config', 'project'] as const).filter((name) => values[name] !== undefined);
   const options = given.map((name) => ` --${name} ${shellQuote(String(values[name]))}`).join('');
   return { again: `${runner} drift --last${options}`, accept: `${runner} drift --accept${options}`, liveDir: fromCwd(liveDir) };
@@ -104,7 +104,8 @@ Exit code: 0 when nothing drifted, 1 on drift or requests that could not be chec
     const jestCode = runsJest ? await runDrift(context, driftDir) : 0;
     const run = readDriftRun(driftDir);
     // A run that stopped before global setup leaves the last run's folder as it was: that is not this run's report.
-    if (!run || (runsJest && !(Date.parse(run.started) >= startedAt))) {
+    const ranNothing = runsJest && run !== undefined && (!(Date.parse(run.started) >= startedAt) || (jestCode !== 0 && run.notes.length === 0));
+    if (!run || ranNothing) {
       err(runsJest
         ? `jest-replay drift: Jest exited with ${jestCode} before any test ran in drift mode: nothing was checked (its output above says why)`
         : `jest-replay drift: no drift run in ${fromCwd(driftDir)}: run jest-replay drift first`);
