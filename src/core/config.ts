@@ -5,7 +5,8 @@ import { nearest } from './util/nearest';
 import { ignorePathProblem } from './keying/match-ignore';
 import { isCredentialHeader } from './keying/credential-names';
 import { defaultUsageDir } from './store/usage';
-import { type DriftOptions, type ResolvedDriftOptions, resolveDriftOptions, validateDriftOptions } from './drift/options';
+import { DRIFT_OPTIONS_SHAPE, type DriftOptions, type ResolvedDriftOptions } from './drift/options';
+import { resolveDriftOptions, validateDriftOptions } from './drift/options';
 
 /** `testEnvironmentOptions.replay` as a user writes it. */
 export interface ReplayOptions {
@@ -89,7 +90,7 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   beforeRecord: [isString, 'a module path string'],
   recordFailedRequests: [isBoolean, 'true or false'],
   // Its own keys are checked by validateDriftOptions.
-  drift: [(v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object like { ignore: ["body.usage"], text: false, tolerance: 0.01 }'],
+  drift: [(v) => typeof v === 'object' && v !== null && !Array.isArray(v), DRIFT_OPTIONS_SHAPE],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;

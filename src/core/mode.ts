@@ -71,7 +71,8 @@ export function driftCommandProblem(env: ModeEnvironment): string | undefined {
   const explicit = flag(env.JEST_REPLAY_MODE);
   if (explicit === 'drift') return undefined;
   if (explicit) {
-    return `JEST_REPLAY_MODE=${JSON.stringify(env.JEST_REPLAY_MODE)} is set, but this command runs Jest in drift mode: unset it, or set it to drift.`;
+    const set = `JEST_REPLAY_MODE=${JSON.stringify(env.JEST_REPLAY_MODE)} is set`;
+    return `${set}, but this command runs Jest in drift mode: unset it, or set it to drift.`;
   }
   const ci = ciVariable(env);
   if (!ci) return undefined;

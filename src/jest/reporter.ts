@@ -124,7 +124,9 @@ export default class ReplayReporter {
     if (this.projectsSeen.has(test.context.config)) return;
     this.projectsSeen.add(test.context.config);
     const config = replayConfigOf(test.context.config);
-    if (config && config.mode !== 'live' && config.mode !== 'drift' && !this.counters.has(config.dir)) this.counters.set(config.dir, new UnusedCounter(config.dir));
+    // Live and drift runs replay nothing: no recording is used or unused.
+    if (!config || config.mode === 'live' || config.mode === 'drift' || this.counters.has(config.dir)) return;
+    this.counters.set(config.dir, new UnusedCounter(config.dir));
   }
 
   async onRunComplete(testContexts: Set<TestContext>, results: AggregatedResult): Promise<void> {

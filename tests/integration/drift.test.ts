@@ -11,32 +11,37 @@ import { startUpstream, type Upstream } from '../support/upstream';
  */
 const TESTS = `
 const { default: OpenAI } = require('openai');
-const client = new OpenAI({ apiKey: 'sk-fixture-SECRET-value', baseURL: process.env.UPSTREAM_BASE || 'http://127.0.0.1:9/v1', maxRetries: 0 });
+const baseURL = process.env.UPSTREAM_BASE || 'http://127.0.0.1:9/v1';
+const client = new OpenAI({ apiKey: 'sk-fixture-SECRET-value', baseURL, maxRetries: 0 });
 const user = (content) => [{ role: 'user', content }];
-const tools = [{ type: 'function', function: { name: 'lookup', parameters: { type: 'object', properties: { query: { type: 'string' } } } } }];
-const ask = (content) => client.chat.completions.create({ model: 'gpt-4o', messages: user(content) });
+const parameters = { type: 'object', properties: { query: { type: 'string' } } };
+const tools = [{ type: 'function', function: { name: 'lookup', parameters } }];
+const chat = (messages, extra = {}, options) => client.chat.completions.create({ model: 'gpt-4o', messages, ...extra }, options);
+const text = async (answer) => (await answer).choices[0].message.content;
 describe('drift', () => {
-  test('chat', async () => expect((await ask('rain')).choices[0].message.content).toMatch(/rain/));
-  test('chat again', async () => expect((await ask('snow')).choices[0].message.content).toMatch(/snow/));
+  test('chat', async () => expect(await text(chat(user('rain')))).toMatch(/rain/));
+  test('chat again', async () => expect(await text(chat(user('snow')))).toMatch(/snow/));
   test('responses stream', async () => {
-    let text = '';
+    let said = '';
     for await (const event of await client.responses.create({ model: 'gpt-4o', input: 'sun', stream: true })) {
-      if (event.type === 'response.output_text.delta') text += event.delta;
+      if (event.type === 'response.output_text.delta') said += event.delta;
     }
-    expect(text).toMatch(/sun/);
+    expect(said).toMatch(/sun/);
   });
   test('tool round trip', async () => {
-    const first = await client.chat.completions.create({ model: 'gpt-4o', messages: user('wind'), tools });
-    const { message } = first.choices[0];
+    const { message } = (await chat(user('wind'), { tools })).choices[0];
     const result = { role: 'tool', tool_call_id: message.tool_calls[0].id, content: 'windy' };
-    const second = await client.chat.completions.create({ model: 'gpt-4o', messages: [...user('wind'), message, result], tools });
-    expect(second.choices[0].message.content).toMatch(/windy/);
+    expect(await text(chat([...user('wind'), message, result], { tools }))).toMatch(/windy/);
   });
-  test('embeddings', async () => expect((await client.embeddings.create({ model: 'text-embedding-3-small', input: 'fog' })).data).toHaveLength(1));
-  test('completions', async () => expect((await client.completions.create({ model: 'gpt-4o', prompt: 'hail' })).choices[0].text).toMatch(/hail/));
+  test('embeddings', async () => {
+    expect((await client.embeddings.create({ model: 'text-embedding-3-small', input: 'fog' })).data).toHaveLength(1);
+  });
+  test('completions', async () => {
+    expect((await client.completions.create({ model: 'gpt-4o', prompt: 'hail' })).choices[0].text).toMatch(/hail/);
+  });
   test('echoes the key', async () => {
     const headers = process.env.ECHO_AUTH ? { 'x-upstream-echo-auth': '1' } : {};
-    expect((await client.chat.completions.create({ model: 'gpt-4o', messages: user('key') }, { headers })).choices[0].message.content).toMatch(/key/);
+    expect(await text(chat(user('key'), {}, { headers }))).toMatch(/key/);
   });
 });
 `;
@@ -44,8 +49,9 @@ describe('drift', () => {
 /** Another test file, left out of the drift run by the path given to Jest through the command. */
 const OTHER = `
 test('elsewhere', async () => {
-  const response = await fetch((process.env.UPSTREAM_BASE || 'http://127.0.0.1:9/v1') + '/completions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-4o', prompt: 'other' }) });
-  expect(response.status).toBe(200);
+  const url = (process.env.UPSTREAM_BASE || 'http://127.0.0.1:9/v1') + '/completions';
+  const body = JSON.stringify({ model: 'gpt-4o', prompt: 'other' });
+  expect((await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })).status).toBe(200);
 });
 `;
 
@@ -91,29 +97,41 @@ describe('jest-replay drift', () => {
     expect(drift.stdout).toContain(`\n  ${id('tool round trip')}  POST /v1/chat/completions: was "wind"\n`);
     // The request a changed tool call made: the file replay looked for, and the field that moved it, as a miss shows it.
     expect(drift.stdout).toMatch(
-      new RegExp(`\\n  ${id('tool round trip')}  POST /v1/chat/completions\\n    expected: recordings/tests/drift\\.test\\.js/drift_tool_round_trip-[0-9a-f]{8}/[0-9a-f]{16}\\.json\\n`),
+      new RegExp(
+        `\\n  ${id('tool round trip')}  POST /v1/chat/completions\\n` +
+          '    expected: recordings/tests/drift\\.test\\.js/drift_tool_round_trip-[0-9a-f]{8}/[0-9a-f]{16}\\.json\\n',
+      ),
     );
-    expect(drift.stdout).toContain('      body.messages[1].tool_calls[0].function.arguments: "{\\"query\\":\\"wind\\"}" → "{\\"q\\":\\"wind\\"}"\n');
+    expect(drift.stdout).toContain(
+      '      body.messages[1].tool_calls[0].function.arguments: "{\\"query\\":\\"wind\\"}" → "{\\"q\\":\\"wind\\"}"\n',
+    );
     // The answers' text changed everywhere (the completions test's only change): no drift by default.
     expect(drift.stdout).not.toContain('text changed');
     expect(drift.stdout).not.toContain('/v1/completions');
     const file = `${DRIFT_DIR}/live/tests/drift.test.js/drift_echoes_the_key-[0-9a-f]{8}/[0-9a-f]{16}\\.json`;
     const credential = 'it would contain a credential of the live request: the header authorization at response\\.body[^\\n]+\\.\\n';
-    expect(drift.stdout).toMatch(new RegExp(`not checked \\(1 request\\):\\n  ${id('echoes the key')}  POST /v1/chat/completions: not writing ${file}: ${credential}`));
+    expect(drift.stdout).toMatch(
+      new RegExp(`not checked \\(1 request\\):\\n  ${id('echoes the key')}  POST /v1/chat/completions: not writing ${file}: ${credential}`),
+    );
     expect(drift.stdout).toContain(`failed against the live API (2 tests):\n  ${id('embeddings')}\n  ${id('echoes the key')}\n`);
     expect(drift.stdout).toContain("accept a test's live exchanges as its recordings: npx jest-replay drift --accept '<test id>'\n");
-    expect(drift.stdout.endsWith(
-      'jest-replay drift: 8 changes in 5 of 7 tests against the live API (6 of 8 requests drifted, 1 not checked, 2 tests failed; text not compared)\n',
-    )).toBe(true);
+    expect(
+      drift.stdout.endsWith(
+        'jest-replay drift: 8 changes in 5 of 7 tests against the live API ' +
+          '(6 of 8 requests drifted, 1 not checked, 2 tests failed; text not compared)\n',
+      ),
+    ).toBe(true);
   });
 
-  test('the recordings are byte-identical; the live exchanges are in the drift folder, without the credential; usage notes untouched', () => {
+  test('the recordings are byte-identical; the live exchanges are in the drift folder, no credential; usage notes untouched', () => {
     expect(project.snapshot()).toEqual(recorded);
     const liveFiles = project.files(`${DRIFT_DIR}/live`);
     expect(liveFiles).toHaveLength(7);
     expect(liveFiles.every((file) => !file.startsWith('tests/other.test.js'))).toBe(true);
     for (const file of project.files(DRIFT_DIR)) expect(project.read(`${DRIFT_DIR}/${file}`)).not.toContain('SECRET');
-    expect(drift.stderr).toContain('jest-replay: drift mode, recordings in recordings (never written), live exchanges in node_modules/.cache/jest-replay/drift/live');
+    expect(drift.stderr).toContain(
+      'jest-replay: drift mode, recordings in recordings (never written), live exchanges in node_modules/.cache/jest-replay/drift/live',
+    );
     expect(drift.stderr).toContain(
       'jest-replay: drift mode — 8 requests of 7 tests sent to the live API, 7 written to node_modules/.cache/jest-replay/drift/live/ ' +
         '(the recordings are untouched); compare them with their recordings: npx jest-replay drift --last',
@@ -122,14 +140,25 @@ describe('jest-replay drift', () => {
     expect(fs.readdirSync(path.join(project.dir, 'node_modules/.cache/jest-replay/all')).length).toBeGreaterThan(1);
   });
 
-  test('--last reports again without running Jest: --json, --markdown (escaped, for a comment), --report-only, --ignore, --text', async () => {
+  test('--last reports again without running Jest: --json, --markdown (for a comment), --report-only, --ignore, --text', async () => {
     const json = await project.cli(['drift', '--last', '--json']);
     expect(json.code).toBe(1);
     const report = JSON.parse(json.stdout);
-    expect(report).toMatchObject({ requests: 8, drifted: 6, tests: 7, driftedTests: 5, text: false, failedTests: [id('embeddings'), id('echoes the key')] });
+    expect(report).toMatchObject({
+      requests: 8,
+      drifted: 6,
+      tests: 7,
+      driftedTests: 5,
+      text: false,
+      failedTests: [id('embeddings'), id('echoes the key')],
+    });
     expect(report.changes).toHaveLength(8);
     expect(report.changes.find((c: { path: string }) => c.path === 'status').requests).toEqual([
-      expect.objectContaining({ testId: id('embeddings'), request: expect.stringMatching(/^POST http:\/\/127\.0\.0\.1:\d+\/v1\/embeddings$/), ordinal: 1 }),
+      expect.objectContaining({
+        testId: id('embeddings'),
+        request: expect.stringMatching(/^POST http:\/\/127\.0\.0\.1:\d+\/v1\/embeddings$/),
+        ordinal: 1,
+      }),
     ]);
     const markdown = await project.cli(['drift', '--last', '--markdown', '--report-only']);
     expect(markdown.code).toBe(0);
@@ -145,12 +174,16 @@ describe('jest-replay drift', () => {
     ]);
   });
 
-  test('a run where nothing drifted (in a folder of its own, --out): exit 0, a failed test listed but no reason for 1; nothing to accept', async () => {
+  test('nothing drifted (a run in its own folder, --out): exit 0, a failed test listed, not a cause for 1; nothing to accept', async () => {
     const chat = Object.keys(recorded).find((file) => file.includes('/drift_chat-'))!;
     project.write('quiet/drift.json', JSON.stringify({ recordings: 'recordings', started: new Date().toISOString() }));
     project.write(`quiet/live/${chat}`, recorded[chat]);
     const request = { request: 'POST http://127.0.0.1:1/v1/chat/completions', ordinal: 1, recordings: [chat], live: chat };
-    const note = { testFile: 'tests/drift.test.js', recordings: 'recordings', scopes: [{ id: id('chat'), status: 'failed', requests: [request] }] };
+    const note = {
+      testFile: 'tests/drift.test.js',
+      recordings: 'recordings',
+      scopes: [{ id: id('chat'), status: 'failed', requests: [request] }],
+    };
     project.write('quiet/notes/one.json', JSON.stringify(note));
     expect(await project.cli(['drift', '--last', '--out', 'quiet'])).toMatchObject({
       code: 0,
@@ -158,7 +191,10 @@ describe('jest-replay drift', () => {
         `failed against the live API (1 test):\n  ${id('chat')}\n\nlive exchanges in quiet/live/ (jest-replay show <file> prints one)\n` +
         'jest-replay drift: no drift in 1 test against the live API (1 request checked, 1 test failed; text not compared)\n',
     });
-    expect(await project.cli(['drift', '--accept', '--out', 'quiet'])).toMatchObject({ code: 0, stdout: 'nothing to accept: no test drifted in the last drift run\n' });
+    expect(await project.cli(['drift', '--accept', '--out', 'quiet'])).toMatchObject({
+      code: 0,
+      stdout: 'nothing to accept: no test drifted in the last drift run\n',
+    });
   });
 
   test('refused under CI without an explicit JEST_REPLAY_MODE=drift, before Jest runs', async () => {
@@ -174,18 +210,28 @@ describe('jest-replay drift', () => {
     // A run that stops before its tests does not report the last run as its own.
     const none = await project.cli(['drift', 'tests/no-such.test.js']);
     expect(none.code).toBe(1);
-    expect(none.stderr).toContain('jest-replay drift: Jest exited with 1 before any test ran in drift mode: nothing was checked (its output above says why)\n');
-    expect(await project.cli(['drift', '--last', '--out', 'tests'])).toMatchObject({ code: 1, stderr: 'jest-replay drift: no drift run in tests: run jest-replay drift first\n' });
+    expect(none.stderr).toContain(
+      'jest-replay drift: Jest exited with 1 before any test ran in drift mode: nothing was checked (its output above says why)\n',
+    );
+    expect(await project.cli(['drift', '--last', '--out', 'tests'])).toMatchObject({
+      code: 1,
+      stderr: 'jest-replay drift: no drift run in tests: run jest-replay drift first\n',
+    });
   });
 
-  test("--accept of one test replaces only its recordings, as a record run would; they then replay offline", async () => {
+  test('--accept of one test replaces only its recordings, as a record run would; they then replay offline', async () => {
     const unknown = await project.cli(['drift', '--accept', id('tool round trips')]);
-    expect(unknown.stdout).toBe(`cannot accept: no live exchange of ${JSON.stringify(id('tool round trips'))} in the last drift run; did you mean ${JSON.stringify(id('tool round trip'))}?\nnothing accepted\n`);
+    expect(unknown.stdout).toBe(
+      `cannot accept: no live exchange of ${JSON.stringify(id('tool round trips'))} in the last drift run; ` +
+        `did you mean ${JSON.stringify(id('tool round trip'))}?\nnothing accepted\n`,
+    );
     expect(project.snapshot()).toEqual(recorded);
 
     const accepted = await project.cli(['drift', '--accept', id('tool round trip')]);
     expect(accepted.code).toBe(0);
-    expect(accepted.stdout).toMatch(/^changed {3}recordings\/tests\/drift\.test\.js\/drift_tool_round_trip-[0-9a-f]{8}\/[0-9a-f]{16}\.json\ncreated {3}/);
+    expect(accepted.stdout).toMatch(
+      /^changed {3}recordings\/tests\/drift\.test\.js\/drift_tool_round_trip-[0-9a-f]{8}\/[0-9a-f]{16}\.json\ncreated {3}/,
+    );
     expect(accepted.stdout).toMatch(/\ndeleted {3}recordings\/[^\n]+ \(its test no longer makes that request\)\n/);
     expect(accepted.stdout.endsWith('accepted 1 test: 2 recordings written, 1 deleted\n')).toBe(true);
     const now = project.snapshot();

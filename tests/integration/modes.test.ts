@@ -55,7 +55,8 @@ describe('mode selection', () => {
     const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'never sent')}` });
     const run = await p.run({ JEST_REPLAY_MODE: 'recrod', UPSTREAM_BASE: upstream().baseURL });
     expect(run.code).not.toBe(0);
-    expect(run.output).toContain('jest-replay: unknown mode JEST_REPLAY_MODE="recrod". Use one of: replay, record, record-if-missing, live, drift.');
+    const modes = 'replay, record, record-if-missing, live, drift';
+    expect(run.output).toContain(`jest-replay: unknown mode JEST_REPLAY_MODE="recrod". Use one of: ${modes}.`);
     expectNoStack(run.output);
     expect(run.tests).toEqual([]);
     expect(requestsTo('never sent')).toBe(0);

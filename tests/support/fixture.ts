@@ -114,7 +114,8 @@ export class FixtureProject {
   private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath, cwd = this.dir): Promise<ProcessRun> {
     const childEnv: Record<string, string | undefined> = { ...process.env };
     // The package manager that runs this suite (npm test, pnpm test) must not change the commands misses print.
-    const scrubbed = [...CI_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_DRIFT_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID'];
+    const scrubbed = [...CI_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID'];
+    scrubbed.push('JEST_REPLAY_DRIFT_DIR');
     scrubbed.push('npm_config_user_agent');
     for (const name of scrubbed) delete childEnv[name];
     Object.assign(childEnv, env);

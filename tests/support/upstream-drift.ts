@@ -35,6 +35,7 @@ export function driftedBody(route: string, text: string): string {
 export function driftedStream(route: string, texts: string[]): string[] {
   const drifted = texts.map((text) => driftedBody(route, text));
   if (route !== 'POST /v1/responses') return drifted;
-  const added = `event: response.usage.delta\ndata: ${JSON.stringify({ type: 'response.usage.delta', sequence_number: 1000, output_tokens: 1 })}\n\n`;
+  const data = { type: 'response.usage.delta', sequence_number: 1000, output_tokens: 1 };
+  const added = `event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`;
   return [drifted[0], added, ...drifted.slice(1)];
 }

@@ -36,10 +36,11 @@ describe('resolveConfig', () => {
     });
   });
 
-  it('a drift run writes under usageDir unless JEST_REPLAY_DRIFT_DIR (jest-replay drift --out) names a folder, resolved against rootDir', () => {
+  it('a drift run writes under usageDir unless JEST_REPLAY_DRIFT_DIR (drift --out) names a folder, resolved against rootDir', () => {
     expect(resolveConfig({ rootDir, options: { usageDir: '.usage' }, env: {} }).driftDir).toBe(path.join(rootDir, '.usage', 'drift'));
     expect(resolveConfig({ rootDir, env: { JEST_REPLAY_DRIFT_DIR: 'out/drift' } }).driftDir).toBe(path.join(rootDir, 'out', 'drift'));
-    expect(resolveConfig({ rootDir, env: { JEST_REPLAY_DRIFT_DIR: ' ' } }).driftDir).toBe(path.join(rootDir, 'node_modules', '.cache', 'jest-replay', 'drift'));
+    const defaultDir = path.join(rootDir, 'node_modules', '.cache', 'jest-replay', 'drift');
+    expect(resolveConfig({ rootDir, env: { JEST_REPLAY_DRIFT_DIR: ' ' } }).driftDir).toBe(defaultDir);
   });
 
   it('drift options pass through with their defaults', () => {
@@ -138,14 +139,16 @@ describe('resolveConfig', () => {
 });
 
 describe('validateOptions', () => {
+  const where = 'testEnvironmentOptions.replay.drift';
+  const PATHS = '["body.usage", "body.**.logprobs"]';
   it.each([
-    [{ ignor: [] }, 'jest-replay: unknown option testEnvironmentOptions.replay.drift.ignor. Did you mean ignore? Known options: ignore, text, tolerance.'],
-    [{ text: 'yes' }, 'jest-replay: testEnvironmentOptions.replay.drift.text must be true or false, got "yes".'],
-    [{ tolerance: -1 }, 'jest-replay: testEnvironmentOptions.replay.drift.tolerance must be a number >= 0 (how far a number may move), got -1.'],
-    [{ ignore: 'body.usage' }, 'jest-replay: testEnvironmentOptions.replay.drift.ignore must be an array of paths like ["body.usage", "body.**.logprobs"], got "body.usage".'],
-    [{ ignore: ['body..usage'] }, 'jest-replay: testEnvironmentOptions.replay.drift.ignore: "body..usage" has an empty segment.'],
-    [{ ignore: ['events[response.done'] }, 'jest-replay: testEnvironmentOptions.replay.drift.ignore: "events[response.done" has a [ without its ].'],
-    [{ ignore: ['body.**'] }, 'jest-replay: testEnvironmentOptions.replay.drift.ignore: "body.**" must not end with ** (end it with a field name or *).'],
+    [{ ignor: [] }, `jest-replay: unknown option ${where}.ignor. Did you mean ignore? Known options: ignore, text, tolerance.`],
+    [{ text: 'yes' }, `jest-replay: ${where}.text must be true or false, got "yes".`],
+    [{ tolerance: -1 }, `jest-replay: ${where}.tolerance must be a number >= 0 (how far a number may move), got -1.`],
+    [{ ignore: 'body.usage' }, `jest-replay: ${where}.ignore must be an array of paths like ${PATHS}, got "body.usage".`],
+    [{ ignore: ['body..usage'] }, `jest-replay: ${where}.ignore: "body..usage" has an empty segment.`],
+    [{ ignore: ['events[response.done'] }, `jest-replay: ${where}.ignore: "events[response.done" has a [ without its ].`],
+    [{ ignore: ['body.**'] }, `jest-replay: ${where}.ignore: "body.**" must not end with ** (end it with a field name or *).`],
   ])('refuses drift %j, naming the option', (drift, message) => {
     const error = errorOf(() => validateOptions({ drift }));
     expect(error).toBeInstanceOf(ReplayConfigError);
@@ -219,7 +222,7 @@ describe('validateOptions', () => {
     ['allowHosts', 'db.internal', 'testEnvironmentOptions.replay.allowHosts must be an array of strings, got "db.internal"'],
     ['beforeRecord', ['a.js'], 'testEnvironmentOptions.replay.beforeRecord must be a module path string, got ["a.js"]'],
     ['recordFailedRequests', 1, 'testEnvironmentOptions.replay.recordFailedRequests must be true or false, got 1'],
-    ['drift', [], 'testEnvironmentOptions.replay.drift must be an object like { ignore: ["body.usage"], text: false, tolerance: 0.01 }, got []'],
+    ['drift', [], `${where} must be an object like { ignore: ["body.usage"], text: false, tolerance: 0.01 }, got []`],
   ])('rejects %s=%j with a message naming the option and the expected type', (key, value, message) => {
     const error = errorOf(() => validateOptions({ [key]: value }));
     expect(error).toBeInstanceOf(ReplayConfigError);

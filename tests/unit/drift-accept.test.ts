@@ -19,7 +19,14 @@ describe('accepting a drift', () => {
   function write(base: string, testId: string, content: string, answer = 'a'): string {
     const recording: Recording = {
       test_id: testId,
-      request: { method: 'POST', url: 'http://h/v1/chat/completions', headers: {}, body: { messages: [{ role: 'user', content }] }, endpoint: '/v1/chat/completions', model: '' },
+      request: {
+        method: 'POST',
+        url: 'http://h/v1/chat/completions',
+        headers: {},
+        body: { messages: [{ role: 'user', content }] },
+        endpoint: '/v1/chat/completions',
+        model: '',
+      },
       response: { body: { answer }, is_streaming: false },
       id_normalization_mapping: {},
     };
@@ -31,7 +38,13 @@ describe('accepting a drift', () => {
   const note = (id: string, status: 'passed' | 'failed', live: string[]): DriftNote => ({
     testFile: 'a.test.js',
     recordings: 'recordings',
-    scopes: [{ id, status, requests: live.map((file) => ({ request: 'POST http://h/v1/chat/completions', ordinal: 1, recordings: [], live: file })) }],
+    scopes: [
+      {
+        id,
+        status,
+        requests: live.map((file) => ({ request: 'POST http://h/v1/chat/completions', ordinal: 1, recordings: [], live: file })),
+      },
+    ],
   });
   const setup = () => ({ dir: dir(), liveDir: liveDir(), rules: {}, shown: (file: string) => path.relative(root, file) });
 
@@ -57,11 +70,18 @@ describe('accepting a drift', () => {
   test('a live file edited since (its name no longer its key), or one holding a key, stops it: nothing is written', () => {
     const live = write(liveDir(), 't', 'asked now');
     const file = path.join(liveDir(), live);
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('asked now', 'edited').replace('"a"', '"sk-proj-abcdefghijklmnopqrstuvwx"'));
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace('asked now', 'edited').replace('"a"', '"sk-proj-abcdefghijklmnopqrstuvwx"'),
+    );
     const plan = planAccept([note('t', 'passed', [live])], ['t'], setup());
     expect(plan.problems).toEqual([
-      expect.stringMatching(/^drift\/live\/t-[0-9a-f]{8}\/[0-9a-f]{16}\.json: its name says key [0-9a-f]{16}, but its request keys to [0-9a-f]{16} /),
-      expect.stringMatching(/^drift\/live\/t-[0-9a-f]{8}\/[0-9a-f]{16}\.json: looks like it holds a credential: an OpenAI project key \("sk-proj-…"\)/),
+      expect.stringMatching(
+        /^drift\/live\/t-[0-9a-f]{8}\/[0-9a-f]{16}\.json: its name says key [0-9a-f]{16}, but its request keys to [0-9a-f]{16} /,
+      ),
+      expect.stringMatching(
+        /^drift\/live\/t-[0-9a-f]{8}\/[0-9a-f]{16}\.json: looks like it holds a credential: an OpenAI project key \("sk-proj-…"\)/,
+      ),
     ]);
   });
 });

@@ -24,13 +24,18 @@ function stored(body: string, { status = 200, type = 'application/json', endpoin
 const json = (value: unknown, options?: Parameters<typeof stored>[1]) => stored(JSON.stringify(value), options);
 const sse = (events: unknown[], { done = true, named = false } = {}) =>
   stored(
-    events.map((e) => `${named ? `event: ${(e as { type: string }).type}\n` : ''}data: ${JSON.stringify(e)}\n\n`).join('') + (done ? 'data: [DONE]\n\n' : ''),
+    events.map((e) => `${named ? `event: ${(e as { type: string }).type}\n` : ''}data: ${JSON.stringify(e)}\n\n`).join('') +
+      (done ? 'data: [DONE]\n\n' : ''),
     { type: 'text/event-stream' },
   );
 const compare = (recorded: StoredResponse, live: StoredResponse, options: DriftOptions = {}) =>
   compareResponses(recorded, live, resolveDriftOptions(options));
 
-const completion = (content: string, extra: Record<string, unknown> = {}, usage: Record<string, unknown> = { prompt_tokens: 3, total_tokens: 9 }) => ({
+const completion = (
+  content: string,
+  extra: Record<string, unknown> = {},
+  usage: Record<string, unknown> = { prompt_tokens: 3, total_tokens: 9 },
+) => ({
   id: `chatcmpl-${Math.random().toString(16).slice(2)}`,
   object: 'chat.completion',
   created: Date.now(),
@@ -42,7 +47,9 @@ const completion = (content: string, extra: Record<string, unknown> = {}, usage:
 
 describe('a JSON answer', () => {
   test('another text, other ids, timestamps and counts: no drift', () => {
-    expect(compare(json(completion('Paris.')), json(completion('It is Paris, of course.', {}, { prompt_tokens: 4, total_tokens: 30 })))).toEqual([]);
+    expect(
+      compare(json(completion('Paris.')), json(completion('It is Paris, of course.', {}, { prompt_tokens: 4, total_tokens: 30 }))),
+    ).toEqual([]);
   });
 
   test('a status change is the one drift (the error body is another answer, not another shape)', () => {
@@ -64,11 +71,20 @@ describe('a JSON answer', () => {
     const two = { ...completion('a'), choices: [completion('a').choices[0], { ...completion('b').choices[0], index: 1 }] };
     expect(compare(json(completion('a')), json(two))).toEqual([]);
     const logprobs = { ...completion('a'), choices: [{ ...completion('a').choices[0], logprobs: { content: [] } }] };
-    expect(compare(json(completion('a')), json(logprobs))).toEqual([{ path: 'body.choices[].logprobs', change: 'field added', live: '{"content":[]}' }]);
+    expect(compare(json(completion('a')), json(logprobs))).toEqual([
+      { path: 'body.choices[].logprobs', change: 'field added', live: '{"content":[]}' },
+    ]);
   });
 
   test("elements that say what they are (Anthropic's content blocks) are compared kind by kind", () => {
-    const message = (content: unknown[]) => ({ id: 'msg_0123456789', type: 'message', role: 'assistant', model: 'claude', content, stop_reason: 'end_turn' });
+    const message = (content: unknown[]) => ({
+      id: 'msg_0123456789',
+      type: 'message',
+      role: 'assistant',
+      model: 'claude',
+      content,
+      stop_reason: 'end_turn',
+    });
     const text = (t: string, extra = {}) => ({ type: 'text', text: t, ...extra });
     const endpoint = '/v1/messages';
     expect(compare(json(message([text('a')]), { endpoint }), json(message([text('b'), text('c')]), { endpoint }))).toEqual([]);
@@ -102,18 +118,25 @@ describe('a JSON answer', () => {
   test("a finish reason, Anthropic's stop reason", () => {
     const live = completion('b');
     live.choices[0].finish_reason = 'length';
-    expect(compare(json(completion('a')), json(live))).toEqual([{ path: 'finish_reason', change: 'finish reason changed', recorded: '"stop"', live: '"length"' }]);
-    const message = (stop_reason: string) => ({ id: 'msg_0123456789', type: 'message', role: 'assistant', content: [], stop_reason });
-    expect(compare(json(message('end_turn'), { endpoint: '/v1/messages' }), json(message('max_tokens'), { endpoint: '/v1/messages' }))).toEqual([
-      { path: 'finish_reason', change: 'finish reason changed', recorded: '"end_turn"', live: '"max_tokens"' },
+    expect(compare(json(completion('a')), json(live))).toEqual([
+      { path: 'finish_reason', change: 'finish reason changed', recorded: '"stop"', live: '"length"' },
     ]);
+    const message = (stop_reason: string) => ({ id: 'msg_0123456789', type: 'message', role: 'assistant', content: [], stop_reason });
+    expect(
+      compare(json(message('end_turn'), { endpoint: '/v1/messages' }), json(message('max_tokens'), { endpoint: '/v1/messages' })),
+    ).toEqual([{ path: 'finish_reason', change: 'finish reason changed', recorded: '"end_turn"', live: '"max_tokens"' }]);
   });
 
   test('text counts when asked to, shown where it differs; numbers when given a tolerance', () => {
     expect(compare(json(completion('It is Paris.')), json(completion('It is Lyon.')), { text: true })).toEqual([
       { path: 'text', change: 'text changed', recorded: '"It is Paris."', live: '"It is Lyon."' },
     ]);
-    const embeddings = (vector: number[]) => ({ object: 'list', data: [{ object: 'embedding', index: 0, embedding: vector }], model: 'e', usage: { prompt_tokens: 1 } });
+    const embeddings = (vector: number[]) => ({
+      object: 'list',
+      data: [{ object: 'embedding', index: 0, embedding: vector }],
+      model: 'e',
+      usage: { prompt_tokens: 1 },
+    });
     const [near, far] = [json(embeddings([0.1, 0.2])), json(embeddings([0.1001, 0.9]), { endpoint: '/v1/embeddings' })];
     expect(compare(near, far)).toEqual([]);
     expect(compare(near, far, { tolerance: 0.01 })).toEqual([
@@ -133,7 +156,13 @@ describe('a JSON answer', () => {
 
 describe('framing', () => {
   test('a stream that comes back as JSON, or JSON under another content type', () => {
-    const chunk = { id: 'chatcmpl-1234567890', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { content: 'a' }, finish_reason: 'stop' }] };
+    const chunk = {
+      id: 'chatcmpl-1234567890',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'gpt-4o',
+      choices: [{ index: 0, delta: { content: 'a' }, finish_reason: 'stop' }],
+    };
     expect(compare(sse([chunk]), json(completion('a')))).toEqual([{ path: 'framing', change: 'framing changed: SSE stream → JSON' }]);
     expect(compare(json(completion('a')), json(completion('a'), { type: 'application/vnd.api+json; charset=utf-8' }))).toEqual([
       { path: 'content-type', change: 'content type changed: application/json → application/vnd.api+json' },
@@ -149,20 +178,38 @@ describe('a stream', () => {
     model: 'gpt-4o',
     choices: [{ index: 0, delta, finish_reason: finish }],
   });
-  const chat = (words: string[], finish = 'stop') => [chunk({ role: 'assistant', content: '' }), ...words.map((w) => chunk({ content: w })), chunk({}, finish)];
+  const chat = (words: string[], finish = 'stop') => [
+    chunk({ role: 'assistant', content: '' }),
+    ...words.map((w) => chunk({ content: w })),
+    chunk({}, finish),
+  ];
 
   test('other text in more chunks: no drift', () => {
     expect(compare(sse(chat(['Par', 'is'])), sse(chat(['It ', 'is ', 'Paris.'])))).toEqual([]);
   });
 
   test('a missing [DONE] is that drift alone, though the stream is then stored as raw lines; a finish reason', () => {
-    expect(compare(sse(chat(['a'])), sse(chat(['b']), { done: false }))).toEqual([{ path: 'done', change: 'the stream no longer ends with data: [DONE]' }]);
-    expect(compare(sse(chat(['a'])), sse(chat(['b'], 'length')))).toEqual([{ path: 'finish_reason', change: 'finish reason changed', recorded: '"stop"', live: '"length"' }]);
+    expect(compare(sse(chat(['a'])), sse(chat(['b']), { done: false }))).toEqual([
+      { path: 'done', change: 'the stream no longer ends with data: [DONE]' },
+    ]);
+    expect(compare(sse(chat(['a'])), sse(chat(['b'], 'length')))).toEqual([
+      { path: 'finish_reason', change: 'finish reason changed', recorded: '"stop"', live: '"length"' },
+    ]);
   });
 
   const responses = (types: string[]) =>
-    types.map((type, sequence_number) => ({ type, sequence_number, ...(type === 'response.output_text.delta' ? { delta: 'x', item_id: 'msg_0123456789' } : {}) }));
-  const events = ['response.created', 'response.output_text.delta', 'response.output_text.delta', 'response.output_text.done', 'response.completed'];
+    types.map((type, sequence_number) => ({
+      type,
+      sequence_number,
+      ...(type === 'response.output_text.delta' ? { delta: 'x', item_id: 'msg_0123456789' } : {}),
+    }));
+  const events = [
+    'response.created',
+    'response.output_text.delta',
+    'response.output_text.delta',
+    'response.output_text.done',
+    'response.completed',
+  ];
 
   test('an event kind added, or removed, at its path; their order, with repeats collapsed', () => {
     const added = [...events.slice(0, 3), 'response.vendor_note.added', ...events.slice(3)];
@@ -190,7 +237,8 @@ describe('a stream', () => {
     const delta = (text: string) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
     const start = event('message_start', { message: { id: 'msg_0123456789', model: 'claude', usage: { input_tokens: 1 } } });
     const stop = [event('message_delta', { delta: { stop_reason: 'end_turn' } }), event('message_stop')];
-    const anthropic = (...middle: string[]) => stored(['retry: 3000\n\n', start, ...middle, ...stop].join(''), { type: 'text/event-stream', endpoint: '/v1/messages' });
+    const anthropic = (...middle: string[]) =>
+      stored(['retry: 3000\n\n', start, ...middle, ...stop].join(''), { type: 'text/event-stream', endpoint: '/v1/messages' });
     const recorded = anthropic(': keep-alive\n\n', event('ping'), delta('Bon'), delta('jour'));
     expect(compare(recorded, anthropic(event('ping'), delta('Hello')))).toEqual([]);
     expect(compare(recorded, anthropic(event('ping'), event('content_block_citation', { index: 0 }), delta('Hi')))).toEqual([
@@ -200,15 +248,24 @@ describe('a stream', () => {
 
   test("each kind's events compared by their merged shape", () => {
     const live = chat(['b']).map((c) => ({ ...c, service_tier: 'default' }));
-    expect(compare(sse(chat(['a'])), sse(live))).toEqual([{ path: 'events[chat.completion.chunk].service_tier', change: 'field added', live: '"default"' }]);
+    expect(compare(sse(chat(['a'])), sse(live))).toEqual([
+      { path: 'events[chat.completion.chunk].service_tier', change: 'field added', live: '"default"' },
+    ]);
   });
 });
 
 describe('tool calls', () => {
-  const call = (name: string, args: string) => ({ id: `call_${Math.random().toString(16).slice(2, 12)}`, type: 'function', function: { name, arguments: args } });
+  const call = (name: string, args: string) => ({
+    id: `call_${Math.random().toString(16).slice(2, 12)}`,
+    type: 'function',
+    function: { name, arguments: args },
+  });
   const withCalls = (...calls: unknown[]) => {
     const body = completion('');
-    Object.assign(body.choices[0], { message: { role: 'assistant', content: null, refusal: null, tool_calls: calls }, finish_reason: 'tool_calls' });
+    Object.assign(body.choices[0], {
+      message: { role: 'assistant', content: null, refusal: null, tool_calls: calls },
+      finish_reason: 'tool_calls',
+    });
     return json(body);
   };
 
@@ -219,7 +276,12 @@ describe('tool calls', () => {
       { path: 'tool_calls[lookup].arguments.q', change: 'field added', live: '"rain"' },
     ]);
     expect(compare(withCalls(call('lookup', '{"query":"rain"}')), withCalls(call('lookup', '{"query":"ra')))).toEqual([
-      { path: 'tool_calls[lookup].arguments', change: 'arguments no longer parse as JSON', recorded: '"{\\"query\\":\\"rain\\"}"', live: '"{\\"query\\":\\"ra"' },
+      {
+        path: 'tool_calls[lookup].arguments',
+        change: 'arguments no longer parse as JSON',
+        recorded: '"{\\"query\\":\\"rain\\"}"',
+        live: '"{\\"query\\":\\"ra"',
+      },
     ]);
   });
 
@@ -242,7 +304,11 @@ describe('drift options from the command line', () => {
   const configured = resolveDriftOptions({ ignore: ['body.usage'], tolerance: 0.5 });
   test('--ignore adds to the configured paths, --text turns text on, --tolerance replaces the configured one', () => {
     expect(withDriftFlags(configured, {})).toEqual(configured);
-    expect(withDriftFlags(configured, { ignore: ['model'], text: true, tolerance: '0' })).toEqual({ ignore: ['body.usage', 'model'], text: true, tolerance: 0 });
+    expect(withDriftFlags(configured, { ignore: ['model'], text: true, tolerance: '0' })).toEqual({
+      ignore: ['body.usage', 'model'],
+      text: true,
+      tolerance: 0,
+    });
   });
   test.each([
     [{ ignore: ['body..x'] }, '--ignore: "body..x" has an empty segment.'],

@@ -16,7 +16,12 @@ const recording = (body: unknown, status?: number): Recording => ({
   response: { body, is_streaming: false, ...(status ? { status } : {}) },
   id_normalization_mapping: {},
 });
-const answer = (usage: Record<string, unknown>) => ({ object: 'chat.completion', model: 'm', choices: [{ message: { content: 'x' } }], usage });
+const answer = (usage: Record<string, unknown>) => ({
+  object: 'chat.completion',
+  model: 'm',
+  choices: [{ message: { content: 'x' } }],
+  usage,
+});
 
 /** Files by path: recordings under `dir`, live exchanges under `liveDir`. */
 function filesOf(contents: Record<string, Recording>) {
@@ -47,7 +52,11 @@ describe('driftReport', () => {
       recordings: 'recordings',
       scopes: [
         { id: 'a::one', status: 'passed', requests: [request('a')] },
-        { id: 'a::two', status: 'passed', requests: [request('b'), request('', { recordings: [], live: 'd.json', ordinal: 2, unkeyed: ['  expected: recordings/d.json'] })] },
+        {
+          id: 'a::two',
+          status: 'passed',
+          requests: [request('b'), request('', { recordings: [], live: 'd.json', ordinal: 2, unkeyed: ['  expected: recordings/d.json'] })],
+        },
       ],
     },
     {
@@ -55,7 +64,11 @@ describe('driftReport', () => {
       recordings: 'recordings',
       scopes: [
         { id: 'b::gone', status: 'failed', requests: [request('c')] },
-        { id: 'b::quiet', status: 'failed', requests: [request('e', { live: undefined, problem: 'no response: connect ECONNREFUSED 127.0.0.1:9' })] },
+        {
+          id: 'b::quiet',
+          status: 'failed',
+          requests: [request('e', { live: undefined, problem: 'no response: connect ECONNREFUSED 127.0.0.1:9' })],
+        },
       ],
     },
   ];
@@ -76,9 +89,20 @@ describe('driftReport', () => {
       liveFile: 'drift/live/a.json',
       liveValue: '1',
     });
-    expect(report.groups[2].occurrences[0]).toMatchObject({ ordinal: 2, liveFile: 'drift/live/d.json', details: ['  expected: recordings/d.json'] });
+    expect(report.groups[2].occurrences[0]).toMatchObject({
+      ordinal: 2,
+      liveFile: 'drift/live/d.json',
+      details: ['  expected: recordings/d.json'],
+    });
     expect(report).toMatchObject({ requests: 5, drifted: 4, tests: 4, driftedTests: 3, failed: ['b::gone', 'b::quiet'], text: false });
-    expect(report.unchecked).toEqual([{ testId: 'b::quiet', request: 'POST http://127.0.0.1:4000/v1/chat/completions', ordinal: 1, reason: 'no response: connect ECONNREFUSED 127.0.0.1:9' }]);
+    expect(report.unchecked).toEqual([
+      {
+        testId: 'b::quiet',
+        request: 'POST http://127.0.0.1:4000/v1/chat/completions',
+        ordinal: 1,
+        reason: 'no response: connect ECONNREFUSED 127.0.0.1:9',
+      },
+    ]);
   });
 
   test('ignored paths leave their changes out, and a request whose only drifts are ignored has none', () => {
@@ -90,19 +114,38 @@ describe('driftReport', () => {
 
 const commands = { again: 'npx jest-replay drift --last', accept: 'npx jest-replay drift --accept', liveDir: 'drift/live' };
 const base: DriftReport = { groups: [], requests: 3, drifted: 0, tests: 2, driftedTests: 0, unchecked: [], failed: [], text: false };
-const occurrence = (testId: string, values: { recordedValue?: string; liveValue?: string } = {}) => ({ testId, request: 'POST http://h:1/v1/x?a=1', ordinal: 1, ...values });
+const occurrence = (testId: string, values: { recordedValue?: string; liveValue?: string } = {}) => ({
+  testId,
+  request: 'POST http://h:1/v1/x?a=1',
+  ordinal: 1,
+  ...values,
+});
 
 describe('formatting a drift report', () => {
   test('the summary line, with and without drift', () => {
     expect(summaryLine(base)).toBe('jest-replay drift: no drift in 2 tests against the live API (3 requests checked; text not compared)');
-    const drifted = { ...base, groups: [{ path: 'status', change: 'status changed: 200 → 500', occurrences: [occurrence('t')] }], drifted: 1, driftedTests: 1, text: true };
-    expect(summaryLine(drifted)).toBe('jest-replay drift: 1 change in 1 of 2 tests against the live API (1 of 3 requests drifted; text compared)');
+    const drifted = {
+      ...base,
+      groups: [{ path: 'status', change: 'status changed: 200 → 500', occurrences: [occurrence('t')] }],
+      drifted: 1,
+      driftedTests: 1,
+      text: true,
+    };
+    expect(summaryLine(drifted)).toBe(
+      'jest-replay drift: 1 change in 1 of 2 tests against the live API (1 of 3 requests drifted; text compared)',
+    );
   });
 
   test('text: each change, each request with its values on one line, escaped', () => {
     const report = {
       ...base,
-      groups: [{ path: 'body.a', change: 'type changed: number → string', occurrences: [occurrence('t\x1b[31m\nx', { recordedValue: '1', liveValue: '"1"' }), { ...occurrence('u'), ordinal: 2 }] }],
+      groups: [
+        {
+          path: 'body.a',
+          change: 'type changed: number → string',
+          occurrences: [occurrence('t\x1b[31m\nx', { recordedValue: '1', liveValue: '"1"' }), { ...occurrence('u'), ordinal: 2 }],
+        },
+      ],
       drifted: 2,
       driftedTests: 2,
     };
@@ -119,19 +162,35 @@ describe('formatting a drift report', () => {
     );
   });
 
-  test('Markdown: what comes from the answers is code, a block its lines cannot close; cut to a comment\'s size, saying so', () => {
-    const sneaky = { path: 'body.`x`', change: 'field added', occurrences: [occurrence('# heading <b>@someone</b>', { liveValue: '"```"' })] };
+  test("Markdown: what comes from the answers is code, a block its lines cannot close; cut to a comment's size, saying so", () => {
+    const sneaky = {
+      path: 'body.`x`',
+      change: 'field added',
+      occurrences: [occurrence('# heading <b>@someone</b>', { liveValue: '"```"' })],
+    };
     const markdown = formatDriftMarkdown({ ...base, groups: [sneaky], drifted: 1, driftedTests: 1 }, commands);
-    expect(markdown).toContain('**`` body.`x`: field added ``** — 1 request in 1 test\n\n````text\n# heading <b>@someone</b>  POST /v1/x?a=1: now "```"\n````');
-    const many = Array.from({ length: 3000 }, (_, i) => ({ path: `body.f${i}`, change: 'field removed', occurrences: [occurrence(`test ${i}`, { recordedValue: '"x"' })] }));
+    expect(markdown).toContain(
+      '**`` body.`x`: field added ``** — 1 request in 1 test\n\n````text\n# heading <b>@someone</b>  POST /v1/x?a=1: now "```"\n````',
+    );
+    const many = Array.from({ length: 3000 }, (_, i) => ({
+      path: `body.f${i}`,
+      change: 'field removed',
+      occurrences: [occurrence(`test ${i}`, { recordedValue: '"x"' })],
+    }));
     const capped = formatDriftMarkdown({ ...base, groups: many, drifted: 3000, driftedTests: 3000 }, commands);
     expect(capped.length).toBeLessThanOrEqual(COMMENT_LIMIT);
-    expect(capped).toMatch(/\n\n\*Truncated to fit a comment: \d+ sections \(\d+ characters\) not shown\. See them all with `npx jest-replay drift --last`\.\*$/);
+    expect(capped).toMatch(
+      /\n\n\*Truncated to fit a comment: \d+ sections \(\d+ characters\) not shown\. See them all with `npx jest-replay drift --last`\.\*$/,
+    );
     expect(capped.split('```text').length).toBe(capped.split('\n```\n').length);
   });
 
   test('JSON: the counts, each change with its requests, what was not checked and the tests that failed', () => {
-    const report = { ...base, groups: [{ path: 'model', change: 'model changed', occurrences: [occurrence('t', { recordedValue: '"a"', liveValue: '"b"' })] }], failed: ['t'] };
+    const report = {
+      ...base,
+      groups: [{ path: 'model', change: 'model changed', occurrences: [occurrence('t', { recordedValue: '"a"', liveValue: '"b"' })] }],
+      failed: ['t'],
+    };
     expect(JSON.parse(formatDriftJson(report))).toEqual({
       summary: summaryLine(report),
       requests: 3,

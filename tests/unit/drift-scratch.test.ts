@@ -21,17 +21,21 @@ describe('the drift folder', () => {
     ['holding the recordings', []],
   ])('%s: refused', (_, parts) => {
     expect(driftDirProblem(at(...parts), at('recordings'))).toBe(
-      `the drift check's folder ${at(...parts)} and the recordings directory ${at('recordings')} overlap: a drift run never writes into the recordings. Name another folder.`,
+      `the drift check's folder ${at(...parts)} and the recordings directory ${at('recordings')} overlap: ` +
+        'a drift run never writes into the recordings. Name another folder.',
     );
   });
 
-  test('a folder of other files is refused, a file too; a new one, an empty one or an earlier drift run\'s is taken', () => {
+  test("a folder of other files is refused, a file too; a new one, an empty one or an earlier drift run's is taken", () => {
     fs.mkdirSync(at('src'));
     fs.writeFileSync(at('src', 'app.js'), '');
     expect(driftDirProblem(at('src'), at('recordings'))).toBe(
-      `the drift check's folder ${at('src')} holds other files and no earlier drift check (drift.json): it would be cleared. Name a new or empty folder.`,
+      `the drift check's folder ${at('src')} holds other files and no earlier drift check (drift.json): ` +
+        'it would be cleared. Name a new or empty folder.',
     );
-    expect(driftDirProblem(at('src', 'app.js'), at('recordings'))).toBe(`the drift check's folder ${at('src', 'app.js')} is a file. Name a folder.`);
+    expect(driftDirProblem(at('src', 'app.js'), at('recordings'))).toBe(
+      `the drift check's folder ${at('src', 'app.js')} is a file. Name a folder.`,
+    );
     fs.mkdirSync(at('empty'));
     for (const folder of ['new', 'empty']) expect(driftDirProblem(at(folder), at('recordings'))).toBeUndefined();
     startDriftRun(at('new'), at('recordings'), root);
@@ -45,7 +49,11 @@ describe('the drift folder', () => {
     fs.writeFileSync(path.join(liveDirOf(drift), 'tests', 'old.json'), '{}');
     writeDriftNote(drift, { testFile: 'a.test.js', recordings: 'recordings', scopes: [{ id: 'a', status: 'passed', requests: [] }] }, 'n1');
     fs.writeFileSync(path.join(drift, 'notes', 'broken.json'), '{"testFile": 1}');
-    expect(readDriftRun(drift)).toMatchObject({ recordings: 'recordings', notes: [{ testFile: 'a.test.js' }], unreadable: [path.join(drift, 'notes', 'broken.json')] });
+    expect(readDriftRun(drift)).toMatchObject({
+      recordings: 'recordings',
+      notes: [{ testFile: 'a.test.js' }],
+      unreadable: [path.join(drift, 'notes', 'broken.json')],
+    });
     startDriftRun(drift, at('recordings'), root);
     expect(fs.existsSync(liveDirOf(drift))).toBe(false);
     expect(readDriftRun(drift)).toMatchObject({ notes: [], unreadable: [] });

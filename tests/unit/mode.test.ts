@@ -1,5 +1,6 @@
 import { ReplayConfigError, ReplayError } from '../../src/core/errors';
-import { driftCommandProblem, MODES, intercepts, reachesNetwork, records, replays, resolveMode, TEST_MODES, testMode } from '../../src/core/mode';
+import { driftCommandProblem, MODES, intercepts, reachesNetwork, records, replays, resolveMode } from '../../src/core/mode';
+import { TEST_MODES, testMode } from '../../src/core/mode';
 
 /** The error `resolveMode` throws for an environment (fails the test when it does not throw). */
 function errorOf(env: Parameters<typeof resolveMode>[0]): Error {
@@ -167,7 +168,8 @@ describe('testMode (a test picking its own mode)', () => {
 
 describe('driftCommandProblem (may `jest-replay drift` run Jest in drift mode here?)', () => {
   it('outside CI: yes, with JEST_REPLAY_MODE unset, blank or drift', () => {
-    for (const env of [{}, { JEST_REPLAY_MODE: ' ' }, { JEST_REPLAY_MODE: 'drift' }, { RECORD: '1' }]) expect(driftCommandProblem(env)).toBeUndefined();
+    const allowed = [{}, { JEST_REPLAY_MODE: ' ' }, { JEST_REPLAY_MODE: 'drift' }, { RECORD: '1' }];
+    for (const env of allowed) expect(driftCommandProblem(env)).toBeUndefined();
   });
 
   it.each(['CI', 'GITHUB_ACTIONS'])('under CI (%s): only with an explicit JEST_REPLAY_MODE=drift', (variable) => {

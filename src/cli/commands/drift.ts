@@ -47,8 +47,11 @@ function accept(context: CommandContext, notes: DriftNote[], report: DriftReport
   }
   for (const { target, outcome } of applyAccept(dir, plan)) out(`${outcome.padEnd(9)} ${fromCwd(target)}`);
   for (const file of plan.deletes) out(`deleted   ${fromCwd(file)} (its test no longer makes that request)`);
-  for (const id of plan.keptFor) out(`kept the other recordings of ${printable(id)}: it failed in the drift run (a record run keeps them too)`);
-  out(`accepted ${plural(new Set(testIds).size, 'test')}: ${plural(plan.writes.length, 'recording')} written, ${plan.deletes.length} deleted`);
+  for (const id of plan.keptFor)
+    out(`kept the other recordings of ${printable(id)}: it failed in the drift run (a record run keeps them too)`);
+  out(
+    `accepted ${plural(new Set(testIds).size, 'test')}: ${plural(plan.writes.length, 'recording')} written, ${plan.deletes.length} deleted`,
+  );
   return EXIT.ok;
 }
 
@@ -82,7 +85,7 @@ Exit code: 0 when nothing drifted, 1 on drift or requests that could not be chec
   optionHelp: [
     ['--out <folder>', 'Where the live exchanges and notes go (default: <usageDir>/drift); only a drift folder or an empty one is cleared'],
     ['--last', 'Report the last drift run again, without running Jest'],
-    ['--accept', "Make the live exchanges of the test ids given (or of every test that drifted) their recordings"],
+    ['--accept', 'Make the live exchanges of the test ids given (or of every test that drifted) their recordings'],
     ['--json', 'Print the report as JSON'],
     ['--markdown', 'Print the report as Markdown for an issue or pull-request comment (escaped, at most 65,536 characters)'],
     ['--report-only', 'Exit with 0 even when something drifted'],
@@ -93,10 +96,15 @@ Exit code: 0 when nothing drifted, 1 on drift or requests that could not be chec
   async run(context) {
     const { values, positionals, options, out, err } = context;
     if (values.json && values.markdown) throw new UsageError('give --json or --markdown, not both');
-    if (values.last && positionals.length > 0) throw new UsageError(`--last runs nothing: it takes no arguments, got ${positionals.join(' ')}`);
+    if (values.last && positionals.length > 0)
+      throw new UsageError(`--last runs nothing: it takes no arguments, got ${positionals.join(' ')}`);
     const driftDir = values.out === undefined ? options.driftDir : path.resolve(String(values.out));
     const liveDir = liveDirOf(driftDir);
-    const flags = { ignore: values.ignore as string[] | undefined, text: values.text === true, tolerance: values.tolerance as string | undefined };
+    const flags = {
+      ignore: values.ignore as string[] | undefined,
+      text: values.text === true,
+      tolerance: values.tolerance as string | undefined,
+    };
     const reportOptions = withDriftFlags(options.drift, flags);
     if (typeof reportOptions === 'string') throw new UsageError(reportOptions);
     const runsJest = !values.last && !values.accept;
@@ -104,15 +112,22 @@ Exit code: 0 when nothing drifted, 1 on drift or requests that could not be chec
     const jestCode = runsJest ? await runDrift(context, driftDir) : 0;
     const run = readDriftRun(driftDir);
     // A run that stopped before global setup leaves the last run's folder as it was: that is not this run's report.
-    const ranNothing = runsJest && run !== undefined && (!(Date.parse(run.started) >= startedAt) || (jestCode !== 0 && run.notes.length === 0));
+    const ranNothing =
+      runsJest && run !== undefined && (!(Date.parse(run.started) >= startedAt) || (jestCode !== 0 && run.notes.length === 0));
     if (!run || ranNothing) {
-      err(runsJest
-        ? `jest-replay drift: Jest exited with ${jestCode} before any test ran in drift mode: nothing was checked (its output above says why)`
-        : `jest-replay drift: no drift run in ${fromCwd(driftDir)}: run jest-replay drift first`);
+      err(
+        runsJest
+          ? `jest-replay drift: Jest exited with ${jestCode} before any test ran in drift mode: ` +
+            'nothing was checked (its output above says why)'
+          : `jest-replay drift: no drift run in ${fromCwd(driftDir)}: run jest-replay drift first`,
+      );
       return EXIT.problems;
     }
     const checked = path.resolve(options.rootDir, run.recordings);
-    if (checked !== options.dir) throw new UsageError(`the drift run in ${fromCwd(driftDir)} checked the recordings in ${fromCwd(checked)}, not ${fromCwd(options.dir)}`);
+    if (checked !== options.dir)
+      throw new UsageError(
+        `the drift run in ${fromCwd(driftDir)} checked the recordings in ${fromCwd(checked)}, not ${fromCwd(options.dir)}`,
+      );
     for (const file of run.unreadable) err(`skipped ${fromCwd(file)}: not a drift note`);
     const files = { dir: options.dir, liveDir, read: (file: string) => readRecordingFile(file, fromCwd(file)), shown: fromCwd };
     const report = driftReport(run.notes, files, reportOptions);

@@ -38,7 +38,9 @@ export interface AcceptSetup {
 function recordingsIn(dir: string, testId: string): string[] {
   const folder = path.join(dir, testFolder(testId));
   if (linkOnTheWay(dir, folder)) return [];
-  return regularFilesIn(folder).filter((name) => parseRecordingFileName(name) !== undefined).map((name) => path.join(folder, name));
+  return regularFilesIn(folder)
+    .filter((name) => parseRecordingFileName(name) !== undefined)
+    .map((name) => path.join(folder, name));
 }
 
 export function planAccept(notes: DriftNote[], testIds: string[], setup: AcceptSetup): AcceptPlan {
@@ -51,7 +53,9 @@ export function planAccept(notes: DriftNote[], testIds: string[], setup: AcceptS
     const written = requests.flatMap((request) => (request.live === undefined ? [] : [request.live]));
     if (written.length === 0) {
       const [near] = nearest(testId, [...new Set(scopes.map((scope) => scope.id))]);
-      plan.problems.push(`no live exchange of ${JSON.stringify(testId)} in the last drift run${near ? `; did you mean ${JSON.stringify(near)}?` : ''}`);
+      plan.problems.push(
+        `no live exchange of ${JSON.stringify(testId)} in the last drift run${near ? `; did you mean ${JSON.stringify(near)}?` : ''}`,
+      );
       continue;
     }
     const targets = new Set<string>();
@@ -66,7 +70,10 @@ export function planAccept(notes: DriftNote[], testIds: string[], setup: AcceptS
       }
       plan.problems.push(...verifyRecording(relative, text, rules).map((problem) => `${shown(source)}: ${problem}`));
       const link = linkOnTheWay(dir, path.dirname(target));
-      if (link) plan.problems.push(`${shown(target)}: its folder is reached through the symbolic link ${shown(link)}: nothing is written through it`);
+      if (link)
+        plan.problems.push(
+          `${shown(target)}: its folder is reached through the symbolic link ${shown(link)}: nothing is written through it`,
+        );
       plan.writes.push({ source, target, text });
       targets.add(target);
     }

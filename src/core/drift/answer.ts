@@ -49,7 +49,8 @@ function modelOf(value: unknown): string | undefined {
 /** Tool calls and text of one JSON body: chat completions, legacy completions, Responses, Anthropic, Ollama. */
 function jsonAnswer(body: Piece): Pick<Answer, 'toolCalls' | 'text'> {
   const toolCalls: ToolCall[] = [];
-  const call = (name: unknown, args: unknown) => toolCalls.push({ name: String(name), arguments: typeof args === 'string' ? args : JSON.stringify(args) });
+  const call = (name: unknown, args: unknown) =>
+    toolCalls.push({ name: String(name), arguments: typeof args === 'string' ? args : JSON.stringify(args) });
   let text = '';
   const [choice] = list(body.choices);
   const message = isObject(choice?.message) ? choice.message : isObject(body.message) ? body.message : undefined;
@@ -96,13 +97,19 @@ function* toolDrifts(recorded: ToolCall[], live: ToolCall[]): Generator<Drift> {
       const [was, is] = [parseJson(before[i].arguments), parseJson(after[i].arguments)];
       const where = [...at, 'arguments'];
       if (was && !is) {
-        yield { path: joinPath(where), change: 'arguments no longer parse as JSON', recorded: shorten(before[i].arguments), live: shorten(after[i].arguments) };
+        yield {
+          path: joinPath(where),
+          change: 'arguments no longer parse as JSON',
+          recorded: shorten(before[i].arguments),
+          live: shorten(after[i].arguments),
+        };
       } else if (was && is) {
         yield* shapeDrifts(addToShape(was.value), addToShape(is.value), where);
       }
     }
   }
-  for (const name of names(live)) if (!recorded.some((c) => c.name === name)) yield { path: joinPath(['tool_calls', element(name)]), change: 'tool now called' };
+  for (const name of names(live))
+    if (!recorded.some((c) => c.name === name)) yield { path: joinPath(['tool_calls', element(name)]), change: 'tool now called' };
 }
 
 /** How a live answer differs from a recorded one: model, finish reasons, tool calls, and (when asked) text. */

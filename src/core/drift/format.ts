@@ -24,9 +24,13 @@ const requests = (count: number) => plural(count, 'request');
 /** `5 changes in 3 of 6 tests against the live API (7 of 11 requests drifted, 1 not checked, 2 tests failed; text not compared)`. */
 export function summaryLine(report: DriftReport): string {
   const { groups, requests: sent, drifted, tests, driftedTests, unchecked, failed, text } = report;
-  const also = [...(unchecked.length > 0 ? [`${unchecked.length} not checked`] : []), ...(failed.length > 0 ? [`${plural(failed.length, 'test')} failed`] : [])];
+  const also = [
+    ...(unchecked.length > 0 ? [`${unchecked.length} not checked`] : []),
+    ...(failed.length > 0 ? [`${plural(failed.length, 'test')} failed`] : []),
+  ];
   const extra = `${also.map((part) => `, ${part}`).join('')}; ${text ? 'text compared' : 'text not compared'}`;
-  if (groups.length === 0) return `jest-replay drift: no drift in ${plural(tests, 'test')} against the live API (${requests(sent)} checked${extra})`;
+  if (groups.length === 0)
+    return `jest-replay drift: no drift in ${plural(tests, 'test')} against the live API (${requests(sent)} checked${extra})`;
   return (
     `jest-replay drift: ${plural(groups.length, 'change')} in ${driftedTests} of ${plural(tests, 'test')} against the live API ` +
     `(${drifted} of ${requests(sent)} drifted${extra})`
@@ -50,7 +54,10 @@ function requestName(request: string, ordinal: number): string {
 
 /** One line per request a change touches; a request that no longer keys adds why, on lines of its own (already indented). */
 const occurrenceLines = (group: DriftGroup): string[] =>
-  group.occurrences.flatMap((o) => [printable(`${o.testId}  ${requestName(o.request, o.ordinal)}${values(o)}`), ...(o.details ?? []).map(printable)]);
+  group.occurrences.flatMap((o) => [
+    printable(`${o.testId}  ${requestName(o.request, o.ordinal)}${values(o)}`),
+    ...(o.details ?? []).map(printable),
+  ]);
 
 const heading = (group: DriftGroup) => {
   const tests = new Set(group.occurrences.map((o) => o.testId)).size;
@@ -64,7 +71,8 @@ function otherSections(report: DriftReport): { title: string; lines: string[] }[
     const lines = report.unchecked.map((u) => printable(`${u.testId}  ${requestName(u.request, u.ordinal)}: ${u.reason}`));
     sections.push({ title: `not checked (${requests(report.unchecked.length)})`, lines });
   }
-  if (report.failed.length > 0) sections.push({ title: `failed against the live API (${plural(report.failed.length, 'test')})`, lines: report.failed.map(printable) });
+  if (report.failed.length > 0)
+    sections.push({ title: `failed against the live API (${plural(report.failed.length, 'test')})`, lines: report.failed.map(printable) });
   return sections;
 }
 
@@ -87,7 +95,8 @@ export function formatDriftMarkdown(report: DriftReport, commands: ReportCommand
     return { head: `**${inlineCode(title)}** — ${count}\n\n`, lines: occurrenceLines(group) };
   });
   for (const { title, lines } of otherSections(report)) parts.push({ head: `**${title}**\n\n`, lines });
-  const accept = report.groups.length > 0 ? `\n\nAccept a test's live exchanges as its recordings: ${inlineCode(`${commands.accept} '<test id>'`)}` : '';
+  const accept =
+    report.groups.length > 0 ? `\n\nAccept a test's live exchanges as its recordings: ${inlineCode(`${commands.accept} '<test id>'`)}` : '';
   const omitted = (whole: number, characters: number) =>
     `*Truncated to fit a comment: ${plural(parts.length - whole, 'section')} (${characters} characters) not shown. ` +
     `See them all with ${inlineCode(commands.again)}.*`;

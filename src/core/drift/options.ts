@@ -21,8 +21,14 @@ export interface ResolvedDriftOptions {
 
 type Rule = [(value: unknown) => boolean, string];
 
+/** What `drift` must be, as a message says it. */
+export const DRIFT_OPTIONS_SHAPE = 'an object like { ignore: ["body.usage"], text: false, tolerance: 0.01 }';
+
 const RULES: Record<keyof DriftOptions, Rule> = {
-  ignore: [(v) => Array.isArray(v) && v.every((item) => typeof item === 'string'), 'an array of paths like ["body.usage", "body.**.logprobs"]'],
+  ignore: [
+    (v) => Array.isArray(v) && v.every((item) => typeof item === 'string'),
+    'an array of paths like ["body.usage", "body.**.logprobs"]',
+  ],
   text: [(v) => typeof v === 'boolean', 'true or false'],
   tolerance: [(v) => typeof v === 'number' && Number.isFinite(v) && v >= 0, 'a number >= 0 (how far a number may move)'],
 };
@@ -30,7 +36,7 @@ const RULES: Record<keyof DriftOptions, Rule> = {
 /** Checks `drift` options; every problem names the option (`where` is `testEnvironmentOptions.replay.drift`). */
 export function validateDriftOptions(raw: unknown, where: string): DriftOptions {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new ReplayConfigError(`jest-replay: ${where} must be an object like { ignore: ["body.usage"], text: false, tolerance: 0.01 }.`);
+    throw new ReplayConfigError(`jest-replay: ${where} must be ${DRIFT_OPTIONS_SHAPE}.`);
   }
   for (const [key, value] of Object.entries(raw)) {
     const rule = Object.hasOwn(RULES, key) ? RULES[key as keyof DriftOptions] : undefined;

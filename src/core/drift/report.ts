@@ -84,12 +84,25 @@ function compareRequest(note: RequestNote, files: ReportFiles, options: Resolved
     return `cannot be compared: ${(error as Error).message.replace(/^jest-replay: /, '')}`;
   }
   const recordingFile = files.shown(recordings[0]);
-  return drifts.map(({ path: at, change, recorded, live: now }) => ({ path: at, change, seen: { recordingFile, liveFile, recordedValue: recorded, liveValue: now } }));
+  return drifts.map(({ path: at, change, recorded, live: now }) => ({
+    path: at,
+    change,
+    seen: { recordingFile, liveFile, recordedValue: recorded, liveValue: now },
+  }));
 }
 
 export function driftReport(notes: DriftNote[], files: ReportFiles, options: ResolvedDriftOptions): DriftReport {
   const groups = new Map<string, DriftGroup>();
-  const report: DriftReport = { groups: [], requests: 0, drifted: 0, tests: 0, driftedTests: 0, unchecked: [], failed: [], text: options.text };
+  const report: DriftReport = {
+    groups: [],
+    requests: 0,
+    drifted: 0,
+    tests: 0,
+    driftedTests: 0,
+    unchecked: [],
+    failed: [],
+    text: options.text,
+  };
   for (const scope of notes.flatMap((note) => note.scopes)) {
     report.tests++;
     if (scope.status === 'failed') report.failed.push(scope.id);

@@ -57,13 +57,15 @@ const inside = (folder: string, file: string) => {
 /** Why `driftDir` must not take a drift run checking the recordings in `dir`, if it must not. */
 export function driftDirProblem(driftDir: string, dir: string): string | undefined {
   if (inside(dir, driftDir) || inside(driftDir, dir)) {
-    return `the drift check's folder ${driftDir} and the recordings directory ${dir} overlap: a drift run never writes into the recordings. Name another folder.`;
+    const overlap = `the drift check's folder ${driftDir} and the recordings directory ${dir} overlap`;
+    return `${overlap}: a drift run never writes into the recordings. Name another folder.`;
   }
   const stat = fs.statSync(driftDir, { throwIfNoEntry: false });
   if (stat && !stat.isDirectory()) return `the drift check's folder ${driftDir} is a file. Name a folder.`;
   const names = stat ? listDir(driftDir) : [];
   if (names.length > 0 && !names.includes(MARKER)) {
-    return `the drift check's folder ${driftDir} holds other files and no earlier drift check (${MARKER}): it would be cleared. Name a new or empty folder.`;
+    const busy = `the drift check's folder ${driftDir} holds other files and no earlier drift check (${MARKER})`;
+    return `${busy}: it would be cleared. Name a new or empty folder.`;
   }
   return undefined;
 }
@@ -78,7 +80,9 @@ export function startDriftRun(driftDir: string, dir: string, rootDir: string): v
   try {
     checkWritable(driftDir);
   } catch (error) {
-    throw new ReplayConfigError(`jest-replay: drift mode cannot write to ${driftDir} (${(error as Error).message}). Make it writable, or name another folder.`);
+    throw new ReplayConfigError(
+      `jest-replay: drift mode cannot write to ${driftDir} (${(error as Error).message}). Make it writable, or name another folder.`,
+    );
   }
   for (const folder of [LIVE, NOTES]) fs.rmSync(path.join(driftDir, folder), { recursive: true, force: true });
   fs.mkdirSync(driftDir, { recursive: true });
@@ -94,8 +98,10 @@ export function writeDriftNote(driftDir: string, note: DriftNote, name: string):
 
 const strings = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string');
 const isRequestNote = (r: RequestNote) => typeof r?.request === 'string' && Number.isInteger(r.ordinal) && strings(r.recordings);
-const isScopeNote = (s: ScopeNote) => typeof s?.id === 'string' && typeof s.status === 'string' && Array.isArray(s.requests) && s.requests.every(isRequestNote);
-const isDriftNote = (n: DriftNote) => typeof n?.testFile === 'string' && typeof n.recordings === 'string' && Array.isArray(n.scopes) && n.scopes.every(isScopeNote);
+const isScopeNote = (s: ScopeNote) =>
+  typeof s?.id === 'string' && typeof s.status === 'string' && Array.isArray(s.requests) && s.requests.every(isRequestNote);
+const isDriftNote = (n: DriftNote) =>
+  typeof n?.testFile === 'string' && typeof n.recordings === 'string' && Array.isArray(n.scopes) && n.scopes.every(isScopeNote);
 
 /** The last drift run in a folder, as `jest-replay drift` reads it. */
 export interface DriftRun {
@@ -117,7 +123,9 @@ export function readDriftRun(driftDir: string): DriftRun | undefined {
   }
   const notes: DriftNote[] = [];
   const unreadable: string[] = [];
-  for (const name of listDir(path.join(driftDir, NOTES)).filter((n) => n.endsWith('.json')).sort()) {
+  for (const name of listDir(path.join(driftDir, NOTES))
+    .filter((n) => n.endsWith('.json'))
+    .sort()) {
     const file = path.join(driftDir, NOTES, name);
     try {
       const note = JSON.parse(fs.readFileSync(file, 'utf8')) as DriftNote;

@@ -10,7 +10,10 @@ import { element, joinPath } from './paths';
  * or `object`: Anthropic's `text` and `tool_use` blocks, the Responses API's output items), else as one.
  */
 
-/** One change of shape, at `path` (see `paths.ts`); `change` holds no value of the answer, so one API-wide change reads alike everywhere. */
+/**
+ * One change, at `path` (see `paths.ts`); `change` holds no value of the answer (but for the API's own names), so one
+ * API-wide change reads alike everywhere.
+ */
 export interface Drift {
   path: string;
   change: string;
@@ -47,7 +50,8 @@ export function kindOf(value: unknown): string {
  * Tool arguments are compared as tool calls (see `answer.ts`), not as fields here: `arguments` anywhere, and
  * the `input` of an Anthropic `tool_use` block.
  */
-const isToolInput = (name: string, parent: Record<string, unknown>) => name === 'arguments' || (name === 'input' && parent.type === 'tool_use');
+const isToolInput = (name: string, parent: Record<string, unknown>) =>
+  name === 'arguments' || (name === 'input' && parent.type === 'tool_use');
 
 const emptyShape = (): Shape => ({ types: new Map(), fields: new Map(), items: new Map(), names: new Set() });
 
@@ -83,7 +87,12 @@ export function* shapeDrifts(recorded: Shape, live: Shape, segments: string[]): 
     yield { path, change, recorded: example(recorded.types, live.types), live: example(live.types, recorded.types) };
   }
   if (recorded.names.size > 0 && live.names.size > 0 && [...recorded.names].sort().join() !== [...live.names].sort().join()) {
-    yield { path, change: 'value changed', recorded: [...recorded.names].map(short).join(', '), live: [...live.names].map(short).join(', ') };
+    yield {
+      path,
+      change: 'value changed',
+      recorded: [...recorded.names].map(short).join(', '),
+      live: [...live.names].map(short).join(', '),
+    };
   }
   if (recorded.types.has('object') && live.types.has('object')) {
     for (const [name, shape] of recorded.fields) {
@@ -93,7 +102,8 @@ export function* shapeDrifts(recorded: Shape, live: Shape, segments: string[]): 
       else yield* shapeDrifts(shape, other, at);
     }
     for (const [name, shape] of live.fields) {
-      if (!recorded.fields.has(name)) yield { path: joinPath([...segments, name]), change: 'field added', live: example(shape.types, new Map()) };
+      if (!recorded.fields.has(name))
+        yield { path: joinPath([...segments, name]), change: 'field added', live: example(shape.types, new Map()) };
     }
   }
   // An empty array says nothing of its elements: only two arrays that both had some are compared.
@@ -121,9 +131,11 @@ export function numberDrifts(recorded: unknown, live: unknown, segments: string[
   const walk = (a: unknown, b: unknown, at: string[]) => {
     if (typeof a === 'number' && typeof b === 'number') {
       const path = joinPath(at);
-      if (Math.abs(a - b) > tolerance && !found.has(path)) found.set(path, { path, change: `number moved by more than ${tolerance}`, recorded: String(a), live: String(b) });
+      if (Math.abs(a - b) > tolerance && !found.has(path))
+        found.set(path, { path, change: `number moved by more than ${tolerance}`, recorded: String(a), live: String(b) });
     } else if (Array.isArray(a) && Array.isArray(b)) {
-      for (let i = 0; i < Math.min(a.length, b.length); i++) walk(a[i], b[i], [...at, element(kindOf(a[i]) === kindOf(b[i]) ? kindOf(a[i]) : '')]);
+      for (let i = 0; i < Math.min(a.length, b.length); i++)
+        walk(a[i], b[i], [...at, element(kindOf(a[i]) === kindOf(b[i]) ? kindOf(a[i]) : '')]);
     } else if (isObject(a) && isObject(b)) {
       for (const name of Object.keys(a)) if (name in b && !isToolInput(name, a)) walk(a[name], b[name], [...at, name]);
     }

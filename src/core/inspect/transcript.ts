@@ -66,7 +66,8 @@ export function streamTranscript(body: unknown[]): Transcript {
         continue;
       case 'response.output_item.done': {
         const done = isObject(item.item) ? item.item : {};
-        if (done.type === 'function_call') Object.assign(toolCall(`r${item.output_index}`), { name: String(done.name), arguments: String(done.arguments) });
+        if (done.type !== 'function_call') continue;
+        Object.assign(toolCall(`r${item.output_index}`), { name: String(done.name), arguments: String(done.arguments) });
         continue;
       }
       case 'content_block_start': // Anthropic

@@ -58,7 +58,11 @@ export class DriftCheck {
     const { config, store } = this.setup;
     this.live.checkFolder(this.live.folderOf(keyed.shared ? null : scope.testId));
     const files = recordingsFor(store, scope.testId, keyed);
-    const note: RequestNote = { request: `${keyed.method} ${keyed.url}`, ordinal: keyed.ordinal, recordings: files.map((f) => relativePosix(config.dir, f)) };
+    const note: RequestNote = {
+      request: `${keyed.method} ${keyed.url}`,
+      ordinal: keyed.ordinal,
+      recordings: files.map((f) => relativePosix(config.dir, f)),
+    };
     if (files.length === 0) {
       const how = { normalize: this.setup.normalize(scope), shownDifferences: SHORT_DIFFERENCES };
       const { expected, explanation } = await explainRequest(store, config.rootDir, scope, keyed, how);

@@ -7,7 +7,11 @@ import type { KeyedRequest } from './identify';
  * recording, else a session-level one (recorded with no test id, as llama-stack does for requests made during
  * session setup), as llama-stack's lookup falls back to them. A drift run looks its requests up the same way.
  */
-export function recordingsFor(store: RecordingStore, testId: string, { method, url, keyBody, key, ordinal, shared }: KeyedRequest): string[] {
+export function recordingsFor(
+  store: RecordingStore,
+  testId: string,
+  { method, url, keyBody, key, ordinal, shared }: KeyedRequest,
+): string[] {
   if (shared) return store.locateModelLists(key);
   const own = store.locate(testId, key, ordinal);
   if (own) return [own];

@@ -117,7 +117,8 @@ export async function missMessage(
 ): Promise<string> {
   const { method, url, key, ordinal } = keyed;
   const shownDifferences = how.reporting.verbose ? LONG_DIFFERENCES : SHORT_DIFFERENCES;
-  const { expected, recorded, otherIds, explanation } = await explainRequest(store, rootDir, scope, keyed, { normalize: how.normalize, shownDifferences });
+  const explained = await explainRequest(store, rootDir, scope, keyed, { normalize: how.normalize, shownDifferences });
+  const { expected, recorded, otherIds, explanation } = explained;
   return [
     'jest-replay: no recording for this request (mode: replay).',
     `  test id:  ${printable(scope.testId)}`,

@@ -16,7 +16,8 @@ export const inlineCode = (text: string) => {
 };
 
 /** Lines as a fenced block that none of them can close. */
-const codeBlock = (lines: string[], language: string, ticks = fence(lines.join('\n'), 3)) => `${ticks}${language}\n${lines.join('\n')}\n${ticks}`;
+const codeBlock = (lines: string[], language: string, ticks = fence(lines.join('\n'), 3)) =>
+  `${ticks}${language}\n${lines.join('\n')}\n${ticks}`;
 
 /** One part of a comment: its head (Markdown, with what it quotes as code) and the lines of its code block. */
 export interface CommentPart {
@@ -32,7 +33,11 @@ export interface CommentPart {
 export function cappedComment(
   heading: string,
   parts: CommentPart[],
-  { language, limit = COMMENT_LIMIT, omitted }: { language: string; limit?: number; omitted: (whole: number, characters: number) => string },
+  {
+    language,
+    limit = COMMENT_LIMIT,
+    omitted,
+  }: { language: string; limit?: number; omitted: (whole: number, characters: number) => string },
 ): string {
   const whole = [heading, ...parts.map(({ head, lines }) => `${head}${codeBlock(lines, language)}`)].join('\n\n');
   if (whole.length <= limit) return whole;
