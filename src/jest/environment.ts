@@ -86,7 +86,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       const redact = config.redact ? loadFunction<RedactHook>('redact', config.redact, config.rootDir, 'redact', 'redact({ method, url, body })') : undefined;
       let session: ReplaySession | undefined;
       // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
-      this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });
+      const handler = { handles: (url: URL) => session!.handles(url), handle: (request: Request) => session!.handle(request) };
+      this.interception = intercept(handler, this.global);
       const passthrough = forwardWith(this.interception.realFetch);
       session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, redact, this.missReporting);
       this.session = session;
