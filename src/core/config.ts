@@ -108,12 +108,13 @@ const resolveFrom = (rootDir: string, p: string) => path.resolve(rootDir, p.repl
 /** A module option: `<rootDir>` expanded; otherwise left for `require.resolve` from rootDir (a package name stays one). */
 const moduleSpec = (rootDir: string, spec: string | undefined) => spec?.replace(/^<rootDir>/, rootDir);
 
-export function resolveConfig(input: { rootDir: string; options?: unknown; env: ReplayEnv }): ResolvedConfig {
+/** `ci`: Jest's `globalConfig.ci` (`--ci`, or Jest's own CI detection), which refuses `RECORD=1` as CI variables do. */
+export function resolveConfig(input: { rootDir: string; options?: unknown; env: ReplayEnv; ci?: boolean }): ResolvedConfig {
   const options = validateOptions(input.options);
   const { rootDir, env } = input;
   const dir = env.JEST_REPLAY_DIR?.trim() || options.dir || 'recordings';
   return {
-    mode: resolveMode(env),
+    mode: resolveMode(env, input.ci),
     rootDir,
     dir: resolveFrom(rootDir, dir),
     ignoreHosts: (options.ignoreHosts ?? []).map((h) => h.toLowerCase()),

@@ -104,7 +104,7 @@ describe.each(LEGS.filter((leg) => !leg.notRunHere))('$name', (leg) => {
   beforeAll(async () => {
     upstream = await startUpstream();
     try {
-      record = await project.run({ RECORD: '1', UPSTREAM: upstream.url }, ['--ci', ...(leg.args ?? [])], leg.runner);
+      record = await project.run({ RECORD: '1', UPSTREAM: upstream.url }, [...(leg.args ?? [])], leg.runner);
       requestsWhileRecording = upstream.requests.length;
     } finally {
       await upstream.close();
