@@ -44,8 +44,9 @@ export function intercept(handler: RequestHandler, testGlobal: object): Intercep
   const realFetch = globalThis.fetch;
   // Node's http clients see a broken connection as the socket error itself (ECONNRESET); fetch wraps
   // it in a TypeError. The handler fails the fetch way, so http requests get the cause.
+  const causeOf: Failure = (error) => (isNodeError(error.cause) ? error.cause : error);
   const interceptors = [
-    listen(new ClientRequestInterceptor(), handler, (error) => (isNodeError(error.cause) ? error.cause : error), new UserInterceptors(testGlobal)),
+    listen(new ClientRequestInterceptor(), handler, causeOf, new UserInterceptors(testGlobal)),
     listen(new FetchInterceptor(), handler, (error) => error),
   ];
   const forward = forwardWith(realFetch);
@@ -88,7 +89,12 @@ function withPlainAborts(fetch: typeof globalThis.fetch): typeof globalThis.fetc
 }
 
 type Failure = (error: Error) => Error;
-function listen<T extends ClientRequestInterceptor | FetchInterceptor>(interceptor: T, handler: RequestHandler, asFailure: Failure, user?: UserInterceptors): T {
+function listen<T extends ClientRequestInterceptor | FetchInterceptor>(
+  interceptor: T,
+  handler: RequestHandler,
+  asFailure: Failure,
+  user?: UserInterceptors,
+): T {
   interceptor.on('request', async (event) => {
     const { request, controller } = event;
     const url = new URL(request.url);

@@ -33,7 +33,8 @@ function fromTestRealm(reason: unknown): Error | undefined {
   if (reason instanceof Error || reason === undefined) return reason;
   const source = reason as { message?: unknown; name?: unknown; stack?: unknown } | null;
   const error = new Error(String(source?.message ?? reason));
-  return Object.assign(error, typeof reason === 'object' ? reason : {}, { name: String(source?.name ?? 'Error'), stack: source?.stack ?? error.stack });
+  const own = typeof reason === 'object' ? reason : {};
+  return Object.assign(error, own, { name: String(source?.name ?? 'Error'), stack: source?.stack ?? error.stack });
 }
 
 export class UserInterceptors {

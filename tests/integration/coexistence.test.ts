@@ -95,7 +95,7 @@ describe('nock beside jest-replay, for every client, in every mode', () => {
     expect(requests.every((r) => r.url === 'http://127.0.0.1/v1/chat/completions')).toBe(true);
   });
 
-  test.each(['replay', 'record-if-missing'])('%s, with the API down: nock answers its hosts, the rest replays, nothing is written', (mode) => {
+  test.each(['replay', 'record-if-missing'])('%s, with the API down: nock answers its hosts, the rest replays, writes nothing', (mode) => {
     expect([statusOf(runs[mode]), runs[mode].output]).toEqual([allPassed, expect.stringContaining(`jest-replay: ${mode} mode`)]);
     expect(project.snapshot()).toEqual(recorded);
   });

@@ -6,7 +6,11 @@ const testGlobal = (): Record<PropertyKey, unknown> => vm.runInContext('globalTh
 
 function controller(): Controller & { calls: unknown[][] } {
   const calls: unknown[][] = [];
-  return { calls, respondWith: (response) => calls.push(['respondWith', response]), errorWith: (reason) => calls.push(['errorWith', reason]) };
+  return {
+    calls,
+    respondWith: (response) => calls.push(['respondWith', response]),
+    errorWith: (reason) => calls.push(['errorWith', reason]),
+  };
 }
 
 const event = (c: Controller) => ({ request: new Request('http://weather.example/today'), requestId: 'id-1', controller: c });
@@ -43,7 +47,10 @@ describe('UserInterceptors (a test’s own nock or msw, asked first for node:htt
     await expect(user.answer(event(c))).resolves.toBe(false);
     user.emitter.removeListener('request', passing);
     const asked: string[] = [];
-    user.emitter.addListener('request', ({ controller: theirs }) => (asked.push('passthrough'), (theirs as { passthrough(): void }).passthrough()));
+    user.emitter.addListener('request', ({ controller: theirs }) => {
+      asked.push('passthrough');
+      (theirs as { passthrough(): void }).passthrough();
+    });
     user.emitter.addListener('request', () => void asked.push('after a passthrough'));
     await expect(user.answer(event(c))).resolves.toBe(false);
     expect(asked).toEqual(['passthrough']);
