@@ -4,6 +4,7 @@ import type { Mode } from './core/mode';
 
 export type { ReplayOptions } from './core/config';
 export type { RedactableRequest, RedactHook } from './core/keying/redact';
+export type { BeforeRecordHook, RecordableResponse, RecordedRequest } from './core/recording/before-record';
 export type { TestIdContext, TestIdResolver } from './jest/test-id';
 export type { Mode } from './core/mode';
 export type { BodyNormalizer } from './core/keying/normalizers';

@@ -29,6 +29,10 @@ export function table(rows: string[][], indent = '  '): string[] {
 export const fromCwd = (file: string) => path.relative(process.cwd(), file) || '.';
 
 
+/** What `list`, `verify` and `prune` say about the folders they could not read, and skipped. */
+export const unreadableLines = (dir: string, unreadable: Tree['unreadable']): string[] =>
+  unreadable.map((folder) => `skipped ${fromCwd(path.join(dir, folder.path))}: cannot be read (${folder.reason})`);
+
 /** What `list`, `verify` and `prune` say about the symbolic links they found and did not follow. */
 export function linkLines(dir: string, links: Tree['links']): string[] {
   if (links.length === 0) return [];

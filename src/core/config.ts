@@ -3,7 +3,7 @@ import { ReplayConfigError } from './errors';
 import { type Mode, type ModeEnvironment, resolveMode } from './mode';
 import { nearest } from './util/nearest';
 import { ignorePathProblem } from './keying/match-ignore';
-import { CREDENTIAL_HEADERS } from './keying/request';
+import { isCredentialHeader } from './keying/credential-names';
 import { defaultUsageDir } from './store/usage';
 
 /** `testEnvironmentOptions.replay` as a user writes it. */
@@ -30,6 +30,10 @@ export interface ReplayOptions {
   usageDir?: string;
   /** Request body fields left out of the key (`body.user`, `body.metadata.*`, `body.**.trace_id`); the stored body stays as sent. */
   matchIgnore?: string[];
+  /** Module (resolved like `testIdResolver`) exporting `beforeRecord(response, request)`: edits each response before it is stored. */
+  beforeRecord?: string;
+  /** Record a failure (401/403, 429, 5xx, a broken connection) over a good recording of the same request. Off by default. */
+  recordFailedRequests?: boolean;
 }
 
 export interface ReplayEnv extends ModeEnvironment {
@@ -51,6 +55,8 @@ export interface ResolvedConfig {
   allowHosts: string[];
   usageDir: string;
   matchIgnore: string[];
+  beforeRecord?: string;
+  recordFailedRequests: boolean;
 }
 
 type Check = (value: unknown) => boolean;
@@ -72,9 +78,15 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   allowHosts: [isStringList, 'an array of strings'],
   usageDir: [isString, 'a non-empty string'],
   matchIgnore: [isStringList, 'an array of paths into the request body, like ["body.user", "body.metadata.*"]'],
+  beforeRecord: [isString, 'a module path string'],
+  recordFailedRequests: [isBoolean, 'true or false'],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
+
+/** The `replay` entry of a project's `testEnvironmentOptions`, as the user wrote it (`validateOptions` checks it). */
+export const replayOptionsIn = (testEnvironmentOptions: unknown): unknown =>
+  (testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
 
 export function validateOptions(raw: unknown): ReplayOptions {
   if (raw === undefined || raw === null) return {};
@@ -95,7 +107,7 @@ export function validateOptions(raw: unknown): ReplayOptions {
     }
   }
   const options = raw as ReplayOptions;
-  const credential = options.requestHeaders?.find((h) => CREDENTIAL_HEADERS.includes(h.toLowerCase()));
+  const credential = options.requestHeaders?.find(isCredentialHeader);
   if (credential) {
     throw new ReplayConfigError(`jest-replay: ${where('requestHeaders')} lists ${JSON.stringify(credential)}, a credential header: it is never stored.`);
   }
@@ -108,13 +120,20 @@ const resolveFrom = (rootDir: string, p: string) => path.resolve(rootDir, p.repl
 /** A module option: `<rootDir>` expanded; otherwise left for `require.resolve` from rootDir (a package name stays one). */
 const moduleSpec = (rootDir: string, spec: string | undefined) => spec?.replace(/^<rootDir>/, rootDir);
 
+/** Everything but the mode: what the command line needs, which must not fail on a run's `RECORD=banana`. */
+export type ResolvedOptions = Omit<ResolvedConfig, 'mode'>;
+
 /** `ci`: Jest's `globalConfig.ci` (`--ci`, or Jest's own CI detection), which refuses `RECORD=1` as CI variables do. */
 export function resolveConfig(input: { rootDir: string; options?: unknown; env: ReplayEnv; ci?: boolean }): ResolvedConfig {
+  const options = resolveOptions(input);
+  return { mode: resolveMode(input.env, input.ci), ...options };
+}
+
+export function resolveOptions(input: { rootDir: string; options?: unknown; env: ReplayEnv }): ResolvedOptions {
   const options = validateOptions(input.options);
   const { rootDir, env } = input;
   const dir = env.JEST_REPLAY_DIR?.trim() || options.dir || 'recordings';
   return {
-    mode: resolveMode(env, input.ci),
     rootDir,
     dir: resolveFrom(rootDir, dir),
     ignoreHosts: (options.ignoreHosts ?? []).map((h) => h.toLowerCase()),
@@ -127,5 +146,7 @@ export function resolveConfig(input: { rootDir: string; options?: unknown; env: 
     allowHosts: (options.allowHosts ?? []).map((h) => h.toLowerCase()),
     usageDir: options.usageDir ? resolveFrom(rootDir, options.usageDir) : defaultUsageDir(rootDir),
     matchIgnore: options.matchIgnore ?? [],
+    beforeRecord: moduleSpec(rootDir, options.beforeRecord),
+    recordFailedRequests: options.recordFailedRequests ?? false,
   };
 }

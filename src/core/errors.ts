@@ -27,6 +27,21 @@ export class ReplayConfigError extends ReplayError {
   }
 }
 
+/** A folder under the recordings directory reached through a symbolic link: never read, written or cleaned through. */
+export class LinkedFolderError extends ReplayError {
+  constructor(
+    readonly folder: string,
+    readonly link: string,
+  ) {
+    super(
+      `jest-replay: not reading or writing recordings in ${folder}: ${link} is a symbolic link, and jest-replay never reads, ` +
+        'writes or deletes through a link under the recordings directory (it may lead outside it). Make it a folder.',
+    );
+    this.name = 'LinkedFolderError';
+    withoutStack(this);
+  }
+}
+
 /** A recording file that cannot be used: names the file and the problem. */
 export class RecordingFileError extends ReplayError {
   constructor(

@@ -2,18 +2,14 @@ import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { loadNormalizers } from '../core/keying/normalizers';
+import { loadBeforeRecord } from '../core/recording/before-record';
 import { ReplayConfigError } from '../core/errors';
 import { records } from '../core/mode';
 import { checkWritable } from '../core/store/storage';
 import { newRunId, RUN_ID_VARIABLE, startUsage, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs } from '../core/store/usage';
-import { replayOptionsOf } from './options';
-import { RUN_COMMAND_VARIABLE, runCommand } from './run-command';
-
-/** A path as the user reads it: relative to where they ran jest, unless it is outside. */
-export function displayPath(file: string): string {
-  const relative = path.relative(process.cwd(), file) || '.';
-  return relative.startsWith('..') ? file : relative;
-}
+import { displayPath, replayOptionsOf } from './options';
+import { CONFIG_ARGUMENT_VARIABLE, configArgument, RUN_COMMAND_VARIABLE, runCommand } from './run-command';
+import { noteProject, SETTLED_VARIABLE } from './settle-run';
 
 /** The one line a run starts with: the mode and where recordings are read and written. */
 export function describeRun(config: ResolvedConfig): string {
@@ -64,11 +60,16 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig, pro
   // stderr, so `jest --json` keeps a clean stdout.
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
   useUsageDir(config.usageDir, globalConfig.shard);
-  process.env[RUN_ID_VARIABLE] = newRunId();
+  // One id for the whole run, whichever project's global setup runs first; a new run (watch mode) gets a new one.
+  if (process.env[SETTLED_VARIABLE] !== undefined || process.env[RUN_ID_VARIABLE] === undefined) process.env[RUN_ID_VARIABLE] = newRunId();
+  delete process.env[SETTLED_VARIABLE];
+  noteProject({ rootDir: config.rootDir, usageDir: config.usageDir });
   // Only this process sees Jest's own arguments (`--config`): the test files' processes read the command from here.
   process.env[RUN_COMMAND_VARIABLE] = runCommand({ env: process.env, execArgv: process.execArgv, args: process.argv.slice(2) });
-  // A normalizers module that does not load stops the run here, not at the first request.
+  process.env[CONFIG_ARGUMENT_VARIABLE] = configArgument(process.argv.slice(2)) ?? '';
+  // A normalizers or beforeRecord module that does not load stops the run here, not at the first request.
   loadNormalizers(config.normalizers, config.rootDir);
+  if (config.beforeRecord) loadBeforeRecord(config.beforeRecord, config.rootDir);
 }
 
 export { globalSetup };

@@ -1,25 +1,24 @@
 import type { AggregatedResult, Test, TestContext } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { type Mode, records } from '../core/mode';
+import { type Counted, summarizeUsage } from '../core/store/unused';
+import type { CleanUp } from '../core/store/clean-up';
+import { ReplayError } from '../core/errors';
 import {
-  countUnused,
   type FileUsage,
-  listRecordings,
   newRunId,
-  readUsage,
   RUN_ID_VARIABLE,
-  shardName,
-  summarizeUsage,
+  type ShardUsage,
   UNUSABLE_USAGE_VARIABLE,
   unusableUsageDirs,
   writeRunRecord,
 } from '../core/store/usage';
 import { printable } from '../core/util/printable';
-import { displayPath } from './global-setup';
-import { replayOptionsOf } from './options';
+import { displayPath, replayOptionsOf } from './options';
+import { clashesOf, settleRun, type SettledDir } from './settle-run';
+import { countHere, UnusedCounter } from './unused-counter';
 
 /**
  * Whether this run covered every test file Jest knows of (for a shard: its whole share), so that a
@@ -41,24 +40,38 @@ export function isCompleteRun(globalConfig: Config.GlobalConfig, results: Aggreg
   return !filtered && !results.wasInterrupted && results.numRuntimeErrorTestSuites === 0 && results.testResults.length === results.numTotalTestSuites;
 }
 
-/** At most this many requests that could not be sent (or were refused late) are listed; the rest are counted. */
-const SHOWN_UNREACHED = 5;
+/** At most this many requests that could not be sent (or paths that could not be read) are listed; the rest are counted. */
+const SHOWN = 5;
+
+/** `  what: first`, … at most `SHOWN` lines, then how many more. */
+const listed = (what: string, items: string[]) => [
+  ...items.slice(0, SHOWN).map((item) => `  ${what}: ${item}`),
+  ...(items.length > SHOWN ? [`  … and ${items.length - SHOWN} more ${what}`] : []),
+];
+
+/** What the end of the run did and skipped: stale recordings it deleted, clashes, folders and usage notes it could not read. */
+export interface Settlement {
+  cleanUp: CleanUp;
+  clashes: string[];
+  folders: Counted['unreadable'];
+  notes: ShardUsage['unreadable'];
+}
+
+const NOTHING_SETTLED: Settlement = { cleanUp: { deleted: [], clashes: [] }, clashes: [], folders: [], notes: [] };
 
 /** The run's closing lines for one recordings directory, where it left `unused` recordings. */
-export function summaryLines(mode: Mode, dir: string, files: FileUsage[], unused: number): string[] {
-  const summary = summarizeUsage(files);
+export function summaryLines(mode: Mode, dir: string, files: FileUsage[], unused: number, settled: Settlement = NOTHING_SETTLED): string[] {
+  const summary = summarizeUsage(files, settled.cleanUp.deleted);
   const lines = [
     `jest-replay: ${mode} mode — ${summary.replayed} replayed, ${summary.recorded} recorded, ${summary.missing} missing, ${unused} unused ` +
       `(recordings in ${displayPath(dir)}/)`,
   ];
   if (unused > 0) lines.push('  npx jest-replay prune lists the unused recordings; --yes deletes them');
-  for (const request of summary.unreached.slice(0, SHOWN_UNREACHED)) lines.push(`  not recorded (no connection was made): ${request}`);
-  if (summary.unreached.length > SHOWN_UNREACHED) lines.push(`  … and ${summary.unreached.length - SHOWN_UNREACHED} more not recorded`);
-  for (const { request, from, after } of summary.late.slice(0, SHOWN_UNREACHED)) {
+  lines.push(...listed('not recorded (no connection was made)', summary.unreached));
+  for (const { request, from, after } of summary.late.slice(0, SHOWN)) {
     lines.push(`  refused after its ${after === 'file' ? 'test file' : 'test'} ended: ${request} (started by ${printable(from)})`);
   }
-  const moreLate = summary.late.length - SHOWN_UNREACHED;
-  if (moreLate > 0) lines.push(`  … and ${moreLate} more refused after their test ended`);
+  if (summary.late.length > SHOWN) lines.push(`  … and ${summary.late.length - SHOWN} more refused after their test ended`);
   const ignored = [...summary.ignored.values()].reduce((sum, count) => sum + count, 0);
   const nothingElse = summary.recorded + summary.replayed + summary.missing + summary.unreached.length === 0;
   // `ignoreHosts: ['127.0.0.1']` meant for an app under test also silences a local LLM server.
@@ -70,6 +83,12 @@ export function summaryLines(mode: Mode, dir: string, files: FileUsage[], unused
     );
   }
   for (const { file, change } of summary.changes) lines.push(`  ${change.padEnd(8)} ${displayPath(path.join(dir, file))}`);
+  for (const { file, got } of summary.kept) {
+    lines.push(`  kept     ${displayPath(path.join(dir, file))} (re-recording got ${got}: a failure never replaces a good recording)`);
+  }
+  lines.push(...listed('skipped, cannot be read', settled.folders.map((f) => `${displayPath(path.join(dir, f.path))} (${f.reason})`)));
+  lines.push(...listed('skipped, not a usage note', settled.notes.map((n) => `${displayPath(n.file)} (${n.reason})`)));
+  lines.push(...settled.clashes);
   return lines;
 }
 
@@ -86,6 +105,8 @@ export default class ReplayReporter {
   /** Per recordings directory, the count of its unused recordings, under way since its first test file started. */
   private readonly counters = new Map<string, UnusedCounter>();
   private projectsSeen = new WeakSet<Config.ProjectConfig>();
+  /** The clashes of the last run (see `getLastError`). */
+  private clashes: string[] = [];
 
   // Jest makes reporters after global setup and before workers: a run without our global setup gets its id here.
   constructor(private readonly globalConfig: Config.GlobalConfig) {
@@ -109,77 +130,51 @@ export default class ReplayReporter {
     // The next run (watch mode) is a new one.
     delete process.env[RUN_ID_VARIABLE];
     const complete = isCompleteRun(this.globalConfig, results);
-    const shard = this.globalConfig.shard;
     const lines: string[] = [];
+    this.clashes = [];
+    // Global setup said these cannot be used: there is nothing to read.
     const unusable = unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]);
-    for (const config of replayConfigs(testContexts)) {
-      // Global setup said it cannot be used: there is nothing to read.
-      if (unusable.includes(config.usageDir)) continue;
-      const usage = readUsage(config.usageDir).find((s) => s.shard === shardName(shard));
-      const own = usage?.files.filter((f) => f.run === this.runId) ?? [];
-      if (own.length === 0) continue;
-      const { mode } = own[0];
-      writeRunRecord(config.usageDir, shard, { mode, complete });
-      // Projects sharing a usage directory may keep their recordings apart.
-      const dirs = new Set(own.map((f) => path.resolve(config.rootDir, f.recordings)));
-      for (const dir of dirs) {
-        const files = own.filter((f) => path.resolve(config.rootDir, f.recordings) === dir);
-        // A shard's share is complete for merging, but alone it is not the whole suite.
-        const judged = complete && !shard;
-        const unused = this.counters.get(dir)?.count(files, judged) ?? countHere(dir, files, judged);
-        lines.push(...summaryLines(mode, dir, files, await unused));
+    const projects = replayConfigs(testContexts).filter((config) => !unusable.includes(config.usageDir));
+    // The run's result is its tests' result (and its clashes'): a summary that fails is said, never thrown.
+    try {
+      for (const settled of settleRun(projects, this.runId, this.globalConfig.shard)) {
+        try {
+          lines.push(...(await this.summarize(settled, complete)));
+        } catch (error) {
+          lines.push(`jest-replay: no summary for ${displayPath(settled.dir)}: ${(error as Error).message}`);
+        }
       }
+    } catch (error) {
+      lines.push(`jest-replay: no summary for this run: ${(error as Error).message}`);
     }
     this.stopCounters();
     if (lines.length > 0 && !this.globalConfig.silent) process.stderr.write(`${lines.join('\n')}\n`);
   }
 
+  /** Jest fails a run whose reporter has an error: a record run whose test files clashed is not green. */
+  getLastError(): Error | undefined {
+    return this.clashes.length > 0 ? new ReplayError(this.clashes.join('\n')) : undefined;
+  }
+
+  /** The summary of one recordings directory, for its usage directories' notes of this shard. */
+  private async summarize(settled: SettledDir, complete: boolean): Promise<string[]> {
+    const { dir, files, cleanUp } = settled;
+    const shard = this.globalConfig.shard;
+    const { mode } = files[0];
+    for (const usageDir of settled.usageDirs) writeRunRecord(usageDir, shard, { mode, complete });
+    // A shard's share is complete for merging, but alone it is not the whole suite.
+    const judged = complete && !shard;
+    const counted = this.counters.get(dir)?.count(files, judged, cleanUp.deleted) ?? countHere(dir, files, judged, cleanUp.deleted);
+    const { unused, unreadable } = await counted;
+    const clashes = clashesOf(settled);
+    this.clashes.push(...clashes);
+    const problems = settled.problem ? [settled.problem] : [];
+    return [...summaryLines(mode, dir, files, unused, { cleanUp, clashes, folders: unreadable, notes: settled.notes }), ...problems];
+  }
+
   private stopCounters(): void {
     for (const counter of this.counters.values()) counter.stop();
     this.counters.clear();
-  }
-}
-
-/** Counts the unused recordings of `dir` on this thread, listing it now. */
-const countHere = (dir: string, files: FileUsage[], complete: boolean) => countUnused(listRecordings(dir), files, complete);
-
-/** What the counting thread runs: it lists the tree at once, and judges it when the run's usage arrives. */
-const COUNTER_CODE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const usage = require(workerData.usage);
-const listed = usage.listRecordings(workerData.dir);
-parentPort.on('message', ({ files, complete }) => parentPort.postMessage(usage.countUnused(listed, files, complete)));
-`;
-
-/**
- * Counts the unused recordings of a tree on another thread: listing and judging a large tree
- * takes long enough that the summary at the end of a run would otherwise wait for it. Counts on
- * this thread instead when that thread fails (the reporter run from TypeScript sources, say).
- */
-class UnusedCounter {
-  private readonly worker: Worker;
-  /** Rejects when the thread fails or ends. */
-  private readonly ended: Promise<never>;
-
-  constructor(private readonly dir: string) {
-    this.worker = new Worker(COUNTER_CODE, { eval: true, workerData: { usage: require.resolve('../core/store/usage'), dir } });
-    // The run never waits for a count it does not use.
-    this.worker.unref();
-    this.ended = new Promise<never>((_, reject) => {
-      this.worker.once('error', reject);
-      this.worker.once('exit', (code) => reject(new Error(`the thread counting ${dir} ended with exit code ${code}`)));
-    });
-    this.ended.catch(() => undefined);
-  }
-
-  count(files: FileUsage[], complete: boolean): Promise<number> {
-    const answer = new Promise<number>((resolve) => this.worker.once('message', resolve));
-    this.worker.postMessage({ files, complete });
-    return Promise.race([answer, this.ended]).catch(() => countHere(this.dir, files, complete));
-  }
-
-  stop(): void {
-    void this.worker.terminate();
   }
 }
 

@@ -12,11 +12,13 @@ const CHUNK_DELAY_MS = 60;
  * for every call and replay makes from the key.
  */
 const SEPARATE_FIELDS = new Set(['firstAt', 'lastAt', 'elapsedMs', 'requestID']);
+/** An Anthropic message id in a raw stream: as the server minted it while recording, in its stored form in replay. */
+const MESSAGE_ID = /"msg_(rec-[0-9a-f]{12}-\d+|[0-9a-f]{24})"/g;
 
 function outputs(dir: string): Record<string, unknown> {
-  return Object.fromEntries(
-    fs.readdirSync(dir).map((f) => [f, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'), (k, v) => (SEPARATE_FIELDS.has(k) ? undefined : v))]),
-  );
+  const read = (k: string, v: unknown) =>
+    SEPARATE_FIELDS.has(k) ? undefined : typeof v === 'string' ? v.replace(MESSAGE_ID, '"msg_<id>"') : v;
+  return Object.fromEntries(fs.readdirSync(dir).map((f) => [f, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'), read)]));
 }
 const output = (dir: string, name: string) => JSON.parse(fs.readFileSync(path.join(dir, `${name}.json`), 'utf8'));
 
@@ -54,6 +56,7 @@ describe('fidelity: every framing, body kind and failure records and replays fai
     expect(Object.values(statusOf(replayed)).every((s) => s === 'passed')).toBe(true);
     expect(Object.keys(outputs(out('replay'))).length).toBeGreaterThanOrEqual(18);
     expect(outputs(out('replay'))).toEqual(outputs(out('record')));
+    expect(output(out('replay'), 'anthropic').text).toMatch(/"id":"msg_rec-[0-9a-f]{12}-1"/);
   });
 
   test("llama-stack's loader reads every file recorded here, for every endpoint and failure", () => {

@@ -72,7 +72,9 @@ module.exports = class extends Sequencer { sort(tests) { return [...tests].sort(
     answers.replay = takeAnswers();
     missing = await startUpstream();
     try {
-      miss = await project.run({ UPSTREAM: missing.url, MISS: '1', CI: 'true' }, ['--maxWorkers=2']);
+      // In band: a retry left pending would hold Jest's own process, which says so after a second ("did not exit");
+      // a worker's slow exit on a loaded machine would be reported as a leak too ("failed to exit gracefully").
+      miss = await project.run({ UPSTREAM: missing.url, MISS: '1', CI: 'true' }, ['--runInBand']);
       answers.miss = takeAnswers();
     } finally {
       await missing.close();

@@ -15,11 +15,13 @@ import { replay, setTestId, type ReplayOptions } from 'jest-replay';
 import { resolveMode, verifyRecording } from 'jest-replay/core';
 import ReplayEnvironment, { withReplay } from 'jest-replay/environment';
 import globalSetup from 'jest-replay/global-setup';
+import globalTeardown from 'jest-replay/global-teardown';
 import ReplayReporter from 'jest-replay/reporter';
 
 export class MyEnvironment extends withReplay(ReplayEnvironment) {}
 export class Extended extends ReplayEnvironment {}
 export const setup: (globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig) => Promise<void> = globalSetup;
+export const teardown: (globalConfig: Config.GlobalConfig) => Promise<void> = globalTeardown;
 export const reporter = (globalConfig: Config.GlobalConfig) => new ReplayReporter(globalConfig);
 export const options: ReplayOptions = { dir: 'recordings' };
 export const used = [replay.live, setTestId, resolveMode, verifyRecording];
@@ -27,10 +29,11 @@ export const used = [replay.live, setTestId, resolveMode, verifyRecording];
 // The types jest-replay's declarations take from jest-environment-node and the @jest packages resolve (unresolved, they
 // would silently be \`any\`, which fits anything).
 type IsAny<T> = 0 extends 1 & T ? true : false;
-export const resolved: [false, false, false, false, false] = [
+export const resolved: [false, false, false, false, false, false] = [
   false as IsAny<Extended['global']>,
   false as IsAny<ConstructorParameters<Parameters<typeof withReplay>[0]>[0]>,
   false as IsAny<Parameters<typeof globalSetup>[0]>,
+  false as IsAny<Parameters<typeof globalTeardown>[0]>,
   false as IsAny<ConstructorParameters<typeof ReplayReporter>[0]>,
   false as IsAny<typeof ReplayEnvironment>,
 ];
@@ -78,6 +81,7 @@ describe('jest-replay as a package', () => {
       `import { createRequire } from 'node:module';
 import ReplayEnvironment, { withReplay, ReplayEnvironment as Named } from 'jest-replay/environment';
 import globalSetup, { globalSetup as namedSetup } from 'jest-replay/global-setup';
+import globalTeardown, { globalTeardown as namedTeardown } from 'jest-replay/global-teardown';
 import ReplayReporter, { ReplayReporter as NamedReporter } from 'jest-replay/reporter';
 const require = createRequire(import.meta.url);
 const cjs = (name) => require('jest-replay/' + name);
@@ -89,6 +93,7 @@ console.log(JSON.stringify({
     withReplay === cjs('environment').withReplay,
   ],
   globalSetup: [globalSetup.name, globalSetup === namedSetup, globalSetup === cjs('global-setup').default],
+  globalTeardown: [globalTeardown.name, globalTeardown === namedTeardown, globalTeardown === cjs('global-teardown').default],
   reporter: [ReplayReporter.name, ReplayReporter === NamedReporter, ReplayReporter === cjs('reporter').default],
 }));
 `,
@@ -97,6 +102,7 @@ console.log(JSON.stringify({
     expect(JSON.parse(output)).toEqual({
       environment: ['ReplayEnvironment', true, true, true],
       globalSetup: ['globalSetup', true, true],
+      globalTeardown: ['globalTeardown', true, true],
       reporter: ['ReplayReporter', true, true],
     });
     expect(fs.existsSync(path.join(project.dir, 'node_modules', 'jest-replay', 'esm'))).toBe(true);

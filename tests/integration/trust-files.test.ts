@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { type FixtureProject, statusOf } from '../support/fixture';
+import { testFolder } from '../../src/core/store/paths';
+import { type FixtureProject, failureOf, statusOf } from '../support/fixture';
 import { useProjects, useUpstream } from '../support/lifecycle';
 import { OPENAI_CLIENT, askTest } from '../support/snippets';
 
@@ -75,6 +76,128 @@ describe('symbolic links under the recordings directory are reported, never foll
     }
     expect(p.files('outside')).toHaveLength(1);
     expect(p.files()).toEqual([recorded]);
+  });
+});
+
+describe('a test folder (or any folder on its way) that is a symbolic link is never read, written or cleaned through', () => {
+  const p = project({
+    'tests/a.test.js': `${OPENAI_CLIENT}${askTest('linked', 'one')}${askTest('fine', 'two')}`,
+    'tests/b.test.js': `${OPENAI_CLIENT}${askTest('other', 'three')}test('quiet', () => {});\n`,
+  });
+  const LINK_MESSAGE = 'is a symbolic link, and jest-replay never reads, writes or deletes through a link under the recordings directory';
+  let linkedFolder: string;
+  let outside: Record<string, string>;
+
+  beforeAll(async () => {
+    expect(statusOf(await record(p))).toEqual({ linked: 'passed', fine: 'passed', other: 'passed', quiet: 'passed' });
+    // The test folder of "linked", and the folder of tests/b.test.js (on the way to its tests' folders), moved outside and linked back.
+    linkedFolder = path.dirname(p.files().find((f) => f.includes('/linked-'))!);
+    fs.mkdirSync(path.join(p.dir, 'outside'));
+    fs.renameSync(path.join(p.dir, 'recordings', linkedFolder), path.join(p.dir, 'outside', 'linked'));
+    link(p, path.join(p.dir, 'outside', 'linked'), `recordings/${linkedFolder}`);
+    fs.renameSync(path.join(p.dir, 'recordings/tests/b.test.js'), path.join(p.dir, 'outside', 'b'));
+    link(p, '../../outside/b', 'recordings/tests/b.test.js');
+    // A recording "quiet" never made, outside: a passing re-recorded test would clean its folder.
+    p.write(`outside/b/${testFolder('tests/b.test.js::quiet')}/0123456789abcdef.json`, '{}\n');
+    outside = p.snapshot('outside');
+  });
+
+  test('replay fails the tests reached through a link, naming it; the others replay', async () => {
+    const run = await p.run();
+    expect(statusOf(run)).toEqual({ linked: 'failed', fine: 'passed', other: 'failed', quiet: 'passed' });
+    expect(failureOf(run, 'linked')).toContain(`${path.join(p.dir, 'recordings', linkedFolder)} ${LINK_MESSAGE}`);
+    expect(failureOf(run, 'other')).toContain(`${path.join(p.dir, 'recordings/tests/b.test.js')} ${LINK_MESSAGE}`);
+  });
+
+  test('record fails them before any request is sent, and writes or deletes nothing behind the link', async () => {
+    const sent = upstream().requests.length;
+    const run = await record(p);
+    expect(statusOf(run)).toEqual({ linked: 'failed', fine: 'passed', other: 'failed', quiet: 'passed' });
+    expect(failureOf(run, 'linked')).toContain(LINK_MESSAGE);
+    expect(upstream().requests.length - sent).toBe(1);
+    expect(p.snapshot('outside')).toEqual(outside);
+  });
+
+  test('diagnose names the link', async () => {
+    const diagnosed = await p.cli(['diagnose', 'tests/a.test.js::linked']);
+    expect(diagnosed.code).toBe(1);
+    expect(diagnosed.stdout).toContain(`its folder is reached through the symbolic link ${path.join(p.dir, 'recordings', linkedFolder)}`);
+  });
+});
+
+test('import never follows a symbolic link (to a file or a folder), and survives loops', async () => {
+  const sample = path.join(__dirname, '..', 'fixtures', 'llama-stack-sample', 'tests', 'integration', 'safety', 'recordings');
+  const [name] = fs.readdirSync(sample);
+  const p = project({ [`source/${name}`]: fs.readFileSync(path.join(sample, name), 'utf8') });
+  // Recordings outside the folder imported, reached through links: a file, a folder, and loops.
+  p.write(`outside/nested/${name.replace(/^./, '0')}`, fs.readFileSync(path.join(sample, name), 'utf8'));
+  link(p, `../outside/nested/${name.replace(/^./, '0')}`, 'source/linked.json');
+  link(p, '../outside', 'source/linked-folder');
+  link(p, '.', 'source/loop');
+  link(p, 'self.json', 'source/self.json');
+  for (const args of [['import', 'source'], ['import', '--check', 'source']]) {
+    const run = await p.cli(args);
+    for (const linked of ['linked.json', 'linked-folder', 'loop', 'self.json']) {
+      expect(run.stdout).toContain(`${path.join('source', linked)}: a symbolic link: not followed (it may lead outside the folder, or loop)\n`);
+    }
+    expect(run.stderr).toBe('');
+  }
+  const imported = p.files();
+  expect(imported).toHaveLength(1);
+  expect(p.files('outside')).toHaveLength(1);
+});
+
+describe('a bad neighbour does not turn a green run red: the summary and prune name it and skip it', () => {
+  // Root reads any folder; without these capabilities (as any other user) it cannot read one with mode 000.
+  const UNPRIVILEGED = { node: 'setpriv', nodeArgs: ['--bounding-set=-dac_override,-dac_read_search', process.execPath] };
+  const CORRUPT = `afterAll(() => {
+  const notes = require('path').join(__dirname, '..', 'node_modules/.cache/jest-replay/all');
+  require('fs').mkdirSync(notes, { recursive: true });
+  require('fs').writeFileSync(notes + '/cut-short.json', '{"mode": "repl');
+});
+`;
+  const p = project({
+    'tests/a.test.js': `${OPENAI_CLIENT}${askTest('one', 'one')}if (process.env.CORRUPT_NOTE) ${CORRUPT}`,
+    'tests/b.test.js': `${OPENAI_CLIENT}${askTest('two', 'two')}`,
+  });
+  const OTHER_SHARD = 'node_modules/.cache/jest-replay/shard-2-of-2/bad.json';
+
+  beforeAll(async () => {
+    expect(statusOf(await record(p))).toEqual({ one: 'passed', two: 'passed' });
+    p.write('recordings/locked/0123456789abcdef.json', '{}\n');
+    fs.chmodSync(path.join(p.dir, 'recordings/locked'), 0o000);
+  });
+  afterAll(() => fs.chmodSync(path.join(p.dir, 'recordings/locked'), 0o755));
+
+  test('an unreadable folder under recordings/, and a usage note cut short', async () => {
+    const run = await p.run({ CORRUPT_NOTE: '1' }, [], UNPRIVILEGED);
+    expect(run.code).toBe(0);
+    expect(statusOf(run)).toEqual({ one: 'passed', two: 'passed' });
+    expect(summaryOf(run.stderr)).toBe('jest-replay: replay mode — 2 replayed, 0 recorded, 0 missing, 0 unused (recordings in recordings/)');
+    expect(run.stderr).toContain(`\n  skipped, cannot be read: ${path.join('recordings', 'locked')} (EACCES)\n`);
+    expect(run.stderr).toContain(`\n  skipped, not a usage note: ${path.join('node_modules/.cache/jest-replay/all/cut-short.json')} (not JSON)\n`);
+  });
+
+  test("dir: '/' (here the part of it that cannot be read, /proc/1): a run of tests that make no request stays green", async () => {
+    const root = project({ 'tests/quiet.test.js': "test('quiet', () => {});\n" }, { testEnvironmentOptions: { replay: { dir: '/proc/1' } } });
+    const run = await root.run();
+    expect(run.code).toBe(0);
+    expect(statusOf(run)).toEqual({ quiet: 'passed' });
+    expect(run.stderr).toMatch(/^jest-replay: replay mode — 0 replayed, 0 recorded, 0 missing, \d+ unused \(recordings in \/proc\/1\/\)$/m);
+    expect(run.stderr).toContain('\n  skipped, cannot be read: /proc/1/');
+  });
+
+  test("a corrupt usage note of another shard does not fail this shard's run; prune names it and judges the rest", async () => {
+    p.write(OTHER_SHARD, '{"mode": ');
+    const run = await p.run({}, ['--shard=1/2']);
+    expect(run.code).toBe(0);
+    expect(Object.values(statusOf(run))).toEqual(['passed']);
+    expect(summaryOf(run.stderr)).toMatch(/^jest-replay: replay mode — 1 replayed/);
+    const pruned = await p.cli(['prune'], UNPRIVILEGED);
+    expect(pruned.code).toBe(0);
+    expect(pruned.stderr).toContain(`skipped ${OTHER_SHARD}: not a usage note (not JSON)\n`);
+    expect(pruned.stdout).toContain(`skipped ${path.join('recordings', 'locked')}: cannot be read (EACCES)\n`);
+    expect(pruned.stdout).toContain('0 unused (0 recordings, 0 temporary files; partial run');
   });
 });
 

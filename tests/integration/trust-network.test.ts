@@ -151,6 +151,56 @@ test('fetch from a worker thread to loopback', async () => {
 });
 `;
 
+const PORTS = `${HELPERS}
+// 0.0.0.0 is not loopback to the guard, but Linux connects it to this machine: a connection the guard lets through lands
+// on this loopback server, so what it accepted shows whether a connection was attempted, with no remote host at all.
+let server, port, accepted = 0;
+beforeAll(async () => {
+  server = net.createServer((socket) => { accepted++; socket.destroy(); });
+  port = await listening(server, 0, '127.0.0.1');
+});
+afterAll(() => server.close());
+const attempt = async (connect) => {
+  const before = accepted;
+  const socket = new net.Socket();
+  const result = outcome(socket);
+  connect(socket);
+  const connecting = socket.connecting;
+  return { connecting, ...(await result), accepted: accepted - before };
+};
+const refusedAtOnce = (result) => expect(result).toEqual({
+  connecting: false, accepted: 0, code: 'ERR_JEST_REPLAY_NETWORK_ISOLATED',
+  message: expect.stringContaining('jest-replay: connection to 0.0.0.0:' + port + ' refused'),
+});
+test.each([
+  ['a port with a newline', (p) => p + '\\n'],
+  ['a port after a space', (p) => ' ' + p],
+  ['a port in hex', (p) => '0x' + p.toString(16)],
+])('socket.connect with %s', async (_, form) => {
+  refusedAtOnce(await attempt((socket) => socket.connect(form(port), '0.0.0.0')));
+  refusedAtOnce(await attempt((socket) => socket.connect({ host: '0.0.0.0', port: form(port) })));
+});
+test('an array of options with a host of its own', async () => {
+  const options = Object.assign([{ host: '127.0.0.1', port }], { host: '0.0.0.0', port });
+  refusedAtOnce(await attempt((socket) => socket.connect(options)));
+});
+test('options whose host answers otherwise when read again', async () => {
+  const looked = [];
+  let reads = 0;
+  const lookup = (host, options, callback) => { looked.push(host); callback(Object.assign(new Error('not here'), { code: 'ENOTFOUND' })); };
+  const options = { get host() { return reads++ === 0 ? '127.0.0.1' : 'outside.example'; }, port, lookup };
+  expect(await attempt((socket) => socket.connect(options))).toMatchObject({ connected: true, accepted: 1 });
+  expect(looked).toEqual([]);
+});
+test('udp from new dgram.Socket() to a *.localhost name that resolves elsewhere', async () => {
+  const lookup = (host, family, callback) => callback(null, net.isIP(host) ? host : '0.0.0.0', 4);
+  const socket = new dgram.Socket({ type: 'udp4', lookup });
+  const error = await new Promise((resolve) => socket.send('ping', 53, 'dns.localhost', resolve));
+  socket.close();
+  expect(error).toMatchObject({ code: 'ERR_JEST_REPLAY_NETWORK_ISOLATED', message: expect.stringContaining('UDP to dns.localhost refused: it resolved to 0.0.0.0') });
+});
+`;
+
 /** The failure of a refused test: jest-replay's message, and no failed assertion of the test's own. */
 function refusal(run: JestRun, test: string): string {
   const message = failureOf(run, test);
@@ -161,7 +211,7 @@ function refusal(run: JestRun, test: string): string {
 
 let run: JestRun;
 beforeAll(async () => {
-  const p = project({ 'tests/udp.test.js': UDP, 'tests/dns.test.js': DNS, 'tests/names.test.js': NAMES, 'tests/workers.test.js': WORKERS });
+  const p = project({ 'tests/udp.test.js': UDP, 'tests/dns.test.js': DNS, 'tests/names.test.js': NAMES, 'tests/workers.test.js': WORKERS, 'tests/ports.test.js': PORTS });
   run = await p.run({}, ['--runInBand']);
 });
 
@@ -240,4 +290,22 @@ test('worker threads are guarded too: their refusals fail the test', () => {
   expect(refusal(run, 'fetch from a worker thread, error swallowed')).toContain('jest-replay: connection to 192.0.2.1:8080 refused');
   expect(refusal(run, 'fetch from a worker thread, error swallowed')).toContain('in a worker thread');
   expect(refusal(run, 'a worker with execArgv of its own')).toContain('jest-replay: connection to 192.0.2.1:8081 refused');
+});
+
+test('every form of connect() is judged as Node reads it: ports as strings, arrays of options, getters; new dgram.Socket() too', () => {
+  const refused = [
+    'socket.connect with a port with a newline',
+    'socket.connect with a port after a space',
+    'socket.connect with a port in hex',
+    'an array of options with a host of its own',
+  ];
+  expect(statusOf(run)).toMatchObject({
+    ...Object.fromEntries(refused.map((name) => [name, 'failed'])),
+    'options whose host answers otherwise when read again': 'passed',
+    'udp from new dgram.Socket() to a *.localhost name that resolves elsewhere': 'failed',
+  });
+  for (const name of refused) expect(refusal(run, name)).toMatch(/jest-replay: connection to 0\.0\.0\.0:\d+ refused: replay mode allows only loopback hosts/);
+  expect(refusal(run, 'udp from new dgram.Socket() to a *.localhost name that resolves elsewhere')).toContain(
+    'jest-replay: UDP to dns.localhost refused: it resolved to 0.0.0.0, and replay mode allows only loopback addresses.',
+  );
 });

@@ -171,3 +171,64 @@ test('bad request', async () => {
     expect(errors.read('replayed-id')).toBe(`req_rec-${key12}`);
   });
 });
+
+describe('hostile recordings: a 50,000-id mapping, a stored content-encoding, a file too long to read', () => {
+  let hostile: FixtureProject;
+  let run: JestRun;
+  const fileOf = (title: string) => `recordings/${hostile.files().find((f) => f.includes(`/${title}-`))}`;
+  const edit = (title: string, change: (recording: any) => void) => {
+    const recording = JSON.parse(hostile.read(fileOf(title)));
+    change(recording);
+    hostile.write(fileOf(title), `${JSON.stringify(recording, null, 2)}\n`);
+  };
+  /** More than V8's longest string: a sparse file, so nothing is written to disk. */
+  const HUGE = 'recordings/tests/t.test.js/huge-0000/0123456789abcdef.json';
+
+  beforeAll(async () => {
+    hostile = project({ 'tests/t.test.js': `${OPENAI_CLIENT}${askTest('mapped', 'one')}${askTest('encoded', 'two')}${askTest('fine', 'three')}` });
+    const recorded = await hostile.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL });
+    expect(statusOf(recorded)).toEqual({ mapped: 'passed', encoded: 'passed', fine: 'passed' });
+    edit('mapped', (recording) => {
+      // 50,000 ids (1.6 MB of mapping); the answer holds the last one, which replay must turn back into "one".
+      const mapping = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`rec-${i}`, `chatcmpl-${i.toString(16).padStart(12, '0')}`]));
+      const original = `chatcmpl-${(49_999).toString(16).padStart(12, '0')}`;
+      recording.id_normalization_mapping = { ...mapping, one: original };
+      delete recording.id_normalization_mapping['rec-49999'];
+      recording.response.body.__data__.choices[0].message.content = `echo: ${original}`;
+    });
+    edit('encoded', (recording) => {
+      recording.response.headers = { 'content-encoding': 'gzip' };
+    });
+    fs.mkdirSync(path.join(hostile.dir, path.dirname(HUGE)), { recursive: true });
+    fs.writeFileSync(path.join(hostile.dir, HUGE), '');
+    fs.truncateSync(path.join(hostile.dir, HUGE), 600 * 2 ** 20);
+    run = await hostile.run({ UPSTREAM_BASE: DEAD_BASE });
+  });
+
+  test('a huge id mapping costs one pass: the test replays, with its ids normalized', () => {
+    expect(statusOf(run)).toEqual({ mapped: 'passed', encoded: 'failed', fine: 'passed' });
+  });
+
+  test('a stored content-encoding fails its test, naming the file', () => {
+    expect(failureOf(run, 'encoded')).toContain(
+      `jest-replay: cannot use recording ${path.join(hostile.dir, fileOf('encoded'))}: "response.headers" has "content-encoding": "gzip", ` +
+        'but recorded bodies are stored decoded: remove the header',
+    );
+  });
+
+  test('verify names the encoded file and the one too long to read, and checks the others', async () => {
+    const { code, stdout } = await hostile.cli(['verify']);
+    expect(code).toBe(1);
+    expect(stdout).toContain(`${fileOf('encoded')}: cannot be replayed: "response.headers" has "content-encoding": "gzip"`);
+    expect(stdout).toContain(`${HUGE}: it is 629 MB, more than the 536 MB Node can read as text: nothing in it can be used\n`);
+    expect(stdout).not.toContain(fileOf('mapped'));
+    expect(stdout).toContain('4 recordings checked, 2 problems');
+  });
+
+  test('list names the file too long to read, and lists the others', async () => {
+    const { code, stdout } = await hostile.cli(['list']);
+    expect(code).toBe(1);
+    expect(stdout).toContain('3 recordings for 3 test ids');
+    expect(stdout).toContain(`jest-replay: cannot use recording ${HUGE.slice('recordings/'.length)}: it is 629 MB`);
+  });
+});

@@ -152,3 +152,59 @@ test('re-recording a test leaves its folder holding exactly what that run used; 
   expect(p.files().filter((f) => f.startsWith(fails))).toEqual(expect.arrayContaining(failsFiles));
   expect(p.files().filter((f) => f.startsWith(fails))).toHaveLength(2);
 });
+
+describe('nobody deletes another file\'s recordings: the clean-up runs once, at the end of the run', () => {
+  const SHARED = `${OPENAI_CLIENT}const { setTestId } = require('jest-replay');\n`;
+  const sharedTest = (content: string) => `test('shared', async () => { setTestId('shared::login'); expect(await ask(${JSON.stringify(content)})).toBe('echo: ${content}'); });\n`;
+  const sharedFolder = (p: FixtureProject) => [...new Set(p.files().filter((f) => f.startsWith('shared/login-')).map((f) => path.dirname(f)))];
+  const CLASH = /jest-replay: tests\/[ab]\.test\.js and tests\/[ab]\.test\.js recorded under the same test id "shared::login"/;
+
+  test('two test files recording under one test id (setTestId): both keep their recordings, and the record run fails', async () => {
+    const p = project({ 'tests/a.test.js': `${SHARED}${sharedTest('from a')}`, 'tests/b.test.js': `${SHARED}${sharedTest('from b')}` });
+    const run = await record(p, ['--runInBand']);
+    expect(statusOf(run)).toEqual({ shared: 'passed' });
+    expect(run.tests.map((t) => t.status)).toEqual(['passed', 'passed']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(CLASH);
+    expect(run.stderr).toContain("where they overwrite and would delete each other's. Nothing in it was deleted.");
+    expect(p.files().filter((f) => f.startsWith('shared/login-'))).toHaveLength(2);
+    expect(sharedFolder(p)).toHaveLength(1);
+  });
+
+  test('two Jest projects sharing one recordings directory (and ids): the same', async () => {
+    const inProject = (name: string) => ({
+      displayName: name,
+      rootDir: `<rootDir>/${name}`,
+      preset: 'jest-replay',
+      transform: {},
+      testEnvironmentOptions: { replay: { dir: '<rootDir>/../recordings' } },
+    });
+    const p = project(
+      { 'one/tests/x.test.js': `${OPENAI_CLIENT}${askTest('asks', 'from one')}`, 'two/tests/x.test.js': `${OPENAI_CLIENT}${askTest('asks', 'from two')}` },
+      { projects: [inProject('one'), inProject('two')] },
+    );
+    const run = await record(p, ['--runInBand']);
+    expect(run.tests.map((t) => t.status)).toEqual(['passed', 'passed']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('jest-replay: tests/x.test.js (run by 2 projects) recorded under the same test id "tests/x.test.js::asks"');
+    expect(p.files()).toHaveLength(2);
+  });
+
+  test("a config that replaced the preset's reporters: the global teardown deletes stale recordings and fails on a clash", async () => {
+    const files = {
+      'tests/a.test.js': `${SHARED}${sharedTest('from a')}test('asks', async () => { await ask(process.env.PROMPT); });\n`,
+      'tests/b.test.js': `${SHARED}${sharedTest('from b')}`,
+    };
+    const p = project(files, { reporters: ['default'] });
+    const first = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL, PROMPT: 'first' }, ['--runInBand']);
+    expect(first.code).toBe(1);
+    expect(first.output).toMatch(CLASH);
+    const [asks] = p.files().filter((f) => f.includes('/asks-'));
+    const second = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL, PROMPT: 'second' }, ['--runInBand']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`jest-replay: deleted  ${path.join('recordings', asks)} (its test was re-recorded without it)`);
+    expect(p.files().filter((f) => f.includes('/asks-'))).toHaveLength(1);
+    expect(p.files()).not.toContain(asks);
+    expect(p.files().filter((f) => f.startsWith('shared/login-'))).toHaveLength(2);
+  });
+});

@@ -107,8 +107,9 @@ test('fetch and node:http', async () => {
 const CHECK_ESM = `
 import ReplayEnvironment from 'jest-replay/environment';
 import globalSetup from 'jest-replay/global-setup';
+import globalTeardown from 'jest-replay/global-teardown';
 import ReplayReporter from 'jest-replay/reporter';
-console.log([ReplayEnvironment.name, globalSetup.name, ReplayReporter.name].join(' '));
+console.log([ReplayEnvironment.name, globalSetup.name, globalTeardown.name, ReplayReporter.name].join(' '));
 `;
 
 let tarball: string;
@@ -170,9 +171,9 @@ describe.each(MANAGERS)('installed with $name (Jest $jest)', (manager) => {
     expect([replay.status, replay.output]).toEqual([0, expect.stringContaining(summary)]);
   });
 
-  test('ES modules get the environment, global setup and reporter themselves as default exports', async () => {
+  test('ES modules get the environment, global setup and teardown and reporter themselves as default exports', async () => {
     const check = await run(...manager.exec(['node', 'check.mjs']), dir);
-    expect([check.status, check.output.trim().split('\n').pop()]).toEqual([0, 'ReplayEnvironment globalSetup ReplayReporter']);
+    expect([check.status, check.output.trim().split('\n').pop()]).toEqual([0, 'ReplayEnvironment globalSetup globalTeardown ReplayReporter']);
   });
 
   if (manager.name === 'npm') {

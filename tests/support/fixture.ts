@@ -103,14 +103,17 @@ export class FixtureProject {
     return this.spawn([JEST_BIN, '--no-cache', ...args], env);
   }
 
-  /** Runs the `jest-replay` command line in the project. */
-  cli(args: string[]): Promise<ProcessRun> {
-    return this.spawn([CLI_BIN, ...args], {});
+  /**
+   * Runs the `jest-replay` command line in the project (or in `cwd`, relative to it), with mode variables scrubbed
+   * as for `run`, by this repo's Node or the runner given.
+   */
+  cli(args: string[], { env = {}, cwd = '.', ...runner }: Runner & { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<ProcessRun> {
+    return this.spawn([...(runner.nodeArgs ?? []), CLI_BIN, ...args], env, runner.node, path.resolve(this.dir, cwd));
   }
 
-  private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath): Promise<ProcessRun> {
+  private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath, cwd = this.dir): Promise<ProcessRun> {
     return new Promise((resolve, reject) => {
-      const child = spawn(node, args, { cwd: this.dir, env: childEnv(env) });
+      const child = spawn(node, args, { cwd, env: childEnv(env) });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));

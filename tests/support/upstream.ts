@@ -18,6 +18,8 @@
  *                                    non-streamed with `tools`: a tool_use of the first tool, then an echo of its tool_result)
  *   POST /api/chat, /api/generate    Ollama (NDJSON stream unless stream === false)
  *   GET  /api/tags                   Ollama model list
+ *   POST /v1/moderations             moderation results
+ *   (tool calls, reasoning summaries and a server clock: see upstream-agents.ts)
  *
  * Special models (the `model` field of a JSON body, or the `model` form field of a multipart upload):
  *   fail-<status>            always answers <status> with an error body (429/503 add retry-after: 1, retry-after-ms: 1000)
@@ -30,6 +32,8 @@
  * Request headers:
  *   x-upstream-chunk-delay-ms: <ms>           delay between stream chunks (overrides options.chunkDelayMs)
  *   x-upstream-encoding: gzip|deflate|br      compress the response body (streams are flushed after each chunk)
+ *   x-upstream-fail: <status>|reset         answers as model fail-<status> (or reset-before-response) would, whatever the
+ *                                             model: the same request fails on one run and succeeds on another
  *   x-upstream-echo-auth: 1                   chat completions append ` key=<the Authorization token>` to the reply, as a
  *                                             careless server echoing credentials would; in a stream the token is split
  *                                             across two chunks
@@ -40,6 +44,19 @@ import type { Transform } from 'node:stream';
 import type { AddressInfo, Socket } from 'node:net';
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import {
+  anthropicToolName,
+  anthropicToolUse,
+  chatToolCall,
+  chatToolName,
+  functionOutputOf,
+  moderation,
+  responsesToolCall,
+  responsesToolName,
+  toolResultOf,
+  withReasoning,
+  withServerTime,
+} from './upstream-agents';
 
 export interface UpstreamRequest {
   method: string;
@@ -221,22 +238,6 @@ function lastMessageText(messages: unknown[], role = 'user'): string {
   return contentToText((pool[pool.length - 1] as Json | undefined)?.content);
 }
 
-/**
- * Anthropic tool use (non-streaming): a request that ends with a `tool_result` is answered with `echo: <its content>`;
- * else one with `tools` is answered with a `tool_use` of the first tool, whose input holds the question.
- */
-function anthropicToolTurn(body: Json): { content: Json[]; stop_reason: string } | undefined {
-  const messages = Array.isArray(body.messages) ? (body.messages as Json[]) : [];
-  const last = messages[messages.length - 1];
-  const blocks = Array.isArray(last?.content) ? (last.content as Json[]) : [];
-  const result = blocks.find((block) => block?.type === 'tool_result');
-  if (result) return { content: [{ type: 'text', text: `echo: ${contentToText(result.content)}` }], stop_reason: 'end_turn' };
-  const tools = Array.isArray(body.tools) ? (body.tools as Json[]) : [];
-  if (tools.length === 0) return undefined;
-  const input = { question: contentToText(last?.content) };
-  return { content: [{ type: 'tool_use', id: `toolu_${hex(12)}`, name: tools[0].name, input }], stop_reason: 'tool_use' };
-}
-
 function parseJsonBody(body: string): Json {
   if (!body.trim()) throw new HttpError(400, 'Request body is empty; expected JSON');
   let parsed: unknown;
@@ -334,7 +335,7 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
   };
 
   const sendJson = (ctx: Ctx, status: number, body: unknown, headers: Record<string, string> = {}) =>
-    send(ctx, status, JSON.stringify(body), { ...headers, 'content-type': 'application/json' });
+    send(ctx, status, JSON.stringify(withServerTime(ctx.req.headers, body)), { ...headers, 'content-type': 'application/json' });
 
   /** Waits until what was written so far has left the process (so a following socket.destroy() does not drop it). */
   const settle = async (ctx: Ctx) => {
@@ -455,6 +456,17 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     return false;
   };
 
+  /** `x-upstream-fail`: the request fails as a `fail-<status>` or `reset-before-response` model would. */
+  const applyFailHeader = (ctx: Ctx): boolean => {
+    const fail = ctx.req.headers['x-upstream-fail'];
+    if (typeof fail !== 'string') return false;
+    if (fail === 'reset') {
+      ctx.req.socket.destroy();
+      return true;
+    }
+    throw simulatedError(Number(fail), `Simulated ${fail} from upstream`);
+  };
+
   // ---------------------------------------------------------------- OpenAI
 
   const chatCompletions = async (ctx: Ctx) => {
@@ -469,14 +481,17 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     const model = body.model;
     const promptTokens = messages.reduce((n: number, m) => n + countTokens(contentToText((m as Json)?.content)), 0);
     const usage = { prompt_tokens: promptTokens, completion_tokens: countTokens(content), total_tokens: promptTokens + countTokens(content) };
+    const toolName = chatToolName(body);
+    const toolCall = toolName ? chatToolCall(toolName, prompt) : undefined;
 
     if (!body.stream) {
+      const message = toolCall?.message ?? { role: 'assistant', content, refusal: null };
       return sendJson(ctx, 200, {
         id,
         object: 'chat.completion',
         created,
         model,
-        choices: [{ index: 0, message: { role: 'assistant', content, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        choices: [{ index: 0, message, logprobs: null, finish_reason: toolCall ? 'tool_calls' : 'stop' }],
         usage,
         system_fingerprint: 'fp_test',
       });
@@ -492,13 +507,15 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
       ...extra,
     });
     const choice = (delta: Json, finish_reason: string | null = null) => ({ index: 0, delta, logprobs: null, finish_reason });
-    const events: unknown[] = [
-      chunk([choice({ role: 'assistant', content: '' })]),
-      ...splitWords(content)
-        .flatMap((word) => (token && word.endsWith(token) ? [word.slice(0, -half(token)), word.slice(-half(token))] : [word]))
-        .map((word) => chunk([choice({ content: word })])),
-      chunk([choice({}, 'stop')]),
-    ];
+    const events: unknown[] = toolCall
+      ? [...toolCall.deltas.map((delta) => chunk([choice(delta)])), chunk([choice({}, 'tool_calls')])]
+      : [
+          chunk([choice({ role: 'assistant', content: '' })]),
+          ...splitWords(content)
+            .flatMap((word) => (token && word.endsWith(token) ? [word.slice(0, -half(token)), word.slice(-half(token))] : [word]))
+            .map((word) => chunk([choice({ content: word })])),
+          chunk([choice({}, 'stop')]),
+        ];
     const streamOptions = body.stream_options as Json | undefined;
     if (streamOptions?.include_usage) events.push(chunk([], { usage }));
     await sendStream(ctx, [...sse(events), 'data: [DONE]\n\n'], SSE_HEADERS);
@@ -548,7 +565,7 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     const input = body.input;
     let prompt: string;
     if (typeof input === 'string') prompt = input;
-    else if (Array.isArray(input)) prompt = lastMessageText(input);
+    else if (Array.isArray(input)) prompt = functionOutputOf(input) ?? lastMessageText(input);
     else throw new HttpError(400, "'input' must be a string or a list of messages");
     const text = `echo: ${prompt}`;
     const model = body.model;
@@ -581,7 +598,7 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
       model,
       output,
       parallel_tool_calls: true,
-      previous_response_id: null,
+      previous_response_id: typeof body.previous_response_id === 'string' ? body.previous_response_id : null,
       reasoning: { effort: null, summary: null },
       store: true,
       temperature: 1,
@@ -594,11 +611,13 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
       user: null,
     });
     const finalMessage = message('completed', [part(text)]);
+    const toolName = responsesToolName(body);
+    const toolCall = toolName ? responsesToolCall(toolName, prompt, responseObject) : undefined;
 
-    if (!body.stream) return sendJson(ctx, 200, responseObject('completed', [finalMessage]));
+    if (!body.stream) return sendJson(ctx, 200, responseObject('completed', [toolCall?.item ?? finalMessage]));
 
     const where = { item_id: messageId, output_index: 0, content_index: 0 };
-    const events: Json[] = [
+    const answer: Json[] = [
       { type: 'response.created', response: responseObject('in_progress', []) },
       { type: 'response.in_progress', response: responseObject('in_progress', []) },
       { type: 'response.output_item.added', output_index: 0, item: message('in_progress', []) },
@@ -609,6 +628,8 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
       { type: 'response.output_item.done', output_index: 0, item: finalMessage },
       { type: 'response.completed', response: responseObject('completed', [finalMessage]) },
     ];
+    const reasons = (body.reasoning as Json | undefined)?.summary !== undefined;
+    const events = toolCall?.events ?? (reasons ? withReasoning(answer, text) : answer);
     const texts = events.map((event, sequence_number) => {
       const { type, ...rest } = event;
       return `event: ${String(type)}\ndata: ${JSON.stringify({ type, sequence_number, ...rest })}\n\n`;
@@ -648,28 +669,38 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
   const anthropicMessages = async (ctx: Ctx) => {
     const body = parseJsonBody(ctx.body);
     const messages = Array.isArray(body.messages) ? body.messages : [];
-    const text = `echo: ${lastMessageText(messages)}`;
+    const prompt = toolResultOf(messages) ?? lastMessageText(messages);
+    const text = `echo: ${prompt}`;
     const model = body.model;
     const id = `msg_${hex(12)}`;
+    const toolName = anthropicToolName(body);
+    const toolUse = toolName ? anthropicToolUse(toolName, prompt) : undefined;
     const inputTokens =
       countTokens(contentToText(body.system)) + messages.reduce((n: number, m) => n + countTokens(contentToText((m as Json)?.content)), 0);
     const outputTokens = countTokens(text);
 
     if (!body.stream) {
-      const turn = anthropicToolTurn(body);
       return sendJson(ctx, 200, {
         id,
         type: 'message',
         role: 'assistant',
         model,
-        content: turn?.content ?? [{ type: 'text', text }],
-        stop_reason: turn?.stop_reason ?? 'end_turn',
+        content: [toolUse?.block ?? { type: 'text', text }],
+        stop_reason: toolUse ? 'tool_use' : 'end_turn',
         stop_sequence: null,
         usage: { input_tokens: inputTokens, output_tokens: outputTokens },
       });
     }
 
     const event = (name: string, data: Json) => `event: ${name}\ndata: ${JSON.stringify({ type: name, ...data })}\n\n`;
+    if (toolUse) {
+      const usage = { input_tokens: inputTokens, output_tokens: 1 };
+      const start = { message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage } };
+      const stop = { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 8 } };
+      const ending = [event('message_delta', stop), event('message_stop', {})];
+      const blocks = toolUse.events.map(({ type, ...data }) => event(String(type), data));
+      return sendStream(ctx, [event('message_start', start), 'event: ping\ndata: {"type": "ping"}\n\n', ...blocks, ...ending], SSE_HEADERS);
+    }
     const texts = [
       'retry: 3000\n\n',
       `event: message_start\nid: evt_1\ndata: ${JSON.stringify({
@@ -745,6 +776,7 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     'POST /api/chat': { handler: (ctx) => ollama(ctx, 'chat'), errorStyle: 'ollama' },
     'POST /api/generate': { handler: (ctx) => ollama(ctx, 'generate'), errorStyle: 'ollama' },
     'GET /api/tags': { handler: (ctx) => sendJson(ctx, 200, OLLAMA_TAGS), errorStyle: 'ollama' },
+    'POST /v1/moderations': { handler: (ctx) => sendJson(ctx, 200, moderation(parseJsonBody(ctx.body))), errorStyle: 'openai' },
   };
 
   const handle = async (ctx: Ctx) => {
@@ -759,7 +791,7 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     const entry = routes[route];
     if (!entry) throw new HttpError(404, `Unknown route: ${route}`);
     ctx.errorStyle = entry.errorStyle;
-    if (await applyModelBehaviour(ctx, peekModel(ctx.body))) return;
+    if (applyFailHeader(ctx) || (await applyModelBehaviour(ctx, peekModel(ctx.body)))) return;
     await entry.handler(ctx);
   };
 

@@ -92,7 +92,7 @@ describe('encodeResponse: JSON', () => {
     ['response', 'openai.types.responses.response.Response'],
   ])('wraps object=%s as %s', (object, type) => {
     const { stored } = encode(captured(200, { 'content-type': 'application/json' }, JSON.stringify({ id: 'x-1', object, created_at: 5 })));
-    expect(stored.body).toEqual({ __type__: type, __data__: { id: NORMALIZED, object, created_at: 5 } });
+    expect(stored.body).toEqual({ __type__: type, __data__: { id: NORMALIZED, object, created_at: 0 } });
   });
 
   it('wraps embeddings as CreateEmbeddingResponse and changes nothing inside', () => {
@@ -123,11 +123,24 @@ describe('encodeResponse: JSON', () => {
     expect(replacedIds.size).toBe(0);
   });
 
-  it('stores unknown JSON as it came', () => {
-    const body = { whatever: [1, { id: 'keep-me', created: 7 }] };
+  it('stores unknown JSON as it came, an id shorter than 8 characters included', () => {
+    const body = { whatever: [1, { id: 'keep-me', count: 7 }] };
     const { stored, replacedIds } = encode(captured(200, { 'content-type': 'application/json' }, JSON.stringify(body)));
     expect(stored).toEqual({ body, is_streaming: false });
     expect(replacedIds.size).toBe(0);
+  });
+
+  it("keeps another API's ids and timestamps as they came; an LLM endpoint's are normalized", () => {
+    const body = { id: 'cus_NffrFeUfNV2Hib', created: 1731000000, nested: { request_id: 'req_0123456789ab' } };
+    const text = JSON.stringify(body);
+    expect(encode(captured(200, { 'content-type': 'application/json' }, text), '/v1/customers/cus_NffrFeUfNV2Hib').stored.body).toEqual(body);
+    const sse = `data: ${text}\n\n`;
+    expect(encode(captured(200, { 'content-type': 'text/event-stream' }, sse), '/v1/customers/events').stored.body).toEqual(toLines(sse));
+    expect(encode(captured(200, { 'content-type': 'application/json' }, text), '/v1/messages').stored.body).toEqual({
+      id: `cus_${NORMALIZED}-1`,
+      created: 0,
+      nested: { request_id: `req_${NORMALIZED}-2` },
+    });
   });
 
   it('does not store the default content type, with or without parameters', () => {
@@ -284,9 +297,12 @@ describe('encodeResponse: streams', () => {
     ['a chunk that is not an OpenAI chunk', sseText([{ foo: 1 }, '[DONE]'])],
     ['a chunk that is not JSON', sseText(['not json', '[DONE]'])],
     ['only [DONE]', sseText(['[DONE]'])],
-  ])('stores a stream with %s as its raw lines', (_what, body) => {
+  ])('stores a stream with %s as its raw lines (ids and timestamps in their data normalized)', (_what, body) => {
     const { stored } = encode(captured(200, { 'content-type': 'text/event-stream' }, body));
-    expect(stored).toEqual({ body: toLines(body), is_streaming: true });
+    const normalized = body
+      .replaceAll('"chatcmpl-Stream9"', `"chatcmpl-${NORMALIZED}-1"`)
+      .replaceAll('"created":1731000001', '"created":0');
+    expect(stored).toEqual({ body: toLines(normalized), is_streaming: true });
     for (const line of stored.body as string[]) expect(line).not.toMatch(/[\r\n]/);
   });
 

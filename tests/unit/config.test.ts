@@ -29,6 +29,8 @@ describe('resolveConfig', () => {
       allowHosts: [],
       usageDir: path.join(rootDir, 'node_modules', '.cache', 'jest-replay'),
       matchIgnore: [],
+      beforeRecord: undefined,
+      recordFailedRequests: false,
     });
   });
 
@@ -97,9 +99,13 @@ describe('resolveConfig', () => {
     expect(resolveConfig({ rootDir, options: { testIdResolver: 'my-resolver' }, env: {} }).testIdResolver).toBe('my-resolver');
   });
 
-  it('replaces <rootDir> in redact and lower-cases allowHosts', () => {
-    const config = resolveConfig({ rootDir, options: { redact: '<rootDir>/redact.js', allowHosts: ['DB.internal:5432'] }, env: {} });
+  it('replaces <rootDir> in redact and beforeRecord and lower-cases allowHosts', () => {
+    const hooks = { redact: '<rootDir>/redact.js', beforeRecord: '<rootDir>/before-record.js' };
+    const options = { ...hooks, recordFailedRequests: true, allowHosts: ['DB.internal:5432'] };
+    const config = resolveConfig({ rootDir, options, env: {} });
     expect(config.redact).toBe(`${rootDir}/redact.js`);
+    expect(config.beforeRecord).toBe(`${rootDir}/before-record.js`);
+    expect(config.recordFailedRequests).toBe(true);
     expect(config.allowHosts).toEqual(['db.internal:5432']);
   });
 
@@ -183,13 +189,18 @@ describe('validateOptions', () => {
     ['timing', '1', 'testEnvironmentOptions.replay.timing must be a number >= 0 (0 = as fast as possible, 1 = as recorded), got "1"'],
     ['redact', true, 'testEnvironmentOptions.replay.redact must be a module path string, got true'],
     ['allowHosts', 'db.internal', 'testEnvironmentOptions.replay.allowHosts must be an array of strings, got "db.internal"'],
+    ['beforeRecord', ['a.js'], 'testEnvironmentOptions.replay.beforeRecord must be a module path string, got ["a.js"]'],
+    ['recordFailedRequests', 1, 'testEnvironmentOptions.replay.recordFailedRequests must be true or false, got 1'],
   ])('rejects %s=%j with a message naming the option and the expected type', (key, value, message) => {
     const error = errorOf(() => validateOptions({ [key]: value }));
     expect(error).toBeInstanceOf(ReplayConfigError);
     expect(error.message).toBe(`jest-replay: ${message}.`);
   });
 
-  it.each(['authorization', 'Authorization', 'x-api-key', 'Cookie'])('refuses the credential header %s in requestHeaders', (header) => {
+  it.each([
+    'authorization', 'Authorization', 'x-api-key', 'Cookie', 'X-Amz-Security-Token', 'Ocp-Apim-Subscription-Key', 'X-Auth-Token', 'apikey',
+    'Private-Token', 'x-goog-api-key', 'x-functions-key', 'x-api-token', 'Authentication', 'x-openai-api-key',
+  ])('refuses the credential header %s in requestHeaders', (header) => {
     const error = errorOf(() => validateOptions({ requestHeaders: ['x-trace-id', header] }));
     expect(error).toBeInstanceOf(ReplayConfigError);
     expect(error.message).toContain('testEnvironmentOptions.replay.requestHeaders');

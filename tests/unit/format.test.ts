@@ -408,3 +408,25 @@ describe('typed values', () => {
     expect(unwrap({ id: 'm' })).toEqual({ id: 'm' });
   });
 });
+
+describe('applyIdNormalization of many ids', () => {
+  it('replaces them all in one pass over each string; the mapping itself is not rewritten', () => {
+    const ids = Array.from({ length: 5000 }, (_, i) => `call_${i}`);
+    const input = recording({
+      response: { body: { calls: ids, text: ids.join(' ') }, is_streaming: false },
+      id_normalization_mapping: Object.fromEntries(ids.map((id, i) => [`rec-${i}`, id])),
+    });
+    const out = applyIdNormalization(input);
+    const normalized = ids.map((_, i) => `rec-${i}`);
+    expect(out.response.body).toEqual({ calls: normalized, text: normalized.join(' ') });
+    expect(out.id_normalization_mapping).toEqual({});
+  });
+
+  it('an id listed twice keeps its first normalized form', () => {
+    const input = recording({
+      response: { body: { id: 'resp_1' }, is_streaming: false },
+      id_normalization_mapping: { 'rec-a': 'resp_1', 'rec-b': 'resp_1' },
+    });
+    expect(applyIdNormalization(input).response.body).toEqual({ id: 'rec-a' });
+  });
+});

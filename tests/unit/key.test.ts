@@ -69,6 +69,23 @@ describe('parseRequestBody / bodyForKey', () => {
     expect(bodyForKey(parseRequestBody(binaryView))).toEqual({ sha256: hex(new Uint8Array([0xff, 0xfe])) });
   });
 
+  it('JSON that JSON.parse would change is kept as bytes: a member given twice, an integer beyond 2^53', () => {
+    for (const text of ['{"a":1,"a":2}', '{"o":{"x":1, "x" :2}}', '{"seed":9007199254740993}', '[-12345678901234567891]', `{"n":1${'0'.repeat(400)}}`]) {
+      expect(parseRequestBody(utf8(text))).toEqual({ kind: 'bytes', bytes: utf8(text) });
+    }
+  });
+
+  it('two requests that differ there never key alike', () => {
+    expect(keyOf('POST', CHAT, '{"a":1,"a":2}')).not.toBe(keyOf('POST', CHAT, '{"a":2}'));
+    expect(keyOf('POST', CHAT, '{"seed":9007199254740993}')).not.toBe(keyOf('POST', CHAT, '{"seed":9007199254740992}'));
+  });
+
+  it('JSON parsed exactly stays JSON, keyed as before: colons and long digit runs in strings, exact big integers, long fractions', () => {
+    const texts = ['{"url":"https://a.b:8080/x","t":"12:30"}', '{"id":"12345678901234567890"}', '{"seed":9007199254740992}', '{"x":0.12345678901234567890}', '{"big":1e300}'];
+    for (const text of texts) expect(parseRequestBody(utf8(text))).toEqual({ kind: 'json', value: JSON.parse(text) });
+    expect(keyOf('POST', CHAT, '{"seed":9007199254740992}')).toBe(keyOf('POST', CHAT, '{ "seed": 9007199254740992 }'));
+  });
+
   it('sha256 is hex sha256', () => {
     expect(sha256('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
   });

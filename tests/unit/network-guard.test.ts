@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import workerThreads = require('node:worker_threads');
 import { guardNetwork } from '../../src/interception/network-guard';
 import { sendDestination } from '../../src/interception/network-guard/datagrams';
+import { connectTarget, portOf } from '../../src/interception/network-guard/sockets';
 import {
   isAllowedName,
   isLoopback,
@@ -82,6 +83,46 @@ test.each([
   [['ping', 0, 4, 53], { host: 'localhost', port: 53 }],
 ])('send(%p) goes to %p', (args, destination) => {
   expect(sendDestination(args)).toEqual(destination);
+});
+
+test.each([
+  ['80\n', 80],
+  [' 80', 80],
+  ['0x50', 80],
+  ['0o120', 80],
+  ['1e1', 10],
+  [443, 443],
+  ['', undefined],
+  [' ', undefined],
+  ['-1', undefined],
+  ['1.5', undefined],
+  [65536, undefined],
+  ['http', undefined],
+  [null, undefined],
+])('Node reads the port %p as %p', (given, port) => {
+  expect(portOf(given)).toBe(port);
+});
+
+test.each([
+  [['80\n', '192.0.2.1'], { host: '192.0.2.1', port: 80 }],
+  [[' 80'], { host: 'localhost', port: 80 }],
+  [[{ host: '192.0.2.1', port: '0x50' }], { host: '192.0.2.1', port: 80 }],
+  [[{ port: 80 }, () => undefined], { host: 'localhost', port: 80 }],
+  [[Object.assign([{ host: '127.0.0.1', port: 80 }], { host: '192.0.2.1', port: 81 })], { host: '192.0.2.1', port: 81 }],
+  [['/tmp/db.sock'], undefined],
+  [[{ path: '/tmp/db.sock', host: '192.0.2.1', port: 80 }], undefined],
+])('connect(%p) goes to %p', (args, destination) => {
+  expect(connectTarget(args).destination).toEqual(destination);
+});
+
+test('connect() goes on with the host, port and path as judged, read once', () => {
+  let reads = 0;
+  const options = { get host() { return reads++ === 0 ? '127.0.0.1' : '192.0.2.1'; }, port: 80, noDelay: true };
+  const { destination, args } = connectTarget([options]);
+  expect(destination).toEqual({ host: '127.0.0.1', port: 80 });
+  const [[judged]] = args as [[Record<string, unknown>]];
+  expect([judged.host, judged.host, judged.port, judged.noDelay]).toEqual(['127.0.0.1', '127.0.0.1', 80, true]);
+  expect(reads).toBe(1);
 });
 
 test('the refusal log hands over what any view of its memory wrote, once', () => {

@@ -1,4 +1,4 @@
-import { diffRecordings, formatDiffMarkdown, formatDiffText } from '../../src/core/inspect/recording-diff';
+import { COMMENT_LIMIT, diffRecordings, formatDiffMarkdown, formatDiffText, type RecordingDiff } from '../../src/core/inspect/recording-diff';
 
 const CHUNK = 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk';
 
@@ -73,14 +73,97 @@ describe('diff output', () => {
     expect(text).toMatch(/^a::chat\n {2}changed {2}recordings\/tests\/a\.test\.js\/a_chat-12345678\/aaaa\.json\n {4}@@ -\d+,\d+ \+\d+,\d+ @@\n/);
     expect(text).toContain('\n    -          "content": "old"\n');
     expect(text.endsWith('\n1 recording differs from HEAD: 1 changed, 0 added, 0 deleted')).toBe(true);
-    expect(formatDiffText([], 'main')).toBe('no recording differs from main');
+    expect(formatDiffText([], 'main')).toBe('no changes: no recording differs from main');
   });
 
   test('markdown: a heading, the test id as code, and each diff in a fence its text cannot close', () => {
     const markdown = formatDiffMarkdown([...one(), ...one()], 'origin/main');
-    expect(markdown.startsWith('### jest-replay: 2 recordings differ from origin/main: 2 changed, 0 added, 0 deleted\n\n**`a::chat`**\n\n')).toBe(true);
+    expect(markdown.startsWith('### jest-replay: 2 recordings differ from `origin/main`: 2 changed, 0 added, 0 deleted\n\n**`a::chat`**\n\n')).toBe(true);
     expect(markdown).toContain(`changed  \`${file}\`\n\n\`\`\`\`diff\n@@ `);
     expect(markdown).toContain('+          "content": "new ``` fence"\n');
     expect(markdown.split('\n').filter((line) => line === '````')).toHaveLength(2);
+  });
+
+  test('markdown: cut to a pull-request comment, each block still closed, with a line saying what was left out', () => {
+    const change = (i: number): RecordingDiff => ({
+      kind: 'changed',
+      title: `t::${i}`,
+      before: `r/${i}.json`,
+      after: `r/${i}.json`,
+      lines: ['@@ -1,400 +1,400 @@', ...Array.from({ length: 400 }, (_, n) => `-  old line ${n} of change ${i} \`\`\``)],
+    });
+    const diffs = Array.from({ length: 40 }, (_, i) => change(i));
+    const markdown = formatDiffMarkdown(diffs, 'main');
+    expect(formatDiffMarkdown(diffs, 'main', 10 ** 9).length).toBeGreaterThan(COMMENT_LIMIT);
+    expect(markdown.length).toBeLessThanOrEqual(COMMENT_LIMIT);
+    expect(markdown.length).toBeGreaterThan(COMMENT_LIMIT - 1000);
+    const fences = markdown.split('\n').filter((line) => /^`{4}(diff)?$/.test(line));
+    expect(fences.length % 2).toBe(0);
+    expect(markdown).toMatch(/\n\n\*Truncated to fit a pull-request comment: \d+ changes \(\d+ characters\) not shown\. See them all with `npx jest-replay diff main`\.\*$/);
+    const shownChanges = markdown.split('\n').filter((line) => line.startsWith('changed  ')).length;
+    expect(markdown).toContain(`: ${40 - shownChanges + 1} changes (`);
+  });
+
+  test('markdown: titles and paths are code, a base name too', () => {
+    const markdown = formatDiffMarkdown([{ kind: 'added', title: '# not a heading <b>x</b> @someone `ticks`', after: 'r/[a](b).json', lines: [] }], 'a@b');
+    expect(markdown).toContain('### jest-replay: 1 recording differs from `a@b`: 0 changed, 1 added, 0 deleted');
+    expect(markdown).toContain('**`` # not a heading <b>x</b> @someone `ticks` ``**');
+    expect(markdown).toContain('added  `r/[a](b).json`');
+  });
+});
+
+describe('each change once, and none where only normalized fields differ', () => {
+  test('a hunk several recordings share is shown for the first; the others name it in its header', () => {
+    const folder = (test: string) => `recordings/tests/a.test.js/${test}-12345678`;
+    const versions = (prompt: string) =>
+      ['one', 'two', 'three'].map((test) => ({
+        path: `${folder(test)}/aaaa.json`,
+        text: chat(`a::${test}`, prompt, `answer for ${test}`),
+      }));
+    const diffs = diffRecordings(versions('the old system prompt'), versions('the new system prompt'));
+    expect(diffs.map((diff) => diff.title)).toEqual(['a::one', 'a::three', 'a::two']);
+    const [first, ...others] = diffs;
+    expect(first.lines).toContain('-        "content": "the old system prompt"');
+    for (const other of others) {
+      const header = new RegExp(`^@@ -\\d+,\\d+ \\+\\d+,\\d+ @@ the same change as in ${folder('one')}/aaaa\\.json$`);
+      expect(other.lines).toEqual([expect.stringMatching(header)]);
+    }
+    const text = formatDiffText(diffs, 'HEAD');
+    expect(text.split('\n').filter((line) => line.includes('"the new system prompt"'))).toHaveLength(1);
+    expect(text.endsWith('3 recordings differ from HEAD: 3 changed, 0 added, 0 deleted')).toBe(true);
+  });
+
+  test('a re-recording that changed only ids and timestamps (a new key included) is no change', () => {
+    const recording = (callId: string, created: number, id: string) =>
+      JSON.stringify({
+        test_id: 'a::tools',
+        request: {
+          method: 'POST',
+          url: 'http://127.0.0.1/v1/chat/completions',
+          headers: {},
+          body: { model: 'gpt-4o', messages: [{ role: 'tool', tool_call_id: callId, content: 'sunny' }] },
+          endpoint: '/v1/chat/completions',
+          model: 'gpt-4o',
+        },
+        response: {
+          body: [{ __type__: 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk', __data__: { id, created, choices: [] } }],
+          is_streaming: true,
+          headers: { 'x-request-id': `req_${id}` },
+        },
+        id_normalization_mapping: {},
+      });
+    const live = { path: `${FOLDER}/1111.json`, text: recording('call_4f8b0000aaaa', 1731000000, 'chatcmpl-AbCdEf123456') };
+    const stored = { path: `${FOLDER}/2222.json`, text: recording('call_rec-0123456789ab-1', 0, 'rec-0123456789ab') };
+    const diffs = diffRecordings([live], [stored]);
+    expect(diffs).toEqual([expect.objectContaining({ kind: 'normalized', before: live.path, after: stored.path, lines: [] })]);
+    expect(formatDiffText(diffs, 'HEAD')).toBe('no changes: 1 recording differs from HEAD only in normalized ids and timestamps');
+    const edited = { path: `${FOLDER}/aaaa.json`, text: chat('a::chat', 'hi', 'new') };
+    const mixed = [...diffs, ...diffRecordings([{ path: edited.path, text: chat('a::chat', 'hi', 'old') }], [edited])];
+    const summary = '1 recording differs from HEAD: 1 changed, 0 added, 0 deleted; 1 more only in normalized ids and timestamps';
+    expect(formatDiffText(mixed, 'HEAD').endsWith(summary)).toBe(true);
+    expect(formatDiffMarkdown(mixed, 'HEAD')).not.toContain('1111.json');
+    const otherApi = (id: string) => live.text.replaceAll('/v1/chat/completions', '/v1/customers').replace('chatcmpl-AbCdEf123456', id);
+    const [changed] = diffRecordings([{ ...live, text: otherApi('cus_0123456789ab') }], [{ ...live, text: otherApi('cus_ba9876543210') }]);
+    expect(changed.kind).toBe('changed');
   });
 });

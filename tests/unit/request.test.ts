@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { RequestBody } from '../../src/core/keying/request';
+import { isCredentialHeader } from '../../src/core/keying/credential-names';
 import {
-  CREDENTIAL_HEADERS,
   STORED_REQUEST_HEADERS,
   publicUrl,
   storedBody,
@@ -9,6 +9,7 @@ import {
   storedRequest,
   storedUrl,
   substituteIds,
+  substituteUrlIds,
 } from '../../src/core/keying/request';
 
 const hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -20,6 +21,12 @@ const SECRET_HEADERS = {
   'x-api-key': 'sk-ant-secret',
   'api-key': 'azure-secret',
   'x-goog-api-key': 'goog-secret',
+  'x-amz-security-token': 'amz-session-secret',
+  'ocp-apim-subscription-key': 'apim-secret',
+  'x-auth-token': 'auth-token-secret',
+  apikey: 'supabase-secret',
+  'private-token': 'gitlab-secret',
+  'x-openai-api-key': 'forwarded-secret',
 };
 
 describe('publicUrl', () => {
@@ -142,9 +149,8 @@ describe('storedHeaders', () => {
     for (const secret of Object.values(SECRET_HEADERS)) expect(JSON.stringify(stored)).not.toContain(secret);
   });
 
-  it('the credential list covers the usual API key headers', () => {
-    for (const name of ['authorization', 'x-api-key', 'api-key', 'cookie']) expect(CREDENTIAL_HEADERS).toContain(name);
-    for (const name of CREDENTIAL_HEADERS) expect(STORED_REQUEST_HEADERS).not.toContain(name);
+  it('no header stored by default is a credential header', () => {
+    for (const name of STORED_REQUEST_HEADERS) expect(isCredentialHeader(name)).toBe(false);
   });
 });
 
@@ -244,5 +250,13 @@ describe('substituteIds', () => {
     expect(substituteIds(bytes, replaced)).toBe(bytes);
     const empty: RequestBody = { kind: 'empty' };
     expect(substituteIds(empty, replaced)).toBe(empty);
+  });
+
+  it('replaces them in a URL too (a response fetched by its id), and returns the same URL when none is there', () => {
+    const url = new URL('https://api.openai.com/v1/responses/resp_ORIGINAL123/input_items?after=call_XYZ');
+    const stored = 'https://api.openai.com/v1/responses/rec-aaaaaaaaaaaa/input_items?after=rec-bbbbbbbbbbbb';
+    expect(substituteUrlIds(url, replaced).toString()).toBe(stored);
+    const other = new URL('https://api.openai.com/v1/responses/resp_OTHER');
+    expect(substituteUrlIds(other, replaced)).toBe(other);
   });
 });

@@ -50,6 +50,29 @@ describe('credentialsOf', () => {
     ]);
   });
 
+  test('every credential header, each cookie of a Cookie header on its own, and what the body carried', () => {
+    const headers = new Headers({
+      cookie: 'theme=dark; session=cookie-value-123; csrf=short',
+      'x-amz-security-token': 'amz-session-token-1',
+      'ocp-apim-subscription-key': 'apim-key-12345',
+      'x-auth-token': 'auth-token-12345',
+      apikey: 'supabase-key-123',
+      'private-token': 'gitlab-token-123',
+      'x-request-id': 'not-a-credential-1',
+    });
+    const carried = [{ source: 'body field api_key', value: 'tvly-body-key-12' }, { source: 'body field token', value: 'short' }];
+    expect(credentialsOf('https://api.example.com/', headers, carried)).toEqual([
+      { source: 'header apikey', value: 'supabase-key-123' },
+      { source: 'header cookie', value: 'theme=dark; session=cookie-value-123; csrf=short' },
+      { source: 'header cookie (session)', value: 'cookie-value-123' },
+      { source: 'header ocp-apim-subscription-key', value: 'apim-key-12345' },
+      { source: 'header private-token', value: 'gitlab-token-123' },
+      { source: 'header x-amz-security-token', value: 'amz-session-token-1' },
+      { source: 'header x-auth-token', value: 'auth-token-12345' },
+      { source: 'body field api_key', value: 'tvly-body-key-12' },
+    ]);
+  });
+
   test('the user of the URL, and credential parameters beyond key and token', () => {
     const parameters = 'subscription-key=azure-key-1234&code=function-key-5678&openai_api_key=openai-key-90&page=2';
     const url = `https://${KEY}@api.example.com/v1?${parameters}`;
@@ -189,6 +212,70 @@ describe('findLeaks', () => {
   test('short values are never looked for: no false alarms on every file', () => {
     const rec = recording({ body: { text: 'x marks the spot' } });
     expect(credentialsOf(rec.request.url, new Headers({ authorization: 'Bearer x' }))).toEqual([]);
+  });
+});
+
+describe('findLeaks: a value split in any stream layout', () => {
+  const [head, rest] = [KEY.slice(0, 10), KEY.slice(10)];
+  const delta = (value: object, index = 0) => ({
+    __type__: CHUNK,
+    __data__: { id: 'rec-1', object: 'chat.completion.chunk', model: 'gpt-4o', choices: [{ index, delta: value }] },
+  });
+  const call = (index: number, args: string) => delta({ tool_calls: [{ index, function: { arguments: args } }] });
+  const data = (value: object) => `data: ${JSON.stringify(value)}`;
+  const streamed = (body: unknown[]) => leaksOf(recording({ is_streaming: true, body }));
+  const at = (where: string) => [{ credential: 'header authorization', where }];
+
+  test.each([
+    ['inside a field no text list names (output)', [data({ output: `key ${head}` }), '', data({ output: rest }), ''], 'response.body[0..2] (stream text)'],
+    ['inside generated_text', [data({ generated_text: head }), data({ generated_text: rest })], 'response.body[0..1] (stream text)'],
+    [
+      'across two fields of a choice (reasoning_content, then content)',
+      [delta({ reasoning_content: head }), delta({ content: rest })],
+      'response.body[0..1] (stream text)',
+    ],
+    ['across two fields of one chunk', [delta({ reasoning_content: head, content: rest })], 'response.body[0] (stream text)'],
+    ['across interleaved parallel tool calls', [call(0, head), call(1, '{"q": 1}'), call(1, '}'), call(0, rest)], 'response.body[0..3] (stream text)'],
+    [
+      'across two choices of n=2, each read alone',
+      [delta({ content: head }, 0), delta({ content: 'other' }, 1), delta({ content: rest }, 0)],
+      'response.body[0..2] (stream text)',
+    ],
+    [
+      'across Anthropic content blocks (thinking, then text), between signature and stop events',
+      [
+        data({ type: 'content_block_delta', index: 0, delta: { type: 'thinking_delta', thinking: head } }),
+        data({ type: 'content_block_delta', index: 0, delta: { type: 'signature_delta', signature: 'EqQBCgIYAhIM' } }),
+        data({ type: 'content_block_stop', index: 0 }),
+        data({ type: 'content_block_start', index: 1, content_block: { type: 'text', text: '' } }),
+        data({ type: 'content_block_delta', index: 1, delta: { type: 'text_delta', text: rest } }),
+      ],
+      'response.body[0..4] (stream text)',
+    ],
+    [
+      'across interleaved Responses API items',
+      [
+        data({ type: 'response.function_call_arguments.delta', item_id: 'fc_1', output_index: 1, delta: head }),
+        data({ type: 'response.function_call_arguments.delta', item_id: 'fc_2', output_index: 2, delta: '{"q"' }),
+        data({ type: 'response.function_call_arguments.delta', item_id: 'fc_1', output_index: 1, delta: rest }),
+      ],
+      'response.body[0..2] (stream text)',
+    ],
+    [
+      'in Ollama messages (thinking, then content)',
+      [
+        { model: 'llama3', created_at: '2025-01-01T00:00:00.1Z', message: { role: 'assistant', thinking: head } },
+        { model: 'llama3', created_at: '2025-01-01T00:00:00.2Z', message: { role: 'assistant', content: rest } },
+      ],
+      'response.body[0..1] (stream text)',
+    ],
+  ])('%s', (_layout, body, where) => {
+    expect(serializeRecording(recording({ is_streaming: true, body }))).not.toContain(KEY);
+    expect(streamed(body)).toEqual(at(where));
+  });
+
+  test('a value whole in one item is named by its place in that item, not as stream text', () => {
+    expect(streamed([delta({ content: 'a' }), delta({ content: KEY })])).toEqual(at('response.body[1].__data__.choices[0].delta.content'));
   });
 });
 

@@ -157,13 +157,13 @@ describe('ReplaySession', () => {
     expect(recordingFiles()).toHaveLength(2);
   });
 
-  test('record: a passing re-recording deletes the test\'s recordings it did not write again', async () => {
+  test('record: a re-recording deletes nothing itself; its usage notes the mode, for the end of the run (see clean-up.ts)', async () => {
     await inTest(session('record', fakeUpstream('hello')), 'hi', 'bye');
     expect(recordingFiles()).toHaveLength(2);
     const again = session('record', fakeUpstream('hello'));
     await inTest(again, 'hi');
-    expect(recordingFiles()).toHaveLength(1);
-    expect(again.usage('tests/chat.test.ts').removed).toHaveLength(1);
+    expect(recordingFiles()).toHaveLength(2);
+    expect(again.usage('tests/chat.test.ts').scopes.map((s) => [s.mode, s.status, s.written.length])).toEqual([['record', 'passed', 1]]);
   });
 
   test('record-if-missing: interactions() lists what the test recorded and replayed, in request order, read from the files', async () => {
@@ -201,8 +201,10 @@ describe('ReplaySession', () => {
     const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
     await s.close(scope);
     const config = resolveConfig({ rootDir: root, env: {} });
-    const redacting = new ReplaySession(config, new RecordingStore(config.dir), fakeUpstream(), () => {
-      throw new Error('redact failed');
+    const redacting = new ReplaySession(config, new RecordingStore(config.dir), fakeUpstream(), {
+      redact: () => {
+        throw new Error('redact failed');
+      },
     });
     const refusals = [
       await s.handle(chat('outside')),

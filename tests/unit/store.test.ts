@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { RecordingFileError } from '../../src/core/errors';
 import { type Recording, serializeRecording } from '../../src/core/recording/format';
 import { walkTree } from '../../src/core/store/storage';
+import { cleanUpRun } from '../../src/core/store/clean-up';
 import { RecordingStore } from '../../src/core/store/store';
 
 const TEST_ID = 'tests/chat.test.ts::chat::says hi';
@@ -266,7 +267,7 @@ describe('read', () => {
   });
 });
 
-describe('recordingsOf and removeOthers', () => {
+describe('recordingsOf', () => {
   it('lists the parsed recordings of a test, leaving out other files and broken ones', async () => {
     await store.write(store.fileFor(TEST_ID, KEY, 1), recording('one'));
     await store.write(store.fileFor(TEST_ID, KEY, 2), recording('two'));
@@ -277,18 +278,6 @@ describe('recordingsOf and removeOthers', () => {
     expect(found.map((f) => path.basename(f.file))).toEqual([`${STEM}.2.json`, `${STEM}.json`]);
     expect(found[1].recording.response.body).toEqual({ answer: 'one', note: '°' });
     expect(await store.recordingsOf('tests/none.test.ts::x')).toEqual([]);
-  });
-
-  it('deletes the recordings of a test it is not told to keep, and forgets them', async () => {
-    const keep = store.fileFor(TEST_ID, KEY, 1);
-    const stale = store.fileFor(TEST_ID, KEY, 2);
-    await store.write(keep, recording('one'));
-    await store.write(stale, recording('two'));
-    fs.writeFileSync(path.join(store.folderOf(TEST_ID), 'notes.txt'), 'x');
-    expect(store.locate(TEST_ID, KEY, 2)).toBe(stale);
-    expect(store.removeOthers(TEST_ID, new Set([keep]))).toEqual([stale]);
-    expect(tree(store.folderOf(TEST_ID))).toEqual([`${STEM}.json`, 'notes.txt']);
-    expect(store.locate(TEST_ID, KEY, 2)).toBe(keep);
   });
 });
 
@@ -316,19 +305,20 @@ describe('walkTree', () => {
   });
 
   it('is empty for a directory that does not exist', () => {
-    expect(walkTree(path.join(dir, 'none'))).toEqual({ files: [], links: [] });
+    expect(walkTree(path.join(dir, 'none'))).toEqual({ files: [], links: [], unreadable: [] });
   });
 });
 
 describe('a linked recording file', () => {
-  it('is neither replayed nor deleted as stale: links are not recordings', async () => {
+  it('is neither replayed nor deleted as stale at the end of a record run: links are not recordings', async () => {
     const store = new RecordingStore(dir);
     const file = store.fileFor(TEST_ID, KEY, 1);
     await store.write(file, recording('kept'));
     const linked = store.fileFor(TEST_ID, OTHER_KEY, 1);
     fs.symlinkSync(path.basename(file), linked);
+    const kept = path.relative(dir, file).split(path.sep).join('/');
     expect(new RecordingStore(dir).locate(TEST_ID, OTHER_KEY, 1)).toBeUndefined();
-    expect(new RecordingStore(dir).removeOthers(TEST_ID, new Set([file]))).toEqual([]);
+    expect(cleanUpRun(dir, [{ mode: 'record', recordings: 'r', testFile: 't', scopes: [{ id: TEST_ID, status: 'passed', mode: 'record', replayed: [], written: [{ file: kept, outcome: 'created' }], missed: [] }] }]).deleted).toEqual([]);
     expect(fs.lstatSync(linked).isSymbolicLink()).toBe(true);
   });
 });

@@ -2,26 +2,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { testFolder } from '../../src/core/store/paths';
-import {
-  type FileUsage,
-  type ScopeUsage,
-  countUnused,
-  leftoverTemporaryFiles,
-  listRecordings,
-  mergeShards,
-  readUsage,
-  startUsage,
-  summarizeUsage,
-  unusedRecordings,
-  writeFileUsage,
-  writeRunRecord,
-} from '../../src/core/store/usage';
+import { countUnused, leftoverTemporaryFiles, listRecordings, summarizeUsage, unusedRecordings } from '../../src/core/store/unused';
+import { type FileUsage, type ScopeUsage, mergeShards, readUsage, startUsage, writeFileUsage, writeRunRecord } from '../../src/core/store/usage';
 
 const folder = (id: string) => testFolder(id).split(path.sep).join('/');
 const A = 'tests/a.test.ts::a';
 const B = 'tests/a.test.ts::b';
 const scope = (id: string, status: ScopeUsage['status'], replayed: string[] = [], written: ScopeUsage['written'] = []): ScopeUsage => ({ id, status, replayed, written, missed: [] });
-const usage = (...scopes: ScopeUsage[]): FileUsage => ({ mode: 'replay', recordings: 'recordings', testFile: 'tests/a.test.ts', scopes, removed: [] });
+const usage = (...scopes: ScopeUsage[]): FileUsage => ({ mode: 'replay', recordings: 'recordings', testFile: 'tests/a.test.ts', scopes });
 
 describe('unusedRecordings', () => {
   const a1 = `${folder(A)}/aaaaaaaaaaaaaaaa.json`;
@@ -51,17 +39,23 @@ describe('unusedRecordings', () => {
   it('countUnused judges a listing made while the run went on: what the run deleted since is left out', () => {
     const rerecorded = [usage(scope(A, 'passed', [], [{ file: a1, outcome: 'unchanged' }]), scope(B, 'passed', [b1]))];
     expect(countUnused([a1, a2, b1], rerecorded, true)).toBe(1);
-    expect(countUnused([a1, a2, b1], [{ ...rerecorded[0], removed: [a2] }], true)).toBe(0);
+    expect(countUnused([a1, a2, b1], rerecorded, true, [a2])).toBe(0);
   });
 
   it('what a test wrote (record mode) is used, shared files included', () => {
     const wrote = usage(scope(A, 'passed', [], [{ file: a1, outcome: 'created' }, { file: shared, outcome: 'unchanged' }]), scope(B, 'passed', [b1]));
     expect(unusedRecordings(all, [wrote], true)).toEqual([a2, orphan]);
   });
+
+  it('a good recording a failed re-recording kept is used, and the summary lists it', () => {
+    const kept = usage({ ...scope(A, 'passed', [a1]), kept: [{ file: a2, got: '401 Unauthorized' }] }, scope(B, 'passed', [b1]));
+    expect(unusedRecordings(all, [kept], true)).toEqual([orphan, shared]);
+    expect(summarizeUsage([kept]).kept).toEqual([{ file: a2, got: '401 Unauthorized' }]);
+  });
 });
 
 describe('mergeShards', () => {
-  const shard = (name: string, complete?: boolean) => ({ shard: name, run: complete === undefined ? undefined : { mode: 'replay' as const, complete }, files: [usage(scope(name, 'passed'))] });
+  const shard = (name: string, complete?: boolean) => ({ shard: name, run: complete === undefined ? undefined : { mode: 'replay' as const, complete }, files: [usage(scope(name, 'passed'))], unreadable: [] });
 
   it('is complete when the unsharded run was, or every shard of one count was', () => {
     expect(mergeShards([shard('all', true)]).complete).toBe(true);
@@ -83,9 +77,9 @@ describe('mergeShards', () => {
 describe('summarizeUsage', () => {
   it('counts distinct files replayed and written, missed requests, and lists what changed on disk', () => {
     const summary = summarizeUsage([
-      { ...usage(scope(A, 'passed', ['x.json', 'x.json'], [{ file: 'n.json', outcome: 'created' }, { file: 's.json', outcome: 'unchanged' }])), removed: ['old.json'] },
+      usage(scope(A, 'passed', ['x.json', 'x.json'], [{ file: 'n.json', outcome: 'created' }, { file: 's.json', outcome: 'unchanged' }])),
       usage({ ...scope(B, 'failed', ['x.json'], [{ file: 'c.json', outcome: 'changed' }]), missed: ['POST http://x/v1/chat/completions'] }),
-    ]);
+    ], ['old.json']);
     expect(summary).toEqual({
       replayed: 1,
       recorded: 3,
@@ -98,6 +92,7 @@ describe('summarizeUsage', () => {
       unreached: [],
       ignored: new Map(),
       late: [],
+      kept: [],
     });
   });
 
@@ -139,6 +134,24 @@ describe('on disk', () => {
       ['all', { mode: 'replay', complete: true }, 1],
       ['shard-1-of-2', undefined, 1],
     ]);
+  });
+
+  it('a file that is not a usage note is left out and named, and the rest is read', () => {
+    writeFileUsage(dir, undefined, usage(scope(A, 'passed')), 'good');
+    fs.writeFileSync(path.join(dir, 'all', 'cut.json'), '{"mode": "repl');
+    fs.writeFileSync(path.join(dir, 'all', 'other.json'), '{"scopes": 3}');
+    fs.writeFileSync(path.join(dir, 'all', 'run.json'), 'null');
+    writeFileUsage(dir, { shardIndex: 2, shardCount: 2 }, usage(scope(B, 'passed')), 'two');
+    const [all, ...others] = readUsage(dir, 'all');
+    expect(others).toEqual([]);
+    expect(all.files.map((f) => f.scopes[0].id)).toEqual([A]);
+    expect(all.run).toBeUndefined();
+    expect(all.unreadable).toEqual([
+      { file: path.join(dir, 'all', 'cut.json'), reason: 'not JSON' },
+      { file: path.join(dir, 'all', 'other.json'), reason: "not jest-replay's usage note" },
+      { file: path.join(dir, 'all', 'run.json'), reason: "not jest-replay's usage note" },
+    ]);
+    expect(readUsage(dir).map((s) => s.shard)).toEqual(['all', 'shard-2-of-2']);
   });
 
   it('a new run forgets the usage it supersedes', () => {

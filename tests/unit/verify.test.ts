@@ -4,6 +4,9 @@ import { bodyForKey, requestKey } from '../../src/core/keying/key';
 import { modelListDigest } from '../../src/core/recording/model-list';
 import { modelListFileName, recordingFileName, testFolder } from '../../src/core/store/paths';
 import { verifyRecording } from '../../src/core/inspect/verify';
+import { ignoreFields } from '../../src/core/keying/match-ignore';
+import type { BodyNormalizer } from '../../src/core/keying/normalizers';
+import type { RedactHook } from '../../src/core/keying/redact';
 
 const TEST_ID = 'tests/chat.test.ts::chat::asks';
 const URL_ = 'https://api.openai.com/v1/chat/completions';
@@ -145,7 +148,107 @@ describe('credentials', () => {
     expect(verify(rec, placeOf(recording()))).toContain('"request.url" holds credentials (user:password@, or a key, token or signature parameter)');
   });
 
+  test('a credential field of the stored body (an older recording, another tool): named, never its value', () => {
+    const rec = recording({ request: { ...recording().request, body: { ...BODY, tool: { api_key: 'tvly-stored-0123' }, password: 'hunter2222' } } });
+    expect(verify(rec)).toEqual([
+      'request.body holds a credential: its body field api_key (jest-replay stores "<redacted>" in its place)',
+      'request.body holds a credential: its body field password (jest-replay stores "<redacted>" in its place)',
+    ]);
+  });
+
+  test('body fields the recorder replaced are no credential, even named as a header', () => {
+    expect(verify(recording({ request: { ...recording().request, body: { ...BODY, apikey: '<redacted>', authorization: '<redacted>' } } }))).toEqual([]);
+  });
+
   test('found even in a file that does not parse', () => {
     expect(verifyRecording('x.json', '{"request": {"headers": {"x-api-key": "abc"')).toEqual([expect.stringContaining('invalid JSON'), 'looks like it holds a credential: a credential header "x-api-key" on line 1']);
+  });
+});
+
+describe('key shapes split across the items of a stream', () => {
+  const CHUNK = 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk';
+  const delta = (value: object) => ({
+    __type__: CHUNK,
+    __data__: { id: 'rec-1', object: 'chat.completion.chunk', created: 0, model: 'gpt-4o', choices: [{ index: 0, delta: value }] },
+  });
+  const call = (index: number, args: string) => delta({ tool_calls: [{ index, function: { arguments: args } }] });
+  const streamed = (body: unknown[]) => verify(recording({}, { is_streaming: true, body }));
+  // Made from parts, so no whole key-shaped literal sits in the source.
+  const key = ['sk-proj-', 'Zx9Yw8Vu7Ts6', 'Rq5Po4Nm3Lk2Jh1'].join('');
+  const [head, rest] = [key.slice(0, 12), key.slice(12)];
+
+  test.each([
+    ['a text delta', [delta({ content: `echo ${head}` }), delta({ content: rest })], 'response.body[0..1]'],
+    ['reasoning, then content', [delta({ reasoning_content: head }), delta({ content: rest })], 'response.body[0..1]'],
+    ['interleaved tool calls', [call(0, head), call(1, '{}'), call(0, rest)], 'response.body[0..2]'],
+    ['raw SSE data lines', [`data: ${JSON.stringify({ output: head })}`, '', `data: ${JSON.stringify({ output: rest })}`], 'response.body[0..2]'],
+    // Named from the item it starts in to the one that completes its shape (`sk-proj-` and 16 more).
+    ['over many items, one character each', [delta({ content: 'x '.repeat(300) }), ...[...key].map((c) => delta({ content: c }))], 'response.body[1..24]'],
+  ])('%s: named once, with the items, never the value', (_layout, body, where) => {
+    const problems = streamed(body);
+    expect(problems).toEqual([`looks like it holds a credential: an OpenAI project key ("sk-proj-…") split across ${where} (stream text)`]);
+    expect(problems.join('\n')).not.toContain(rest.slice(-6));
+  });
+
+  test('a JSON Web Token split at its dot', () => {
+    const jwt = ['eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9', '.eyJzdWIiOiIxMjM0NTY3ODkwIn0'];
+    expect(streamed([delta({ content: jwt[0] }), delta({ content: jwt[1] })])).toEqual([
+      'looks like it holds a credential: a JSON Web Token ("eyJ….eyJ…") split across response.body[0..1] (stream text)',
+    ]);
+  });
+
+  test('a key whole in one item is reported once, by its line', () => {
+    const once = /^looks like it holds a credential: an OpenAI project key \("sk-proj-…"\) on line \d+$/;
+    expect(streamed([delta({ content: key })])).toEqual([expect.stringMatching(once)]);
+  });
+
+  test('words whose joined end only looks like a key start are no credential', () => {
+    // "task-" + "…" joined reads "sk-…" only without the word it belongs to.
+    expect(streamed([delta({ content: 'a long task-' }), delta({ content: 'scheduler0component1name2' })])).toEqual([]);
+    // Only the end of a long text is kept: there "eyJ…" starts the text, though in the stream it follows an "x".
+    expect(streamed([delta({ content: `xeyJ${'a'.repeat(253)}` }), delta({ content: '.eyJbbbbbbbbbb' })])).toEqual([]);
+  });
+});
+
+describe("the project's key rules", () => {
+  /** What the recorder does with `matchIgnore: ['body.user']` and a redact hook that hides session ids. */
+  const ignoreUser: BodyNormalizer = (body) => ignoreFields(body, ['body.user']);
+  const redact: RedactHook = (request) => ({ ...request, body: JSON.parse(JSON.stringify(request.body).replace(/session-\w+/g, 'session-x')) });
+  const keyedAs = (rec: Recording, body: Json) =>
+    `${testFolder(rec.test_id!)}/${recordingFileName(requestKey({ method: 'POST', url: new URL(URL_), body, testId: rec.test_id }), 1)}`;
+
+  test('a file keyed without a configured field passes only under the same rules', () => {
+    const rec = recording({ request: { ...recording().request, body: { ...BODY, user: 'alice' } } });
+    const file = keyedAs(rec, BODY);
+    expect(verifyRecording(file, serializeRecording(rec), { normalize: ignoreUser })).toEqual([]);
+    expect(verifyRecording(file, serializeRecording(rec))).toEqual([expect.stringContaining('its name says key')]);
+  });
+
+  test("a test's own match_ignore paths, stored in its file, key it without any rule given", () => {
+    const rec = recording({ match_ignore: ['body.user'], request: { ...recording().request, body: { ...BODY, user: 'alice' } } });
+    expect(verifyRecording(keyedAs(rec, BODY), serializeRecording(rec))).toEqual([]);
+    expect(verify(rec, keyedAs(rec, { ...BODY, user: 'alice' }))).toEqual([expect.stringContaining('its name says key')]);
+  });
+
+  test('the redact hook runs on the stored request, as on a live one: a file recorded before the hook was added is named', () => {
+    const redacted = recording({ request: { ...recording().request, body: { ...BODY, user: 'session-x' } } });
+    expect(verifyRecording(keyedAs(redacted, { ...BODY, user: 'session-x' }), serializeRecording(redacted), { redact })).toEqual([]);
+    const before = recording({ request: { ...recording().request, body: { ...BODY, user: 'session-abc' } } });
+    const file = keyedAs(before, { ...BODY, user: 'session-abc' });
+    expect(verifyRecording(file, serializeRecording(before))).toEqual([]);
+    expect(verifyRecording(file, serializeRecording(before), { redact })).toEqual([expect.stringContaining('its name says key')]);
+  });
+
+  test('a hook that throws on a stored request is a problem of that file, not a crash', () => {
+    const failing: RedactHook = () => {
+      throw new Error('boom');
+    };
+    expect(verifyRecording(placeOf(recording()), serializeRecording(recording()), { redact: failing })).toEqual(['its key cannot be computed: boom']);
+  });
+
+  test('a match_ignore that is not a list of valid paths is a broken file', () => {
+    const text = (value: unknown) => serializeRecording(recording()).replace('"request"', `"match_ignore": ${JSON.stringify(value)},\n  "request"`);
+    expect(verifyRecording(placeOf(recording()), text('body.user'))).toEqual(['"match_ignore" must be a list of paths like "body.user"']);
+    expect(verifyRecording(placeOf(recording()), text(['user']))).toEqual([expect.stringMatching(/^"match_ignore": "user" must start with "body\."/)]);
   });
 });

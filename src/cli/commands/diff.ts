@@ -1,8 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { diffRecordings, formatDiffMarkdown, formatDiffText, type RecordingVersion } from '../../core/inspect/recording-diff';
+import {
+  diffRecordings,
+  formatDiffMarkdown,
+  formatDiffText,
+  type RecordingDiff,
+  type RecordingVersion,
+} from '../../core/inspect/recording-diff';
 import { type Command, EXIT, UsageError } from '../command';
+import { printable } from '../../core/util/printable';
 
 /** Runs git where the user runs the command; its own message when it fails. */
 function git(args: string[]): string {
@@ -14,6 +21,18 @@ function git(args: string[]): string {
   }
 }
 
+/**
+ * A change as printed: title, paths and lines each on one line, escaped (a test id or a value could hold a line
+ * break, which Markdown would read as the end of the code around it), so a size limit counts what is printed.
+ */
+const printableDiff = (diff: RecordingDiff): RecordingDiff => ({
+  ...diff,
+  title: printable(diff.title),
+  before: diff.before === undefined ? undefined : printable(diff.before),
+  after: diff.after === undefined ? undefined : printable(diff.after),
+  lines: diff.lines.map(printable),
+});
+
 /** NUL-separated output (`-z`), so no file name is quoted or split. */
 const fields = (output: string) => output.split('\0').filter((field) => field !== '');
 
@@ -24,7 +43,9 @@ export const diffCommand: Command = {
   help: `Compares the recordings in the work tree (untracked files included) with those of a git
 revision (default: HEAD), as \`jest-replay show\` prints them: prompt, answer text of streams
 included, tool calls, status. A deleted file and a new one of the same test and endpoint are
-shown as one change (a re-recorded request gets a new key), nearest request first.
+shown as one change (a re-recorded request gets a new key), nearest request first. With --markdown,
+what comes from the recordings is code (never read as Markdown) and the comment is cut to 65,536
+characters, a pull request comment's limit, with a last line saying how much was left out.
 Run it in the git repository, e.g. \`jest-replay diff origin/main --markdown\` for a pull request.`,
   options: { markdown: { type: 'boolean' } },
   optionHelp: [['--markdown', 'Print Markdown for a pull-request comment (each change in a diff block)']],
@@ -53,8 +74,8 @@ Run it in the git repository, e.g. \`jest-replay diff origin/main --markdown\` f
       if (status !== 'D') readNew(file);
     }
     for (const file of untracked.filter((name) => name.endsWith('.json'))) readNew(file);
-    const diffs = diffRecordings(before, after);
-    out(values.markdown ? formatDiffMarkdown(diffs, rev) : formatDiffText(diffs, rev));
+    const diffs = diffRecordings(before, after).map(printableDiff);
+    out(values.markdown ? formatDiffMarkdown(diffs, printable(rev)) : formatDiffText(diffs, printable(rev)));
     return EXIT.ok;
   },
 };

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { NO_TEST_ID, type RecordingFile, scanRecordings, summarize } from '../../core/inspect/inspect';
 import { plural } from '../../core/util/words';
 import { type Command, EXIT } from '../command';
-import { formatSize, formatSummary, fromCwd, linkLines, table } from '../format';
+import { formatSize, formatSummary, fromCwd, linkLines, table, unreadableLines } from '../format';
 import { printable } from '../../core/util/printable';
 
 export const listCommand: Command = {
@@ -13,6 +13,7 @@ export const listCommand: Command = {
 method and endpoint, model, "stream" for streamed responses, the status when it is not 200, and
 its size. With a test-id prefix, only the ids that start with it.
 Exit code 1 when a file cannot be read as a recording (listed at the end) or nothing is recorded.`,
+  eachProject: true,
   async run({ dir, positionals, out, err }) {
     if (!fs.existsSync(dir)) {
       err(`jest-replay list: no recordings directory at ${fromCwd(dir)}`);
@@ -41,7 +42,7 @@ Exit code 1 when a file cannot be read as a recording (listed at the end) or not
       out(`\n${broken.length === 1 ? '1 file is not a usable recording' : `${broken.length} files are not usable recordings`}:`);
       for (const entry of broken) out(`  ${entry.problem}`);
     }
-    const links = linkLines(dir, scanned.links);
+    const links = [...linkLines(dir, scanned.links), ...unreadableLines(dir, scanned.unreadable)];
     if (links.length > 0) out(['', ...links].join('\n'));
     return broken.length > 0 || listed === 0 ? EXIT.problems : EXIT.ok;
   },

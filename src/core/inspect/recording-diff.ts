@@ -1,6 +1,7 @@
 import { structuredPatch } from 'diff';
 import { diffJson } from '../util/diff';
-import { applyIdNormalization, parseRecording, type Recording } from '../recording/format';
+import { applyIdNormalization, parseRecording, type Recording, streamItems, unwrap } from '../recording/format';
+import { mintsIds, VolatileFields } from '../recording/volatile';
 import { NO_TEST_ID } from './inspect';
 import type { Json } from '../util/json';
 import { describeRecording } from './transcript';
@@ -19,8 +20,11 @@ export interface RecordingVersion {
 }
 
 export interface RecordingDiff {
-  /** `changed`: the same file, or a deleted file and a new one of the same test and endpoint. */
-  kind: 'changed' | 'added' | 'deleted';
+  /**
+   * `changed`: the same file, or a deleted file and a new one of the same test and endpoint;
+   * `normalized`: such a pair that differs only in ids and timestamps (see `recording/volatile.ts`), not shown.
+   */
+  kind: 'changed' | 'added' | 'deleted' | 'normalized';
   /** What the lines are grouped under: the test id, else what the recording is. */
   title: string;
   before?: string;
@@ -72,6 +76,57 @@ function pair(before: ReadVersion[], after: ReadVersion[]): [ReadVersion | undef
   return [...pairs, ...[...unpaired].map((version) => [undefined, version] as [undefined, ReadVersion])];
 }
 
+/** A recording with its ids and timestamps masked, as text: two files alike in it differ only in what normalization rewrites. */
+function masked(recording: Recording): string {
+  const volatile = VolatileFields.masking();
+  const { body, ...response } = recording.response;
+  const items = streamItems(body);
+  const mask = (item: unknown) => (typeof item === 'string' ? volatile.line(item) : volatile.json(unwrap(item)));
+  const request = { ...recording.request, body: volatile.json(recording.request.body) };
+  const maskedResponse = { ...(volatile.json(response) as object), body: items ? [...items].map(mask) : mask(body) };
+  return JSON.stringify({ ...recording, request, response: maskedResponse });
+}
+
+/**
+ * Whether a pair's recordings, of an endpoint whose ids and timestamps are normalized, differ only in
+ * those (a formatting change is a change, and so is another API's id).
+ */
+const onlyNormalized = (old: ReadVersion, next: ReadVersion) =>
+  old.recording !== undefined &&
+  next.recording !== undefined &&
+  mintsIds(next.recording.request.endpoint) &&
+  JSON.stringify(old.recording) !== JSON.stringify(next.recording) &&
+  masked(old.recording) === masked(next.recording);
+
+/**
+ * Each change once: a hunk that an earlier file already showed is left as its header, which names
+ * that file (a prompt shared by several tests changes each of their recordings alike).
+ */
+function withoutRepeats(diffs: RecordingDiff[]): RecordingDiff[] {
+  const shownIn = new Map<string, string>();
+  return diffs.map((diff) => {
+    const file = (diff.after ?? diff.before)!;
+    const lines: string[] = [];
+    for (const hunk of hunksOf(diff.lines)) {
+      const body = hunk.slice(1).join('\n');
+      const first = shownIn.get(body);
+      if (first === undefined) shownIn.set(body, file);
+      lines.push(...(first === undefined ? hunk : [`${hunk[0]} the same change as in ${first}`]));
+    }
+    return { ...diff, lines };
+  });
+}
+
+/** Unified-diff lines split into hunks, each from its `@@` header. */
+function hunksOf(lines: string[]): string[][] {
+  const hunks: string[][] = [];
+  for (const line of lines) {
+    if (line.startsWith('@@ ')) hunks.push([line]);
+    else hunks[hunks.length - 1]?.push(line);
+  }
+  return hunks;
+}
+
 /** A version as `show` prints it; a file that is not a usable recording as its problem and its text. */
 const readable = (version: ReadVersion | undefined): string =>
   version === undefined ? '' : `${(version.recording ? describeRecording(version.recording) : [`unreadable: ${version.problem}`, version.text]).join('\n')}\n`;
@@ -88,18 +143,19 @@ function titleOf(version: ReadVersion): string {
  */
 export function diffRecordings(before: RecordingVersion[], after: RecordingVersion[]): RecordingDiff[] {
   const diffs = pair(before.map(read), after.map(read)).map(([old, next]): RecordingDiff => {
+    const paths = { title: titleOf((next ?? old)!), before: old?.path, after: next?.path };
+    if (old && next && onlyNormalized(old, next)) return { kind: 'normalized', ...paths, lines: [] };
     let [from, to] = [readable(old), readable(next)];
     if (from === to) [from, to] = [old!.text, next!.text];
     const { hunks } = structuredPatch(old?.path ?? '', next?.path ?? '', from, to, undefined, undefined, { context: 3 });
     return {
       kind: old && next ? 'changed' : old ? 'deleted' : 'added',
-      title: titleOf((next ?? old)!),
-      before: old?.path,
-      after: next?.path,
+      ...paths,
       lines: hunks.flatMap((hunk) => [`@@ -${hunk.oldStart},${hunk.oldLines} +${hunk.newStart},${hunk.newLines} @@`, ...hunk.lines]),
     };
   });
-  return diffs.sort((a, b) => a.title.localeCompare(b.title) || (a.before ?? a.after)!.localeCompare((b.before ?? b.after)!));
+  const byPath = (a: RecordingDiff, b: RecordingDiff) => (a.before ?? a.after)!.localeCompare((b.before ?? b.after)!);
+  return withoutRepeats(diffs.sort((a, b) => a.title.localeCompare(b.title) || byPath(a, b)));
 }
 
 /** `changed  a.json → b.json`, `added  b.json`: which files one entry compares. */
@@ -108,17 +164,23 @@ function filesLine(diff: RecordingDiff, code = (text: string) => text): string {
   return diff.before === diff.after ? `changed  ${code(diff.after!)}` : `changed  ${code(diff.before!)} → ${code(diff.after!)}`;
 }
 
-/** `3 recordings differ from HEAD: 1 changed, 1 added, 1 deleted`. */
+const differ = (count: number, base: string) => `${plural(count, 'recording')} ${count === 1 ? 'differs' : 'differ'} from ${base}`;
+
+/** `3 recordings differ from HEAD: 1 changed, 1 added, 1 deleted`; `no changes: …` when none but normalized ones does. */
 function summaryLine(diffs: RecordingDiff[], base: string): string {
-  if (diffs.length === 0) return `no recording differs from ${base}`;
+  const normalized = diffs.filter((diff) => diff.kind === 'normalized').length;
+  const shown = diffs.length - normalized;
+  const which = shown === 0 ? differ(normalized, base) : `; ${normalized} more`;
+  const also = normalized === 0 ? '' : `${which} only in normalized ids and timestamps`;
+  if (shown === 0) return `no changes: ${normalized === 0 ? `no recording differs from ${base}` : also}`;
   const count = (kind: RecordingDiff['kind']) => `${diffs.filter((diff) => diff.kind === kind).length} ${kind}`;
-  return `${plural(diffs.length, 'recording')} ${diffs.length === 1 ? 'differs' : 'differ'} from ${base}: ${count('changed')}, ${count('added')}, ${count('deleted')}`;
+  return `${differ(shown, base)}: ${count('changed')}, ${count('added')}, ${count('deleted')}${also}`;
 }
 
-/** Entries grouped under their title, in order. */
+/** Entries grouped under their title, in order; those that differ only in normalized fields are not shown. */
 function byTitle(diffs: RecordingDiff[]): [string, RecordingDiff[]][] {
   const groups = new Map<string, RecordingDiff[]>();
-  for (const diff of diffs) groups.set(diff.title, [...(groups.get(diff.title) ?? []), diff]);
+  for (const diff of diffs.filter(({ kind }) => kind !== 'normalized')) groups.set(diff.title, [...(groups.get(diff.title) ?? []), diff]);
   return [...groups];
 }
 
@@ -130,20 +192,53 @@ export function formatDiffText(diffs: RecordingDiff[], base: string): string {
 
 /** A fence longer than any run of backticks in the text, so the text cannot close it. */
 const fence = (text: string, shortest: number) => '`'.repeat(Math.max(shortest, ...(text.match(/`+/g) ?? []).map((run) => run.length + 1)));
+/** Text as code: nothing in it is read as Markdown (no heading, HTML, link or @mention); it must be one line. */
 const inlineCode = (text: string) => {
   const ticks = fence(text, 1);
   return `${ticks}${ticks.length > 1 ? ` ${text} ` : text}${ticks}`;
 };
+const diffBlock = (lines: string[], ticks = fence(lines.join('\n'), 3)) => `${ticks}diff\n${lines.join('\n')}\n${ticks}`;
 
-/** For a pull-request comment: the summary as a heading, each title in bold, each pair's diff in a `diff` block. */
-export function formatDiffMarkdown(diffs: RecordingDiff[], base: string): string {
-  const sections = byTitle(diffs).flatMap(([title, group]) => [
-    `**${inlineCode(title)}**`,
-    ...group.flatMap((diff) => {
-      const body = diff.lines.join('\n');
-      const ticks = fence(body, 3);
-      return [filesLine(diff, inlineCode), `${ticks}diff\n${body}\n${ticks}`];
+/** GitHub refuses a pull-request comment longer than this many characters. */
+export const COMMENT_LIMIT = 65_536;
+
+/**
+ * For a pull-request comment: the summary as a heading, each title in bold, each pair's diff in a `diff` block.
+ * Everything taken from the recordings is code (titles and paths must be one line each: the command escapes
+ * line breaks), so none of it is read as Markdown. Cut to `limit` characters, with a last line saying what was left
+ * out and how to see it all.
+ */
+export function formatDiffMarkdown(diffs: RecordingDiff[], base: string, limit = COMMENT_LIMIT): string {
+  const heading = `### jest-replay: ${summaryLine(diffs, inlineCode(base))}`;
+  // One part per change, its title before the first change of each title.
+  const parts = byTitle(diffs).flatMap(([title, group]) =>
+    group.map((diff, i) => {
+      const titleLine = i === 0 ? `**${inlineCode(title)}**\n\n` : '';
+      return { head: `${titleLine}${filesLine(diff, inlineCode)}\n\n`, lines: diff.lines };
     }),
-  ]);
-  return [`### jest-replay: ${summaryLine(diffs, base)}`, ...sections].join('\n\n');
+  );
+  const whole = [heading, ...parts.map(({ head, lines }) => `${head}${diffBlock(lines)}`)].join('\n\n');
+  if (whole.length <= limit) return whole;
+  const note = (changes: number, characters: number) =>
+    `*Truncated to fit a pull-request comment: ${plural(changes, 'change')} (${characters} characters) not shown. ` +
+    `See them all with ${inlineCode(`npx jest-replay diff ${base}`)}.*`;
+  let room = limit - note(diffs.length, whole.length).length - 2;
+  const shown = [heading];
+  room -= heading.length;
+  let complete = 0;
+  for (const { head, lines } of parts) {
+    const ticks = fence(lines.join('\n'), 3);
+    // A change too long for the room left is cut after the lines that fit, in a block still closed.
+    let size = 2 + head.length + diffBlock([], ticks).length - 1;
+    let count = 0;
+    while (count < lines.length && size + lines[count].length + 1 <= room) size += lines[count++].length + 1;
+    if (count === 0) break;
+    const part = `${head}${diffBlock(lines.slice(0, count), ticks)}`;
+    shown.push(part);
+    room -= 2 + part.length;
+    if (count < lines.length) break;
+    complete++;
+  }
+  const text = shown.join('\n\n');
+  return `${text}\n\n${note(diffs.length - complete, whole.length - text.length)}`;
 }

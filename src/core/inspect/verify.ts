@@ -1,13 +1,13 @@
-import * as path from 'node:path';
 import { decodeResponse } from '../recording/codec';
 import { RecordingFileError } from '../errors';
-import { applyIdNormalization, parseRecording, type Recording } from '../recording/format';
-import { keysOf } from './inspect';
-import { modelListDigest } from '../recording/model-list';
-import type { BodyNormalizer } from '../keying/normalizers';
-import { KEY_FILE_LENGTH, SHARED_FOLDER, parseModelListFileName, parseRecordingFileName, testFolder } from '../store/paths';
+import { parseRecording, type Recording, streamItems } from '../recording/format';
+import type { KeyRules } from '../keying/rules';
+import { placementProblems } from './placement';
 import { replayedResponse } from '../session/replay';
-import { CREDENTIAL_HEADERS, publicUrl } from '../keying/request';
+import { REDACTED, withoutStoredBodyCredentials } from '../keying/body-credentials';
+import { CREDENTIAL_HEADER } from '../keying/credential-names';
+import { publicUrl } from '../keying/request';
+import { type SeamSearch, StreamChannels, streamPlace } from '../recording/stream-channels';
 
 /**
  * The checks of `jest-replay verify`, on one file's text and its path relative to the
@@ -22,8 +22,9 @@ const SK_KINDS: Record<string, string> = { 'sk-ant-': 'an Anthropic key', 'sk-pr
  * Text that looks like a credential, by the shape of well-known keys; none belongs in a recording.
  * A bearer token must hold more than letters, so prose ("Bearer authentication") is no credential.
  */
-const CREDENTIAL_PATTERNS: [RegExp, (match: RegExpExecArray) => string][] = [
-  [/\b(sk-(?:ant-|proj-)?)[A-Za-z0-9_-]{16,}/, (m) => `${SK_KINDS[m[1]] ?? 'an API key'} ("${m[1]}…")`],
+const KEY_SHAPES: [RegExp, (match: RegExpExecArray) => string][] = [
+  // Each kind by its own prefix: `sk-proj-` and the start of what follows it is no plain `sk-` key.
+  [/\b(sk-(?:ant-|proj-)|sk-(?!ant-|proj-))[A-Za-z0-9_-]{16,}/, (m) => `${SK_KINDS[m[1]] ?? 'an API key'} ("${m[1]}…")`],
   [/\bsk_(?:live_|test_)?[A-Za-z0-9]{16,}/, () => 'a secret key ("sk_…")'],
   [/\bxai-[A-Za-z0-9]{20,}/, () => 'an xAI key ("xai-…")'],
   [/\bgsk_[A-Za-z0-9]{20,}/, () => 'a Groq key ("gsk_…")'],
@@ -33,50 +34,68 @@ const CREDENTIAL_PATTERNS: [RegExp, (match: RegExpExecArray) => string][] = [
   [/\bAIza[0-9A-Za-z_-]{30,}/, () => 'a Google API key ("AIza…")'],
   [/\bbearer\s+(?=[\w.~+/-]*[\d_.~+/-])[\w.~+/-]{8,}/i, () => 'a bearer token ("Bearer …")'],
   [/\beyJ[\w-]{8,}\.eyJ[\w-]{8,}/, () => 'a JSON Web Token ("eyJ….eyJ…")'],
-  [new RegExp(`"(${CREDENTIAL_HEADERS.join('|')})"\\s*:`, 'i'), (m) => `a credential header "${m[1].toLowerCase()}"`],
 ];
+
+/** A credential header stored as a JSON member (a body field the recorder replaced is no credential any more). */
+const HEADER_MEMBER = new RegExp(`"(${CREDENTIAL_HEADER})"\\s*:(?!\\s*${JSON.stringify(REDACTED)})`, 'i');
 
 /** Problems of text that looks like a credential, each with its line (never the text itself). */
 export function credentialProblems(text: string): string[] {
   const problems: string[] = [];
-  for (const [pattern, describe] of CREDENTIAL_PATTERNS) {
+  const shapes: typeof KEY_SHAPES = [...KEY_SHAPES, [HEADER_MEMBER, (m) => `a credential header "${m[1].toLowerCase()}"`]];
+  for (const [pattern, describe] of shapes) {
     const match = pattern.exec(text);
     if (match) problems.push(`looks like it holds a credential: ${describe(match)} on line ${text.slice(0, match.index).split('\n').length}`);
   }
   return problems;
 }
 
-/** Name and folder against content: a renamed, moved or hand-edited file would never be found, or be found for another request. */
-function placementProblems(file: string, recording: Recording, normalize?: BodyNormalizer): string[] {
-  const name = path.posix.basename(file);
-  const folder = path.posix.dirname(file);
-  const keys = keysOf(applyIdNormalization(recording), normalize);
-  const keyMismatch = (stem: string) =>
-    `its name says key ${stem}, but its request keys to ${keys[0].slice(0, KEY_FILE_LENGTH)} (the request was edited, or the file renamed): replay would never use it`;
-  const modelList = parseModelListFileName(name);
-  if (modelList) {
-    const problems: string[] = [];
-    if (folder !== SHARED_FOLDER) problems.push(`a model list belongs in ${SHARED_FOLDER}/`);
-    if (!keys.some((key) => key.startsWith(modelList.stem))) problems.push(keyMismatch(modelList.stem));
-    const digest = modelListDigest(recording);
-    if (digest !== modelList.digest) problems.push(`its name says model digest ${modelList.digest}, but its models give ${digest}`);
-    return problems;
-  }
-  const numbered = parseRecordingFileName(name);
-  if (!numbered) return [`not a recording name: expected <key16>.json, <key16>.<n>.json or ${SHARED_FOLDER}/models-<key16>-<digest8>.json`];
-  const problems: string[] = [];
-  const expected = recording.test_id === null ? SHARED_FOLDER : testFolder(recording.test_id).split(path.sep).join('/');
-  if (folder !== expected) problems.push(`it is in ${folder}/, but its test_id ${JSON.stringify(recording.test_id)} is looked up in ${expected}/`);
-  if (!keys.some((key) => key.startsWith(numbered.stem))) problems.push(keyMismatch(numbered.stem));
-  return problems;
+/**
+ * Key shapes split across the items of a stream, in any of its texts (see `StreamChannels`). Each
+ * shape is searched for at its shortest (its last `{16,}` as `{16}`), so a key is found once, at the
+ * item that completes it; the window keeps enough of the text before for any shape but a JWT with a
+ * header of over 200 characters.
+ */
+const SPLIT_SHAPES = KEY_SHAPES.map(([pattern, describe]) => {
+  const shortest = pattern.source.replace(/\{(\d+),\}(?!.*\{\d+,\})/, '{$1}');
+  return [new RegExp(shortest, `${pattern.flags}g`), describe] as const;
+});
+/** How the shapes above begin (any letter case): text before a seam that holds none of these starts no split key there. */
+const SHAPE_START = /sk[-_]|xai-|gsk_|hf_|gh[pousr]_|github_pat_|akia|aiza|bearer|eyj/i;
+const splitKeyShapes: SeamSearch<string> = {
+  overlap: 256,
+  find: (window, seam, cut) =>
+    !SHAPE_START.test(window.slice(0, seam + 10)) ? [] : SPLIT_SHAPES.flatMap(([pattern, describe]) =>
+      [...window.matchAll(pattern)]
+        .filter((m) => m.index < seam && m.index + m[0].length > seam && !(cut && m.index === 0))
+        .map((m) => ({ found: describe(m), at: m.index, length: m[0].length })),
+    ),
+};
+
+function splitKeyProblems(recording: Recording): string[] {
+  const items = streamItems(recording.response.body);
+  if (!recording.response.is_streaming || !items) return [];
+  const problems = new Set<string>();
+  const channels = new StreamChannels(splitKeyShapes, (kind, first, last) =>
+    problems.add(`looks like it holds a credential: ${kind} split across ${streamPlace(first, last)}`),
+  );
+  let index = 0;
+  for (const item of items) channels.add(item, index++);
+  return [...problems];
 }
+
+/** Credential fields of the stored request body (a recording made before they were replaced, or by another tool). */
+const bodyCredentialProblems = (recording: Recording): string[] =>
+  [...new Set(withoutStoredBodyCredentials(recording.request).found.map(({ source }) => source))].map(
+    (source) => `request.body holds a credential: its ${source} (jest-replay stores ${JSON.stringify(REDACTED)} in its place)`,
+  );
 
 /**
  * Every problem of one recording file; `file` is its path relative to the recordings directory,
- * with `/`. Empty when replay can use it as it is. `normalize` is the project's key normalization
- * (`normalizers`, `matchIgnore`), without which a file keyed with it looks misnamed.
+ * with `/`. Empty when replay can use it as it is. `rules` are the project's (`normalizers`,
+ * `matchIgnore`, `redact`), without which a file keyed with them looks misnamed.
  */
-export function verifyRecording(file: string, text: string, normalize?: BodyNormalizer): string[] {
+export function verifyRecording(file: string, text: string, rules?: KeyRules): string[] {
   const problems = credentialProblems(text);
   let recording: Recording;
   try {
@@ -90,5 +109,6 @@ export function verifyRecording(file: string, text: string, normalize?: BodyNorm
   if (URL.canParse(url) && publicUrl(url).toString() !== new URL(url).toString()) {
     problems.push('"request.url" holds credentials (user:password@, or a key, token or signature parameter)');
   }
-  return [...placementProblems(file, recording, normalize), ...problems];
+  problems.push(...bodyCredentialProblems(recording), ...splitKeyProblems(recording));
+  return [...placementProblems(file, recording, rules), ...problems];
 }

@@ -1,40 +1,27 @@
 import type { StoredRequest } from '../recording/format';
+import { isCredentialHeader, isCredentialParam } from './credential-names';
 import { isLoopback } from './hosts';
 import { sha256 } from '../util/hash';
-import type { Json } from '../util/json';
+import { type Json, parseJson, parsedExactly } from '../util/json';
 
 /** A request body as the recorder sees it: parsed JSON, or raw bytes when it is not JSON. */
 export type RequestBody = { kind: 'empty' } | { kind: 'json'; value: Json } | { kind: 'bytes'; bytes: Uint8Array };
 
+export const bodyText = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+
+/**
+ * JSON as JSON; anything else, and JSON that parsing would change (a member given twice, an integer
+ * beyond 2^53), as its bytes: two requests that differ must never key alike.
+ */
 export function parseRequestBody(bytes: Uint8Array | null | undefined): RequestBody {
   if (!bytes || bytes.byteLength === 0) return { kind: 'empty' };
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  try {
-    return { kind: 'json', value: JSON.parse(text) as Json };
-  } catch {
-    return { kind: 'bytes', bytes };
-  }
+  const text = bodyText(bytes);
+  const parsed = parseJson(text);
+  return parsed && parsedExactly(text, parsed.value) ? { kind: 'json', value: parsed.value as Json } : { kind: 'bytes', bytes };
 }
 
 /** Request headers stored by default: they describe the payload, never the caller. */
 export const STORED_REQUEST_HEADERS = ['content-type', 'accept', 'openai-beta', 'anthropic-version', 'anthropic-beta'];
-/** Headers whose value (after an auth scheme such as `Bearer`) is a credential. */
-export const CREDENTIAL_VALUE_HEADERS = ['authorization', 'proxy-authorization', 'x-api-key', 'api-key', 'x-goog-api-key'];
-/** Never stored, whatever the configuration says. */
-export const CREDENTIAL_HEADERS = [...CREDENTIAL_VALUE_HEADERS, 'cookie', 'set-cookie'];
-/**
- * Query parameters that carry credentials, by name compared without case, `-`, `_` or `.`
- * (`api_key`, `api-key` and `apiKey` alike): removed from the stored URL and from the key.
- * An explicit list: `page_token` or `max_tokens` are no credentials and must keep keys apart.
- */
-const CREDENTIAL_PARAMS = [
-  'key', 'apikey', 'xapikey', 'openaiapikey', 'subscriptionkey', 'ocpapimsubscriptionkey', 'awsaccesskeyid',
-  'token', 'accesstoken', 'authtoken', 'idtoken', 'refreshtoken', 'sessiontoken', 'privatetoken', 'apitoken', 'jwt',
-  'auth', 'code', 'sig', 'signature', 'password', 'passwd', 'secret', 'clientsecret', 'apisecret', 'credential',
-  'xamzsignature', 'xamzcredential', 'xamzsecuritytoken', 'xgoogsignature', 'xgoogcredential', 'xgoogsecuritytoken',
-];
-
-export const isCredentialParam = (name: string) => CREDENTIAL_PARAMS.includes(name.toLowerCase().replace(/[-_.]/g, ''));
 
 /**
  * The URL as it may be stored and keyed: no `user:password@`, no credential query parameters,
@@ -78,7 +65,7 @@ export function storedHeaders(headers: Headers, extra: readonly string[]): Recor
   const stored: Record<string, string> = {};
   for (const name of [...STORED_REQUEST_HEADERS, ...extra]) {
     const value = headers.get(name);
-    if (value !== null && !CREDENTIAL_HEADERS.includes(name.toLowerCase())) stored[name.toLowerCase()] = value;
+    if (value !== null && !isCredentialHeader(name)) stored[name.toLowerCase()] = value;
   }
   // A multipart boundary is random per request: storing it would make every re-recording a diff.
   if (stored['content-type']) stored['content-type'] = stored['content-type'].replace(/;\s*boundary=[^;]*/i, '');
@@ -120,21 +107,29 @@ function modelOf(body: RequestBody): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** `text` with every id of `replaced` (as received → as stored) in its stored form. */
+function withStoredIds(text: string, replaced: ReadonlyMap<string, string>): string {
+  let out = text;
+  for (const [received, stored] of replaced) if (out.includes(received)) out = out.split(received).join(stored);
+  return out;
+}
+
 /**
- * Replaces ids that earlier responses of the same test had before normalization, so a request
- * quoting a recorded id (`previous_response_id`, a tool call id) keys alike in record and replay.
+ * Replaces the ids earlier responses of the test file were received with by their stored form, so a
+ * request sending one back (`previous_response_id`, a tool call's id) keys alike in record and replay.
  */
 export function substituteIds(body: RequestBody, replaced: ReadonlyMap<string, string>): RequestBody {
   if (body.kind !== 'json' || replaced.size === 0) return body;
-  let text = JSON.stringify(body.value);
-  let changed = false;
-  for (const [original, normalized] of replaced) {
-    if (text.includes(original)) {
-      text = text.split(original).join(normalized);
-      changed = true;
-    }
-  }
-  return changed ? { kind: 'json', value: JSON.parse(text) as Json } : body;
+  const text = JSON.stringify(body.value);
+  const stored = withStoredIds(text, replaced);
+  return stored === text ? body : { kind: 'json', value: JSON.parse(stored) as Json };
+}
+
+/** The same for a URL: a response fetched by its id (`GET /v1/responses/<id>`). */
+export function substituteUrlIds(url: URL, replaced: ReadonlyMap<string, string>): URL {
+  const text = url.toString();
+  const stored = withStoredIds(text, replaced);
+  return stored === text ? url : new URL(stored);
 }
 
 /**

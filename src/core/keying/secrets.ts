@@ -1,8 +1,9 @@
 import { BASE64_MARKER } from '../recording/codec';
 import { ReplayError } from '../errors';
-import { type Recording, streamItems, unwrap } from '../recording/format';
+import { type Recording, streamItems } from '../recording/format';
+import { type SeamSearch, StreamChannels, streamPlace } from '../recording/stream-channels';
 import { escapeNonAscii, memberPath } from '../util/json';
-import { CREDENTIAL_VALUE_HEADERS, isCredentialParam } from './request';
+import { isCredentialHeader, isCredentialParam } from './credential-names';
 
 /**
  * The last line of defence for "secrets never reach disk": before a recording is written, every
@@ -34,15 +35,18 @@ interface Search {
   places: Set<string>;
 }
 
-/** The credentials a live request carries in its headers and URL, each long enough to look for. */
-export function credentialsOf(url: string, headers: Headers): Credential[] {
+/**
+ * The credentials a live request carries: in its credential headers (each cookie of a `Cookie` header
+ * on its own too), its URL, and `carried` elsewhere (its body, see `withoutBodyCredentials`); each
+ * long enough to look for, once.
+ */
+export function credentialsOf(url: string, headers: Headers, carried: readonly Credential[] = []): Credential[] {
   const found: Credential[] = [];
   const add = (source: string, value: string) => {
     if (value.length >= MIN_CREDENTIAL_LENGTH && !found.some((c) => c.value === value)) found.push({ source, value });
   };
-  for (const name of CREDENTIAL_VALUE_HEADERS) {
-    const header = headers.get(name);
-    if (header === null) continue;
+  for (const [name, header] of headers) {
+    if (!isCredentialHeader(name)) continue;
     const scheme = /^(\w+)\s+(\S.*)$/.exec(header.trim());
     add(`header ${name}`, scheme ? scheme[2] : header.trim());
     // Basic auth is base64 of `user:password`: either can leak on its own, and a key is often the user (`sk_test_…:`).
@@ -51,11 +55,19 @@ export function credentialsOf(url: string, headers: Headers): Credential[] {
       add(`header ${name} (user)`, user);
       add(`header ${name} (password)`, password.join(':'));
     }
+    if (name === 'cookie') {
+      for (const cookie of header.split(';')) {
+        const at = cookie.indexOf('=');
+        if (at > 0) add(`header cookie (${cookie.slice(0, at).trim()})`, cookie.slice(at + 1).trim());
+      }
+    }
   }
-  const parsed = new URL(url);
-  add('URL user', percentDecoded(parsed.username));
-  add('URL password', percentDecoded(parsed.password));
-  for (const [name, value] of parsed.searchParams) if (isCredentialParam(name)) add(`query parameter ${name}`, value);
+  // A stored URL (another tool's recording) may not parse.
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  add('URL user', percentDecoded(parsed?.username ?? ''));
+  add('URL password', percentDecoded(parsed?.password ?? ''));
+  for (const [name, value] of parsed?.searchParams ?? []) if (isCredentialParam(name)) add(`query parameter ${name}`, value);
+  for (const { source, value } of carried) add(source, value);
   return found;
 }
 
@@ -109,75 +121,20 @@ function forEachString(value: unknown, path: string, visit: (path: string, text:
 /** A string as it may hide a credential: base64 bodies are decoded first. */
 const readable = (text: string, key: string | number | undefined) => (key === BASE64_MARKER ? Buffer.from(text, 'base64').toString('latin1') : text);
 
-/** Fields of stream events that carry generated text, which a server may split anywhere. */
-const TEXT_FIELDS = new Set(['content', 'text', 'delta', 'arguments', 'partial_json', 'response', 'reasoning_content', 'refusal', 'thinking']);
-
-/** A raw SSE line that carries no payload: blank, a comment, `event:`, `id:` or `retry:`. */
-const SSE_FIELD_LINE = /^(?:|:.*|(?:event|id|retry)(?::.*)?)$/;
-
-/**
- * One stored stream item as a value: a typed chunk, an NDJSON object, or a raw SSE line with its
- * `data:` parsed. A payload that is no JSON object is its text, so the data of all lines joins into
- * one text; lines without payload add nothing (an `event:` line between two halves of a key).
- */
-function streamItem(item: unknown): unknown {
-  const value = unwrap(item);
-  if (typeof value !== 'string') return value;
-  if (SSE_FIELD_LINE.test(value)) return undefined;
-  const data = /^data:\s?(.*)$/.exec(value)?.[1] ?? value;
-  try {
-    const parsed: unknown = JSON.parse(data);
-    if (typeof parsed === 'object' && parsed !== null) return parsed;
-  } catch {
-    // Not JSON: its text is the payload.
-  }
-  return { text: data };
-}
-
-/**
- * Finds credentials split across stream items: the text fields of the items are followed per
- * field (`choices[0].delta.content` of all chunks, in order) as one text, read item by item with
- * the tail of what came before, so a huge stream's text is never joined.
- */
-class StreamText {
-  private readonly overlap: number;
-  /** Per field: the tail of its text so far, where that tail starts, and the items it came from. */
-  private readonly channels = new Map<string, { tail: string; start: number; pieces: { start: number; item: number }[] }>();
-
-  constructor(private readonly searches: readonly Search[]) {
-    this.overlap = overlapOf(searches);
-  }
-
-  add(item: unknown, index: number): void {
-    forEachString(streamItem(item), '', (path, text, key) => {
-      if (typeof key !== 'string' || !TEXT_FIELDS.has(key)) return;
-      const channel = this.channels.get(path) ?? { tail: '', start: 0, pieces: [] };
-      this.channels.set(path, channel);
-      channel.pieces.push({ start: channel.start + channel.tail.length, item: index });
-      const window = channel.tail + text;
-      for (const search of this.searches) {
-        for (const form of search.forms) {
-          const at = window.indexOf(form);
-          if (at === -1) continue;
-          const [first, last] = [this.itemAt(channel, channel.start + at), this.itemAt(channel, channel.start + at + form.length - 1)];
-          // Within one item, the walk over the whole recording names it more precisely.
-          if (first !== last) search.places.add(`response.body[${first}..${last}] (stream text)`);
-        }
+/** Each credential split across the items of a stream, in any of its texts (see `StreamChannels`). */
+const splitCredentials = (searches: readonly Search[]): SeamSearch<Search> => ({
+  overlap: overlapOf(searches),
+  find: (window, seam) => {
+    const found: { found: Search; at: number; length: number }[] = [];
+    for (const search of searches) {
+      for (const form of search.forms) {
+        const at = window.indexOf(form, Math.max(0, seam - form.length + 1));
+        if (at !== -1 && at < seam) found.push({ found: search, at, length: form.length });
       }
-      const tail = window.slice(window.length - Math.min(this.overlap, window.length));
-      channel.start += window.length - tail.length;
-      channel.tail = tail;
-      // Only the items the tail still holds text of are needed again.
-      while (channel.pieces.length > 1 && channel.pieces[1].start <= channel.start) channel.pieces.shift();
-    });
-  }
-
-  private itemAt(channel: { pieces: { start: number; item: number }[] }, offset: number): number {
-    let i = channel.pieces.length - 1;
-    while (i > 0 && channel.pieces[i].start > offset) i--;
-    return channel.pieces[i].item;
-  }
-}
+    }
+    return found;
+  },
+});
 
 /**
  * Every place where a credential would reach disk: strings of the recording (and object keys,
@@ -197,11 +154,12 @@ export function findLeaks(recording: Recording, text: string | Iterable<string>,
   forEachString(recording.request, 'request', visit);
   const items = streamItems(body);
   if (items) {
-    const streamText = recording.response.is_streaming ? new StreamText(searches) : undefined;
+    const report = (search: Search, first: number, last: number) => search.places.add(streamPlace(first, last));
+    const channels = recording.response.is_streaming ? new StreamChannels(splitCredentials(searches), report) : undefined;
     let index = 0;
     for (const item of items) {
       forEachString(item, `response.body[${index}]`, visit, index);
-      streamText?.add(item, index);
+      channels?.add(item, index);
       index++;
     }
   } else {

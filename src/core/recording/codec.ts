@@ -3,9 +3,10 @@ import { errorBody, exceptionFields, exceptionStatus, transportFailure } from '.
 import type { ExceptionData, StoredResponse } from './format';
 import { unwrap } from './format';
 import { parseJson } from '../util/json';
-import { decodeJsonBody, encodeJsonBody, isDoneTerminatedStream, isResponseEvent, normalizedId, type TypingContext } from './openai-types';
+import { decodeJsonBody, encodeJsonBody, isDoneTerminatedStream, isResponsesStream } from './openai-types';
 import { publicLocation } from '../keying/request';
-import { encodeNdjson, encodeSse, utf8Text } from './stream-body';
+import { type EncodeContext, encodeNdjson, encodeSse, utf8Text } from './stream-body';
+import { normalizedId, VolatileFields } from './volatile';
 
 /**
  * Response codec: turns what the server sent into the stored `response` object, and a stored
@@ -43,8 +44,7 @@ export interface CapturedResponse {
   failure?: TransportFailure;
 }
 
-/** Typing context plus chunk arrival times, when timing is recorded. */
-export type EncodeContext = TypingContext;
+export type { EncodeContext };
 
 const isSse = (contentType: string) => /text\/event-stream/i.test(contentType);
 const isNdjson = (contentType: string) => /ndjson|jsonl|json-seq/i.test(contentType);
@@ -94,7 +94,12 @@ function encodeBody(contentType: string, received: ReceivedBytes, complete: bool
   if (isJson(contentType) || contentType === '') {
     const parsed = parseJson(text);
     // Declared JSON but is not: keep the text as it came.
-    if (parsed) return { body: encodeJsonBody(parsed.value, context), streaming: false };
+    if (parsed) {
+      const typing = { endpoint: context.endpoint, volatile: new VolatileFields(context) };
+      const body = encodeJsonBody(parsed.value, typing);
+      typing.volatile.commit();
+      return { body, streaming: false };
+    }
   }
   return { body: text, streaming: false };
 }
@@ -171,7 +176,7 @@ function lazyPieces(items: unknown[], piece: (item: unknown) => string, last?: s
 function streamPieces(body: unknown[], complete: boolean, ndjson: boolean): Iterable<string> {
   if (ndjson) return lazyPieces(body, (line) => `${typeof line === 'string' ? line : JSON.stringify(unwrap(line))}\n`);
   if (body.every((item) => typeof item === 'string')) return linePieces(body as string[], complete);
-  if (body.every((item) => isResponseEvent(unwrap(item)))) {
+  if (isResponsesStream(body.map(unwrap))) {
     return lazyPieces(body, (item) => `event: ${(unwrap(item) as { type: string }).type}\ndata: ${JSON.stringify(unwrap(item))}\n\n`);
   }
   const done = complete && isDoneTerminatedStream(body) ? 'data: [DONE]\n\n' : undefined;

@@ -1,5 +1,7 @@
 import { isTypedValue, type TypedValue, unwrap } from './format';
 import { isObject } from '../util/json';
+import { eventClassOf, isResponsesType, responseEventClass } from './response-events';
+import { mintsIds, type VolatileFields } from './volatile';
 
 /**
  * Python type paths for what the servers return, so llama-stack's loader
@@ -15,28 +17,6 @@ const TYPE_BY_OBJECT: Record<string, string> = {
 };
 const EMBEDDINGS_TYPE = `${OPENAI}.create_embedding_response.CreateEmbeddingResponse`;
 
-/** Responses API stream events, by their `type` (the module names do not follow the event names). */
-const RESPONSE_EVENT_TYPES: Record<string, string> = Object.fromEntries(
-  Object.entries({
-    'response.created': 'response_created_event.ResponseCreatedEvent',
-    'response.in_progress': 'response_in_progress_event.ResponseInProgressEvent',
-    'response.completed': 'response_completed_event.ResponseCompletedEvent',
-    'response.failed': 'response_failed_event.ResponseFailedEvent',
-    'response.incomplete': 'response_incomplete_event.ResponseIncompleteEvent',
-    'response.output_item.added': 'response_output_item_added_event.ResponseOutputItemAddedEvent',
-    'response.output_item.done': 'response_output_item_done_event.ResponseOutputItemDoneEvent',
-    'response.content_part.added': 'response_content_part_added_event.ResponseContentPartAddedEvent',
-    'response.content_part.done': 'response_content_part_done_event.ResponseContentPartDoneEvent',
-    'response.output_text.delta': 'response_text_delta_event.ResponseTextDeltaEvent',
-    'response.output_text.done': 'response_text_done_event.ResponseTextDoneEvent',
-    'response.refusal.delta': 'response_refusal_delta_event.ResponseRefusalDeltaEvent',
-    'response.refusal.done': 'response_refusal_done_event.ResponseRefusalDoneEvent',
-    'response.function_call_arguments.delta': 'response_function_call_arguments_delta_event.ResponseFunctionCallArgumentsDeltaEvent',
-    'response.function_call_arguments.done': 'response_function_call_arguments_done_event.ResponseFunctionCallArgumentsDoneEvent',
-    error: 'response_error_event.ResponseErrorEvent',
-  }).map(([event, path]) => [event, `${OPENAI}.responses.${path}`]),
-);
-
 /** Ollama's native endpoints, typed as llama-stack records them (`ollama._types.*`). */
 const OLLAMA_TYPE_BY_ENDPOINT: Record<string, string> = {
   '/api/chat': 'ollama._types.ChatResponse',
@@ -47,7 +27,6 @@ const OLLAMA_TYPE_BY_ENDPOINT: Record<string, string> = {
   '/api/embeddings': 'ollama._types.EmbeddingsResponse',
   '/api/show': 'ollama._types.ShowResponse',
 };
-const OLLAMA_DURATIONS = ['total_duration', 'load_duration', 'prompt_eval_duration', 'eval_duration'];
 
 /** Streams of these chunk types end with `data: [DONE]` on the wire (llama-stack does not store it). */
 const DONE_TERMINATED = new Set([TYPE_BY_OBJECT['chat.completion.chunk'], TYPE_BY_OBJECT.text_completion]);
@@ -63,7 +42,7 @@ export function pythonTypeOf(value: unknown, endpoint = ''): string | undefined 
     }
     return TYPE_BY_OBJECT[value.object];
   }
-  if (typeof value.type === 'string' && value.type in RESPONSE_EVENT_TYPES) return RESPONSE_EVENT_TYPES[value.type];
+  if (typeof value.type === 'string' && responseEventClass(value.type)) return responseEventClass(value.type);
   return OLLAMA_TYPE_BY_ENDPOINT[endpoint];
 }
 
@@ -75,41 +54,24 @@ export const isModelList = (value: unknown): value is { data: JsonObject[] } =>
   value.data.length > 0 &&
   value.data.every((item) => isObject(item) && item.object === 'model');
 
-/** What a response's `id` becomes: the same for the same request, so re-recording changes no byte. */
-export const normalizedId = (key: string) => `rec-${key.slice(0, 12)}`;
-
-/**
- * Volatile fields normalized as llama-stack does, so re-recording the same traffic changes no
- * byte: `id` becomes `rec-<12 hex of the key>`, `created` 0 (model objects keep both); Ollama's
- * `created_at` becomes the epoch and its durations 0. Collects the ids it replaced, so later
- * requests that quote them can be keyed alike.
- */
-export function normalizeVolatile(value: JsonObject, key: string, replaced: Map<string, string>): JsonObject {
-  if (value.object === 'model') return value;
-  const out = { ...value };
-  if (typeof out.id === 'string') {
-    const normalized = normalizedId(key);
-    if (out.id !== normalized) replaced.set(out.id, normalized);
-    out.id = normalized;
-  }
-  if ('created' in out) out.created = 0;
-  if (typeof out.created_at === 'string') out.created_at = '1970-01-01T00:00:00.000000Z';
-  for (const field of OLLAMA_DURATIONS) if (typeof out[field] === 'number') out[field] = 0;
-  return out;
-}
-
 export interface TypingContext {
-  key: string;
   endpoint: string;
-  replacedIds: Map<string, string>;
+  /** The response's ids and timestamps, normalized as they are met. */
+  volatile: VolatileFields;
 }
 
-/** Wraps a known object as `{__type__, __data__}` with its volatile fields normalized; anything else is stored as it came. */
-export function wrapTyped(value: unknown, context: TypingContext): unknown {
-  const type = pythonTypeOf(value, context.endpoint);
-  if (!type) return value;
-  return { __type__: type, __data__: normalizeVolatile(value as JsonObject, context.key, context.replacedIds) } satisfies TypedValue;
+/** A known object as `{__type__, __data__}`, its volatile fields normalized; anything else as it came, normalized on an LLM endpoint. */
+export function wrapTyped(value: unknown, { endpoint, volatile }: TypingContext): unknown {
+  const type = pythonTypeOf(value, endpoint);
+  if (!type) return mintsIds(endpoint) ? volatile.json(value) : value;
+  return { __type__: type, __data__: volatile.typed(value as JsonObject) } satisfies TypedValue;
 }
+
+/** A Responses stream's event, typed by its `type`: a type no SDK knows by the generic class. */
+export const wrapEvent = (event: { type: string }, volatile: VolatileFields): TypedValue => ({
+  __type__: eventClassOf(event.type),
+  __data__: volatile.json(event),
+});
 
 /** The stored body of a JSON response. */
 export function encodeJsonBody(value: unknown, context: TypingContext): unknown {
@@ -133,5 +95,9 @@ export const isDoneTerminatedStream = (chunks: unknown[]): boolean =>
 /** A chunk of a plain (`data:`-only, `[DONE]`-terminated) OpenAI stream. */
 export const isDoneTerminatedChunk = (chunk: unknown): boolean => DONE_TERMINATED.has(pythonTypeOf(chunk) ?? '');
 
-/** A Responses API event (`event: <type>` + `data:` with the same type). */
-export const isResponseEvent = (event: unknown): boolean => isObject(event) && typeof event.type === 'string' && event.type in RESPONSE_EVENT_TYPES;
+/** An event of a typed stream: an object with a `type` (`event: <type>` on the wire). */
+export const isTypedEvent = (event: unknown): event is { type: string } => isObject(event) && typeof event.type === 'string';
+
+/** A Responses API stream: every event typed, one at least the API's own (an Anthropic stream has none). */
+export const isResponsesStream = (events: unknown[]): boolean =>
+  events.every(isTypedEvent) && events.some((event) => isResponsesType((event as { type: string }).type));

@@ -1,7 +1,9 @@
 import { createParser } from 'eventsource-parser';
 import { LazyChunks } from './format';
 import { parseJson } from '../util/json';
-import { isDoneTerminatedChunk, isResponseEvent, type TypingContext, wrapTyped } from './openai-types';
+import { isDoneTerminatedChunk, isTypedEvent, type TypingContext, wrapEvent, wrapTyped } from './openai-types';
+import { isResponsesType } from './response-events';
+import { mintsIds, type VolatileContext, VolatileFields } from './volatile';
 
 /** How a received stream body is stored: SSE events typed or as raw lines, NDJSON lines typed where they are JSON. */
 
@@ -56,43 +58,55 @@ function* sseEvents(pieces: readonly Uint8Array[], complete: boolean, shape: { p
 
 const isChunkEvent = ({ event, parsed }: ParsedEvent) =>
   (event === undefined || event === 'message') && parsed !== undefined && isDoneTerminatedChunk(parsed.value);
-const isTypedEvent = ({ event, parsed }: ParsedEvent) =>
-  parsed !== undefined && isResponseEvent(parsed.value) && (parsed.value as { type: string }).type === event;
+/** An event named after the `type` of its data, as the Responses API (and Anthropic) send them. */
+const isNamedEvent = ({ event, parsed }: ParsedEvent) => parsed !== undefined && isTypedEvent(parsed.value) && parsed.value.type === event;
+
+/** A chunk typed by what it is, an event by its `type`. */
+const typedItem = (event: ParsedEvent, context: TypingContext) =>
+  isChunkEvent(event) ? wrapTyped(event.parsed!.value, context) : wrapEvent(event.parsed!.value as { type: string }, context.volatile);
 
 /** The first `count` events of a typed stream, typed. */
 function* typedEvents(pieces: readonly Uint8Array[], complete: boolean, count: number, context: TypingContext): Generator<unknown> {
   let n = 0;
   for (const event of sseEvents(pieces, complete, { plain: true })) {
     if (n++ === count) return;
-    yield wrapTyped(event.parsed!.value, context);
+    yield typedItem(event, context);
   }
+}
+
+/** What a response is stored for: the request's endpoint, and what its volatile fields are normalized from. */
+export interface EncodeContext extends VolatileContext {
+  endpoint: string;
 }
 
 /**
  * How an SSE body is stored:
  * - a plain OpenAI stream (data-only chunk events, then `[DONE]`) as its typed chunks;
- * - a Responses API stream (`event: <type>` + data of that type) as its typed events;
+ * - a Responses API stream (each event named after its data's `type`, one at least a `response.…`
+ *   type) as its typed events, a type no SDK knows by the generic class;
  * - anything else (Anthropic, comments, `id:`, `retry:`) as raw lines, as llama-stack stores
- *   passthrough streams, which replay byte for byte.
+ *   passthrough streams, which replay byte for byte but for the ids and timestamps in their data.
  * One pass decides; typed events are then made from the bytes each time they are read, so a huge
  * stream is held once, as the bytes received.
  */
-export function encodeSse(pieces: readonly Uint8Array[], complete: boolean, context: TypingContext): unknown[] | LazyChunks {
+export function encodeSse(pieces: readonly Uint8Array[], complete: boolean, context: EncodeContext): unknown[] | LazyChunks {
   const shape = { plain: true };
-  // Ids the typed events would replace; they count only if the stream is stored typed.
-  const replacedIds = new Map<string, string>();
+  // Ids met while deciding; they count (are committed) only if the stream is stored typed.
+  const typing = { endpoint: context.endpoint, volatile: new VolatileFields(context) };
   let count = 0;
   let last: ParsedEvent | undefined;
-  // Whether every event before the last is a chunk, or a typed event.
+  // Whether every event before the last is a chunk, or a named event; whether one is the Responses API's.
   let chunksBefore = true;
-  let typedBefore = true;
+  let namedBefore = true;
+  let responses = false;
   for (const event of sseEvents(pieces, complete, shape)) {
     if (last) {
       chunksBefore &&= isChunkEvent(last);
-      typedBefore &&= isTypedEvent(last);
+      namedBefore &&= isNamedEvent(last);
     }
-    if (!shape.plain || !(chunksBefore || typedBefore)) break;
-    if (event.parsed) wrapTyped(event.parsed.value, { ...context, replacedIds });
+    if (!shape.plain || !(chunksBefore || namedBefore)) break;
+    if (isChunkEvent(event) || isNamedEvent(event)) typedItem(event, typing);
+    responses ||= isNamedEvent(event) && isResponsesType((event.parsed!.value as { type: string }).type);
     last = event;
     count++;
   }
@@ -100,21 +114,29 @@ export function encodeSse(pieces: readonly Uint8Array[], complete: boolean, cont
     const { done } = last;
     // `[DONE]` ends chunk streams only; a broken chunk stream has none.
     const chunks = done ? count > 1 && chunksBefore : !complete && chunksBefore && isChunkEvent(last);
-    const typed = !done && typedBefore && isTypedEvent(last);
+    const typed = !done && responses && namedBefore && isNamedEvent(last);
     if (chunks || typed) {
-      for (const [id, normalized] of replacedIds) context.replacedIds.set(id, normalized);
+      typing.volatile.commit();
       const stored = done ? count - 1 : count;
-      return new LazyChunks(() => typedEvents(pieces, complete, stored, context));
+      return new LazyChunks(() => typedEvents(pieces, complete, stored, typing));
     }
   }
-  return toLines(utf8Text(pieces));
+  const lines = toLines(utf8Text(pieces));
+  if (!mintsIds(context.endpoint)) return lines;
+  const volatile = new VolatileFields(context);
+  const normalized = lines.map((line) => volatile.line(line));
+  volatile.commit();
+  return normalized;
 }
 
-export function encodeNdjson(text: string, context: TypingContext): unknown[] {
-  return toLines(text)
+export function encodeNdjson(text: string, context: EncodeContext): unknown[] {
+  const typing = { endpoint: context.endpoint, volatile: new VolatileFields(context) };
+  const items = toLines(text)
     .filter((line) => line.trim() !== '')
     .map((line) => {
       const parsed = parseJson(line);
-      return parsed ? wrapTyped(parsed.value, context) : line;
+      return parsed ? wrapTyped(parsed.value, typing) : line;
     });
+  typing.volatile.commit();
+  return items;
 }

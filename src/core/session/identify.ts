@@ -1,10 +1,11 @@
 import type { ResolvedConfig } from '../config';
 import type { Json } from '../util/json';
 import { bodyForKey, isSharedEndpoint, requestKey } from '../keying/key';
-import { ignoreFields } from '../keying/match-ignore';
+import { thenIgnoring } from '../keying/match-ignore';
 import { type BodyNormalizer, loadNormalizers } from '../keying/normalizers';
+import { withoutBodyCredentials } from '../keying/body-credentials';
 import { type RedactHook, redactRequest } from '../keying/redact';
-import { publicUrl, readRequestBody, type RequestBody, substituteIds } from '../keying/request';
+import { publicUrl, readRequestBody, type RequestBody, substituteIds, substituteUrlIds } from '../keying/request';
 import { type Credential, credentialsOf } from '../keying/secrets';
 import { failTest } from './messages';
 import type { TestScope } from './scope';
@@ -22,7 +23,7 @@ export interface KeyedRequest {
   ordinal: number;
   /** A shared endpoint (model lists): recorded with no test id, replayed from the recordings of every test. */
   shared: boolean;
-  /** The credentials the live request carried: left out of `url`, and searched for before its recording is written. */
+  /** The credentials the live request carried: left out of `url` and `body`, and searched for before its recording is written. */
   credentials: Credential[];
 }
 
@@ -39,11 +40,14 @@ export class Identifier {
 
   /** The request of `scope` keyed, or the refusal failing the test when the project's redact hook fails. */
   async identify(scope: TestScope, request: Request, bytes: Uint8Array | null): Promise<KeyedRequest | Response> {
-    const credentials = credentialsOf(request.url, request.headers);
+    const contentType = request.headers.get('content-type') ?? '';
+    // Body credentials are replaced before anything else sees the body: the redact hook, the key, the file.
+    const { masked, found } = withoutBodyCredentials(await readRequestBody(bytes, contentType), contentType);
+    const credentials = credentialsOf(request.url, request.headers, found);
     const live = {
       method: request.method.toUpperCase(),
-      url: publicUrl(request.url, credentials),
-      body: substituteIds(await readRequestBody(bytes, request.headers.get('content-type') ?? ''), scope.replacedIds),
+      url: substituteUrlIds(publicUrl(request.url, credentials), scope.replacedIds),
+      body: substituteIds(masked, scope.replacedIds),
     };
     let redacted: typeof live;
     try {
@@ -62,7 +66,6 @@ export class Identifier {
   keyNormalizer(scope: TestScope): BodyNormalizer {
     this.normalizeBody ??= loadNormalizers(this.config.normalizers, this.config.rootDir);
     const normalize = this.normalizeBody;
-    const ignored = [...this.config.matchIgnore, ...scope.matchIgnore];
-    return (body, request) => ignoreFields(normalize(body, request), ignored);
+    return thenIgnoring(normalize, [...this.config.matchIgnore, ...scope.matchIgnore]);
   }
 }

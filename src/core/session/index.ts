@@ -1,17 +1,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import * as path from 'node:path';
 import { decodeResponse, encodeFailure, neverConnected, type ReplayResponse } from '../recording/codec';
 import type { ResolvedConfig } from '../config';
-import { RecordingFileError, ReplayError, withoutStack } from '../errors';
-import type { Recording } from '../recording/format';
+import { LinkedFolderError, RecordingFileError, ReplayError, withoutStack } from '../errors';
 import { type Interaction, interactionOf } from './interaction';
 import { requestKey } from '../keying/key';
-import { mergeModelLists, modelListDigest } from '../recording/model-list';
+import { mergeModelLists } from '../recording/model-list';
 import { type Mode, records, replays } from '../mode';
 import type { RedactHook } from '../keying/redact';
-import { storedRequest } from '../keying/request';
+import { storedBody } from '../keying/request';
 import { failBeforeResponse, replayedResponse } from './replay';
-import { refuseLeaks } from '../keying/secrets';
+import { stringsIn } from '../recording/volatile';
 import type { RecordingStore } from '../store/store';
 import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from '../store/usage';
 import { asDecoded, forward, type Passthrough, tee } from './capture';
@@ -19,8 +17,10 @@ import { Identifier, type KeyedRequest } from './identify';
 import { LateRequests } from './late';
 import { failTest, outsideTestMessage, refusal } from './messages';
 import { type MissReporting, missMessage } from './miss-message';
+import { recordingWriter } from './recorder';
 import { type ScopeInfo, TestScope } from './scope';
 import { printable } from '../util/printable';
+import type { BeforeRecordHook } from '../recording/before-record';
 
 export type { KeyedRequest, MissReporting, Passthrough, ScopeInfo, TestScope };
 
@@ -45,27 +45,29 @@ const running = new AsyncLocalStorage<Owner>();
  */
 export class ReplaySession {
   private readonly identifier: Identifier;
-  /** Every settled scope of the file, and the stale recordings re-recording deleted. */
+  /** Every settled scope of the file. */
   private readonly settled: ScopeUsage[] = [];
-  private readonly removed: string[] = [];
-  private readonly writtenHere = new Set<string>();
   /** Requests left alone because their host is in `ignoreHosts`, by host (`name:port`). */
   private readonly ignored = new Map<string, number>();
   private readonly late = new LateRequests();
+  readonly beforeRecord?: BeforeRecordHook;
+  /** Ids the file's responses were received with → as stored: a test may send back an id its `beforeAll` received. */
+  private readonly replacedIds = new Map<string, string>();
 
   constructor(
     readonly config: ResolvedConfig,
     readonly store: RecordingStore,
     private readonly passthrough: Passthrough,
-    /** The project's `redact` hook, loaded by the environment. */
-    redact?: RedactHook,
-    private readonly reporting: MissReporting = { command: 'npx jest', verbose: false },
+    /** The project's `redact` and `beforeRecord` hooks, loaded by the environment. */
+    hooks: { redact?: RedactHook; beforeRecord?: BeforeRecordHook } = {},
+    private readonly reporting: MissReporting = { command: 'npx jest', cli: { runner: 'npx jest-replay', options: '' }, verbose: false },
   ) {
-    this.identifier = new Identifier(config, redact);
+    this.identifier = new Identifier(config, hooks.redact);
+    this.beforeRecord = hooks.beforeRecord;
   }
 
   open(info: ScopeInfo): TestScope {
-    return new TestScope(info);
+    return new TestScope(info, this.replacedIds);
   }
 
   /** Runs `fn` (a test or hook body) so that every request it starts belongs to `scope`. */
@@ -109,18 +111,11 @@ export class ReplaySession {
   }
 
   /**
-   * Notes how a closed scope ended, for the run's usage. In record mode a passing test (or hook)
-   * owns its folder: recordings it did not write this time are stale, and deleted, so the folder
-   * holds exactly what the run used.
+   * Notes how a closed scope ended, for the run's usage. A passing test recorded in `record` mode owns its folder:
+   * what it did not write is deleted when the run ends, once every test file's usage is known (see clean-up.ts).
    */
   settle(scope: TestScope, status: ScopeStatus): void {
-    const relative = (file: string) => relativePosix(this.config.dir, file);
-    for (const { file } of scope.written) this.writtenHere.add(file);
-    if (this.modeOf(scope) === 'record' && status === 'passed') {
-      // Everything this file wrote is kept: two of its tests may share an id (setTestId).
-      this.removed.push(...this.store.removeOthers(scope.testId, this.writtenHere).map(relative));
-    }
-    this.settled.push(scope.usage(status, relative));
+    this.settled.push(scope.usage(status, this.modeOf(scope), (file) => relativePosix(this.config.dir, file)));
   }
 
   /** What this test file used of the recordings (see `usage.ts`). */
@@ -128,8 +123,7 @@ export class ReplaySession {
     const { mode, rootDir, dir } = this.config;
     const ignored = Object.fromEntries(this.ignored);
     const recordings = relativePosix(rootDir, dir);
-    const { settled: scopes, removed } = this;
-    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes, removed, ignored, late: [...this.late.list] };
+    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, ignored, late: [...this.late.list] };
   }
 
   /**
@@ -163,15 +157,22 @@ export class ReplaySession {
     if (mode === 'live') return asDecoded(await this.passthrough(request, bytes, request.signal));
     const keyed = await this.identifier.identify(scope, request, bytes);
     if (keyed instanceof Response) return keyed;
-    if (replays(mode)) {
-      const files = this.locate(scope, keyed);
-      if (files.length > 0) return this.replay(scope, keyed, files, request);
-      if (mode === 'replay') return this.miss(scope, keyed);
+    try {
+      if (replays(mode)) {
+        const files = this.locate(scope, keyed);
+        if (files.length > 0) return this.replay(scope, keyed, files, request);
+        if (mode === 'replay') return this.miss(scope, keyed);
+      }
+      if (!records(mode)) {
+        return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${printable(String(keyed.url))}`);
+      }
+      // Before anything is sent: a recording that could not be written must not cost a call.
+      this.store.checkFolder(this.store.folderOf(keyed.shared ? null : scope.testId));
+      return this.record(scope, keyed, request, bytes);
+    } catch (error) {
+      if (!(error instanceof LinkedFolderError)) throw error;
+      return failTest(scope, error, `jest-replay: cannot use the recordings of ${keyed.method} ${keyed.url.pathname}.`);
     }
-    if (!records(mode)) {
-      return refusal(`jest-replay: mode ${mode} neither replays nor records ${keyed.method} ${printable(String(keyed.url))}`);
-    }
-    return this.record(scope, keyed, request, bytes);
   }
 
   /**
@@ -215,31 +216,16 @@ export class ReplaySession {
 
   /** Sends the request upstream and answers with its response, recording it (or its failure) as it drains. */
   private async record(scope: TestScope, keyed: KeyedRequest, request: Request, bytes: Uint8Array | null): Promise<Response> {
-    const write = this.writer(scope, keyed, request);
+    const write = recordingWriter(this, scope, keyed, request);
     const upstream = await forward(this.passthrough, request, bytes, scope.upstream, (failure) => {
       // The failure itself is the recording (replay fails the same way), unless no connection was made at all.
       if (neverConnected(failure)) scope.noteUnreached(`${keyed.method} ${keyed.url} (${failure.code ?? failure.message})`);
       else scope.track(write(encodeFailure(failure)));
     });
-    const context = { key: keyed.key, endpoint: keyed.url.pathname, replacedIds: scope.replacedIds };
+    const { key, ordinal, url, body } = keyed;
+    const context = { key, ordinal, endpoint: url.pathname, replacedIds: scope.replacedIds, sent: stringsIn(storedBody(body)) };
     const { response, stored } = tee(upstream, request, { timing: this.config.recordTiming, context });
     scope.track(stored.then(write));
     return response;
-  }
-
-  /** Writes a captured response as the recording of `keyed`, refusing any credential of the live request in it. */
-  private writer(scope: TestScope, keyed: KeyedRequest, request: Request): (response: Recording['response']) => Promise<void> {
-    const { method, url, body, key, ordinal, shared, credentials } = keyed;
-    const recorded = { method, url, headers: request.headers, body, extraHeaders: this.config.requestHeaders };
-    const file = shared ? undefined : this.store.fileFor(scope.testId, key, ordinal);
-    const noteWritten = scope.noteRecording();
-    return async (response) => {
-      const testId = shared ? null : scope.testId;
-      const recording: Recording = { test_id: testId, request: storedRequest(recorded), response, id_normalization_mapping: {} };
-      const target = file ?? this.store.modelListFile(key, modelListDigest(recording));
-      const shown = path.relative(this.config.rootDir, target);
-      const outcome = await this.store.write(target, recording, (text) => refuseLeaks(shown, recording, text, credentials));
-      noteWritten(target, outcome);
-    };
   }
 }

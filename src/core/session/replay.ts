@@ -89,6 +89,12 @@ function replayHeaders(stored: Record<string, string>): Headers {
       throw new Error(`"response.headers" has ${JSON.stringify(name)}: ${JSON.stringify(value)}, which no HTTP response can carry`);
     }
   }
+  // Bodies are stored decoded: a client told they are encoded would try to decode a plain body.
+  const encoding = headers.get('content-encoding');
+  if (encoding !== null && encoding.trim().toLowerCase() !== 'identity') {
+    const problem = `"response.headers" has "content-encoding": ${JSON.stringify(encoding)}`;
+    throw new Error(`${problem}, but recorded bodies are stored decoded: remove the header`);
+  }
   return headers;
 }
 

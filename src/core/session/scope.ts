@@ -12,6 +12,8 @@ export interface ScopeInfo {
   testPath: string;
   /** Jest's full name of the test (for `-t`); absent for hooks. */
   fullName?: string;
+  /** The ids every test and beforeAll/afterAll hook of the test file has now (undefined when they cannot be told). */
+  declaredIds?: () => readonly string[] | undefined;
 }
 
 /** A file a scope wrote, and whether it was new, changed or the same as before. */
@@ -42,6 +44,7 @@ export class TestScope {
   private readonly replayedFiles: string[] = [];
   private readonly missedRequests: string[] = [];
   private readonly unreachedRequests: string[] = [];
+  private readonly keptFiles: { file: string; got: string }[] = [];
   private readonly listed: ListedInteraction[] = [];
   private readonly ignoredPaths: string[] = [];
   private chosenMode?: Mode;
@@ -58,19 +61,22 @@ export class TestScope {
   readonly missed: readonly string[] = this.missedRequests;
   /** Requests not recorded because no connection to their server was made (`METHOD url (CODE)`). */
   readonly unreached: readonly string[] = this.unreachedRequests;
+  /** Good recordings a failed re-recording left in place, with what it got instead (`401 Unauthorized`). */
+  readonly kept: readonly { file: string; got: string }[] = this.keptFiles;
   /** What the test replayed or recorded, in request order. */
   readonly interactions: readonly ListedInteraction[] = this.listed;
   /** Body paths this test leaves out of its keys (`replay.matchIgnore()`), beside the configured ones. */
   readonly matchIgnore: readonly string[] = this.ignoredPaths;
   /** Ends upstream requests still running long after the test ended. */
   readonly upstream: AbortSignal = this.upstreamController.signal;
-  /**
-   * Ids this test's responses had before normalization → their `rec-…` form. Filled by the codec
-   * as responses are recorded, read when later requests quote those ids.
-   */
-  readonly replacedIds = new Map<string, string>();
-
-  constructor(readonly info: ScopeInfo) {}
+  constructor(
+    readonly info: ScopeInfo,
+    /**
+     * Ids the test file's responses were received with → their stored form (see `recording/volatile.ts`).
+     * Filled as responses are recorded, read when later requests send those ids back.
+     */
+    readonly replacedIds = new Map<string, string>(),
+  ) {}
 
   get testId(): string {
     return this.info.testId;
@@ -142,6 +148,10 @@ export class TestScope {
     this.unreachedRequests.push(request);
   }
 
+  noteKept(file: string, got: string): void {
+    this.keptFiles.push({ file, got });
+  }
+
   /** Notes a request being recorded, in request order; the function returned notes its file once written. */
   noteRecording(): (file: string, outcome: WriteOutcome) => void {
     const interaction: ListedInteraction = { source: 'recorded' };
@@ -152,16 +162,18 @@ export class TestScope {
     };
   }
 
-  /** How the scope ended, for the run's usage, with its files named by `relative`. */
-  usage(status: ScopeStatus, relative: (file: string) => string): ScopeUsage {
+  /** How the scope ended, in which mode, for the run's usage, with its files named by `relative`. */
+  usage(status: ScopeStatus, mode: Mode, relative: (file: string) => string): ScopeUsage {
     return {
       id: this.testId,
       status,
+      mode,
       replayed: [...new Set(this.replayedFiles.map(relative))],
       written: this.writtenFiles.map(({ file, outcome }) => ({ file: relative(file), outcome })),
       // The lists themselves: a request the scope started that fails after it ended is still counted.
       missed: this.missedRequests,
       unreached: this.unreachedRequests,
+      ...(this.keptFiles.length > 0 ? { kept: this.keptFiles.map(({ file, got }) => ({ file: relative(file), got })) } : {}),
     };
   }
 

@@ -92,6 +92,28 @@ export function removeEmptyFolders(folder: string, root: string): void {
   }
 }
 
+/**
+ * The first symbolic link on the way from `root` (itself not looked at: it may be a link) down to `target`, if any.
+ * A folder reached through a link may be anywhere: nothing is read, written or deleted through it.
+ */
+export function linkOnTheWay(root: string, target: string): string | undefined {
+  const relative = path.relative(root, target);
+  let at = root;
+  for (const segment of relative === '' ? [] : relative.split(path.sep)) {
+    at = path.join(at, segment);
+    let stat: fs.Stats;
+    try {
+      stat = fs.lstatSync(at);
+    } catch (error) {
+      // Nothing there (or a file on the way): nothing beyond it can be reached, through a link or not.
+      if (['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code!)) return undefined;
+      throw error;
+    }
+    if (stat.isSymbolicLink()) return at;
+  }
+  return undefined;
+}
+
 /** The names of the regular files in a folder: a link is not a recording (see `walkTree`). */
 export const regularFilesIn = (folder: string): string[] =>
   listEntries(folder).filter((entry) => entry.isFile()).map((entry) => entry.name);
@@ -148,23 +170,44 @@ export interface Tree {
   files: string[];
   /** Symbolic links, with where they point (as written in the link). */
   links: { path: string; target: string }[];
+  /** Folders that could not be listed, and why (`EACCES`…): skipped, never a reason to fail (`''` is the directory itself). */
+  unreadable: { path: string; reason: string }[];
 }
+
+const reasonOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 
 /**
  * Every regular file under `dir`, and every symbolic link, which is never followed: a link may lead
  * outside the directory (where `prune` must not delete), dangle, or loop. Entry types come with the
- * listing: a stat per file would be most of what the run's closing summary costs in a large tree.
+ * listing: a stat per file would be most of what the run's closing summary costs in a large tree. A
+ * folder that cannot be read (its permissions, `/proc` under `dir=/`) is noted and skipped.
  */
 export function walkTree(dir: string): Tree {
-  const tree: Tree = { files: [], links: [] };
+  const tree: Tree = { files: [], links: [], unreadable: [] };
   const walk = (prefix: string) => {
-    for (const entry of listEntries(path.join(dir, prefix))) {
+    let entries: fs.Dirent[];
+    try {
+      entries = listEntries(path.join(dir, prefix));
+    } catch (error) {
+      tree.unreadable.push({ path: prefix, reason: reasonOf(error) });
+      return;
+    }
+    for (const entry of entries) {
       const file = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
       if (entry.isDirectory()) walk(file);
       else if (entry.isFile()) tree.files.push(file);
-      else if (entry.isSymbolicLink()) tree.links.push({ path: file, target: fs.readlinkSync(path.join(dir, file)) });
+      else if (entry.isSymbolicLink()) tree.links.push({ path: file, target: linkTarget(path.join(dir, file)) });
     }
   };
   walk('');
   return tree;
+}
+
+/** Where a link points, as written in it; why not, when that cannot be read. */
+function linkTarget(link: string): string {
+  try {
+    return fs.readlinkSync(link);
+  } catch (error) {
+    return `(cannot be read: ${reasonOf(error)})`;
+  }
 }

@@ -1,6 +1,7 @@
+import { constants } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RecordingFileError } from '../errors';
+import { LinkedFolderError, RecordingFileError } from '../errors';
 import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from '../recording/format';
 import {
   KEY_FILE_LENGTH,
@@ -12,7 +13,9 @@ import {
   recordingFileName,
   testFolder,
 } from './paths';
-import { regularFilesIn, removeEmptyFolders, type WriteOutcome, writeFileAtomically } from './storage';
+import { linkOnTheWay, regularFilesIn, type WriteOutcome, writeFileAtomically } from './storage';
+
+const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
 
 export interface FoundRecording {
   file: string;
@@ -43,9 +46,16 @@ export class RecordingStore {
     return path.join(this.folderOf(null), modelListFileName(key, digest));
   }
 
+  /** Throws a `LinkedFolderError` when `folder` is reached through a symbolic link under the recordings directory. */
+  checkFolder(folder: string): void {
+    const link = linkOnTheWay(this.dir, folder);
+    if (link) throw new LinkedFolderError(folder, link);
+  }
+
   private index(folder: string): Map<string, number[]> {
     let index = this.folders.get(folder);
     if (index) return index;
+    this.checkFolder(folder);
     index = new Map();
     for (const name of regularFilesIn(folder)) {
       const parsed = parseRecordingFileName(name);
@@ -75,6 +85,7 @@ export class RecordingStore {
   /** Every shared model-list file of a key (one per set of model ids). */
   locateModelLists(key: string): string[] {
     const folder = this.folderOf(null);
+    this.checkFolder(folder);
     return regularFilesIn(folder)
       .filter((name) => isModelListFileName(name, `${key.slice(0, KEY_FILE_LENGTH)}-`))
       .sort()
@@ -93,6 +104,7 @@ export class RecordingStore {
    */
   async write(file: string, recording: Recording, check?: (text: Iterable<string>) => void): Promise<WriteOutcome> {
     check?.(serializedPieces(recording));
+    this.checkFolder(path.dirname(file));
     await fs.promises.mkdir(path.dirname(file), { recursive: true });
     const outcome = writeFileAtomically(file, serializedPieces(recording));
     if (outcome !== 'unchanged') this.remember(file);
@@ -110,24 +122,10 @@ export class RecordingStore {
   /** Every recording file of a test (not shared ones), parsed; files that do not parse are left out. */
   async recordingsOf(testId: string): Promise<FoundRecording[]> {
     const folder = this.folderOf(testId);
+    this.checkFolder(folder);
     const files = recordingFilesIn(folder).map((name) => path.join(folder, name));
     const found = await Promise.all(files.map((file) => this.read(file).then((recording) => ({ file, recording }), () => undefined)));
     return found.filter((entry): entry is FoundRecording => entry !== undefined);
-  }
-
-  /**
-   * Deletes the recordings of a test that are not in `keep` (a re-recorded test's folder then holds
-   * exactly what the run used); returns the deleted files. Other files in the folder are left alone.
-   */
-  removeOthers(testId: string, keep: ReadonlySet<string>): string[] {
-    const folder = this.folderOf(testId);
-    const stale = recordingFilesIn(folder).map((name) => path.join(folder, name)).filter((file) => !keep.has(file));
-    for (const file of stale) fs.rmSync(file, { force: true });
-    if (stale.length > 0) {
-      this.folders.delete(folder);
-      removeEmptyFolders(folder, this.dir);
-    }
-    return stale;
   }
 
   private remember(file: string): void {
@@ -141,9 +139,18 @@ export class RecordingStore {
   }
 }
 
-/** A recording file's text; a file that cannot be read is a `RecordingFileError` naming it as `shownAs`. */
+/**
+ * A recording file's text; a file that cannot be read is a `RecordingFileError` naming it as `shownAs`. A file
+ * longer than the longest string V8 can make is refused before any of it is read (recordings are ASCII: a byte
+ * per character).
+ */
 export function readRecordingText(file: string, shownAs = file): string {
   try {
+    const { size } = fs.statSync(file);
+    if (size > MAX_STRING_LENGTH) {
+      const mb = (bytes: number) => `${Math.floor(bytes / 1e6)} MB`;
+      throw new Error(`it is ${mb(size)}, more than the ${mb(MAX_STRING_LENGTH)} Node can read as text: nothing in it can be used`);
+    }
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new RecordingFileError(shownAs, (error as Error).message);

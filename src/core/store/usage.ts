@@ -2,8 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Mode } from '../mode';
-import { isModelListFileName, SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
-import { checkWritable, TEMPORARY_SUFFIX, type WriteOutcome, listDir, walkTree, writeFileAtomically } from './storage';
+import { checkWritable, type WriteOutcome, listDir, writeFileAtomically } from './storage';
 
 /**
  * What each run used of the recordings directory, so that a later step (the reporter's summary,
@@ -22,12 +21,16 @@ export type ScopeStatus = 'passed' | 'failed' | 'skipped';
 export interface ScopeUsage {
   id: string;
   status: ScopeStatus;
+  /** The mode its requests were handled in (absent in older notes): a `record` scope that passed owns its folder. */
+  mode?: Mode;
   replayed: string[];
   written: { file: string; outcome: WriteOutcome }[];
   /** Requests that found no recording, `METHOD url`. */
   missed: string[];
   /** Requests not recorded because no connection to their server was made, `METHOD url (CODE)` (absent in older notes). */
   unreached?: string[];
+  /** Good recordings a failed re-recording did not replace, with what it got (absent when none). */
+  kept?: { file: string; got: string }[];
 }
 
 /** One test file of a run, as its environment saw it. */
@@ -39,8 +42,6 @@ export interface FileUsage {
   recordings: string;
   testFile: string;
   scopes: ScopeUsage[];
-  /** Stale recordings deleted when their test was re-recorded. */
-  removed: string[];
   /** Requests left alone because of `ignoreHosts`, by host (absent in older notes). */
   ignored?: Record<string, number>;
   /** Requests refused because their test, or the whole file, had ended (absent in older notes). */
@@ -68,6 +69,8 @@ export interface ShardUsage {
   shard: string;
   run?: RunRecord;
   files: FileUsage[];
+  /** Files of the shard's folder that are not usage notes, and why: left out. */
+  unreadable: { file: string; reason: string }[];
 }
 
 export interface ShardConfig {
@@ -129,18 +132,50 @@ export function writeRunRecord(usageDir: string, shard: ShardConfig | undefined,
   writeFileAtomically(path.join(folder, RUN_FILE), `${JSON.stringify(run)}\n`);
 }
 
-/** Every shard's usage under a usage directory. */
-export function readUsage(usageDir: string): ShardUsage[] {
+const strings = (value: unknown) => Array.isArray(value) && value.every((item) => typeof item === 'string');
+const isScopeUsage = (scope: unknown): scope is ScopeUsage => {
+  const s = scope as ScopeUsage | null;
+  return typeof s?.id === 'string' && ['passed', 'failed', 'skipped'].includes(s.status) && strings(s.replayed) && strings(s.missed) &&
+    Array.isArray(s.written) && s.written.every((w) => typeof w?.file === 'string') && (s.unreached === undefined || strings(s.unreached));
+};
+const isFileUsage = (usage: unknown): usage is FileUsage => {
+  const u = usage as FileUsage | null;
+  return typeof u?.mode === 'string' && typeof u.recordings === 'string' && typeof u.testFile === 'string' &&
+    Array.isArray(u.scopes) && u.scopes.every(isScopeUsage);
+};
+const isRunRecord = (run: unknown): run is RunRecord => typeof (run as RunRecord | null)?.complete === 'boolean';
+
+/** A note's content, if it is one: a file another tool wrote, or that a crash cut short, is not. */
+function readNote(file: string, isNote: (value: unknown) => boolean): { value: unknown } | { reason: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (error) {
+    return { reason: (error as NodeJS.ErrnoException).code ?? 'not JSON' };
+  }
+  return isNote(value) ? { value } : { reason: "not jest-replay's usage note" };
+}
+
+/**
+ * Every shard's usage under a usage directory (with `shard`, that one's only). A file that is not a
+ * usage note (corrupt, cut short, another tool's) is left out and named in `unreadable`: one bad file
+ * must not cost the summary, nor `prune`.
+ */
+export function readUsage(usageDir: string, shard?: string): ShardUsage[] {
   return listDir(usageDir)
-    .filter((name) => name === ALL || SHARD_NAME.test(name))
+    .filter((name) => (shard === undefined ? name === ALL || SHARD_NAME.test(name) : name === shard))
     .sort()
-    .map((shard) => {
-      const folder = path.join(usageDir, shard);
-      const entries = listDir(folder)
-        .filter((name) => name.endsWith('.json'))
-        .map((name) => [name, JSON.parse(fs.readFileSync(path.join(folder, name), 'utf8'))] as const);
-      const run = entries.find(([name]) => name === RUN_FILE)?.[1] as RunRecord | undefined;
-      return { shard, run, files: entries.filter(([name]) => name !== RUN_FILE).map(([, usage]) => usage as FileUsage) };
+    .map((name) => {
+      const folder = path.join(usageDir, name);
+      const usage: ShardUsage = { shard: name, files: [], unreadable: [] };
+      for (const entry of listDir(folder).filter((file) => file.endsWith('.json')).sort()) {
+        const file = path.join(folder, entry);
+        const read = readNote(file, entry === RUN_FILE ? isRunRecord : isFileUsage);
+        if ('reason' in read) usage.unreadable.push({ file, reason: read.reason });
+        else if (entry === RUN_FILE) usage.run = read.value as RunRecord;
+        else usage.files.push(read.value as FileUsage);
+      }
+      return usage;
     });
 }
 
@@ -154,109 +189,4 @@ export function mergeShards(shards: ShardUsage[]): { complete: boolean; files: F
   const counts = [...done].map((name) => SHARD_NAME.exec(name)).filter((m) => m !== null).map((m) => Number(m[2]));
   const complete = done.has(ALL) || counts.some((n) => Array.from({ length: n }, (_, i) => `shard-${i + 1}-of-${n}`).every((name) => done.has(name)));
   return { complete, files };
-}
-
-export interface UsageSummary {
-  replayed: number;
-  recorded: number;
-  missing: number;
-  /** Recordings this run wrote that are new or differ from before, and stale ones re-recording deleted. */
-  changes: { file: string; change: 'new' | 'changed' | 'deleted' }[];
-  /** Distinct requests not recorded because no connection was made (see `ScopeUsage.unreached`). */
-  unreached: string[];
-  /** Requests left alone because of `ignoreHosts`, by host. */
-  ignored: Map<string, number>;
-  /** Distinct requests refused because their test or test file had ended (see `FileUsage.late`). */
-  late: LateRequest[];
-}
-
-export function summarizeUsage(files: FileUsage[]): UsageSummary {
-  const scopes = files.flatMap((f) => f.scopes);
-  const written = new Map(scopes.flatMap((s) => s.written).map((w) => [w.file, w.outcome]));
-  const changes: UsageSummary['changes'] = [];
-  for (const [file, outcome] of written) if (outcome !== 'unchanged') changes.push({ file, change: outcome === 'created' ? 'new' : 'changed' });
-  for (const file of new Set(files.flatMap((f) => f.removed))) changes.push({ file, change: 'deleted' });
-  changes.sort((a, b) => a.file.localeCompare(b.file));
-  const ignored = new Map<string, number>();
-  for (const [host, count] of files.flatMap((f) => Object.entries(f.ignored ?? {}))) ignored.set(host, (ignored.get(host) ?? 0) + count);
-  return {
-    replayed: new Set(scopes.flatMap((s) => s.replayed)).size,
-    recorded: written.size,
-    missing: scopes.reduce((sum, s) => sum + s.missed.length, 0),
-    changes,
-    unreached: [...new Set(scopes.flatMap((s) => s.unreached ?? []))],
-    ignored,
-    late: [...new Map(files.flatMap((f) => f.late ?? []).map((l) => [JSON.stringify(l), l])).values()],
-  };
-}
-
-/**
- * The recordings no test needs, judged conservatively from a run's usage:
- * - a recording some test replayed or wrote is used;
- * - in the folder of a test that ran, a recording is unused only if every run of that id passed
- *   (a failed test may have stopped before its later requests; a skipped or filtered-out one made none);
- * - a recording of a test id the run never saw (a deleted or renamed test, or one filtered out),
- *   and a shared one (model lists, session-level recordings), is unused only when the run was
- *   complete and every test in it passed.
- * `recordings` lists the candidates, relative to the recordings directory.
- */
-export function unusedRecordings(recordings: string[], files: FileUsage[], complete: boolean): string[] {
-  const scopes = files.flatMap((f) => f.scopes);
-  const used = new Set(scopes.flatMap((s) => [...s.replayed, ...s.written.map((w) => w.file)]));
-  const settled = new Map<string, boolean>();
-  for (const scope of scopes) {
-    const folder = testFolder(scope.id).split(path.sep).join('/');
-    settled.set(folder, (settled.get(folder) ?? true) && scope.status === 'passed');
-  }
-  const clean = complete && scopes.every((s) => s.status === 'passed');
-  return recordings.filter((file) => {
-    if (used.has(file)) return false;
-    const folder = path.posix.dirname(file);
-    if (folder === SHARED_FOLDER || !settled.has(folder)) return clean;
-    return settled.get(folder) === true;
-  });
-}
-
-/**
- * How many recordings a run left unused, judged from a listing of the tree that may have been made
- * while the run went on: what it deleted since is left out, and what it wrote is used anyway.
- */
-export function countUnused(listed: string[], files: FileUsage[], complete: boolean): number {
-  const removed = new Set(files.flatMap((f) => f.removed));
-  return unusedRecordings(removed.size > 0 ? listed.filter((file) => !removed.has(file)) : listed, files, complete).length;
-}
-
-/** Recording files under the recordings directory (what `unusedRecordings` judges), relative, sorted. */
-export function listRecordings(dir: string, tree = walkTree(dir)): string[] {
-  return tree.files
-    .filter((file) => {
-      const name = path.posix.basename(file);
-      return parseRecordingFileName(name) !== undefined || (path.posix.dirname(file) === SHARED_FOLDER && isModelListFileName(name));
-    })
-    .sort();
-}
-
-/** `<file>.json.<pid>.<hex>.tmp`, as `writeFileAtomically` names them. */
-const TEMPORARY_FILE = new RegExp(`\\.json\\.(\\d+)\\.[0-9a-f]+\\${TEMPORARY_SUFFIX}$`);
-
-/**
- * Temporary files left by a recording process that died without a chance to clean up (SIGKILL, a
- * crash); those of a process still running are its writes in flight, and left alone.
- */
-export function leftoverTemporaryFiles(dir: string, tree = walkTree(dir)): string[] {
-  return tree.files
-    .filter((file) => {
-      const match = TEMPORARY_FILE.exec(file);
-      return match !== null && !isRunning(Number(match[1]));
-    })
-    .map((file) => path.join(dir, file));
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

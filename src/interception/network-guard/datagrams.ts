@@ -29,6 +29,26 @@ const isConnected = (socket: dgram.Socket): boolean => {
   }
 };
 
+/** A socket's options with its lookup checked: a name that passes by its name must resolve to loopback or an allowed address. */
+function lookupGuard(allowHosts: readonly string[], onRefused: OnRefused, unguarded: Unguarded) {
+  return (type: string | dgram.SocketOptions): dgram.SocketOptions => {
+    const options = typeof type === 'string' ? { type: type as dgram.SocketType } : { ...type };
+    // node:dgram calls a socket's lookup with the family as a number, whatever @types/node says.
+    const lookup = (options.lookup as Lookup | undefined) ?? ((host, family, callback) => dns.lookup(host, family, callback));
+    options.lookup = ((host, family, callback) =>
+      lookup(host, family, (error, address, ...rest) => {
+        // IP literals (and bind addresses) were checked as they are; only names can land elsewhere.
+        if (error || address === undefined || net.isIP(host) !== 0 || unguarded() || mayReachAddress(host, address, allowHosts)) {
+          return callback(error, address, ...rest);
+        }
+        const refused = refusal(`UDP to ${host}`, host, { resolved: address });
+        onRefused(refused);
+        callback(refused);
+      })) as Lookup as dgram.SocketOptions['lookup'];
+    return options;
+  };
+}
+
 export function guardDatagrams(allowHosts: readonly string[], onRefused: OnRefused, unguarded: Unguarded): () => void {
   /** Refuses a datagram to a host that is not loopback or allowed: the callback or the socket's 'error' gets it, as send errors do. */
   const guard = (check: (socket: dgram.Socket, args: unknown[]) => { host: string; port: number } | undefined) =>
@@ -40,27 +60,22 @@ export function guardDatagrams(allowHosts: readonly string[], onRefused: OnRefus
         onRefused(error);
         if (!failLater(args, error)) process.nextTick(() => this.emit('error', error));
       };
+  const guardedLookup = lookupGuard(allowHosts, onRefused, unguarded);
   const restores = [
     // A connected socket sends where `connect` was allowed to.
     patch(dgram.Socket.prototype, 'send', guard((socket, args) => (isConnected(socket) ? undefined : sendDestination(args))) as never),
     // `connect(port[, address][, callback])` names its destination as a short `send` does.
     patch(dgram.Socket.prototype, 'connect', guard((_, [port, address]) => sendDestination(['', port, address])) as never),
-    patch(dgram, 'createSocket', (original) => ((type: string | dgram.SocketOptions, listener?: never) => {
-      const options = typeof type === 'string' ? { type: type as dgram.SocketType } : { ...type };
-      // node:dgram calls a socket's lookup with the family as a number, whatever @types/node says.
-      const lookup = (options.lookup as Lookup | undefined) ?? ((host, family, callback) => dns.lookup(host, family, callback));
-      options.lookup = ((host, family, callback) =>
-        lookup(host, family, (error, address, ...rest) => {
-          // IP literals (and bind addresses) were checked as they are; only names can land elsewhere.
-          if (error || address === undefined || net.isIP(host) !== 0 || unguarded() || mayReachAddress(host, address, allowHosts)) {
-            return callback(error, address, ...rest);
-          }
-          const refused = refusal(`UDP to ${host}`, host, { resolved: address });
-          onRefused(refused);
-          callback(refused);
-        })) as Lookup as dgram.SocketOptions['lookup'];
-      return original(options, listener);
-    }) as typeof original),
+    patch(dgram, 'createSocket', (original) =>
+      ((type: string | dgram.SocketOptions, listener?: never) => original(guardedLookup(type), listener)) as typeof original),
+    // `new dgram.Socket()` makes a socket too, and `createSocket` does not call it through the export.
+    patch(dgram, 'Socket', (Original) => {
+      function Socket(this: unknown, type: string | dgram.SocketOptions, listener?: never) {
+        return Reflect.construct(Original, [guardedLookup(type), listener], new.target ?? Socket) as dgram.Socket;
+      }
+      Socket.prototype = Original.prototype;
+      return Socket as unknown as typeof Original;
+    }),
   ];
   return () => restores.forEach((restore) => restore());
 }

@@ -7,19 +7,38 @@ import { endpoint, isAllowedName, mayConnect, mayReachAddress, type OnRefused, p
  * refused too, before any packet leaves, unless its host is loopback or allowed.
  */
 
-/** Host and port of a `connect()` call, in any of its forms; undefined for IPC paths (never the network). */
-function destinationOf(args: unknown[]): { host: string; port?: number } | undefined {
-  // net.connect() hands Socket#connect its arguments already normalized, as an array.
-  const first = Array.isArray(args[0]) ? args[0][0] : args[0];
-  if (typeof first === 'object' && first !== null) {
-    const options = first as { host?: string; port?: number | string; path?: string };
-    if (options.path !== undefined && options.port === undefined) return undefined;
-    return { host: options.host || 'localhost', port: options.port === undefined ? undefined : Number(options.port) };
-  }
-  if (typeof first === 'number' || (typeof first === 'string' && /^\d+$/.test(first))) {
-    return { host: typeof args[1] === 'string' && args[1] ? args[1] : 'localhost', port: Number(first) };
-  }
-  return undefined;
+type Options = Record<string, unknown>;
+
+/**
+ * Node's own reading of `connect()`'s arguments (`net.connect` and `tls` use it too): it decides "IPC path or port"
+ * with `Number()`, so `' 80'`, `'80\n'` and `'0x50'` are ports, not paths. Its result carries a mark that tells
+ * `Socket#connect` the arguments are read already; an array without it is an options object like any other.
+ */
+const normalizeArgs = (net as unknown as { _normalizeArgs(args: unknown[]): unknown[] })._normalizeArgs;
+const NORMALIZED = Object.getOwnPropertySymbols(normalizeArgs([]))[0];
+
+/** A port as Node's `validatePort` accepts it (any other makes `connect()` throw); undefined when it is not one. */
+export function portOf(port: unknown): number | undefined {
+  if (typeof port !== 'number' && (typeof port !== 'string' || port.trim() === '')) return undefined;
+  const number = Number(port);
+  return number === number >>> 0 && number <= 0xffff ? number : undefined;
+}
+
+/**
+ * Where a `connect()` call goes, in any of its forms (undefined for an IPC path, never the network), and the
+ * arguments to connect with: its options with `path`, `host` and `port` read once, as judged, so getters that answer
+ * otherwise on a second read cannot lead the connection elsewhere.
+ */
+export function connectTarget(args: unknown[]): { destination?: { host: string; port?: number }; args: unknown[] } {
+  const normalized = Array.isArray(args[0]) && (args[0] as unknown as Record<symbol, unknown>)[NORMALIZED] ? args[0] : normalizeArgs(args);
+  const [options, callback] = normalized as [Options, unknown];
+  const { path, host: given, port } = options;
+  // Node connects to `host || 'localhost'`; a host that is not a string is judged, and used, as the string it makes.
+  const host = given ? String(given) : 'localhost';
+  const fixed = (value: unknown) => ({ value, writable: true, enumerable: true, configurable: true });
+  const judged = Object.create(options, { path: fixed(path), host: fixed(host), port: fixed(port) }) as Options;
+  const next = [Object.assign([judged, callback], { [NORMALIZED]: true })];
+  return path ? { args: next } : { destination: { host, port: portOf(port) }, args: next };
 }
 
 /**
@@ -30,10 +49,11 @@ function destinationOf(args: unknown[]): { host: string; port?: number } | undef
  */
 export function guardSockets(allowHosts: readonly string[], onRefused: OnRefused, unguarded: Unguarded): () => void {
   return patch(net.Socket.prototype, 'connect', (original) =>
-    function (this: net.Socket, ...args: unknown[]) {
-      const destination = destinationOf(args);
+    function (this: net.Socket, ...given: unknown[]) {
+      if (unguarded()) return (original as (...a: unknown[]) => net.Socket).apply(this, given);
+      const { destination, args } = connectTarget(given);
       const connect = () => (original as (...a: unknown[]) => net.Socket).apply(this, args);
-      if (!destination || unguarded()) return connect();
+      if (!destination) return connect();
       const { host, port } = destination;
       if (!mayConnect(host, port, allowHosts)) {
         const error = refusal(`connection to ${endpoint(host, port)}`, host, { port });

@@ -1,0 +1,49 @@
+import { Worker } from 'node:worker_threads';
+import { type Counted, countListed, listTree } from '../core/store/unused';
+import type { FileUsage } from '../core/store/usage';
+
+/** Counts the unused recordings of `dir` on this thread, listing it now. */
+export const countHere = (dir: string, files: FileUsage[], complete: boolean, deleted: string[]): Counted =>
+  countListed(listTree(dir), files, complete, deleted);
+
+/** What the counting thread runs: it lists the tree at once, and judges it when the run's usage arrives. */
+const COUNTER_CODE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const unused = require(workerData.unused);
+const listed = unused.listTree(workerData.dir);
+parentPort.on('message', ({ files, complete, deleted }) => parentPort.postMessage(unused.countListed(listed, files, complete, deleted)));
+`;
+
+/**
+ * Counts the unused recordings of a tree on another thread: listing and judging a large tree
+ * takes long enough that the summary at the end of a run would otherwise wait for it. Counts on
+ * this thread instead when that thread fails (the reporter run from TypeScript sources, say).
+ */
+export class UnusedCounter {
+  private readonly worker: Worker;
+  /** Rejects when the thread fails or ends. */
+  private readonly ended: Promise<never>;
+
+  constructor(private readonly dir: string) {
+    this.worker = new Worker(COUNTER_CODE, { eval: true, workerData: { unused: require.resolve('../core/store/unused'), dir } });
+    // The run never waits for a count it does not use.
+    this.worker.unref();
+    this.ended = new Promise<never>((_, reject) => {
+      this.worker.once('error', reject);
+      this.worker.once('exit', (code) => reject(new Error(`the thread counting ${dir} ended with exit code ${code}`)));
+    });
+    this.ended.catch(() => undefined);
+  }
+
+  /** How many recordings `files` left unused, once `deleted` (the stale ones the run's end deleted) are gone. */
+  count(files: FileUsage[], complete: boolean, deleted: string[]): Promise<Counted> {
+    const answer = new Promise<Counted>((resolve) => this.worker.once('message', resolve));
+    this.worker.postMessage({ files, complete, deleted });
+    return Promise.race([answer, this.ended]).catch(() => countHere(this.dir, files, complete, deleted));
+  }
+
+  stop(): void {
+    void this.worker.terminate();
+  }
+}
+
