@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { CONTROL, type Control } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayError } from '../core/errors';
-import { intercepts, reachesNetwork, switchedOn, testMode } from '../core/mode';
+import { intercepts, reachesNetwork, testMode } from '../core/mode';
+import { switchedOn } from '../core/util/switches';
 import { loadRedact } from '../core/keying/redact';
 import { loadBeforeRecord } from '../core/recording/before-record';
 import { sha256 } from '../core/util/hash';
@@ -36,6 +37,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     private readonly replayTestPath: string;
     private readonly replayOptions: unknown;
     private readonly replayShard?: ShardConfig;
+    /** Jest's `--ci` (or its own CI detection): CI for jest-replay too. */
+    private readonly jestCi: boolean;
     private readonly missReporting: MissReporting;
     /** The name of this file's usage note, once written. */
     private usageName?: string;
@@ -56,6 +59,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.ids = new FileTestIds({ testPath: context.testPath, rootDir: this.replayRootDir });
       this.replayOptions = replayOptionsOf(config.projectConfig);
       this.replayShard = config.globalConfig.shard;
+      this.jestCi = config.globalConfig.ci;
       const command = process.env[RUN_COMMAND_VARIABLE] ?? runCommand({ env: process.env, execArgv: process.execArgv, args: [] });
       const project = { name: config.projectConfig.displayName?.name, several: config.globalConfig.projects.length > 1 };
       const verbose = switchedOn(process.env[VERBOSE_VARIABLE]);
@@ -64,14 +68,14 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
 
     async setup(): Promise<void> {
       await super.setup();
-      const config = resolveConfig({ rootDir: this.replayRootDir, options: this.replayOptions, env: process.env });
+      const config = resolveConfig({ rootDir: this.replayRootDir, options: this.replayOptions, env: process.env, ci: this.jestCi });
       this.replayConfig = config;
       // In a live run nothing is intercepted: ids, modes and ignored fields change nothing, and nothing is replayed or recorded.
       const scope = (call: string) => (this.session ? (this.session.current ?? this.requireScope(call)) : undefined);
       const control: Control = {
         setTestId: (id) => scope('setTestId()')?.setTestId(id),
         setMode: (mode) => {
-          const checked = testMode(mode, config.mode, process.env);
+          const checked = testMode(mode, config.mode, process.env, this.jestCi);
           scope('replay.mode()')?.setMode(checked);
         },
         matchIgnore: (paths) => scope('replay.matchIgnore()')?.ignore(paths),
@@ -91,7 +95,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       const beforeRecord = config.beforeRecord ? loadBeforeRecord(config.beforeRecord, config.rootDir) : undefined;
       let session: ReplaySession | undefined;
       // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
-      this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });
+      const handler = { handles: (url: URL) => session!.handles(url), handle: (request: Request) => session!.handle(request) };
+      this.interception = intercept(handler, this.global);
       const passthrough = forwardWith(this.interception.realFetch);
       session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, { redact, beforeRecord }, this.missReporting);
       this.session = session;

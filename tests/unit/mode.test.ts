@@ -172,9 +172,12 @@ describe('driftCommandProblem (may `jest-replay drift` run Jest in drift mode he
     for (const env of allowed) expect(driftCommandProblem(env)).toBeUndefined();
   });
 
-  it.each(['CI', 'GITHUB_ACTIONS'])('under CI (%s): only with an explicit JEST_REPLAY_MODE=drift', (variable) => {
+  it.each([
+    ['CI', 'CI is set'],
+    ['GITHUB_ACTIONS', 'GITHUB_ACTIONS is set (GitHub Actions)'],
+  ])('under CI (%s): only with an explicit JEST_REPLAY_MODE=drift', (variable, reason) => {
     expect(driftCommandProblem({ [variable]: 'true' })).toBe(
-      `refused because ${variable} is set: a drift check calls the real API with real credentials. ` +
+      `refused because ${reason}: a drift check calls the real API with real credentials. ` +
         'If you mean it (a scheduled job with the key in a secret), set JEST_REPLAY_MODE=drift explicitly.',
     );
     expect(driftCommandProblem({ [variable]: 'true', JEST_REPLAY_MODE: 'Drift' })).toBeUndefined();
