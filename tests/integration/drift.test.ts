@@ -43,6 +43,9 @@ describe('drift', () => {
     const headers = process.env.ECHO_AUTH ? { 'x-upstream-echo-auth': '1' } : {};
     expect(await text(chat(user('key'), {}, { headers }))).toMatch(/key/);
   });
+  test('quotes the key', async () => {
+    expect(await text(chat(user(process.env.ECHO_AUTH ? 'my key is sk-fixture-SECRET-value' : 'my key')))).toMatch(/key/);
+  });
 });
 `;
 
@@ -87,8 +90,8 @@ describe('jest-replay drift', () => {
       'body.usage.input_tokens: field added (3 requests in 3 tests)',
       'body.usage.prompt_tokens: field removed (3 requests in 3 tests)',
       'body.usage.total_tokens: type changed: number → string (3 requests in 3 tests)',
+      'request: no longer keys to any recording (2 requests in 2 tests)',
       'events[response.usage.delta]: event kind added (1 request in 1 test)',
-      'request: no longer keys to any recording (1 request in 1 test)',
       'status: status changed: 200 → 404 (1 request in 1 test)',
       'tool_calls[lookup].arguments.q: field added (1 request in 1 test)',
       'tool_calls[lookup].arguments.query: field removed (1 request in 1 test)',
@@ -105,6 +108,13 @@ describe('jest-replay drift', () => {
     expect(drift.stdout).toContain(
       '      body.messages[1].tool_calls[0].function.arguments: "{\\"query\\":\\"wind\\"}" → "{\\"q\\":\\"wind\\"}"\n',
     );
+    // How a request that quotes the key differs would quote it: not written to the drift folder, nor shown.
+    expect(drift.stdout).toMatch(
+      new RegExp(
+        `\\n  ${id('quotes the key')}  POST /v1/chat/completions\\n    expected: recordings/[^\\n]+\\n` +
+          '    \\(how it differs from its nearest recording is not shown: the request holds its header authorization\\)\\n',
+      ),
+    );
     // The answers' text changed everywhere (the completions test's only change): no drift by default.
     expect(drift.stdout).not.toContain('text changed');
     expect(drift.stdout).not.toContain('/v1/completions');
@@ -113,12 +123,13 @@ describe('jest-replay drift', () => {
     expect(drift.stdout).toMatch(
       new RegExp(`not checked \\(1 request\\):\\n  ${id('echoes the key')}  POST /v1/chat/completions: not writing ${file}: ${credential}`),
     );
-    expect(drift.stdout).toContain(`failed against the live API (2 tests):\n  ${id('embeddings')}\n  ${id('echoes the key')}\n`);
+    const failed = [id('embeddings'), id('echoes the key'), id('quotes the key')];
+    expect(drift.stdout).toContain(`failed against the live API (3 tests):\n  ${failed.join('\n  ')}\n`);
     expect(drift.stdout).toContain("accept a test's live exchanges as its recordings: npx jest-replay drift --accept '<test id>'\n");
     expect(
       drift.stdout.endsWith(
-        'jest-replay drift: 8 changes in 5 of 7 tests against the live API ' +
-          '(6 of 8 requests drifted, 1 not checked, 2 tests failed; text not compared)\n',
+        'jest-replay drift: 8 changes in 6 of 8 tests against the live API ' +
+          '(7 of 9 requests drifted, 1 not checked, 3 tests failed; text not compared)\n',
       ),
     ).toBe(true);
   });
@@ -133,7 +144,7 @@ describe('jest-replay drift', () => {
       'jest-replay: drift mode, recordings in recordings (never written), live exchanges in node_modules/.cache/jest-replay/drift/live',
     );
     expect(drift.stderr).toContain(
-      'jest-replay: drift mode — 8 requests of 7 tests sent to the live API, 7 written to node_modules/.cache/jest-replay/drift/live/ ' +
+      'jest-replay: drift mode — 9 requests of 8 tests sent to the live API, 7 written to node_modules/.cache/jest-replay/drift/live/ ' +
         '(the recordings are untouched); compare them with their recordings: npx jest-replay drift --last',
     );
     // The record run's notes, which prune judges by, are the last run's still.
@@ -145,12 +156,12 @@ describe('jest-replay drift', () => {
     expect(json.code).toBe(1);
     const report = JSON.parse(json.stdout);
     expect(report).toMatchObject({
-      requests: 8,
-      drifted: 6,
-      tests: 7,
-      driftedTests: 5,
+      requests: 9,
+      drifted: 7,
+      tests: 8,
+      driftedTests: 6,
       text: false,
-      failedTests: [id('embeddings'), id('echoes the key')],
+      failedTests: [id('embeddings'), id('echoes the key'), id('quotes the key')],
     });
     expect(report.changes).toHaveLength(8);
     expect(report.changes.find((c: { path: string }) => c.path === 'status').requests).toEqual([
@@ -162,12 +173,12 @@ describe('jest-replay drift', () => {
     ]);
     const markdown = await project.cli(['drift', '--last', '--markdown', '--report-only']);
     expect(markdown.code).toBe(0);
-    expect(markdown.stdout).toMatch(/^### jest-replay drift: 8 changes in 5 of 7 tests against the live API \(/);
+    expect(markdown.stdout).toMatch(/^### jest-replay drift: 8 changes in 6 of 8 tests against the live API \(/);
     expect(markdown.stdout).toContain('**`body.usage.total_tokens: type changed: number → string`** — 3 requests in 3 tests\n\n```text\n');
     const narrowed = await project.cli(['drift', '--last', '--ignore', 'body.usage', '--ignore', 'events[response.usage.delta]', '--text']);
     expect(headingsOf(narrowed.stdout)).toEqual([
       'text: text changed (4 requests in 4 tests)',
-      'request: no longer keys to any recording (1 request in 1 test)',
+      'request: no longer keys to any recording (2 requests in 2 tests)',
       'status: status changed: 200 → 404 (1 request in 1 test)',
       'tool_calls[lookup].arguments.q: field added (1 request in 1 test)',
       'tool_calls[lookup].arguments.query: field removed (1 request in 1 test)',
@@ -241,7 +252,7 @@ describe('jest-replay drift', () => {
     for (const file of folder(now, 'tool_round_trip')) expect(now[file]).toBe(project.read(`${DRIFT_DIR}/live/${file}`));
 
     const replayed = await project.run({}, ['tests/drift.test.js']);
-    expect(Object.values(statusOf(replayed))).toEqual(Array(7).fill('passed'));
-    expect(replayed.stderr).toContain('jest-replay: replay mode — 8 replayed, 0 recorded, 0 missing');
+    expect(Object.values(statusOf(replayed))).toEqual(Array(8).fill('passed'));
+    expect(replayed.stderr).toContain('jest-replay: replay mode — 9 replayed, 0 recorded, 0 missing');
   });
 });

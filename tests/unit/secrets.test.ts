@@ -2,7 +2,7 @@ import { encodeResponse } from '../../src/core/recording/codec';
 import { ReplayError } from '../../src/core/errors';
 import { LazyChunks, type Recording, serializeRecording } from '../../src/core/recording/format';
 import { publicUrl } from '../../src/core/keying/request';
-import { credentialsOf, findLeaks, MIN_CREDENTIAL_LENGTH, refuseLeaks } from '../../src/core/keying/secrets';
+import { credentialsIn, credentialsOf, findLeaks, MIN_CREDENTIAL_LENGTH, refuseLeaks } from '../../src/core/keying/secrets';
 
 const KEY = 'sk-test-0123456789abcdef';
 const CHUNK = 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk';
@@ -20,6 +20,18 @@ const leaksOf = (rec: Recording, credentials = [{ source: 'header authorization'
   findLeaks(rec, serializeRecording(rec), credentials);
 
 const chunk = (content: string) => ({ __type__: CHUNK, __data__: { id: 'rec-1', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content } }] } });
+
+describe('credentialsIn (what a drift run checks before it writes how a request differs)', () => {
+  test('names each credential a text holds, as is or JSON-escaped, by where the request carried it', () => {
+    const credentials = [
+      { source: 'header authorization', value: 'sk-live-1234567890' },
+      { source: 'query parameter key', value: 'qk"quoted"1' },
+    ];
+    expect(credentialsIn('{"content":"my key is sk-live-1234567890"}', credentials)).toEqual(['header authorization']);
+    expect(credentialsIn(JSON.stringify({ q: 'qk"quoted"1' }), credentials)).toEqual(['query parameter key']);
+    expect(credentialsIn('nothing here', credentials)).toEqual([]);
+  });
+});
 
 describe('credentialsOf', () => {
   test('bearer token, api-key headers, URL password and key parameters, without the auth scheme', () => {

@@ -172,6 +172,11 @@ export function findLeaks(recording: Recording, text: string | Iterable<string>,
   return searches.flatMap(({ source, places }) => [...places].map((where) => ({ credential: source, where })));
 }
 
+/** Where the request carried each credential that `text` holds, in any of its spellings. */
+export function credentialsIn(text: string, credentials: readonly Credential[]): string[] {
+  return credentials.filter(({ value }) => contains(text, spellings(value))).map(({ source }) => source);
+}
+
 /** The problem, naming each credential by where the request carried it, never by its value. */
 export function describeLeaks(leaks: readonly Leak[]): string {
   return leaks.map((leak) => `the ${leak.credential} at ${leak.where}`).join('; ');

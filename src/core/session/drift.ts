@@ -8,6 +8,8 @@ import { relativePosix, type ScopeStatus } from '../store/usage';
 import { printable } from '../util/printable';
 import type { KeyedRequest } from './identify';
 import { explainRequest, SHORT_DIFFERENCES } from './miss-message';
+import { credentialsIn } from '../keying/secrets';
+import { storedBody } from '../keying/request';
 import { recordingsFor } from './locate';
 import { recordingWriter } from './recorder';
 import type { TestScope } from './scope';
@@ -66,7 +68,10 @@ export class DriftCheck {
     if (files.length === 0) {
       const how = { normalize: this.setup.normalize(scope), shownDifferences: SHORT_DIFFERENCES };
       const { expected, explanation } = await explainRequest(store, config.rootDir, scope, keyed, how);
-      note.unkeyed = [`  expected: ${printable(expected)}`, ...explanation.lines];
+      // How it differs quotes the request: not one that holds a credential it carries (the note is written to disk).
+      const sent = credentialsIn(`${keyed.url} ${JSON.stringify(storedBody(keyed.body))}`, keyed.credentials);
+      const hidden = `  (how it differs from its nearest recording is not shown: the request holds its ${sent.join(', ')})`;
+      note.unkeyed = [`  expected: ${printable(expected)}`, ...(sent.length > 0 ? [hidden] : explanation.lines)];
     }
     this.open.set(scope, [...(this.open.get(scope) ?? []), note]);
     return note;
