@@ -230,6 +230,16 @@ describe('jest-replay drift', () => {
     });
   });
 
+  test('--dir names the recordings the run is checked against, as JEST_REPLAY_DIR does', async () => {
+    const env = { UPSTREAM_BASE: live.baseURL };
+    const unmoved = await project.cli(['drift', '--out', 'other-drift', 'tests/other.test.js'], { env });
+    expect(unmoved.code).toBe(0);
+    const elsewhere = await project.cli(['drift', '--dir', 'elsewhere', '--out', 'other-drift', 'tests/other.test.js'], { env });
+    expect(elsewhere.code).toBe(1);
+    expect(elsewhere.stdout).toContain('tests/other.test.js::elsewhere');
+    expect(elsewhere.stdout).toMatch(/no recording/);
+  });
+
   test('--accept of one test replaces only its recordings, as a record run would; they then replay offline', async () => {
     const unknown = await project.cli(['drift', '--accept', id('tool round trips')]);
     expect(unknown.stdout).toBe(

@@ -28,7 +28,9 @@ async function runDrift({ options, values, positionals }: CommandContext, driftD
   if (problem) throw new ReplayConfigError(`jest-replay: ${problem}`);
   const given = [...(values.config === undefined ? [] : ['--config', String(values.config)])];
   if (values.project !== undefined) given.push('--selectProjects', String(values.project));
-  return runJest(process.cwd(), [...given, ...positionals], { JEST_REPLAY_MODE: 'drift', JEST_REPLAY_DRIFT_DIR: driftDir });
+  // --dir names the recordings for the run too, as JEST_REPLAY_DIR does.
+  const dir: Record<string, string> = values.dir === undefined ? {} : { JEST_REPLAY_DIR: options.dir };
+  return runJest(process.cwd(), [...given, ...positionals], { JEST_REPLAY_MODE: 'drift', JEST_REPLAY_DRIFT_DIR: driftDir, ...dir });
 }
 
 /** Moves the chosen tests' live exchanges into the recordings (every test that drifted when none is named). */
@@ -58,7 +60,7 @@ function accept(context: CommandContext, notes: DriftNote[], report: DriftReport
 export const driftCommand: Command = {
   name: 'drift',
   summary: 'run the suite against the live API and report where it drifted from the recordings (never writes them)',
-  args: '[-- <jest arguments>]',
+  args: '[test files] [-- <jest options>]',
   help: `Runs the project's Jest in drift mode: every request goes to the live API (the tests get the live
 responses) and what comes back is written to the drift folder (--out; default <usageDir>/drift), never to
 the recordings. Each live response is then compared with the recording replay would have used, as an LLM
