@@ -112,6 +112,23 @@ export function validateOptions(raw: unknown): ReplayOptions {
   return options;
 }
 
+/**
+ * Jest passes every key of `testEnvironmentOptions` to the environment, which reads only `replay`: one of
+ * jest-replay's option names written beside it would be ignored without a word, so it stops the run instead.
+ * Other keys there belong to the environment jest-replay extends (`customExportConditions`) and are left alone.
+ */
+export function checkPlacement(environmentOptions: unknown): void {
+  if (typeof environmentOptions !== 'object' || environmentOptions === null) return;
+  const misplaced = Object.keys(environmentOptions).filter((key) => Object.hasOwn(OPTION_TYPES, key));
+  if (misplaced.length === 0) return;
+  const names = misplaced.join(' and ');
+  throw new ReplayConfigError(
+    `jest-replay: ${misplaced.map((key) => `testEnvironmentOptions.${key}`).join(' and ')} ${misplaced.length === 1 ? 'is a jest-replay option' : 'are jest-replay options'}, ` +
+      `read only under testEnvironmentOptions.replay: move ${names} under testEnvironmentOptions.replay ` +
+      `(testEnvironmentOptions: { replay: { ${misplaced.map((key) => `${key}: …`).join(', ')} } }).`,
+  );
+}
+
 const resolveFrom = (rootDir: string, p: string) => path.resolve(rootDir, p.replace(/^<rootDir>/, rootDir));
 /** A module option: `<rootDir>` expanded; otherwise left for `require.resolve` from rootDir (a package name stays one). */
 const moduleSpec = (rootDir: string, spec: string | undefined) => spec?.replace(/^<rootDir>/, rootDir);

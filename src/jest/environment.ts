@@ -33,7 +33,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
   return class ReplayEnvironment extends Base {
     private readonly replayRootDir: string;
     private readonly replayTestPath: string;
-    private readonly replayOptions: unknown;
+    private readonly replayProject: JestEnvironmentConfig['projectConfig'];
     private readonly replayShard?: ShardConfig;
     private readonly missReporting: MissReporting;
     /** The name of this file's usage note, once written. */
@@ -53,7 +53,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       super(config, context);
       this.replayRootDir = config.projectConfig.rootDir;
       this.replayTestPath = context.testPath;
-      this.replayOptions = replayOptionsOf(config.projectConfig);
+      this.replayProject = config.projectConfig;
       this.replayShard = config.globalConfig.shard;
       const command = process.env[RUN_COMMAND_VARIABLE] ?? runCommand({ env: process.env, execArgv: process.execArgv, args: [] });
       const project = { name: config.projectConfig.displayName?.name, several: config.globalConfig.projects.length > 1 };
@@ -62,7 +62,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
 
     async setup(): Promise<void> {
       await super.setup();
-      const config = resolveConfig({ rootDir: this.replayRootDir, options: this.replayOptions, env: process.env });
+      const config = resolveConfig({ rootDir: this.replayRootDir, options: replayOptionsOf(this.replayProject), env: process.env });
       this.replayConfig = config;
       // In a live run nothing is intercepted: ids, modes and ignored fields change nothing, and nothing is replayed or recorded.
       const scope = (call: string) => (this.session ? (this.session.current ?? this.requireScope(call)) : undefined);
