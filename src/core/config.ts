@@ -34,6 +34,8 @@ export interface ReplayOptions {
   beforeRecord?: string;
   /** Record a failure (401/403, 429, 5xx, a broken connection) over a good recording of the same request. Off by default. */
   recordFailedRequests?: boolean;
+  /** In replay mode, give the SDKs' unset key variables (`OPENAI_API_KEY`…) a placeholder so default clients construct. On by default. */
+  placeholderKeys?: boolean;
 }
 
 export interface ReplayEnv extends ModeEnvironment {
@@ -57,6 +59,7 @@ export interface ResolvedConfig {
   matchIgnore: string[];
   beforeRecord?: string;
   recordFailedRequests: boolean;
+  placeholderKeys: boolean;
 }
 
 type Check = (value: unknown) => boolean;
@@ -80,6 +83,7 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   matchIgnore: [isStringList, 'an array of paths into the request body, like ["body.user", "body.metadata.*"]'],
   beforeRecord: [isString, 'a module path string'],
   recordFailedRequests: [isBoolean, 'true or false'],
+  placeholderKeys: [isBoolean, 'true or false'],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
@@ -153,5 +157,6 @@ export function resolveConfig(input: { rootDir: string; options?: unknown; env: 
     matchIgnore: options.matchIgnore ?? [],
     beforeRecord: moduleSpec(rootDir, options.beforeRecord),
     recordFailedRequests: options.recordFailedRequests ?? false,
+    placeholderKeys: options.placeholderKeys ?? true,
   };
 }

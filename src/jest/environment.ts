@@ -7,6 +7,7 @@ import { ReplayConfigError, ReplayError } from '../core/errors';
 import { intercepts, reachesNetwork, switchedOn, testMode } from '../core/mode';
 import type { RedactHook } from '../core/keying/redact';
 import { loadBeforeRecord } from '../core/recording/before-record';
+import { setPlaceholderKeys } from '../core/keying/placeholder-keys';
 import { sha256 } from '../core/util/hash';
 import { type MissReporting, ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store/store';
@@ -79,6 +80,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
         },
       };
       this.global[CONTROL as unknown as string] = control;
+      // Set files (setupFiles, a dotenv) ran already: only what is still unset gets the placeholder.
+      if (config.mode === 'replay' && config.placeholderKeys) setPlaceholderKeys(this.global.process.env);
       if (!intercepts(config.mode)) return;
       if (config.testIdResolver) {
         const resolveTestId = loadFunction<TestIdResolver['resolveTestId']>('testIdResolver', config.testIdResolver, config.rootDir, 'resolveTestId', 'resolveTestId(context)');

@@ -31,6 +31,7 @@ describe('resolveConfig', () => {
       matchIgnore: [],
       beforeRecord: undefined,
       recordFailedRequests: false,
+      placeholderKeys: true,
     });
   });
 

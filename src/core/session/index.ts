@@ -15,7 +15,8 @@ import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type 
 import { asDecoded, forward, type Passthrough, tee } from './capture';
 import { Identifier, type KeyedRequest } from './identify';
 import { LateRequests } from './late';
-import { failTest, outsideTestMessage, refusal } from './messages';
+import { failTest, outsideTestMessage, refusal, shownRequest } from './messages';
+import { carriesPlaceholder, placeholderError } from '../keying/placeholder-keys';
 import { type MissReporting, missMessage } from './miss-message';
 import { recordingWriter } from './recorder';
 import { type ScopeInfo, TestScope } from './scope';
@@ -154,7 +155,7 @@ export class ReplaySession {
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
     const mode = this.modeOf(scope);
     // A test's own live mode: to the server, unrecorded.
-    if (mode === 'live') return asDecoded(await this.passthrough(request, bytes, request.signal));
+    if (mode === 'live') return this.refusePlaceholder(scope, request) ?? asDecoded(await this.passthrough(request, bytes, request.signal));
     const keyed = await this.identifier.identify(scope, request, bytes);
     if (keyed instanceof Response) return keyed;
     try {
@@ -168,11 +169,17 @@ export class ReplaySession {
       }
       // Before anything is sent: a recording that could not be written must not cost a call.
       this.store.checkFolder(this.store.folderOf(keyed.shared ? null : scope.testId));
-      return this.record(scope, keyed, request, bytes);
+      return this.refusePlaceholder(scope, request) ?? this.record(scope, keyed, request, bytes);
     } catch (error) {
       if (!(error instanceof LinkedFolderError)) throw error;
       return failTest(scope, error, `jest-replay: cannot use the recordings of ${keyed.method} ${keyed.url.pathname}.`);
     }
+  }
+
+  /** Fails the test of a request about to leave with replay mode's placeholder key: a placeholder never reaches a server. */
+  private refusePlaceholder(scope: TestScope, request: Request): Response | undefined {
+    if (!carriesPlaceholder(request)) return undefined;
+    return failTest(scope, placeholderError(shownRequest(request)), `jest-replay: ${shownRequest(request)} was not sent: it carries a placeholder key.`);
   }
 
   /**
