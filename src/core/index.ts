@@ -12,4 +12,4 @@ export { assignTestIds, type TestIdContext, type TestIdResolver } from '../jest/
 export { verifyRecording } from './inspect/verify';
 export { diagnoseTest, keysOf, scanRecordings } from './inspect/inspect';
 export { mergeShards, readUsage } from './store/usage';
-export { summarizeUsage, unusedRecordings } from './store/unused';
+export { judgeRecordings, summarizeUsage } from './store/unused';

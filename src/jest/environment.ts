@@ -1,6 +1,7 @@
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import { CONTROL, type Control } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayConfigError, ReplayError } from '../core/errors';
@@ -95,6 +96,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       const passthrough = forwardWith(this.interception.realFetch);
       session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, { redact, beforeRecord }, this.missReporting);
       this.session = session;
+      // A test that never runs (skipped) may still set its own id: the file's text says whether any may.
+      if (fs.readFileSync(this.replayTestPath, 'utf8').includes('setTestId')) session.noteSetsIds();
       // The `undici` package a test loads reads its global dispatcher from the test context's global.
       (this.global as Record<symbol, unknown>)[UNDICI_GLOBAL_DISPATCHER] = this.interception.dispatcher;
       this.global.fetch = this.interception.fetch;
@@ -181,6 +184,12 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       return this.resolve(defaultId, [...describeTitles(test.parent), test.name]);
     }
 
+    /** A beforeAll/afterAll hook's id: `<file>::<describe>::…::beforeAll`, resolved. */
+    private hookId(hook: Circus.Hook): string {
+      const titles = [...describeTitles(hook.parent), hook.type];
+      return this.resolve([this.relativePath, ...titles].join('::'), titles);
+    }
+
     private resolve(defaultId: string, titles: string[]): string {
       if (!this.resolver) return defaultId;
       const id = this.resolver.resolveTestId({ testPath: this.replayTestPath, rootDir: this.replayRootDir, titles, defaultId });
@@ -207,6 +216,9 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           this.runIn(event.test, this.scopes.get(event.test));
           break;
         case 'test_skip':
+          // Left out because other tests are focused: the run did not run every test.
+          if (state.hasFocusedTests && event.test.mode === undefined) session.noteFocused();
+        // falls through
         case 'test_todo':
         case 'test_done': {
           const scope = this.scopes.get(event.test);
@@ -225,9 +237,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
             this.runIn(hook, running.length === 1 ? running[0][1] : undefined);
             break;
           }
-          const titles = [...describeTitles(hook.parent), hook.type];
-          const defaultId = [this.relativePath, ...titles].join('::');
-          const scope = session.open({ testId: this.resolve(defaultId, titles), testPath: this.relativePath });
+          const scope = session.open({ testId: this.hookId(hook), testPath: this.relativePath });
           this.scopes.set(hook, scope);
           this.runIn(hook, scope);
           break;
@@ -244,8 +254,21 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           session.settle(scope, status);
           break;
         }
+        case 'run_finish':
+          this.settleSkippedHooks(state.rootDescribeBlock);
+          break;
       }
     };
+
+    /** The beforeAll/afterAll hooks that never ran (every test of their describe was skipped) keep their recordings, as skipped. */
+    private settleSkippedHooks(block: Circus.DescribeBlock): void {
+      for (const hook of block.hooks) {
+        // `runIn` noted the body of every hook that started.
+        if ((hook.type !== 'beforeAll' && hook.type !== 'afterAll') || this.bodies.has(hook)) continue;
+        this.session!.settle(this.session!.open({ testId: this.hookId(hook), testPath: this.relativePath }), 'skipped');
+      }
+      for (const child of block.children) if (child.type === 'describeBlock') this.settleSkippedHooks(child);
+    }
   };
 }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { leftoverTemporaryFiles, listRecordings, unusedRecordings } from '../../core/store/unused';
+import { judgeRecordings, keptLine, leftoverTemporaryFiles, listRecordings } from '../../core/store/unused';
 import { defaultUsageDir, mergeShards, readUsage } from '../../core/store/usage';
 import { removeEmptyFolders, walkTree } from '../../core/store/storage';
 import { plural } from '../../core/util/words';
@@ -12,11 +12,11 @@ export const pruneCommand: Command = {
   summary: 'list (or with --yes delete) recordings the last run did not use',
   args: '[--yes]',
   help: `Lists the recordings that the last jest run (every shard of it, merged) did not use; with
---yes deletes them. Conservative: only recordings of tests that ran and passed are judged; those of
-tests that failed, were skipped or filtered out are kept, and recordings of tests the run never saw
-(deleted or renamed tests) and shared ones (model lists) only go after a complete, unfiltered run
-in which every test passed. Also deletes temporary files left by a recording process that was killed.
-Run it from the project's root, as jest is.`,
+--yes deletes them. Recordings of tests that were skipped (test.skip, test.todo) or failed are kept,
+and said so; recordings of tests the run never saw (deleted or renamed tests) go only after a
+complete run (every test file, no -t, no path filter, no test.only, every shard), and shared ones
+(model lists) only after a complete run in which every test passed. Also deletes temporary files
+left by a recording process that was killed. Run it from the project's root, as jest is.`,
   options: { usage: { type: 'string' }, yes: { type: 'boolean' } },
   optionHelp: [
     ['--usage <path>', 'Where runs note what they used (default: node_modules/.cache/jest-replay)'],
@@ -37,7 +37,8 @@ Run it from the project's root, as jest is.`,
     }
     // Links are never followed: one may lead outside the recordings directory (see walkTree).
     const tree = walkTree(dir);
-    const unused = unusedRecordings(listRecordings(dir, tree), files, merged.complete).map((file) => path.join(dir, file));
+    const judged = judgeRecordings(listRecordings(dir, tree), files, merged.complete);
+    const unused = judged.unused.map((file) => path.join(dir, file));
     const leftovers = leftoverTemporaryFiles(dir, tree);
     const doomed = [...unused, ...leftovers];
     const verb = values.yes ? 'deleted' : 'would delete';
@@ -49,7 +50,9 @@ Run it from the project's root, as jest is.`,
       out(`${verb} ${path.relative(process.cwd(), file)}`);
     }
     for (const line of [...linkLines(dir, tree.links), ...unreadableLines(dir, tree.unreadable)]) out(line);
-    const scope = merged.complete ? 'complete run' : 'partial run: recordings of tests it did not run are kept';
+    const kept = keptLine(judged.kept);
+    if (kept) out(kept);
+    const scope = merged.complete ? 'complete run' : `partial run (${merged.why}): recordings of the tests it did not run are kept`;
     out(`${doomed.length} ${values.yes ? 'deleted' : 'unused'} (${plural(unused.length, 'recording')}, ${plural(leftovers.length, 'temporary file')}; ${scope})` + (values.yes || doomed.length === 0 ? '' : '. Run with --yes to delete them.'));
     return EXIT.ok;
   },

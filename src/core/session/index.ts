@@ -52,6 +52,8 @@ export class ReplaySession {
   private readonly ignored = new Map<string, number>();
   private readonly late = new LateRequests();
   readonly beforeRecord?: BeforeRecordHook;
+  /** What the file's usage says of the run: tests left out by `test.only`, ids set by the file's own tests. */
+  private readonly facts: Pick<FileUsage, 'focused' | 'setsIds'> = {};
   /** Ids the file's responses were received with → as stored: a test may send back an id its `beforeAll` received. */
   private readonly replacedIds = new Map<string, string>();
 
@@ -116,7 +118,18 @@ export class ReplaySession {
    * what it did not write is deleted when the run ends, once every test file's usage is known (see clean-up.ts).
    */
   settle(scope: TestScope, status: ScopeStatus): void {
+    if (scope.setsOwnId) this.noteSetsIds();
     this.settled.push(scope.usage(status, this.modeOf(scope), (file) => relativePosix(this.config.dir, file)));
+  }
+
+  /** Notes that a test did not run because others are focused (`test.only`): the run is partial. */
+  noteFocused(): void {
+    this.facts.focused = true;
+  }
+
+  /** Notes that the file may give its tests ids of their own (`setTestId`), so a test that did not run may own any folder. */
+  noteSetsIds(): void {
+    this.facts.setsIds = true;
   }
 
   /** What this test file used of the recordings (see `usage.ts`). */
@@ -124,7 +137,8 @@ export class ReplaySession {
     const { mode, rootDir, dir } = this.config;
     const ignored = Object.fromEntries(this.ignored);
     const recordings = relativePosix(rootDir, dir);
-    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, ignored, late: [...this.late.list] };
+    const late = [...this.late.list];
+    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, ignored, late, ...this.facts };
   }
 
   /**

@@ -46,6 +46,7 @@ export class TestScope {
   private readonly listed: ListedInteraction[] = [];
   private readonly ignoredPaths: string[] = [];
   private chosenMode?: Mode;
+  private idSet = false;
   /** Set by the first request: keys must not change after it. */
   private started = false;
   private ended = false;
@@ -95,6 +96,12 @@ export class TestScope {
     if (typeof testId !== 'string' || testId.trim() === '') throw new ReplayError('jest-replay: setTestId needs a non-empty string.');
     this.beforeFirstRequest(`setTestId(${JSON.stringify(testId)})`);
     this.info.testId = testId;
+    this.idSet = true;
+  }
+
+  /** Whether the test set its own id (`setTestId`). */
+  get setsOwnId(): boolean {
+    return this.idSet;
   }
 
   /** Lets a test pick its mode (`replay.mode()`, checked by `testMode`); only before its first request. */

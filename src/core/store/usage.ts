@@ -46,6 +46,10 @@ export interface FileUsage {
   ignored?: Record<string, number>;
   /** Requests refused because their test, or the whole file, had ended (absent in older notes). */
   late?: LateRequest[];
+  /** Some of its tests did not run because others are focused (`test.only`): the run is partial. */
+  focused?: boolean;
+  /** It may set test ids of its own (`setTestId`): a test of it that did not run to its end may own any folder. */
+  setsIds?: boolean;
 }
 
 /** A request made by code that outlived its test (`after: 'test'`) or its test file (`after: 'file'`), refused. */
@@ -62,6 +66,8 @@ export interface RunRecord {
   mode: Mode;
   /** Every test file Jest knows ran, unfiltered and uninterrupted (per shard: its whole share). */
   complete: boolean;
+  /** What made it partial (`-t one`, `test.only in tests/a.test.js`…), when it was. */
+  why?: string;
 }
 
 export interface ShardUsage {
@@ -181,12 +187,30 @@ export function readUsage(usageDir: string, shard?: string): ShardUsage[] {
 
 /**
  * The usage of several shards as one run: complete when the unsharded run was, or when every
- * shard 1..n of one count n is there and was.
+ * shard 1..n of one count n is there and was; `why` says what made it partial.
  */
-export function mergeShards(shards: ShardUsage[]): { complete: boolean; files: FileUsage[] } {
+export function mergeShards(shards: ShardUsage[]): { complete: boolean; files: FileUsage[]; why?: string } {
   const files = shards.flatMap((s) => s.files);
   const done = new Set(shards.filter((s) => s.run?.complete).map((s) => s.shard));
   const counts = [...done].map((name) => SHARD_NAME.exec(name)).filter((m) => m !== null).map((m) => Number(m[2]));
   const complete = done.has(ALL) || counts.some((n) => Array.from({ length: n }, (_, i) => `shard-${i + 1}-of-${n}`).every((name) => done.has(name)));
-  return { complete, files };
+  return complete ? { complete, files } : { complete, files, why: partialShards(shards) };
+}
+
+/** What kept merged shards from being a complete run: each shard's own reason, and the shards that are missing. */
+function partialShards(shards: ShardUsage[]): string {
+  const reasons: string[] = [];
+  const counts = new Set<number>();
+  for (const { shard, run } of shards) {
+    const match = SHARD_NAME.exec(shard);
+    if (match) counts.add(Number(match[2]));
+    const name = match ? `shard ${match[1]}/${match[2]}` : 'the run';
+    if (!run) reasons.push(`${name} has no run record (the reporter did not run)`);
+    else if (!run.complete) reasons.push(match ? `${name}: ${run.why ?? 'partial'}` : (run.why ?? 'partial'));
+  }
+  for (const n of counts) {
+    const missing = Array.from({ length: n }, (_, i) => i + 1).filter((i) => !shards.some((s) => s.shard === `shard-${i}-of-${n}`));
+    if (missing.length > 0) reasons.push(`${missing.map((i) => `shard ${i}/${n}`).join(', ')} missing`);
+  }
+  return reasons.join('; ') || 'partial';
 }
