@@ -1,4 +1,4 @@
-import { CONTROL, type Control } from './control';
+import { CONTROL, type Control, SKIPPED_LIVE_TEST } from './control';
 import type { Interaction } from './core/session/interaction';
 import type { Mode } from './core/mode';
 import type { Json } from './core/util/json';
@@ -59,3 +59,30 @@ export const replay = {
     return control('replay.interactions()').interactions() as Promise<Interaction<Body, Chunk>[]>;
   },
 };
+
+/** Jest's `test` global, as `liveTest` needs it. */
+type TestFunction = ((name: string, fn: () => unknown, timeout?: number) => void) & { skip(name: string, fn: () => unknown): void };
+
+/**
+ * Defines a test that always runs live (`replay.live()`: its requests go to their servers, nothing is recorded),
+ * a smoke test against the real API, say. In a CI run that replays, where going live is refused, it is skipped
+ * instead, and the run's summary says so. Call it where you would call `test`.
+ */
+export function liveTest(name: string, fn: () => unknown, timeout?: number): void {
+  const test = (globalThis as { test?: TestFunction }).test;
+  if (typeof test !== 'function') {
+    throw new Error("jest-replay: liveTest() needs Jest's test global: call it in a test file, with injectGlobals left on.");
+  }
+  if (control('liveTest()').liveTestSkipped() !== undefined) {
+    test.skip(name, Object.assign(() => fn(), { [SKIPPED_LIVE_TEST]: true }));
+    return;
+  }
+  test(
+    name,
+    () => {
+      replay.live();
+      return fn();
+    },
+    timeout,
+  );
+}

@@ -59,6 +59,11 @@ export const records = (mode: Mode): boolean => mode === 'record' || mode === 'r
 /** Modes in which a request may reach the real server. */
 export const reachesNetwork = (mode: Mode): boolean => mode !== 'replay';
 
+/** Why a test that must run live is skipped in this run: a CI run that replays refuses a test's live mode (see `testMode`). */
+export function liveRefusal(run: Mode, env: ModeEnvironment = process.env): string | undefined {
+  return run === 'replay' && underCi(env) ? 'this CI run replays' : undefined;
+}
+
 /**
  * The mode a test picks for itself (`replay.mode()`), checked against the run's. Under CI a run
  * that replays is a ceiling: a stray test must not call (and bill) the real API, so reaching the
@@ -67,7 +72,7 @@ export const reachesNetwork = (mode: Mode): boolean => mode !== 'replay';
 export function testMode(requested: unknown, run: Mode, env: ModeEnvironment): Mode {
   const call = `replay.mode(${JSON.stringify(requested) ?? String(requested)})`;
   if (!isMode(requested)) throw new ReplayError(`jest-replay: ${call}: unknown mode. Use one of: ${MODES.join(', ')}.`);
-  if (run === 'replay' && reachesNetwork(requested) && underCi(env)) {
+  if (reachesNetwork(requested) && liveRefusal(run, env)) {
     throw new ReplayError(
       `jest-replay: ${call} is refused: CI is set and the run replays, so no test may reach the network ` +
         '(a stray test would call the real API with real credentials). If you mean it, run with JEST_REPLAY_MODE=record-if-missing ' +

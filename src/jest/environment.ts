@@ -2,10 +2,10 @@ import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from 
 import type { Circus } from '@jest/types';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { CONTROL, type Control } from '../control';
+import { CONTROL, type Control, SKIPPED_LIVE_TEST } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayConfigError, ReplayError } from '../core/errors';
-import { intercepts, reachesNetwork, switchedOn, testMode } from '../core/mode';
+import { intercepts, liveRefusal, reachesNetwork, switchedOn, testMode } from '../core/mode';
 import type { RedactHook } from '../core/keying/redact';
 import { loadBeforeRecord } from '../core/recording/before-record';
 import { setPlaceholderKeys } from '../core/keying/placeholder-keys';
@@ -74,6 +74,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           const checked = testMode(mode, config.mode, process.env);
           scope('replay.mode()')?.setMode(checked);
         },
+        liveTestSkipped: () => liveRefusal(config.mode),
         matchIgnore: (paths) => scope('replay.matchIgnore()')?.ignore(paths),
         interactions: async () => {
           const current = scope('replay.interactions()');
@@ -218,6 +219,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
         case 'test_skip':
           // Left out because other tests are focused: the run did not run every test.
           if (state.hasFocusedTests && event.test.mode === undefined) session.noteFocused();
+          // A test that runs live, skipped because this run refuses it: noted in its own mode, for the summary.
+          if ((event.test.fn as { [SKIPPED_LIVE_TEST]?: boolean })[SKIPPED_LIVE_TEST]) this.scopes.get(event.test)?.setMode('live');
         // falls through
         case 'test_todo':
         case 'test_done': {

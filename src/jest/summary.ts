@@ -4,6 +4,7 @@ import type { CleanUp } from '../core/store/clean-up';
 import { type Counted, keptLine, summarizeUsage } from '../core/store/unused';
 import type { FileUsage, ShardUsage } from '../core/store/usage';
 import { printable } from '../core/util/printable';
+import { plural } from '../core/util/words';
 import { displayPath } from './options';
 
 /** The lines the reporter ends a run with, for each recordings directory (see docs/recordings.md, "The run's summary"). */
@@ -53,6 +54,9 @@ export function summaryLines({ mode, dir, files, judged, partial }: DirectoryRun
   }
   const keptText = keptLine(kept);
   if (keptText) lines.push(`  ${keptText}`);
+  lines.push(...listed('skipped, runs live (this CI run replays)', summary.skippedLive.map(printable)));
+  lines.push(...listed('went live', summary.live.map(({ request, from }) => `${request} (${printable(from)})`)));
+  lines.push(...listed('left alone (ignoreHosts)', [...summary.ignored].map(([host, count]) => `${host} (${plural(count, 'request')})`)));
   lines.push(...listed('not recorded (no connection was made)', summary.unreached));
   for (const { request, from, after } of summary.late.slice(0, SHOWN)) {
     lines.push(`  refused after its ${after === 'file' ? 'test file' : 'test'} ended: ${request} (started by ${printable(from)})`);

@@ -169,7 +169,7 @@ export class ReplaySession {
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
     const mode = this.modeOf(scope);
     // A test's own live mode: to the server, unrecorded.
-    if (mode === 'live') return this.refusePlaceholder(scope, request) ?? asDecoded(await this.passthrough(request, bytes, request.signal));
+    if (mode === 'live') return this.refusePlaceholder(scope, request) ?? this.goLive(scope, request, bytes);
     const keyed = await this.identifier.identify(scope, request, bytes);
     if (keyed instanceof Response) return keyed;
     try {
@@ -188,6 +188,12 @@ export class ReplaySession {
       if (!(error instanceof LinkedFolderError)) throw error;
       return failTest(scope, error, `jest-replay: cannot use the recordings of ${keyed.method} ${keyed.url.pathname}.`);
     }
+  }
+
+  /** Sends a request of a test that runs live to its server, unrecorded, and notes it for the run's summary. */
+  private async goLive(scope: TestScope, request: Request, bytes: Uint8Array | null): Promise<Response> {
+    scope.noteLive(shownRequest(request));
+    return asDecoded(await this.passthrough(request, bytes, request.signal));
   }
 
   /** Fails the test of a request about to leave with replay mode's placeholder key: a placeholder never reaches a server. */

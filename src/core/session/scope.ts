@@ -43,6 +43,7 @@ export class TestScope {
   private readonly missedRequests: string[] = [];
   private readonly unreachedRequests: string[] = [];
   private readonly keptFiles: { file: string; got: string }[] = [];
+  private readonly liveRequests: string[] = [];
   private readonly listed: ListedInteraction[] = [];
   private readonly ignoredPaths: string[] = [];
   private chosenMode?: Mode;
@@ -153,6 +154,11 @@ export class TestScope {
     this.unreachedRequests.push(request);
   }
 
+  /** Notes a request sent to its server because the test runs live (`METHOD url`). */
+  noteLive(request: string): void {
+    this.liveRequests.push(request);
+  }
+
   noteKept(file: string, got: string): void {
     this.keptFiles.push({ file, got });
   }
@@ -179,6 +185,7 @@ export class TestScope {
       missed: this.missedRequests,
       unreached: this.unreachedRequests,
       ...(this.keptFiles.length > 0 ? { kept: this.keptFiles.map(({ file, got }) => ({ file: relative(file), got })) } : {}),
+      ...(this.liveRequests.length > 0 ? { live: this.liveRequests } : {}),
     };
   }
 

@@ -23,6 +23,10 @@ export interface UsageSummary {
   late: LateRequest[];
   /** Good recordings a failed re-recording kept (see `ScopeUsage.kept`). */
   kept: { file: string; got: string }[];
+  /** Distinct requests that went to their server because their test ran live, with the test's id. */
+  live: { request: string; from: string }[];
+  /** Tests that run live which the run skipped (a CI run that replays refuses them). */
+  skippedLive: string[];
 }
 
 /** What a run did, from its usage and the stale recordings its end deleted (see clean-up.ts). */
@@ -44,6 +48,8 @@ export function summarizeUsage(files: FileUsage[], deleted: string[] = []): Usag
     ignored,
     late: [...new Map(files.flatMap((f) => f.late ?? []).map((l) => [JSON.stringify(l), l])).values()],
     kept: scopes.flatMap((s) => s.kept ?? []),
+    live: [...new Map(scopes.flatMap((s) => (s.live ?? []).map((request) => ({ request, from: s.id }))).map((l) => [JSON.stringify(l), l])).values()],
+    skippedLive: scopes.filter((s) => s.status === 'skipped' && s.mode === 'live').map((s) => s.id),
   };
 }
 

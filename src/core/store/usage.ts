@@ -31,6 +31,8 @@ export interface ScopeUsage {
   unreached?: string[];
   /** Good recordings a failed re-recording did not replace, with what it got (absent when none). */
   kept?: { file: string; got: string }[];
+  /** Requests sent to their server because the test ran live, `METHOD url` (absent when none). */
+  live?: string[];
 }
 
 /** One test file of a run, as its environment saw it. */
