@@ -5,7 +5,9 @@ import { ReplayError } from '../core/errors';
 import { newRunId, RUN_ID_VARIABLE, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs, writeRunRecord } from '../core/store/usage';
 import { displayPath, replayOptionsOf } from './options';
 import { partialReasons, testFilesNotRun } from './partial-run';
-import { summaryLines } from './summary';
+import { summaryData, summaryLines } from './summary';
+import { writeFileAtomically } from '../core/store/storage';
+import * as path from 'node:path';
 import { clashesOf, settleRun, type SettledDir } from './settle-run';
 import { countHere, UnusedCounter } from './unused-counter';
 
@@ -47,6 +49,8 @@ export default class ReplayReporter {
     // The next run (watch mode) is a new one.
     delete process.env[RUN_ID_VARIABLE];
     const lines: string[] = [];
+    const directories: Record<string, unknown>[] = [];
+    let partial: { reasons: string[]; notRun: string[] } = { reasons: [], notRun: [] };
     this.clashes = [];
     // Global setup said these cannot be used: there is nothing to read.
     const unusable = unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]);
@@ -55,10 +59,12 @@ export default class ReplayReporter {
     try {
       const settled = settleRun(projects, this.runId, this.globalConfig.shard);
       const reasons = partialReasons(this.globalConfig, results, settled.flatMap((dir) => dir.files));
-      const notRun = reasons.length > 0 ? testFilesNotRun(testContexts, results) : [];
+      partial = { reasons, notRun: reasons.length > 0 ? testFilesNotRun(testContexts, results) : [] };
       for (const dir of settled) {
         try {
-          lines.push(...(await this.summarize(dir, { reasons, notRun })));
+          const summary = await this.summarize(dir, partial);
+          lines.push(...summary.lines);
+          directories.push(summary.data);
         } catch (error) {
           lines.push(`jest-replay: no summary for ${displayPath(dir.dir)}: ${(error as Error).message}`);
         }
@@ -67,6 +73,11 @@ export default class ReplayReporter {
       lines.push(`jest-replay: no summary for this run: ${(error as Error).message}`);
     }
     this.stopCounters();
+    const file = process.env[SUMMARY_FILE_VARIABLE]?.trim();
+    if (file) {
+      const complete = partial.reasons.length === 0 && !this.globalConfig.shard;
+      lines.push(...writeSummaryFile(file, { mode: projects[0]?.mode, complete, ...partial, shard: this.globalConfig.shard ?? null, directories }));
+    }
     if (lines.length > 0 && !this.globalConfig.silent) process.stderr.write(`${lines.join('\n')}\n`);
   }
 
@@ -76,7 +87,7 @@ export default class ReplayReporter {
   }
 
   /** The summary of one recordings directory, for its usage directories' notes of this shard; `reasons` made the run partial. */
-  private async summarize(settled: SettledDir, { reasons, notRun }: { reasons: string[]; notRun: string[] }): Promise<string[]> {
+  private async summarize(settled: SettledDir, { reasons, notRun }: { reasons: string[]; notRun: string[] }): Promise<DirectorySummary> {
     const { dir, files, cleanUp } = settled;
     const shard = this.globalConfig.shard;
     const { mode } = files[0];
@@ -91,12 +102,32 @@ export default class ReplayReporter {
     this.clashes.push(...clashes);
     const problems = settled.problem ? [settled.problem] : [];
     const run = { mode, dir, files, judged: { unused, kept }, partial: { reasons: shown, notRun } };
-    return [...summaryLines(run, { cleanUp, clashes, folders: unreadable, notes: settled.notes }), ...problems];
+    const settlement = { cleanUp, clashes, folders: unreadable, notes: settled.notes };
+    return { lines: [...summaryLines(run, settlement), ...problems], data: summaryData(run, settlement) };
   }
 
   private stopCounters(): void {
     for (const counter of this.counters.values()) counter.stop();
     this.counters.clear();
+  }
+}
+
+/** `JEST_REPLAY_SUMMARY_FILE=<path>`: the run's summary is also written there, as JSON (relative to where jest runs). */
+export const SUMMARY_FILE_VARIABLE = 'JEST_REPLAY_SUMMARY_FILE';
+
+/** One recordings directory's summary: the lines printed, and the same as data for the summary file. */
+interface DirectorySummary {
+  lines: string[];
+  data: Record<string, unknown>;
+}
+
+/** Writes the summary file; what went wrong is a line of the summary, never the run's failure. */
+export function writeSummaryFile(file: string, summary: Record<string, unknown>): string[] {
+  try {
+    writeFileAtomically(path.resolve(file), `${JSON.stringify(summary, null, 2)}\n`);
+    return [];
+  } catch (error) {
+    return [`jest-replay: could not write the summary to ${file} (${SUMMARY_FILE_VARIABLE}): ${(error as Error).message}`];
   }
 }
 

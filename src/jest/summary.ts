@@ -47,6 +47,13 @@ export function summaryLines({ mode, dir, files, judged, partial }: DirectoryRun
     `jest-replay: ${mode} mode — ${summary.replayed} replayed, ${summary.recorded} recorded, ${summary.missing} missing, ${unused} unused ` +
       `(recordings in ${displayPath(dir)}/)`,
   ];
+  const { replayed: saved, recorded: spent } = summary.tokens;
+  if (saved.prompt + saved.completion + spent.prompt + spent.completion > 0) {
+    lines.push(
+      `  tokens: ${saved.prompt} prompt and ${saved.completion} completion replayed; ` +
+        `${spent.prompt} prompt and ${spent.completion} completion recorded`,
+    );
+  }
   if (unused > 0) lines.push('  npx jest-replay prune lists the unused recordings; --yes deletes them');
   if (partial && partial.reasons.length > 0) {
     lines.push(`  partial run (${partial.reasons.join('; ')}): recordings of the tests it did not run are kept`);
@@ -82,3 +89,23 @@ export function summaryLines({ mode, dir, files, judged, partial }: DirectoryRun
   return lines;
 }
 
+
+/** The same summary as data, for the summary file (`JEST_REPLAY_SUMMARY_FILE`). */
+export function summaryData({ mode, dir, files, judged }: DirectoryRun, settled: Settlement = NOTHING_SETTLED): Record<string, unknown> {
+  const summary = summarizeUsage(files, settled.cleanUp.deleted);
+  return {
+    dir: displayPath(dir),
+    mode,
+    replayed: summary.replayed,
+    recorded: summary.recorded,
+    missing: summary.missing,
+    unused: judged.unused,
+    kept: judged.kept,
+    tokens: summary.tokens,
+    testFiles: summary.tokensByFile,
+    wentLive: summary.live,
+    skippedLive: summary.skippedLive,
+    ignored: Object.fromEntries(summary.ignored),
+    changes: summary.changes,
+  };
+}

@@ -70,7 +70,7 @@ describe('list, show and diagnose', () => {
   });
 
   test("every help has one Options: list, the command's own options and the common ones", () => {
-    const own: Record<string, string[]> = { list: [], show: ['--raw'], diff: ['--markdown'], diagnose: ['--normalizers <module>', '--match-ignore <path>'], verify: ['--normalizers <module>', '--match-ignore <path>'], prune: ['--usage <path>', '--yes'] };
+    const own: Record<string, string[]> = { list: ['--json'], show: ['--raw'], diff: ['--markdown'], diagnose: ['--normalizers <module>', '--match-ignore <path>'], verify: ['--normalizers <module>', '--match-ignore <path>'], prune: ['--usage <path>', '--yes'] };
     for (const [command, options] of Object.entries(own)) {
       const { stdout } = cli(command, '--help');
       expect([command, stdout.match(/^.*Options:$/gm)]).toEqual([command, ['Options:']]);
@@ -100,7 +100,9 @@ describe('list, show and diagnose', () => {
     expect(after(ID('chat stream'))).toMatch(/POST \/v1\/chat\/completions {2}gpt-4o {2}stream {2}/);
     expect(after(ID('ollama chat'))).toMatch(/POST \/api\/chat {2}llama3\.2 {2}stream {2}/);
     expect(after('(no test id: shared model lists and session-level recordings)')).toMatch(/^ {2}models-[0-9a-f]{16}-[0-9a-f]{8}\.json {2}GET \/v1\/models {2}- {2}/);
-    expect(stdout).toMatch(/\n6 recordings for 5 test ids, \d+(\.\d)? kB\n$/);
+    expect(stdout).toMatch(/\n6 recordings for 5 test ids, \d+(\.\d)? kB\n/);
+    // The stored usage's tokens, per test file (the shared model list reports none).
+    expect(stdout).toMatch(/\nTokens by test file \(from the stored usage: what a live run would send and receive\):\n {2}tests\/inspect\.test\.js {2}[1-9]\d* prompt, [1-9]\d* completion\n$/);
   });
 
   test('list with a test-id prefix lists only those ids; none matching is exit code 1', () => {

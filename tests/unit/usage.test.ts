@@ -118,7 +118,27 @@ describe('summarizeUsage', () => {
       ignored: new Map(),
       late: [],
       kept: [],
+      live: [],
+      skippedLive: [],
+      tokens: { replayed: { prompt: 0, completion: 0 }, recorded: { prompt: 0, completion: 0 } },
+      tokensByFile: [{ testFile: 'tests/a.test.ts', tokens: { replayed: { prompt: 0, completion: 0 }, recorded: { prompt: 0, completion: 0 } } }],
     });
+  });
+
+  it('sums the tokens replayed and recorded, in all and by test file; lists live requests and skipped live tests', () => {
+    const other = { ...usage({ ...scope(B, 'passed'), tokens: { recorded: { prompt: 5, completion: 1 } } }), testFile: 'tests/b.test.ts' };
+    const summary = summarizeUsage([
+      usage({ ...scope(A, 'passed'), tokens: { replayed: { prompt: 10, completion: 4 } }, live: ['POST https://api.example/v1/chat', 'POST https://api.example/v1/chat'] }),
+      usage({ ...scope('tests/a.test.ts::smoke', 'skipped'), mode: 'live' }),
+      other,
+    ]);
+    expect(summary.tokens).toEqual({ replayed: { prompt: 10, completion: 4 }, recorded: { prompt: 5, completion: 1 } });
+    expect(summary.tokensByFile.map((f) => [f.testFile, f.tokens.replayed.prompt, f.tokens.recorded.prompt])).toEqual([
+      ['tests/a.test.ts', 10, 0],
+      ['tests/b.test.ts', 0, 5],
+    ]);
+    expect(summary.live).toEqual([{ request: 'POST https://api.example/v1/chat', from: A }]);
+    expect(summary.skippedLive).toEqual(['tests/a.test.ts::smoke']);
   });
 
   it('lists each request refused after its test or test file ended once, with what started it', () => {

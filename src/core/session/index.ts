@@ -10,6 +10,7 @@ import type { RedactHook } from '../keying/redact';
 import { storedBody } from '../keying/request';
 import { failBeforeResponse, replayedResponse } from './replay';
 import { stringsIn } from '../recording/volatile';
+import { type Tokens, tokensOf } from '../recording/tokens';
 import type { RecordingStore } from '../store/store';
 import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from '../store/usage';
 import { asDecoded, forward, type Passthrough, tee } from './capture';
@@ -219,9 +220,11 @@ export class ReplaySession {
   private async replay(scope: TestScope, keyed: KeyedRequest, files: string[], request: Request): Promise<Response> {
     let plan: ReplayResponse;
     let response: Response | undefined;
+    let tokens: Tokens | undefined;
     try {
       const recordings = await Promise.all(files.map((file) => this.store.read(file)));
       const stored = keyed.shared ? mergeModelLists(recordings).response : recordings[0].response;
+      tokens = keyed.shared ? undefined : tokensOf(recordings[0]);
       plan = decodeResponse(stored);
       // Built here, so a status or header no Response can have fails the test naming the file.
       response = replayedResponse(plan, { delays: stored.chunk_delays_ms, scale: this.config.timing, request });
@@ -229,7 +232,7 @@ export class ReplaySession {
       const problem = error instanceof RecordingFileError ? error : new RecordingFileError(files.join(', '), (error as Error).message);
       return failTest(scope, problem, `jest-replay: cannot use the recording for ${keyed.method} ${keyed.url.pathname}.`);
     }
-    scope.noteReplayed(files);
+    scope.noteReplayed(files, tokens);
     // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
     return response ?? failBeforeResponse(plan.failure!, request);
   }

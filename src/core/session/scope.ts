@@ -2,6 +2,7 @@ import { ReplayError } from '../errors';
 import type { Interaction } from './interaction';
 import { ignorePathProblem } from '../keying/match-ignore';
 import type { Mode } from '../mode';
+import { addTokens, NO_TOKENS, type Tokens } from '../recording/tokens';
 import type { WriteOutcome } from '../store/storage';
 import type { ScopeStatus, ScopeUsage } from '../store/usage';
 
@@ -44,6 +45,8 @@ export class TestScope {
   private readonly unreachedRequests: string[] = [];
   private readonly keptFiles: { file: string; got: string }[] = [];
   private readonly liveRequests: string[] = [];
+  /** The tokens the responses this test replayed and recorded report (see recording/tokens.ts). */
+  private readonly tokens: { replayed?: Tokens; recorded?: Tokens } = {};
   private readonly listed: ListedInteraction[] = [];
   private readonly ignoredPaths: string[] = [];
   private chosenMode?: Mode;
@@ -141,9 +144,10 @@ export class TestScope {
     this.problems.push(...problems);
   }
 
-  noteReplayed(files: string[]): void {
+  noteReplayed(files: string[], tokens: Tokens | undefined): void {
     this.replayedFiles.push(...files);
     this.listed.push({ source: 'replayed', file: files[0] });
+    if (tokens) this.tokens.replayed = addTokens(this.tokens.replayed ?? NO_TOKENS, tokens);
   }
 
   noteMissed(request: string): void {
@@ -164,12 +168,13 @@ export class TestScope {
   }
 
   /** Notes a request being recorded, in request order; the function returned notes its file once written. */
-  noteRecording(): (file: string, outcome: WriteOutcome) => void {
+  noteRecording(): (file: string, outcome: WriteOutcome, tokens: Tokens | undefined) => void {
     const interaction: ListedInteraction = { source: 'recorded' };
     this.listed.push(interaction);
-    return (file, outcome) => {
+    return (file, outcome, tokens) => {
       this.writtenFiles.push({ file, outcome });
       interaction.file = file;
+      if (tokens) this.tokens.recorded = addTokens(this.tokens.recorded ?? NO_TOKENS, tokens);
     };
   }
 
@@ -186,6 +191,7 @@ export class TestScope {
       unreached: this.unreachedRequests,
       ...(this.keptFiles.length > 0 ? { kept: this.keptFiles.map(({ file, got }) => ({ file: relative(file), got })) } : {}),
       ...(this.liveRequests.length > 0 ? { live: this.liveRequests } : {}),
+      ...(this.tokens.replayed || this.tokens.recorded ? { tokens: { ...this.tokens } } : {}),
     };
   }
 

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { isModelListFileName, SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
 import { TEMPORARY_SUFFIX, type Tree, walkTree } from './storage';
 import { plural } from '../util/words';
+import { addTokens, NO_TOKENS, type Tokens } from '../recording/tokens';
 import type { FileUsage, LateRequest, ScopeStatus, ScopeUsage } from './usage';
 
 /**
@@ -27,6 +28,21 @@ export interface UsageSummary {
   live: { request: string; from: string }[];
   /** Tests that run live which the run skipped (a CI run that replays refuses them). */
   skippedLive: string[];
+  /** The tokens the responses replayed and recorded report, in all and by test file. */
+  tokens: TokenUse;
+  tokensByFile: { testFile: string; tokens: TokenUse }[];
+}
+
+/** The tokens a run replayed (saved) and recorded (spent). */
+export interface TokenUse {
+  replayed: Tokens;
+  recorded: Tokens;
+}
+
+/** The tokens of some scopes, summed. */
+function tokenUse(scopes: ScopeUsage[]): TokenUse {
+  const sum = (side: keyof TokenUse) => scopes.reduce((total, s) => addTokens(total, s.tokens?.[side] ?? NO_TOKENS), NO_TOKENS);
+  return { replayed: sum('replayed'), recorded: sum('recorded') };
 }
 
 /** What a run did, from its usage and the stale recordings its end deleted (see clean-up.ts). */
@@ -50,6 +66,10 @@ export function summarizeUsage(files: FileUsage[], deleted: string[] = []): Usag
     kept: scopes.flatMap((s) => s.kept ?? []),
     live: [...new Map(scopes.flatMap((s) => (s.live ?? []).map((request) => ({ request, from: s.id }))).map((l) => [JSON.stringify(l), l])).values()],
     skippedLive: scopes.filter((s) => s.status === 'skipped' && s.mode === 'live').map((s) => s.id),
+    tokens: tokenUse(scopes),
+    tokensByFile: [...new Set(files.map((f) => f.testFile))]
+      .sort()
+      .map((testFile) => ({ testFile, tokens: tokenUse(files.filter((f) => f.testFile === testFile).flatMap((f) => f.scopes)) })),
   };
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Mode } from '../mode';
+import type { Tokens } from '../recording/tokens';
 import { checkWritable, type WriteOutcome, listDir, writeFileAtomically } from './storage';
 
 /**
@@ -33,6 +34,8 @@ export interface ScopeUsage {
   kept?: { file: string; got: string }[];
   /** Requests sent to their server because the test ran live, `METHOD url` (absent when none). */
   live?: string[];
+  /** The tokens the responses it replayed and recorded report, summed (absent when none reports any). */
+  tokens?: { replayed?: Tokens; recorded?: Tokens };
 }
 
 /** One test file of a run, as its environment saw it. */
