@@ -2,17 +2,18 @@ import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from 
 import type { Circus } from '@jest/types';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { CONTROL, type Control, SKIPPED_LIVE_TEST } from '../control';
+import { CONTROL, SKIPPED_LIVE_TEST } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
-import { ReplayConfigError, ReplayError } from '../core/errors';
-import { intercepts, liveRefusal, reachesNetwork, switchedOn, testMode } from '../core/mode';
-import type { RedactHook } from '../core/keying/redact';
+import { ReplayError } from '../core/errors';
+import { intercepts, reachesNetwork, switchedOn } from '../core/mode';
+import { loadRedact } from '../core/keying/redact';
 import { loadBeforeRecord } from '../core/recording/before-record';
 import { setPlaceholderKeys } from '../core/keying/placeholder-keys';
 import { sha256 } from '../core/util/hash';
 import { type MissReporting, ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store/store';
-import { assignTestIds, collectTests, describeTitles, relativeTestPath, type TestIdResolver } from './test-id';
+import { collectFileHooks, describeTitles, FileTestIds, type TestIdResolver } from './test-id';
+import { testControl } from './test-control';
 import { type ScopeStatus, type ShardConfig, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs, writeFileUsage } from '../core/store/usage';
 import { loadFunction } from '../core/util/user-module';
 import { forwardWith, intercept, type Interception } from '../interception';
@@ -21,7 +22,7 @@ import { UNDICI_GLOBAL_DISPATCHER } from '../interception/undici';
 import { runnersNodeEnvironment } from './node-environment';
 import { replayOptionsOf, VERBOSE_VARIABLE } from './options';
 import { reportProblems } from './failures';
-import { forProject, RUN_COMMAND_VARIABLE, runCommand } from './run-command';
+import { cliCommand, forProject, RUN_COMMAND_VARIABLE, runCommand } from './run-command';
 
 type EnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment;
 
@@ -44,8 +45,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     private session?: ReplaySession;
     private interception?: Interception;
     private networkGuard?: NetworkGuard;
-    private resolver?: TestIdResolver;
-    private testIds?: Map<Circus.TestEntry, string>;
+    private ids: FileTestIds;
     /** Running tests (several at once under test.concurrent) and running beforeAll/afterAll hooks. */
     private readonly scopes = new Map<Circus.TestEntry | Circus.Hook, TestScope>();
     /** Test and hook bodies as the user wrote them, before `runIn` wrapped them. */
@@ -55,11 +55,13 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       super(config, context);
       this.replayRootDir = config.projectConfig.rootDir;
       this.replayTestPath = context.testPath;
+      this.ids = new FileTestIds({ testPath: context.testPath, rootDir: this.replayRootDir });
       this.replayProject = config.projectConfig;
       this.replayShard = config.globalConfig.shard;
       const command = process.env[RUN_COMMAND_VARIABLE] ?? runCommand({ env: process.env, execArgv: process.execArgv, args: [] });
       const project = { name: config.projectConfig.displayName?.name, several: config.globalConfig.projects.length > 1 };
-      this.missReporting = { command: forProject(command, project), verbose: switchedOn(process.env[VERBOSE_VARIABLE]) };
+      const verbose = switchedOn(process.env[VERBOSE_VARIABLE]);
+      this.missReporting = { command: forProject(command, project), cli: cliCommand(process.env, project), verbose };
     }
 
     async setup(): Promise<void> {
@@ -68,28 +70,16 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.replayConfig = config;
       // In a live run nothing is intercepted: ids, modes and ignored fields change nothing, and nothing is replayed or recorded.
       const scope = (call: string) => (this.session ? (this.session.current ?? this.requireScope(call)) : undefined);
-      const control: Control = {
-        setTestId: (id) => scope('setTestId()')?.setTestId(id),
-        setMode: (mode) => {
-          const checked = testMode(mode, config.mode, process.env);
-          scope('replay.mode()')?.setMode(checked);
-        },
-        liveTestSkipped: () => liveRefusal(config.mode),
-        matchIgnore: (paths) => scope('replay.matchIgnore()')?.ignore(paths),
-        interactions: async () => {
-          const current = scope('replay.interactions()');
-          return current ? this.session!.interactions(current) : [];
-        },
-      };
-      this.global[CONTROL as unknown as string] = control;
+      this.global[CONTROL as unknown as string] = testControl(config.mode, scope, (current) => this.session!.interactions(current));
       // Set files (setupFiles, a dotenv) ran already: only what is still unset gets the placeholder.
       if (config.mode === 'replay' && config.placeholderKeys) setPlaceholderKeys(this.global.process.env);
       if (!intercepts(config.mode)) return;
       if (config.testIdResolver) {
         const resolveTestId = loadFunction<TestIdResolver['resolveTestId']>('testIdResolver', config.testIdResolver, config.rootDir, 'resolveTestId', 'resolveTestId(context)');
-        this.resolver = { resolveTestId };
+        const file = { testPath: this.replayTestPath, rootDir: this.replayRootDir };
+        this.ids = new FileTestIds(file, { resolveTestId, module: config.testIdResolver });
       }
-      const redact = config.redact ? loadFunction<RedactHook>('redact', config.redact, config.rootDir, 'redact', 'redact({ method, url, body })') : undefined;
+      const redact = config.redact ? loadRedact(config.redact, config.rootDir) : undefined;
       const beforeRecord = config.beforeRecord ? loadBeforeRecord(config.beforeRecord, config.rootDir) : undefined;
       let session: ReplaySession | undefined;
       // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
@@ -172,34 +162,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     }
 
     private get relativePath(): string {
-      return relativeTestPath(this.replayRootDir, this.replayTestPath);
-    }
-
-    private testIdOf(test: Circus.TestEntry, state: Circus.State): string {
-      if (!this.testIds) {
-        const tests = collectTests(state.rootDescribeBlock);
-        const ids = assignTestIds(this.relativePath, tests.map((t) => [...describeTitles(t.parent), t.name]));
-        this.testIds = new Map(tests.map((t, i) => [t, ids[i]]));
-      }
-      const defaultId = this.testIds.get(test) ?? [this.relativePath, ...describeTitles(test.parent), test.name].join('::');
-      return this.resolve(defaultId, [...describeTitles(test.parent), test.name]);
-    }
-
-    /** A beforeAll/afterAll hook's id: `<file>::<describe>::…::beforeAll`, resolved. */
-    private hookId(hook: Circus.Hook): string {
-      const titles = [...describeTitles(hook.parent), hook.type];
-      return this.resolve([this.relativePath, ...titles].join('::'), titles);
-    }
-
-    private resolve(defaultId: string, titles: string[]): string {
-      if (!this.resolver) return defaultId;
-      const id = this.resolver.resolveTestId({ testPath: this.replayTestPath, rootDir: this.replayRootDir, titles, defaultId });
-      if (typeof id !== 'string' || id.trim() === '') {
-        throw new ReplayConfigError(
-          `jest-replay: testIdResolver ${this.replayConfig?.testIdResolver} returned ${JSON.stringify(id)} for ${defaultId}; it must return a non-empty string.`,
-        );
-      }
-      return id;
+      return this.ids.relativePath;
     }
 
     // A field, as JestEnvironment declares it; the base class's handler (if any) runs first.
@@ -210,7 +173,16 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       switch (event.name) {
         case 'test_start': {
           const fullName = [...describeTitles(event.test.parent), event.test.name].join(' ');
-          this.scopes.set(event.test, session.open({ testId: this.testIdOf(event.test, state), testPath: this.relativePath, fullName }));
+          // For a miss: an id recorded beside this test's that no test or hook has now is a renamed test's.
+          const declaredIds = () => {
+            try {
+              return this.ids.declared(state);
+            } catch {
+              return undefined;
+            }
+          };
+          const info = { testId: this.ids.ofTest(event.test, state), testPath: this.relativePath, fullName, declaredIds };
+          this.scopes.set(event.test, session.open(info));
           break;
         }
         case 'test_fn_start':
@@ -240,7 +212,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
             this.runIn(hook, running.length === 1 ? running[0][1] : undefined);
             break;
           }
-          const scope = session.open({ testId: this.hookId(hook), testPath: this.relativePath });
+          const scope = session.open({ testId: this.ids.ofHook(hook), testPath: this.relativePath });
           this.scopes.set(hook, scope);
           this.runIn(hook, scope);
           break;
@@ -258,20 +230,14 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           break;
         }
         case 'run_finish':
-          this.settleSkippedHooks(state.rootDescribeBlock);
+          // The beforeAll/afterAll hooks that never ran (every test of their describe was skipped) keep their recordings.
+          // `runIn` noted the body of every hook that started.
+          for (const hook of collectFileHooks(state.rootDescribeBlock).filter((h) => !this.bodies.has(h))) {
+            session.settle(session.open({ testId: this.ids.ofHook(hook), testPath: this.relativePath }), 'skipped');
+          }
           break;
       }
     };
-
-    /** The beforeAll/afterAll hooks that never ran (every test of their describe was skipped) keep their recordings, as skipped. */
-    private settleSkippedHooks(block: Circus.DescribeBlock): void {
-      for (const hook of block.hooks) {
-        // `runIn` noted the body of every hook that started.
-        if ((hook.type !== 'beforeAll' && hook.type !== 'afterAll') || this.bodies.has(hook)) continue;
-        this.session!.settle(this.session!.open({ testId: this.hookId(hook), testPath: this.relativePath }), 'skipped');
-      }
-      for (const child of block.children) if (child.type === 'describeBlock') this.settleSkippedHooks(child);
-    }
   };
 }
 

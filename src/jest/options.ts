@@ -1,11 +1,11 @@
 import type { Config } from '@jest/types';
 import * as path from 'node:path';
-import { checkPlacement } from '../core/config';
+import { checkPlacement, replayOptionsIn } from '../core/config';
 
 /** A project's `testEnvironmentOptions.replay`, as the user wrote it (`resolveConfig` checks it); a misplaced option throws. */
 export function replayOptionsOf(projectConfig: Config.ProjectConfig): unknown {
   checkPlacement(projectConfig.testEnvironmentOptions);
-  return (projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
+  return replayOptionsIn(projectConfig.testEnvironmentOptions);
 }
 
 /** A path as the user reads it: relative to where they ran jest, unless it is outside. */

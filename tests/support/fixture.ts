@@ -103,12 +103,15 @@ export class FixtureProject {
     return this.spawn([JEST_BIN, '--no-cache', ...args], env);
   }
 
-  /** Runs the `jest-replay` command line in the project. */
-  cli(args: string[], runner: Runner = {}): Promise<ProcessRun> {
-    return this.spawn([...(runner.nodeArgs ?? []), CLI_BIN, ...args], {}, runner.node);
+  /**
+   * Runs the `jest-replay` command line in the project (or in `cwd`, relative to it), with mode variables scrubbed
+   * as for `run`, by this repo's Node or the runner given.
+   */
+  cli(args: string[], { env = {}, cwd = '.', ...runner }: Runner & { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<ProcessRun> {
+    return this.spawn([...(runner.nodeArgs ?? []), CLI_BIN, ...args], env, runner.node, path.resolve(this.dir, cwd));
   }
 
-  private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath): Promise<ProcessRun> {
+  private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath, cwd = this.dir): Promise<ProcessRun> {
     const childEnv: Record<string, string | undefined> = { ...process.env };
     // The package manager that runs this suite (npm test, pnpm test) must not change the commands misses print.
     const scrubbed = [...CI_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID'];
@@ -116,7 +119,7 @@ export class FixtureProject {
     for (const name of scrubbed) delete childEnv[name];
     Object.assign(childEnv, env);
     return new Promise((resolve, reject) => {
-      const child = spawn(node, args, { cwd: this.dir, env: childEnv as NodeJS.ProcessEnv });
+      const child = spawn(node, args, { cwd, env: childEnv as NodeJS.ProcessEnv });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));

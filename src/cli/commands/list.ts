@@ -23,7 +23,8 @@ file: what the suite would cost if it ran live. With a test-id prefix, only the 
 with it. --json prints the same as one JSON object.
 Exit code 1 when a file cannot be read as a recording (listed at the end) or nothing is recorded.`,
   options: { json: { type: 'boolean' } },
-  optionHelp: [['--json', 'Print recordings, test files and tokens as JSON']],
+  optionHelp: [['--json', 'Print recordings, test files and tokens as JSON (one project: --project)']],
+  eachProject: true,
   async run({ dir, positionals, values, out, err }) {
     if (!fs.existsSync(dir)) {
       err(`jest-replay list: no recordings directory at ${fromCwd(dir)}`);

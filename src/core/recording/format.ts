@@ -1,5 +1,7 @@
 import { RecordingFileError } from '../errors';
 import { escapeNonAscii, isObject } from '../util/json';
+import { checkTypedValues } from './typed-values';
+import { ignorePathProblem } from '../keying/match-ignore';
 import { literalReplacer } from '../util/replace-all';
 
 /** The request half of a recording, as llama-stack writes it. */
@@ -40,6 +42,11 @@ export interface StoredResponse {
 
 export interface Recording {
   test_id: string | null;
+  /**
+   * The paths the test's own `replay.matchIgnore()` left out of its keys (present only when there are any),
+   * so `verify` and `mv` key the file as the recorder did. llama-stack's loader ignores the field.
+   */
+  match_ignore?: string[];
   request: StoredRequest;
   response: StoredResponse;
   id_normalization_mapping: Record<string, string>;
@@ -111,6 +118,7 @@ export function* serializedPieces(recording: Recording): Generator<string> {
   const first = items?.next();
   const file = {
     test_id: recording.test_id,
+    ...(recording.match_ignore?.length ? { match_ignore: recording.match_ignore } : {}),
     request: ordered(recording.request, REQUEST_ORDER),
     response: { ...response, body: first?.done === false ? STREAM_MARKER : items ? [] : response.body },
     id_normalization_mapping: recording.id_normalization_mapping ?? {},
@@ -132,35 +140,6 @@ export function* serializedPieces(recording: Recording): Generator<string> {
 }
 
 export const serializeRecording = (recording: Recording): string => [...serializedPieces(recording)].join('');
-
-const CLASS_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.[A-Z]\w*$/;
-/** `ResponseTextDeltaEvent` → `response_text_delta_event`: the module an openai class lives in. */
-export const snakeCase = (name: string) => name.replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/g, '_').toLowerCase();
-
-/**
- * Why a `__type__` names no class llama-stack's loader can import, if it does not: it must be a
- * `module.Class` path, and openai's classes live in a module named after them
- * (`openai.types.chat.chat_completion.ChatCompletion`), which catches hand-edited names.
- */
-function typeProblem(type: unknown): string | undefined {
-  if (typeof type !== 'string' || !CLASS_PATH.test(type)) return 'it is not a Python class path (package.module.Class)';
-  const [module, cls] = type.split('.').slice(-2);
-  if (type.startsWith('openai.types.') && module !== snakeCase(cls)) {
-    return `the openai package has no such class (its classes live in a module named after them: ${snakeCase(cls)}.${cls})`;
-  }
-  return undefined;
-}
-
-/** Checks the `{__type__, __data__}` wrappers of a stored body (the body itself, or each chunk of a list). */
-function checkTypedValues(body: unknown, file: string): void {
-  const items: [string, unknown][] = Array.isArray(body) ? body.map((item, i) => [`response.body[${i}]`, item]) : [['response.body', body]];
-  for (const [where, item] of items) {
-    if (!isObject(item) || !('__type__' in item)) continue;
-    const problem = typeProblem(item.__type__);
-    if (problem) throw new RecordingFileError(file, `unknown "__type__" ${JSON.stringify(item.__type__)} at ${where}: ${problem}`);
-    if (!('__data__' in item)) throw new RecordingFileError(file, `${where} has a "__type__" but no "__data__"`);
-  }
-}
 
 /** Parses and checks a recording; every problem names the file. */
 export function parseRecording(text: string, file: string): Recording {
@@ -202,6 +181,12 @@ export function parseRecording(text: string, file: string): Recording {
   if (testId !== undefined && testId !== null && typeof testId !== 'string') {
     throw new RecordingFileError(file, '"test_id" must be a string or null');
   }
+  const ignored = data.match_ignore;
+  if (ignored !== undefined && !(Array.isArray(ignored) && ignored.every((p) => typeof p === 'string'))) {
+    throw new RecordingFileError(file, '"match_ignore" must be a list of paths like "body.user"');
+  }
+  const ignoreProblem = (ignored as string[] | undefined)?.map(ignorePathProblem).find((problem) => problem !== undefined);
+  if (ignoreProblem) throw new RecordingFileError(file, `"match_ignore": ${ignoreProblem}`);
   const mapping = data.id_normalization_mapping;
   if (mapping !== undefined && mapping !== null && !isObject(mapping)) {
     throw new RecordingFileError(file, '"id_normalization_mapping" must be an object');
@@ -215,6 +200,7 @@ export function parseRecording(text: string, file: string): Recording {
   }
   return {
     test_id: (testId as string | null | undefined) ?? null,
+    ...(ignored === undefined ? {} : { match_ignore: ignored as string[] }),
     request: {
       // Fields written by other tools (llama-stack's `provider_metadata`…) are kept.
       ...(request as object),
