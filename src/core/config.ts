@@ -131,7 +131,8 @@ export function checkPlacement(environmentOptions: unknown): void {
   if (misplaced.length === 0) return;
   const names = misplaced.join(' and ');
   throw new ReplayConfigError(
-    `jest-replay: ${misplaced.map((key) => `testEnvironmentOptions.${key}`).join(' and ')} ${misplaced.length === 1 ? 'is a jest-replay option' : 'are jest-replay options'}, ` +
+    `jest-replay: ${misplaced.map((key) => `testEnvironmentOptions.${key}`).join(' and ')} ` +
+      `${misplaced.length === 1 ? 'is a jest-replay option' : 'are jest-replay options'}, ` +
       `read only under testEnvironmentOptions.replay: move ${names} under testEnvironmentOptions.replay ` +
       `(testEnvironmentOptions: { replay: { ${misplaced.map((key) => `${key}: …`).join(', ')} } }).`,
   );

@@ -88,7 +88,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, { redact, beforeRecord }, this.missReporting);
       this.session = session;
       // A test that never runs (skipped) may still set its own id: the file's text says whether any may.
-      if (fs.readFileSync(this.replayTestPath, 'utf8').includes('setTestId')) session.noteSetsIds();
+      if (fs.readFileSync(this.replayTestPath, 'utf8').includes('setTestId')) session.note('setsIds');
       // The `undici` package a test loads reads its global dispatcher from the test context's global.
       (this.global as Record<symbol, unknown>)[UNDICI_GLOBAL_DISPATCHER] = this.interception.dispatcher;
       this.global.fetch = this.interception.fetch;
@@ -190,7 +190,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           break;
         case 'test_skip':
           // Left out because other tests are focused: the run did not run every test.
-          if (state.hasFocusedTests && event.test.mode === undefined) session.noteFocused();
+          if (state.hasFocusedTests && event.test.mode === undefined) session.note('focused');
           // A test that runs live, skipped because this run refuses it: noted in its own mode, for the summary.
           if ((event.test.fn as { [SKIPPED_LIVE_TEST]?: boolean })[SKIPPED_LIVE_TEST]) this.scopes.get(event.test)?.setMode('live');
         // falls through

@@ -17,7 +17,8 @@ export function partialReasons(globalConfig: Config.GlobalConfig, results: Aggre
   const g = globalConfig as Config.GlobalConfig & { testPathPattern?: string };
   const reasons: string[] = [];
   if (g.testNamePattern) reasons.push(`-t ${printable(g.testNamePattern)}`);
-  if ((g.testPathPatterns?.patterns?.length ?? 0) > 0 || Boolean(g.testPathPattern) || g.nonFlagArgs?.length > 0) reasons.push('a path filter');
+  const paths = (g.testPathPatterns?.patterns?.length ?? 0) > 0 || Boolean(g.testPathPattern) || g.nonFlagArgs?.length > 0;
+  if (paths) reasons.push('a path filter');
   const flags: [unknown, string][] = [
     [g.onlyChanged, '--onlyChanged'],
     [g.onlyFailures, '--onlyFailures'],

@@ -76,7 +76,8 @@ export default class ReplayReporter {
     const file = process.env[SUMMARY_FILE_VARIABLE]?.trim();
     if (file) {
       const complete = partial.reasons.length === 0 && !this.globalConfig.shard;
-      lines.push(...writeSummaryFile(file, { mode: projects[0]?.mode, complete, ...partial, shard: this.globalConfig.shard ?? null, directories }));
+      const shard = this.globalConfig.shard ?? null;
+      lines.push(...writeSummaryFile(file, { mode: projects[0]?.mode, complete, ...partial, shard, directories }));
     }
     if (lines.length > 0 && !this.globalConfig.silent) process.stderr.write(`${lines.join('\n')}\n`);
   }
@@ -92,7 +93,8 @@ export default class ReplayReporter {
     const shard = this.globalConfig.shard;
     const { mode } = files[0];
     const complete = reasons.length === 0;
-    for (const usageDir of settled.usageDirs) writeRunRecord(usageDir, shard, { mode, complete, ...(complete ? {} : { why: reasons.join('; ') }) });
+    const record = { mode, complete, ...(complete ? {} : { why: reasons.join('; ') }) };
+    for (const usageDir of settled.usageDirs) writeRunRecord(usageDir, shard, record);
     // A shard's share is complete for merging, but alone it is not the whole suite.
     const shown = shard ? [...reasons, `shard ${shard.shardIndex}/${shard.shardCount}`] : reasons;
     const judged = complete && !shard;

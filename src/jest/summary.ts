@@ -44,8 +44,8 @@ export function summaryLines({ mode, dir, files, judged, partial }: DirectoryRun
   const summary = summarizeUsage(files, settled.cleanUp.deleted);
   const { unused, kept } = judged;
   const lines = [
-    `jest-replay: ${mode} mode — ${summary.replayed} replayed, ${summary.recorded} recorded, ${summary.missing} missing, ${unused} unused ` +
-      `(recordings in ${displayPath(dir)}/)`,
+    `jest-replay: ${mode} mode — ${summary.replayed} replayed, ${summary.recorded} recorded, ${summary.missing} missing, ` +
+      `${unused} unused (recordings in ${displayPath(dir)}/)`,
   ];
   const { replayed: saved, recorded: spent } = summary.tokens;
   if (saved.prompt + saved.completion + spent.prompt + spent.completion > 0) {

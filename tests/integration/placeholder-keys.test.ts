@@ -16,10 +16,12 @@ const TESTS = `
 const fs = require('fs');
 const { replay } = require('jest-replay');
 // What this test file sees, before any client reads it.
-fs.writeFileSync(process.env.OUT, JSON.stringify({ openai: process.env.OPENAI_API_KEY ?? null, anthropic: process.env.ANTHROPIC_API_KEY ?? null }));
+const { OPENAI_API_KEY: openai = null, ANTHROPIC_API_KEY: anthropic = null } = process.env;
+fs.writeFileSync(process.env.OUT, JSON.stringify({ openai, anthropic }));
 const { default: OpenAI } = require('openai');
 const client = new OpenAI({ baseURL: process.env.UPSTREAM_BASE || 'http://127.0.0.1:9/v1' }); // the key from OPENAI_API_KEY
-const ask = async (content) => (await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] })).choices[0].message.content;
+const ask = async (content) =>
+  (await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content }] })).choices[0].message.content;
 test('answers', async () => { expect(await ask('hi')).toBe('echo: hi'); });
 test('goes live', async () => {
   if (!process.env.LIVE) return;
@@ -30,7 +32,7 @@ test('goes live', async () => {
 
 const PLACEHOLDER = 'jest-replay-placeholder-key';
 
-test('replay sets a placeholder where the key is unset (said on the mode line), record and live modes never; it never reaches a server', async () => {
+test('replay sets a placeholder where the key is unset (said on the mode line), record and live runs never; it is never sent', async () => {
   // A setup file that sets a key, as a dotenv file loaded there would.
   const setup = 'if (process.env.SETUP_KEY) process.env.ANTHROPIC_API_KEY = process.env.SETUP_KEY;\n';
   const p = project({ 'tests/keys.test.js': TESTS, 'setup.js': setup }, { setupFiles: ['<rootDir>/setup.js'] });
@@ -38,7 +40,8 @@ test('replay sets a placeholder where the key is unset (said on the mode line), 
   const seen = () => JSON.parse(p.read('seen.json'));
   const base = { OUT: out, OPENAI_API_KEY: undefined, ANTHROPIC_API_KEY: undefined };
 
-  const recorded = await p.run({ ...base, RECORD: '1', OPENAI_API_KEY: 'sk-real-key-for-recording-0001', UPSTREAM_BASE: upstream().baseURL });
+  const live = { UPSTREAM_BASE: upstream().baseURL };
+  const recorded = await p.run({ ...base, ...live, RECORD: '1', OPENAI_API_KEY: 'sk-real-key-for-recording-0001' });
   expect(statusOf(recorded)).toEqual({ answers: 'passed', 'goes live': 'passed' });
   expect(seen()).toEqual({ openai: 'sk-real-key-for-recording-0001', anthropic: null });
   expect(recorded.stderr).not.toContain('placeholder');
@@ -46,29 +49,33 @@ test('replay sets a placeholder where the key is unset (said on the mode line), 
   const ci = await p.run({ ...base, CI: 'true', OPENAI_API_KEY: '' });
   expect(statusOf(ci)).toEqual({ answers: 'passed', 'goes live': 'passed' });
   expect(seen()).toEqual({ openai: PLACEHOLDER, anthropic: PLACEHOLDER });
-  expect(ci.stderr).toMatch(/^jest-replay: replay mode, recordings in recordings; unset API keys get a placeholder: OPENAI_API_KEY, ANTHROPIC_API_KEY and \d+ more$/m);
+  const modeLine = 'jest-replay: replay mode, recordings in recordings; ' +
+    'unset API keys get a placeholder: OPENAI_API_KEY, ANTHROPIC_API_KEY';
+  expect(ci.stderr).toMatch(new RegExp(`^${modeLine} and \\d+ more$`, 'm'));
 
   // A key that is set is left as it is, one a setup file sets too.
   await p.run({ ...base, OPENAI_API_KEY: 'sk-own-value-0003', SETUP_KEY: 'sk-ant-from-setup-file' });
   expect(seen()).toEqual({ openai: 'sk-own-value-0003', anthropic: 'sk-ant-from-setup-file' });
 
   // A test that goes live with a client made from the placeholder: refused before anything is sent.
-  const live = await p.run({ ...base, LIVE: '1', UPSTREAM_BASE: upstream().baseURL });
-  expect(statusOf(live)).toEqual({ answers: 'passed', 'goes live': 'failed' });
-  expect(failureOf(live, 'goes live')).toContain(
+  const wentLive = await p.run({ ...base, ...live, LIVE: '1' });
+  expect(statusOf(wentLive)).toEqual({ answers: 'passed', 'goes live': 'failed' });
+  expect(failureOf(wentLive, 'goes live')).toContain(
     `jest-replay: POST ${upstream().baseURL}/chat/completions was not sent: it carries jest-replay's placeholder key`,
   );
   expect(requestsTo('live with a placeholder')).toBe(0);
 
-  const liveRun = await p.run({ ...base, JEST_REPLAY_MODE: 'live', OPENAI_API_KEY: 'sk-real-key-for-live-0002', UPSTREAM_BASE: upstream().baseURL });
+  const liveRun = await p.run({ ...base, ...live, JEST_REPLAY_MODE: 'live', OPENAI_API_KEY: 'sk-real-key-for-live-0002' });
   expect(statusOf(liveRun)).toEqual({ answers: 'passed', 'goes live': 'passed' });
   expect(seen()).toEqual({ openai: 'sk-real-key-for-live-0002', anthropic: null });
 
   // Turned off: the SDK refuses to start without its key, as without jest-replay.
-  p.write('jest.config.js', `module.exports = ${JSON.stringify({ preset: 'jest-replay', transform: {}, setupFiles: ['<rootDir>/setup.js'], testEnvironmentOptions: { replay: { placeholderKeys: false } } })};\n`);
-  const off = await p.run(base);
-  expect(off.code).toBe(1);
+  const off = { preset: 'jest-replay', transform: {}, setupFiles: ['<rootDir>/setup.js'] };
+  Object.assign(off, { testEnvironmentOptions: { replay: { placeholderKeys: false } } });
+  p.write('jest.config.js', `module.exports = ${JSON.stringify(off)};\n`);
+  const turnedOff = await p.run(base);
+  expect(turnedOff.code).toBe(1);
   expect(seen()).toEqual({ openai: null, anthropic: null });
-  expect(off.output).toContain('OPENAI_API_KEY');
-  expect(off.stderr).not.toContain('placeholder');
+  expect(turnedOff.output).toContain('OPENAI_API_KEY');
+  expect(turnedOff.stderr).not.toContain('placeholder');
 });

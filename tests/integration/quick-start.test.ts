@@ -39,7 +39,17 @@ test('answers', async () => {
 `;
 
 /** A project's own tsconfig.json, for CommonJS (`isolatedModules`, as `tsc --init` sets it: ts-jest then transpiles each file alone). */
-const TSCONFIG = { compilerOptions: { target: 'es2022', module: 'commonjs', strict: true, esModuleInterop: true, isolatedModules: true, skipLibCheck: true, types: ['jest', 'node'] } };
+const TSCONFIG = {
+  compilerOptions: {
+    target: 'es2022',
+    module: 'commonjs',
+    strict: true,
+    esModuleInterop: true,
+    isolatedModules: true,
+    skipLibCheck: true,
+    types: ['jest', 'node'],
+  },
+};
 
 describe('quick start', () => {
   const upstream = useUpstream();

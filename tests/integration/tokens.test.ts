@@ -55,7 +55,12 @@ test('message stream', async () => {
 `;
 
 type Tokens = { prompt: number; completion: number };
-const sum = (list: Tokens[]): Tokens => list.reduce((a, b) => ({ prompt: a.prompt + b.prompt, completion: a.completion + b.completion }), { prompt: 0, completion: 0 });
+const NONE: Tokens = { prompt: 0, completion: 0 };
+const sum = (list: Tokens[]): Tokens =>
+  list.reduce((a, b) => ({ prompt: a.prompt + b.prompt, completion: a.completion + b.completion }), NONE);
+const line = (replayed: Tokens, recorded: Tokens) =>
+  `  tokens: ${replayed.prompt} prompt and ${replayed.completion} completion replayed; ` +
+  `${recorded.prompt} prompt and ${recorded.completion} completion recorded\n`;
 
 test('the summary, its JSON file and list give the tokens the clients saw, per run and per test file', async () => {
   const p = project({ 'tests/openai.test.js': OPENAI_TESTS, 'tests/anthropic.test.js': ANTHROPIC_TESTS });
@@ -69,27 +74,28 @@ test('the summary, its JSON file and list give the tokens the clients saw, per r
   const all = sum([openai, anthropic]);
   expect(seen('openai').every((t) => t.prompt > 0)).toBe(true);
   expect(all.completion).toBeGreaterThan(0);
-  expect(recorded.stderr).toContain(`  tokens: 0 prompt and 0 completion replayed; ${all.prompt} prompt and ${all.completion} completion recorded\n`);
+  expect(recorded.stderr).toContain(line(NONE, all));
   const recordedJson = JSON.parse(p.read('summary.json'));
-  expect(recordedJson.directories[0]).toMatchObject({ dir: 'recordings', recorded: 6, tokens: { recorded: all, replayed: { prompt: 0, completion: 0 } } });
+  expect(recordedJson.directories[0]).toMatchObject({ dir: 'recordings', recorded: 6, tokens: { recorded: all, replayed: NONE } });
 
   const replayed = await p.run(env);
   expect(replayed.code).toBe(0);
   // Replay hands the clients the same usage they got live.
   expect(sum(seen('openai'))).toEqual(openai);
-  expect(replayed.stderr).toContain(`  tokens: ${all.prompt} prompt and ${all.completion} completion replayed; 0 prompt and 0 completion recorded\n`);
+  expect(replayed.stderr).toContain(line(all, NONE));
   const json = JSON.parse(p.read('summary.json'));
   expect(json).toMatchObject({ mode: 'replay', complete: true, reasons: [], notRun: [], shard: null });
   expect(json.directories[0]).toMatchObject({ replayed: 6, recorded: 0, missing: 0, unused: 0, tokens: { replayed: all } });
   expect(json.directories[0].testFiles).toEqual([
-    { testFile: 'tests/anthropic.test.js', tokens: { replayed: anthropic, recorded: { prompt: 0, completion: 0 } } },
-    { testFile: 'tests/openai.test.js', tokens: { replayed: openai, recorded: { prompt: 0, completion: 0 } } },
+    { testFile: 'tests/anthropic.test.js', tokens: { replayed: anthropic, recorded: NONE } },
+    { testFile: 'tests/openai.test.js', tokens: { replayed: openai, recorded: NONE } },
   ]);
 
   const list = await p.cli(['list']);
   expect(list.code).toBe(0);
-  expect(list.stdout).toMatch(new RegExp(`^  tests/anthropic\\.test\\.js +${anthropic.prompt} prompt, ${anthropic.completion} completion$`, 'm'));
-  expect(list.stdout).toMatch(new RegExp(`^  tests/openai\\.test\\.js +${openai.prompt} prompt, ${openai.completion} completion$`, 'm'));
+  const row = (file: string, t: Tokens) => new RegExp(`^  tests/${file}\\.test\\.js +${t.prompt} prompt, ${t.completion} completion$`, 'm');
+  expect(list.stdout).toMatch(row('anthropic', anthropic));
+  expect(list.stdout).toMatch(row('openai', openai));
   const listed = await p.cli(['list', '--json']);
   expect(listed.code).toBe(0);
   const data = JSON.parse(listed.stdout);
@@ -99,5 +105,6 @@ test('the summary, its JSON file and list give the tokens the clients saw, per r
     expect.objectContaining({ testFile: 'tests/openai.test.js', recordings: 4, tokens: openai }),
   ]);
   expect(data.recordings).toHaveLength(6);
-  expect(data.recordings[0]).toEqual(expect.objectContaining({ testId: expect.any(String), endpoint: expect.any(String), tokens: expect.any(Object) }));
+  const [first] = data.recordings;
+  expect(first).toEqual(expect.objectContaining({ testId: expect.any(String), endpoint: expect.any(String), tokens: expect.any(Object) }));
 });

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { testFolder } from '../../src/core/store/paths';
-import { judgeListed, judgeRecordings, keptLine, leftoverTemporaryFiles, listRecordings, summarizeUsage } from '../../src/core/store/unused';
+import { judgeListed, judgeRecordings, keptLine, leftoverTemporaryFiles, listRecordings } from '../../src/core/store/unused';
+import { summarizeUsage } from '../../src/core/store/unused';
 import { type FileUsage, type ScopeUsage, mergeShards, readUsage, startUsage, writeFileUsage, writeRunRecord } from '../../src/core/store/usage';
 
 const folder = (id: string) => testFolder(id).split(path.sep).join('/');
@@ -10,8 +11,11 @@ const A = 'tests/a.test.ts::a';
 const B = 'tests/a.test.ts::b';
 const scope = (id: string, status: ScopeUsage['status'], replayed: string[] = [], written: ScopeUsage['written'] = []): ScopeUsage => ({ id, status, replayed, written, missed: [] });
 const usage = (...scopes: ScopeUsage[]): FileUsage => ({ mode: 'replay', recordings: 'recordings', testFile: 'tests/a.test.ts', scopes });
-const unusedRecordings = (recordings: string[], files: FileUsage[], complete: boolean) => judgeRecordings(recordings, files, complete).unused;
+const unusedRecordings = (recordings: string[], files: FileUsage[], complete: boolean) =>
+  judgeRecordings(recordings, files, complete).unused;
 const NONE_KEPT = { skipped: 0, failed: 0, notRun: 0, unknownIds: 0, shared: 0 };
+const NO_TOKENS = { prompt: 0, completion: 0 };
+const LIVE = 'POST https://api.example/v1/chat';
 
 describe('unusedRecordings', () => {
   const a1 = `${folder(A)}/aaaaaaaaaaaaaaaa.json`;
@@ -26,12 +30,14 @@ describe('unusedRecordings', () => {
   });
 
   it('keeps the folder of a test that failed or was skipped, in any of its runs', () => {
-    expect(judgeRecordings(all, [usage(scope(A, 'failed', [a1]))], false)).toEqual({ unused: [], kept: { ...NONE_KEPT, failed: 1, notRun: 3 } });
-    expect(judgeRecordings(all, [usage(scope(A, 'skipped'))], false)).toEqual({ unused: [], kept: { ...NONE_KEPT, skipped: 2, notRun: 3 } });
+    const failed = judgeRecordings(all, [usage(scope(A, 'failed', [a1]))], false);
+    expect(failed).toEqual({ unused: [], kept: { ...NONE_KEPT, failed: 1, notRun: 3 } });
+    const skipped = judgeRecordings(all, [usage(scope(A, 'skipped'))], false);
+    expect(skipped).toEqual({ unused: [], kept: { ...NONE_KEPT, skipped: 2, notRun: 3 } });
     expect(unusedRecordings(all, [usage(scope(A, 'passed', [a1])), usage(scope(A, 'failed'))], false)).toEqual([]);
   });
 
-  it('unseen tests go after a complete run, a skipped or failed test notwithstanding; shared recordings only when every test passed', () => {
+  it('unseen tests go after a complete run, skipped or failed tests notwithstanding; shared ones only when every test passed', () => {
     const passing = [usage(scope(A, 'passed', [a1, a2]), scope(B, 'passed', [b1]))];
     expect(judgeRecordings(all, passing, false)).toEqual({ unused: [], kept: { ...NONE_KEPT, notRun: 2 } });
     expect(unusedRecordings(all, passing, true)).toEqual([orphan, shared]);
@@ -51,7 +57,8 @@ describe('unusedRecordings', () => {
 
   it('keptLine says what was kept, and why', () => {
     expect(keptLine(NONE_KEPT)).toBeUndefined();
-    expect(keptLine({ ...NONE_KEPT, skipped: 2, failed: 1 })).toBe('kept 3 recordings no test used: 2 of skipped or todo tests, 1 of failed tests');
+    const kept = keptLine({ ...NONE_KEPT, skipped: 2, failed: 1 });
+    expect(kept).toBe('kept 3 recordings no test used: 2 of skipped or todo tests, 1 of failed tests');
   });
 
   it('judgeListed judges a listing made while the run went on: what the run deleted since is left out', () => {
@@ -120,15 +127,15 @@ describe('summarizeUsage', () => {
       kept: [],
       live: [],
       skippedLive: [],
-      tokens: { replayed: { prompt: 0, completion: 0 }, recorded: { prompt: 0, completion: 0 } },
-      tokensByFile: [{ testFile: 'tests/a.test.ts', tokens: { replayed: { prompt: 0, completion: 0 }, recorded: { prompt: 0, completion: 0 } } }],
+      tokens: { replayed: NO_TOKENS, recorded: NO_TOKENS },
+      tokensByFile: [{ testFile: 'tests/a.test.ts', tokens: { replayed: NO_TOKENS, recorded: NO_TOKENS } }],
     });
   });
 
   it('sums the tokens replayed and recorded, in all and by test file; lists live requests and skipped live tests', () => {
     const other = { ...usage({ ...scope(B, 'passed'), tokens: { recorded: { prompt: 5, completion: 1 } } }), testFile: 'tests/b.test.ts' };
     const summary = summarizeUsage([
-      usage({ ...scope(A, 'passed'), tokens: { replayed: { prompt: 10, completion: 4 } }, live: ['POST https://api.example/v1/chat', 'POST https://api.example/v1/chat'] }),
+      usage({ ...scope(A, 'passed'), tokens: { replayed: { prompt: 10, completion: 4 } }, live: [LIVE, LIVE] }),
       usage({ ...scope('tests/a.test.ts::smoke', 'skipped'), mode: 'live' }),
       other,
     ]);
@@ -137,7 +144,7 @@ describe('summarizeUsage', () => {
       ['tests/a.test.ts', 10, 0],
       ['tests/b.test.ts', 0, 5],
     ]);
-    expect(summary.live).toEqual([{ request: 'POST https://api.example/v1/chat', from: A }]);
+    expect(summary.live).toEqual([{ request: LIVE, from: A }]);
     expect(summary.skippedLive).toEqual(['tests/a.test.ts::smoke']);
   });
 

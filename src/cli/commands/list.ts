@@ -10,7 +10,9 @@ import { printable } from '../../core/util/printable';
 const testFileOf = (testId: string) => (testId === NO_TEST_ID ? NO_TEST_ID : testId.split('::')[0]);
 
 /** The tokens of recordings, summed: what replaying them saves, each time the suite runs, against a live run. */
-const tokensIn = (entries: RecordingFile[]): Tokens => entries.reduce((sum, e) => addTokens(sum, tokensOf(e.recording!) ?? NO_TOKENS), NO_TOKENS);
+const tokensIn = (entries: RecordingFile[]): Tokens =>
+  entries.reduce((sum, e) => addTokens(sum, tokensOf(e.recording!) ?? NO_TOKENS), NO_TOKENS);
+const bytesIn = (entries: RecordingFile[]): number => entries.reduce((n, e) => n + e.size, 0);
 
 export const listCommand: Command = {
   name: 'list',
@@ -45,7 +47,7 @@ Exit code 1 when a file cannot be read as a recording (listed at the end) or not
     const entries = ids.flatMap((id) => byTest.get(id)!);
     const byFile = new Map<string, RecordingFile[]>();
     for (const id of ids) byFile.set(testFileOf(id), [...(byFile.get(testFileOf(id)) ?? []), ...byTest.get(id)!]);
-    const bytes = entries.reduce((n, e) => n + e.size, 0);
+    const bytes = bytesIn(entries);
     const skipped = [...linkLines(dir, scanned.links), ...unreadableLines(dir, scanned.unreadable)];
     const code = broken.length > 0 || entries.length === 0 ? EXIT.problems : EXIT.ok;
     if (values.json) {
@@ -57,7 +59,12 @@ Exit code 1 when a file cannot be read as a recording (listed at the end) or not
         bytes: e.size,
         tokens: tokensOf(e.recording!) ?? null,
       }));
-      const testFiles = [...byFile].map(([testFile, files]) => ({ testFile, recordings: files.length, bytes: files.reduce((n, e) => n + e.size, 0), tokens: tokensIn(files) }));
+      const testFiles = [...byFile].map(([testFile, files]) => ({
+        testFile,
+        recordings: files.length,
+        bytes: bytesIn(files),
+        tokens: tokensIn(files),
+      }));
       const problems = broken.map((e) => e.problem);
       out(JSON.stringify({ recordings, testFiles, tokens: tokensIn(entries), bytes, problems, skipped }, null, 2));
       return code;
@@ -66,8 +73,11 @@ Exit code 1 when a file cannot be read as a recording (listed at the end) or not
       out(printable(id));
       for (const line of table(byTest.get(id)!.map((e) => [e.relative.split('/').pop()!, formatSummary(summarize(e.recording!)), formatSize(e.size)]))) out(line);
     }
-    out(`${ids.length === 0 ? '' : '\n'}${plural(entries.length, 'recording')} for ${plural(ids.filter((id) => id !== NO_TEST_ID).length, 'test id')}, ${formatSize(bytes)}`);
-    const tokens = [...byFile].map(([testFile, files]) => [printable(testFile), tokensIn(files)] as const).filter(([, t]) => t.prompt + t.completion > 0);
+    const testIds = plural(ids.filter((id) => id !== NO_TEST_ID).length, 'test id');
+    out(`${ids.length === 0 ? '' : '\n'}${plural(entries.length, 'recording')} for ${testIds}, ${formatSize(bytes)}`);
+    const tokens = [...byFile]
+      .map(([testFile, files]) => [printable(testFile), tokensIn(files)] as const)
+      .filter(([, t]) => t.prompt + t.completion > 0);
     if (tokens.length > 0) {
       out('\nTokens by test file (from the stored usage: what a live run would send and receive):');
       for (const line of table(tokens.map(([testFile, t]) => [testFile, `${t.prompt} prompt, ${t.completion} completion`]))) out(line);

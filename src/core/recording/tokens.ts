@@ -28,13 +28,16 @@ function reported(value: unknown): Tokens | undefined {
   if (!isObject(value)) return undefined;
   const usage = [value.usage, field(value.response, 'usage'), field(value.message, 'usage')].find(isObject);
   if (usage) {
-    const prompt = count(usage.prompt_tokens ?? usage.input_tokens) + count(usage.cache_creation_input_tokens) + count(usage.cache_read_input_tokens);
+    const cached = count(usage.cache_creation_input_tokens) + count(usage.cache_read_input_tokens);
+    const prompt = count(usage.prompt_tokens ?? usage.input_tokens) + cached;
     return { prompt, completion: count(usage.completion_tokens ?? usage.output_tokens) };
   }
   if (isObject(value.usageMetadata)) {
     return { prompt: count(value.usageMetadata.promptTokenCount), completion: count(value.usageMetadata.candidatesTokenCount) };
   }
-  if ('prompt_eval_count' in value || 'eval_count' in value) return { prompt: count(value.prompt_eval_count), completion: count(value.eval_count) };
+  if ('prompt_eval_count' in value || 'eval_count' in value) {
+    return { prompt: count(value.prompt_eval_count), completion: count(value.eval_count) };
+  }
   return undefined;
 }
 
@@ -51,7 +54,8 @@ export function tokensOf(recording: Recording): Tokens | undefined {
   for (const item of items) {
     if (typeof item === 'string' && !MAY_REPORT.test(item)) continue;
     const tokens = reported(streamItem(item));
-    if (tokens) found = { prompt: Math.max(found?.prompt ?? 0, tokens.prompt), completion: Math.max(found?.completion ?? 0, tokens.completion) };
+    if (!tokens) continue;
+    found = found ? { prompt: Math.max(found.prompt, tokens.prompt), completion: Math.max(found.completion, tokens.completion) } : tokens;
   }
   return found;
 }

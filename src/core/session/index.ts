@@ -16,8 +16,7 @@ import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type 
 import { asDecoded, forward, type Passthrough, tee } from './capture';
 import { Identifier, type KeyedRequest } from './identify';
 import { LateRequests } from './late';
-import { failTest, outsideTestMessage, refusal, shownRequest } from './messages';
-import { carriesPlaceholder, placeholderError } from '../keying/placeholder-keys';
+import { failTest, outsideTestMessage, refusal, refusePlaceholder, shownRequest } from './messages';
 import { type MissReporting, missMessage } from './miss-message';
 import { recordingWriter } from './recorder';
 import { type ScopeInfo, TestScope } from './scope';
@@ -119,18 +118,16 @@ export class ReplaySession {
    * what it did not write is deleted when the run ends, once every test file's usage is known (see clean-up.ts).
    */
   settle(scope: TestScope, status: ScopeStatus): void {
-    if (scope.setsOwnId) this.noteSetsIds();
+    if (scope.setsOwnId) this.note('setsIds');
     this.settled.push(scope.usage(status, this.modeOf(scope), (file) => relativePosix(this.config.dir, file)));
   }
 
-  /** Notes that a test did not run because others are focused (`test.only`): the run is partial. */
-  noteFocused(): void {
-    this.facts.focused = true;
-  }
-
-  /** Notes that the file may give its tests ids of their own (`setTestId`), so a test that did not run may own any folder. */
-  noteSetsIds(): void {
-    this.facts.setsIds = true;
+  /**
+   * Notes a fact of the file for the run: a test did not run because others are focused (`test.only`: the run is
+   * partial), or the file may give its tests ids of their own (`setTestId`: a test that did not run may own any folder).
+   */
+  note(fact: 'focused' | 'setsIds'): void {
+    this.facts[fact] = true;
   }
 
   /** What this test file used of the recordings (see `usage.ts`). */
@@ -170,7 +167,7 @@ export class ReplaySession {
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
     const mode = this.modeOf(scope);
     // A test's own live mode: to the server, unrecorded.
-    if (mode === 'live') return this.refusePlaceholder(scope, request) ?? this.goLive(scope, request, bytes);
+    if (mode === 'live') return refusePlaceholder(scope, request) ?? this.goLive(scope, request, bytes);
     const keyed = await this.identifier.identify(scope, request, bytes);
     if (keyed instanceof Response) return keyed;
     try {
@@ -184,7 +181,7 @@ export class ReplaySession {
       }
       // Before anything is sent: a recording that could not be written must not cost a call.
       this.store.checkFolder(this.store.folderOf(keyed.shared ? null : scope.testId));
-      return this.refusePlaceholder(scope, request) ?? this.record(scope, keyed, request, bytes);
+      return refusePlaceholder(scope, request) ?? this.record(scope, keyed, request, bytes);
     } catch (error) {
       if (!(error instanceof LinkedFolderError)) throw error;
       return failTest(scope, error, `jest-replay: cannot use the recordings of ${keyed.method} ${keyed.url.pathname}.`);
@@ -195,12 +192,6 @@ export class ReplaySession {
   private async goLive(scope: TestScope, request: Request, bytes: Uint8Array | null): Promise<Response> {
     scope.noteLive(shownRequest(request));
     return asDecoded(await this.passthrough(request, bytes, request.signal));
-  }
-
-  /** Fails the test of a request about to leave with replay mode's placeholder key: a placeholder never reaches a server. */
-  private refusePlaceholder(scope: TestScope, request: Request): Response | undefined {
-    if (!carriesPlaceholder(request)) return undefined;
-    return failTest(scope, placeholderError(shownRequest(request)), `jest-replay: ${shownRequest(request)} was not sent: it carries a placeholder key.`);
   }
 
   /**

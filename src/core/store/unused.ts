@@ -45,6 +45,9 @@ function tokenUse(scopes: ScopeUsage[]): TokenUse {
   return { replayed: sum('replayed'), recorded: sum('recorded') };
 }
 
+/** Each value once, in order (values alike as JSON are one). */
+const distinct = <T>(values: T[]): T[] => [...new Map(values.map((value) => [JSON.stringify(value), value])).values()];
+
 /** What a run did, from its usage and the stale recordings its end deleted (see clean-up.ts). */
 export function summarizeUsage(files: FileUsage[], deleted: string[] = []): UsageSummary {
   const scopes = files.flatMap((f) => f.scopes);
@@ -62,9 +65,9 @@ export function summarizeUsage(files: FileUsage[], deleted: string[] = []): Usag
     changes,
     unreached: [...new Set(scopes.flatMap((s) => s.unreached ?? []))],
     ignored,
-    late: [...new Map(files.flatMap((f) => f.late ?? []).map((l) => [JSON.stringify(l), l])).values()],
+    late: distinct(files.flatMap((f) => f.late ?? [])),
     kept: scopes.flatMap((s) => s.kept ?? []),
-    live: [...new Map(scopes.flatMap((s) => (s.live ?? []).map((request) => ({ request, from: s.id }))).map((l) => [JSON.stringify(l), l])).values()],
+    live: distinct(scopes.flatMap((s) => (s.live ?? []).map((request) => ({ request, from: s.id })))),
     skippedLive: scopes.filter((s) => s.status === 'skipped' && s.mode === 'live').map((s) => s.id),
     tokens: tokenUse(scopes),
     tokensByFile: [...new Set(files.map((f) => f.testFile))]
