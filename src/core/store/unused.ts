@@ -190,7 +190,7 @@ export const usedBy = (scope: ScopeUsage): string[] => [
   ...(scope.kept ?? []).map((k) => k.file),
 ];
 
-/** Recording files under the recordings directory (what `unusedRecordings` judges), relative, sorted. */
+/** Recording files under the recordings directory (what `judgeRecordings` judges), relative, sorted. */
 export function listRecordings(dir: string, tree = walkTree(dir)): string[] {
   return tree.files
     .filter((file) => {
