@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CI_VARIABLES } from '../src/core/mode';
+import { CI_INFO_VARIABLES } from '../src/core/ci';
 
 /**
  * Generated Jest projects, run by the real `jest` binary in a child process as users run it.
@@ -12,7 +12,7 @@ export const REPO = path.resolve(__dirname, '..');
 export const WORK = path.join(REPO, 'bench', '.work');
 const JEST_BIN = path.join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
 /** Variables that would change the mode of a child run behind the benchmark's back. */
-const SCRUBBED_ENV = [...CI_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_WORKER_ID'];
+const SCRUBBED_ENV = [...CI_INFO_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_WORKER_ID'];
 
 export class BenchProject {
   readonly dir: string;

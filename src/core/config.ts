@@ -145,9 +145,10 @@ const moduleSpec = (rootDir: string, spec: string | undefined) => spec?.replace(
 /** Everything but the mode: what the command line needs, which must not fail on a run's `RECORD=banana`. */
 export type ResolvedOptions = Omit<ResolvedConfig, 'mode'>;
 
-export function resolveConfig(input: { rootDir: string; options?: unknown; env: ReplayEnv }): ResolvedConfig {
+/** `ci`: Jest's `globalConfig.ci` (`--ci`, or Jest's own CI detection), which refuses `RECORD=1` as CI variables do. */
+export function resolveConfig(input: { rootDir: string; options?: unknown; env: ReplayEnv; ci?: boolean }): ResolvedConfig {
   const options = resolveOptions(input);
-  return { mode: resolveMode(input.env), ...options };
+  return { mode: resolveMode(input.env, input.ci), ...options };
 }
 
 export function resolveOptions(input: { rootDir: string; options?: unknown; env: ReplayEnv }): ResolvedOptions {

@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import { CONTROL, SKIPPED_LIVE_TEST } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayError } from '../core/errors';
-import { intercepts, reachesNetwork, switchedOn } from '../core/mode';
+import { intercepts, reachesNetwork } from '../core/mode';
+import { switchedOn } from '../core/util/switches';
 import { loadRedact } from '../core/keying/redact';
 import { loadBeforeRecord } from '../core/recording/before-record';
 import { setPlaceholderKeys } from '../core/keying/placeholder-keys';
@@ -38,6 +39,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     private readonly replayTestPath: string;
     private readonly replayProject: JestEnvironmentConfig['projectConfig'];
     private readonly replayShard?: ShardConfig;
+    /** Jest's `--ci` (or its own CI detection): CI for jest-replay too. */
+    private readonly jestCi: boolean;
     private readonly missReporting: MissReporting;
     /** The name of this file's usage note, once written. */
     private usageName?: string;
@@ -58,6 +61,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.ids = new FileTestIds({ testPath: context.testPath, rootDir: this.replayRootDir });
       this.replayProject = config.projectConfig;
       this.replayShard = config.globalConfig.shard;
+      this.jestCi = config.globalConfig.ci;
       const command = process.env[RUN_COMMAND_VARIABLE] ?? runCommand({ env: process.env, execArgv: process.execArgv, args: [] });
       const project = { name: config.projectConfig.displayName?.name, several: config.globalConfig.projects.length > 1 };
       const verbose = switchedOn(process.env[VERBOSE_VARIABLE]);
@@ -66,11 +70,12 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
 
     async setup(): Promise<void> {
       await super.setup();
-      const config = resolveConfig({ rootDir: this.replayRootDir, options: replayOptionsOf(this.replayProject), env: process.env });
+      const config = resolveConfig({ rootDir: this.replayRootDir, options: replayOptionsOf(this.replayProject), env: process.env, ci: this.jestCi });
       this.replayConfig = config;
       // In a live run nothing is intercepted: ids, modes and ignored fields change nothing, and nothing is replayed or recorded.
       const scope = (call: string) => (this.session ? (this.session.current ?? this.requireScope(call)) : undefined);
-      this.global[CONTROL as unknown as string] = testControl(config.mode, scope, (current) => this.session!.interactions(current));
+      const run = { mode: config.mode, jestCi: this.jestCi };
+      this.global[CONTROL as unknown as string] = testControl(run, scope, (current) => this.session!.interactions(current));
       // Set files (setupFiles, a dotenv) ran already: only what is still unset gets the placeholder.
       if (config.mode === 'replay' && config.placeholderKeys) setPlaceholderKeys(this.global.process.env);
       if (!intercepts(config.mode)) return;
@@ -83,7 +88,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       const beforeRecord = config.beforeRecord ? loadBeforeRecord(config.beforeRecord, config.rootDir) : undefined;
       let session: ReplaySession | undefined;
       // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
-      this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });
+      const handler = { handles: (url: URL) => session!.handles(url), handle: (request: Request) => session!.handle(request) };
+      this.interception = intercept(handler, this.global);
       const passthrough = forwardWith(this.interception.realFetch);
       session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, { redact, beforeRecord }, this.missReporting);
       this.session = session;

@@ -59,7 +59,8 @@ function useUsageDir(usageDir: string, shard: Config.GlobalConfig['shard']): voi
  * `RECORD=1` under CI or a bad option stops the run with one clear message.
  */
 export default async function globalSetup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
-  const config = resolveConfig({ rootDir: projectConfig.rootDir, options: replayOptionsOf(projectConfig), env: process.env });
+  const options = replayOptionsOf(projectConfig);
+  const config = resolveConfig({ rootDir: projectConfig.rootDir, options, env: process.env, ci: globalConfig.ci });
   if (records(config.mode)) checkRecordingsWritable(config);
   // stderr, so `jest --json` keeps a clean stdout.
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);

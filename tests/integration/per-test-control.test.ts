@@ -101,12 +101,12 @@ test('guarded', async () => {
     expect(p.files()).toEqual([]);
   });
 
-  test('under CI a replay run refuses it before any request; a run whose JEST_REPLAY_MODE reaches the network allows it', async () => {
+  test('under CI (jest --ci) a replay run refuses it before any request; a run whose JEST_REPLAY_MODE reaches the network allows it', async () => {
     const p = project({ 'tests/live.test.js': TESTS });
     const before = requestsTo('live test');
-    const refused = await p.run({ CI: 'true', UPSTREAM_BASE: upstream().baseURL });
+    const refused = await p.run({ UPSTREAM_BASE: upstream().baseURL }, ['--ci']);
     expect(statusOf(refused).live).toBe('failed');
-    expect(failureOf(refused, 'live')).toContain('jest-replay: replay.mode("live") is refused: CI is set and the run replays');
+    expect(failureOf(refused, 'live')).toContain('jest-replay: replay.mode("live") is refused: Jest runs with --ci (or ci: true in its config) and the run replays');
     expect(requestsTo('live test')).toBe(before);
 
     const allowed = await p.run({ CI: 'true', JEST_REPLAY_MODE: 'record-if-missing', UPSTREAM_BASE: upstream().baseURL });
