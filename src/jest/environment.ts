@@ -70,7 +70,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
 
     async setup(): Promise<void> {
       await super.setup();
-      const config = resolveConfig({ rootDir: this.replayRootDir, options: replayOptionsOf(this.replayProject), env: process.env, ci: this.jestCi });
+      const options = replayOptionsOf(this.replayProject);
+      const config = resolveConfig({ rootDir: this.replayRootDir, options, env: process.env, ci: this.jestCi });
       this.replayConfig = config;
       // In a live run nothing is intercepted: ids, modes and ignored fields change nothing, and nothing is replayed or recorded.
       const scope = (call: string) => (this.session ? (this.session.current ?? this.requireScope(call)) : undefined);
