@@ -38,6 +38,8 @@ export interface ReplayOptions {
   recordFailedRequests?: boolean;
   /** What a drift check (`jest-replay drift`) counts as drift: paths to ignore, text content, numeric tolerance. */
   drift?: DriftOptions;
+  /** In replay mode, give the SDKs' unset key variables (`OPENAI_API_KEY`…) a placeholder so default clients construct. On by default. */
+  placeholderKeys?: boolean;
 }
 
 export interface ReplayEnv extends ModeEnvironment {
@@ -66,6 +68,7 @@ export interface ResolvedConfig {
   drift: ResolvedDriftOptions;
   /** Where a drift run writes what it got live, never the recordings directory (see `drift/scratch.ts`). */
   driftDir: string;
+  placeholderKeys: boolean;
 }
 
 type Check = (value: unknown) => boolean;
@@ -91,6 +94,7 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   recordFailedRequests: [isBoolean, 'true or false'],
   // Its own keys are checked by validateDriftOptions.
   drift: [(v) => typeof v === 'object' && v !== null && !Array.isArray(v), DRIFT_OPTIONS_SHAPE],
+  placeholderKeys: [isBoolean, 'true or false'],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
@@ -126,6 +130,24 @@ export function validateOptions(raw: unknown): ReplayOptions {
   if (ignoreProblem) throw new ReplayConfigError(`jest-replay: ${where('matchIgnore')}: ${ignoreProblem}`);
   if (options.drift !== undefined) validateDriftOptions(options.drift, where('drift'));
   return options;
+}
+
+/**
+ * Jest passes every key of `testEnvironmentOptions` to the environment, which reads only `replay`: one of
+ * jest-replay's option names written beside it would be ignored without a word, so it stops the run instead.
+ * Other keys there belong to the environment jest-replay extends (`customExportConditions`) and are left alone.
+ */
+export function checkPlacement(environmentOptions: unknown): void {
+  if (typeof environmentOptions !== 'object' || environmentOptions === null) return;
+  const misplaced = Object.keys(environmentOptions).filter((key) => Object.hasOwn(OPTION_TYPES, key));
+  if (misplaced.length === 0) return;
+  const names = misplaced.join(' and ');
+  throw new ReplayConfigError(
+    `jest-replay: ${misplaced.map((key) => `testEnvironmentOptions.${key}`).join(' and ')} ` +
+      `${misplaced.length === 1 ? 'is a jest-replay option' : 'are jest-replay options'}, ` +
+      `read only under testEnvironmentOptions.replay: move ${names} under testEnvironmentOptions.replay ` +
+      `(testEnvironmentOptions: { replay: { ${misplaced.map((key) => `${key}: …`).join(', ')} } }).`,
+  );
 }
 
 const resolveFrom = (rootDir: string, p: string) => path.resolve(rootDir, p.replace(/^<rootDir>/, rootDir));
@@ -164,5 +186,6 @@ export function resolveOptions(input: { rootDir: string; options?: unknown; env:
     recordFailedRequests: options.recordFailedRequests ?? false,
     drift: resolveDriftOptions(options.drift),
     driftDir: driftDir ? resolveFrom(rootDir, driftDir) : path.join(usageDir, 'drift'),
+    placeholderKeys: options.placeholderKeys ?? true,
   };
 }
