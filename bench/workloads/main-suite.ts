@@ -1,0 +1,62 @@
+import { buildConversation, FIVE_CALLS } from '../conversation';
+import { atMost, contenderTable, ratioTable, type WorkloadReport } from '../report';
+import { fullRotation, LoadWatch, paired, pairRatios, stats } from '../runner';
+
+const FILES = 10;
+const TESTS = 200;
+
+/** The main workload: a whole suite replayed by jest-replay, against a bare fetch stub, nock and Polly.js. */
+export async function mainSuite(): Promise<WorkloadReport> {
+  const { project, env, recordingFiles } = await buildConversation({
+    name: 'main-suite',
+    files: FILES,
+    testsPerFile: TESTS / FILES,
+    calls: FIVE_CALLS,
+    polly: true,
+  });
+  const load = new LoadWatch();
+  const rounds = fullRotation(4);
+  const results = await paired(
+    {
+      'fetch stub': () => project.runJest('stub.config.js', env),
+      nock: () => project.runJest('nock.config.js', env),
+      'jest-replay': () => project.runJest('replay.config.js', env),
+      'Polly.js': () => project.runJest('polly.config.js', env),
+    },
+    { rounds, label: 'main suite', load },
+  );
+  const replay = results['jest-replay'];
+  const over = (name: keyof typeof results) => ({
+    label: `jest-replay / ${name}`,
+    wall: pairRatios(replay, results[name], 'wall'),
+    cpu: pairRatios(replay, results[name], 'cpu'),
+  });
+  const [stub, nock, polly] = [over('fetch stub'), over('nock'), over('Polly.js')];
+  const median = (samples: number[]) => stats(samples).median;
+  return {
+    title: '1. Main suite: replay against the floors',
+    setup:
+      `${TESTS} tests in ${FILES} files, each making ${FIVE_CALLS.length} \`openai\` SDK calls (3 streaming chat completions of ~50 events, ` +
+      `1 plain chat completion, 1 embeddings call): ${recordingFiles} recordings, ${rounds} rounds. The floors answer the same bytes from a table ` +
+      "per test file (each file loads only its own): the fetch stub replaces the SDK's `fetch` with a function that hands over a " +
+      '`Response` whose body is read one recorded event at a time, as fetch reads a stream the server wrote event by event (no ' +
+      'interception library, no file read per request: the least any replay can cost); nock answers from interceptors defined ' +
+      'in `beforeEach`; Polly.js replays its own HAR files.',
+    tables: [contenderTable(results), ratioTable([stub, nock, polly])],
+    targets: [
+      atMost('jest-replay / fetch stub ≤ 1.10, wall (median of the pairs)', median(stub.wall), 1.1, median(stub.wall).toFixed(3)),
+      atMost('jest-replay / fetch stub ≤ 1.10, CPU (median of the pairs)', median(stub.cpu), 1.1, median(stub.cpu).toFixed(3)),
+    ],
+    notes: [
+      'Over the fetch stub, jest-replay adds per request: @mswjs/interceptors (the `fetch` it patches builds a second `Request` and ' +
+        "routes the response back through its emitter), the key (the body normalized and hashed), the recording's file read and " +
+        "parsed, and Node 20's AsyncLocalStorage, which runs a hook on every promise created while a test runs (it keeps each " +
+        'request with the test that started it, across `test.concurrent` and timers that outlive their test).',
+      'nock answers every request after a `setImmediate` and two `setTimeout(…, 0)` (each at least 1 ms in Node): its wall time is ' +
+        'mostly waiting, which is why it is slower than jest-replay on the clock by much more than in CPU time. nock and Polly are ' +
+        "also required by a setup file, so each test file's module registry loads them again; jest-replay's interception lives in the " +
+        'test environment, loaded once per process.',
+    ],
+    load: load.range,
+  };
+}
