@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { decodeResponse } from '../recording/codec';
 import { RecordingFileError } from '../errors';
-import { applyIdNormalization, parseRecording, type Recording, streamItems } from '../recording/format';
+import { applyIdNormalization, type Recording, streamItems } from '../recording/format';
+import { parseRecording } from '../recording/parse';
 import { keysOf } from './inspect';
 import { modelListDigest } from '../recording/model-list';
 import type { BodyNormalizer } from '../keying/normalizers';

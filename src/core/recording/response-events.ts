@@ -1,4 +1,4 @@
-import { snakeCase } from './format';
+import { snakeCase } from './parse';
 
 /**
  * The Python class of each Responses API stream event, so llama-stack's loader
