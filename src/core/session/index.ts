@@ -193,7 +193,7 @@ export class ReplaySession {
     let plan: ReplayResponse;
     let response: Response | undefined;
     try {
-      const recordings = await Promise.all(files.map((file) => this.store.read(file)));
+      const recordings = await Promise.all(files.map((file) => this.store.readForReplay(file)));
       const stored = keyed.shared ? mergeModelLists(recordings).response : recordings[0].response;
       plan = decodeResponse(stored);
       // Built here, so a status or header no Response can have fails the test naming the file.
