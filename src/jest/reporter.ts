@@ -5,6 +5,7 @@ import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { type Mode, records } from '../core/mode';
 import { type Counted, summarizeUsage } from '../core/store/unused';
 import type { CleanUp } from '../core/store/clean-up';
+import { listingFile } from '../core/store/listing-cache';
 import { ReplayError } from '../core/errors';
 import {
   type FileUsage,
@@ -18,7 +19,7 @@ import {
 import { printable } from '../core/util/printable';
 import { displayPath, replayOptionsOf } from './options';
 import { clashesOf, settleRun, type SettledDir } from './settle-run';
-import { countHere, UnusedCounter } from './unused-counter';
+import { type CountedDir, countHere, UnusedCounter } from './unused-counter';
 
 /**
  * Whether this run covered every test file Jest knows of (for a shard: its whole share), so that a
@@ -123,7 +124,7 @@ export default class ReplayReporter {
     if (this.projectsSeen.has(test.context.config)) return;
     this.projectsSeen.add(test.context.config);
     const config = replayConfigOf(test.context.config);
-    if (config && config.mode !== 'live' && !this.counters.has(config.dir)) this.counters.set(config.dir, new UnusedCounter(config.dir));
+    if (config && config.mode !== 'live' && !this.counters.has(config.dir)) this.counters.set(config.dir, new UnusedCounter(countedDir(config)));
   }
 
   async onRunComplete(testContexts: Set<TestContext>, results: AggregatedResult): Promise<void> {
@@ -164,7 +165,8 @@ export default class ReplayReporter {
     for (const usageDir of settled.usageDirs) writeRunRecord(usageDir, shard, { mode, complete });
     // A shard's share is complete for merging, but alone it is not the whole suite.
     const judged = complete && !shard;
-    const counted = this.counters.get(dir)?.count(files, judged, cleanUp.deleted) ?? countHere(dir, files, judged, cleanUp.deleted);
+    const counter = this.counters.get(dir);
+    const counted = counter ? counter.count(files, judged, cleanUp.deleted) : countHere({ dir }, files, judged, cleanUp.deleted);
     const { unused, unreadable } = await counted;
     const clashes = clashesOf(settled);
     this.clashes.push(...clashes);
@@ -176,6 +178,11 @@ export default class ReplayReporter {
     for (const counter of this.counters.values()) counter.stop();
     this.counters.clear();
   }
+}
+
+/** A recordings directory to count, its listing kept in its usage directory unless global setup found that unusable. */
+function countedDir({ dir, usageDir }: ResolvedConfig): CountedDir {
+  return unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]).includes(usageDir) ? { dir } : { dir, listing: listingFile(usageDir, dir) };
 }
 
 /** A project's options; undefined for a project that cannot be resolved, which is not ours to report. */
