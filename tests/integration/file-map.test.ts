@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Config } from '@jest/types';
+import { readConfig } from 'jest-config';
+import Runtime from 'jest-runtime';
+import { JEST_BIN, statusOf } from '../support/fixture';
+import { useProjects, useUpstream } from '../support/lifecycle';
+import { OPENAI_CLIENT, askTest } from '../support/snippets';
+
+/** Jest's file map and the default recordings folder inside rootDir; watch mode over it. */
+
+const upstream = useUpstream();
+const project = useProjects('file-map');
+const RECORDING = 'recordings/tests/a.test.js/a-12345678/0123456789abcdef.json';
+
+test("the recordings are left out of Jest's file map; tests and modules of the folder, and the project's own patterns, are kept", async () => {
+  const p = project(
+    {
+      'tests/a.test.js': "test('a', () => expect(1).toBe(1));\n",
+      [RECORDING]: '{"kept": "out of the file map"}\n',
+      'recordings/own.test.js': `test('own', () => expect(require('./${RECORDING.slice('recordings/'.length)}').kept).toBe('out of the file map'));\n`,
+      'recordings/helper.js': 'module.exports = 1;\n',
+      'build/skipped.js': 'module.exports = 2;\n',
+    },
+    { modulePathIgnorePatterns: ['<rootDir>/build/'] },
+  );
+  const { projectConfig } = await readConfig({} as Config.Argv, p.dir);
+  expect(projectConfig.modulePathIgnorePatterns).toEqual([`${p.dir}/recordings/.+\\.json$`, `${p.dir}/build/`]);
+  const { hasteFS } = await (await Runtime.createHasteMap(projectConfig, { maxWorkers: 1, resetCache: true, watchman: false })).build();
+  const files = hasteFS.getAllFiles().map((file) => path.relative(p.dir, file));
+  expect(files.filter((file) => !file.startsWith('node_modules')).sort()).toEqual(['jest.config.js', 'recordings/helper.js', 'recordings/own.test.js', 'tests/a.test.js']);
+  // A test in the folder still runs, and may still require a recording.
+  expect(statusOf(await p.run())).toEqual({ a: 'passed', own: 'passed' });
+});
+
+/** Runs `jest --watchAll` in the project, taking each step once its output has matched `after` `times` times; resolves with all it wrote. */
+function watch(dir: string, steps: { after: RegExp; times: number; then: () => void }[]): Promise<string> {
+  const child = spawn(process.execPath, [JEST_BIN, '--watchAll', '--no-cache'], { cwd: dir, env: { ...process.env, CI: '' }, detached: true });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const step = steps[0];
+      if (step && (output.match(new RegExp(step.after, 'gm')) ?? []).length >= step.times) {
+        steps.shift();
+        step.then();
+      }
+      if (steps.length === 0) {
+        process.kill(-child.pid!, 'SIGKILL');
+        resolve(output);
+      }
+    };
+    child.stdout.on('data', (data) => ((output += data), check()));
+    child.stderr.on('data', (data) => ((output += data), check()));
+    child.on('error', reject);
+    child.on('exit', () => steps.length > 0 && reject(new Error(`jest --watchAll ended early:\n${output}`)));
+  });
+}
+
+test('watch mode: a run after a change counts what the recordings folder holds now', async () => {
+  const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'watched')}` });
+  expect((await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL })).code).toBe(0);
+  const [recorded] = p.files();
+  const summary = /^jest-replay: replay mode — 1 replayed, 0 recorded, 0 missing, (\d) unused/.source;
+  const output = await watch(p.dir, [
+    {
+      after: summary,
+      times: 1,
+      // A recording no test asks for, then a change to the test file: a second run.
+      then: () => {
+        fs.copyFileSync(path.join(p.dir, 'recordings', recorded), path.join(p.dir, 'recordings', path.dirname(recorded), 'ffffffffffffffff.json'));
+        fs.appendFileSync(path.join(p.dir, 'tests/a.test.js'), '// changed\n');
+      },
+    },
+    { after: summary, times: 2, then: () => undefined },
+  ]);
+  expect([...output.matchAll(new RegExp(summary, 'gm'))].map((match) => match[1])).toEqual(['0', '1']);
+});
