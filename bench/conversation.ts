@@ -13,6 +13,7 @@ import { BenchProject } from './project';
  *   stub.config.js    `testEnvironment: node` with a hand-written `fetch` stub answering the same
  *                     bytes, one stream event per read as fetch hands over a stream the server wrote
  *                     event by event: no interception library at all, the lowest cost there can be;
+ *   stub-als.config.js  the stub, and one more AsyncLocalStorage enabled, as jest-replay's scope tracking has;
  *   polly.config.js   `testEnvironment: node` with Polly.js replaying its own HAR recordings.
  * The floors are fair: each test file loads only its own table of replies (traffic/<file>.json),
  * as jest-replay reads only the recordings its tests ask for.
@@ -119,6 +120,14 @@ beforeEach(() => {
 afterEach(() => (globalThis.fetch = realFetch));
 `;
 
+// What jest-replay's scope tracking costs alone: one more AsyncLocalStorage, enabled once for the process (kept on
+// the core module, which every test file shares), whose hook then runs on every promise, as jest-replay's does.
+const ALS_SETUP_JS = `
+const hooks = require('node:async_hooks');
+hooks.benchStorage ??= new hooks.AsyncLocalStorage();
+hooks.benchStorage.enterWith({});
+`;
+
 // Polly.js as its docs set it up for Node: fetch adapter, fs persister, one recording per test.
 const POLLY_SETUP_JS = `
 const path = require('node:path');
@@ -153,6 +162,8 @@ export async function buildConversation(spec: ConversationSpec): Promise<Convers
   project.write('nock-setup.js', NOCK_SETUP_JS);
   project.writeConfig('stub.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/stub-setup.js'] });
   project.write('stub-setup.js', STUB_SETUP_JS);
+  project.writeConfig('stub-als.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/stub-setup.js', '<rootDir>/als-setup.js'] });
+  project.write('als-setup.js', ALS_SETUP_JS);
   project.write('traffic.js', TRAFFIC_JS);
   if (spec.polly) {
     project.writeConfig('polly.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/polly-setup.js'] });

@@ -15,10 +15,11 @@ export async function mainSuite(): Promise<WorkloadReport> {
     polly: true,
   });
   const load = new LoadWatch();
-  const rounds = fullRotation(4);
+  const rounds = fullRotation(5);
   const results = await paired(
     {
       'fetch stub': () => project.runJest('stub.config.js', env),
+      'fetch stub + AsyncLocalStorage': () => project.runJest('stub-als.config.js', env),
       nock: () => project.runJest('nock.config.js', env),
       'jest-replay': () => project.runJest('replay.config.js', env),
       'Polly.js': () => project.runJest('polly.config.js', env),
@@ -32,6 +33,12 @@ export async function mainSuite(): Promise<WorkloadReport> {
     cpu: pairRatios(replay, results[name], 'cpu'),
   });
   const [stub, nock, polly] = [over('fetch stub'), over('nock'), over('Polly.js')];
+  const withStorage = results['fetch stub + AsyncLocalStorage'];
+  const storage = {
+    label: 'fetch stub + AsyncLocalStorage / fetch stub',
+    wall: pairRatios(withStorage, results['fetch stub'], 'wall'),
+    cpu: pairRatios(withStorage, results['fetch stub'], 'cpu'),
+  };
   const median = (samples: number[]) => stats(samples).median;
   return {
     title: '1. Main suite: replay against the floors',
@@ -42,16 +49,19 @@ export async function mainSuite(): Promise<WorkloadReport> {
       '`Response` whose body is read one recorded event at a time, as fetch reads a stream the server wrote event by event (no ' +
       'interception library, no file read per request: the least any replay can cost); nock answers from interceptors defined ' +
       'in `beforeEach`; Polly.js replays its own HAR files.',
-    tables: [contenderTable(results), ratioTable([stub, nock, polly])],
+    tables: [contenderTable(results), ratioTable([stub, nock, polly, storage])],
     targets: [
       atMost('jest-replay / fetch stub ≤ 1.10, wall (median of the pairs)', median(stub.wall), 1.1, median(stub.wall).toFixed(3)),
       atMost('jest-replay / fetch stub ≤ 1.10, CPU (median of the pairs)', median(stub.cpu), 1.1, median(stub.cpu).toFixed(3)),
     ],
     notes: [
       'Over the fetch stub, jest-replay adds per request: @mswjs/interceptors (the `fetch` it patches builds a second `Request` and ' +
-        "routes the response back through its emitter), the key (the body normalized and hashed), the recording's file read and " +
-        "parsed, and Node 20's AsyncLocalStorage, which runs a hook on every promise created while a test runs (it keeps each " +
-        'request with the test that started it, across `test.concurrent` and timers that outlive their test).',
+        "routes the response back through its emitter and promises, and its proxies on `Headers`, `Request` and `Response` run on " +
+        "every one the process makes), the key (the body normalized and hashed), and the recording's file read and parsed.",
+      "Scope tracking: jest-replay keeps each request with the test that started it (across `test.concurrent` and timers that outlive " +
+        "their test) in an AsyncLocalStorage. Jest 30 runs every test in an AsyncLocalStorage of its own (jest-circus's test execution " +
+        "context), so Node's promise hooks run in every contender; one more storage adds a property per promise. " +
+        "`fetch stub + AsyncLocalStorage` measures that alone: its ratio to the stub is the cost.",
       'nock answers every request after a `setImmediate` and two `setTimeout(…, 0)` (each at least 1 ms in Node): its wall time is ' +
         'mostly waiting, which is why it is slower than jest-replay on the clock by much more than in CPU time. nock and Polly are ' +
         "also required by a setup file, so each test file's module registry loads them again; jest-replay's interception lives in the " +

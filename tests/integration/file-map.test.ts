@@ -35,7 +35,7 @@ test("the recordings are left out of Jest's file map; tests and modules of the f
 });
 
 /** Runs `jest --watchAll` in the project, taking each step once its output has matched `after` `times` times; resolves with all it wrote. */
-function watch(dir: string, steps: { after: RegExp; times: number; then: () => void }[]): Promise<string> {
+function watch(dir: string, steps: { after: string; times: number; then: () => void }[]): Promise<string> {
   const child = spawn(process.execPath, [JEST_BIN, '--watchAll', '--no-cache'], { cwd: dir, env: { ...process.env, CI: '' }, detached: true });
   let output = '';
   return new Promise((resolve, reject) => {
