@@ -76,3 +76,21 @@ test('watch mode: a run after a change counts what the recordings folder holds n
   ]);
   expect([...output.matchAll(new RegExp(summary, 'gm'))].map((match) => match[1])).toEqual(['0', '1']);
 });
+
+test("the next run lists again only the folders whose modification time changed; prune lists them all", async () => {
+  const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'listed')}` });
+  expect((await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL })).code).toBe(0);
+  const [recorded] = p.files();
+  const folder = path.join(p.dir, 'recordings', path.dirname(recorded));
+  // Every folder changed a minute ago: its listing can be trusted while its time stays.
+  const minuteAgo = new Date(Date.now() - 60_000);
+  for (let f = folder; f.startsWith(p.dir); f = path.dirname(f)) fs.utimesSync(f, minuteAgo, minuteAgo);
+  const summary = (run: { stderr: string }) => /replay mode — 1 replayed, 0 recorded, 0 missing, (\d) unused/.exec(run.stderr)?.[1];
+  expect(summary(await p.run())).toBe('0');
+  // A recording slipped into the test's folder with its time set back is not seen; a new folder's is.
+  fs.copyFileSync(path.join(folder, path.basename(recorded)), path.join(folder, 'ffffffffffffffff.json'));
+  fs.utimesSync(folder, minuteAgo, minuteAgo);
+  p.write('recordings/tests/gone.test.js/gone-12345678/eeeeeeeeeeeeeeee.json', p.read(path.join('recordings', recorded)));
+  expect(summary(await p.run())).toBe('1');
+  expect((await p.cli(['prune'])).stdout).toContain('2 unused (2 recordings');
+});

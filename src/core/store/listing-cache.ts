@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sha256 } from '../util/hash';
 import { linkTarget, listEntries, reasonOf, type Tree, writeFileAtomically } from './storage';
+import { LISTING_PREFIX } from './usage';
 
 /**
  * The recordings tree as the last run listed it, kept in the usage directory so the next run (or the next run of
@@ -30,7 +31,7 @@ interface Listing {
 }
 
 /** Where the listing of `dir` is kept in `usageDir`. */
-export const listingFile = (usageDir: string, dir: string) => path.join(usageDir, `listing-${sha256(dir).slice(0, 12)}.json`);
+export const listingFile = (usageDir: string, dir: string) => path.join(usageDir, `${LISTING_PREFIX}${sha256(dir).slice(0, 12)}.json`);
 
 function readListing(file: string, dir: string): Record<string, ListedFolder> {
   try {
