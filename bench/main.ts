@@ -35,6 +35,8 @@ async function main(): Promise<void> {
   for (const name of chosen.length > 0 ? chosen : Object.keys(WORKLOADS)) {
     log(`${name}: starting`);
     reports.push(await WORKLOADS[name]());
+    // What is measured is never lost to a later workload's failure.
+    log(`${name}: done\n${renderReport(reports.slice(-1), startedAt, 0)}`);
   }
   const report = renderReport(reports, startedAt, (Date.now() - startedAt.getTime()) / 1000);
   if (chosen.length > 0) return void process.stdout.write(report);

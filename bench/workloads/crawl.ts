@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { buildConversation } from '../conversation';
 import { firstRecording, writeFiller } from '../filler';
 import { BenchProject } from '../project';
@@ -16,7 +17,8 @@ const PER_FOLDER = 10;
 export async function crawl(): Promise<WorkloadReport> {
   const { project: small, env } = await buildConversation({ name: 'crawl-small', files: 1, testsPerFile: TESTS, calls: ['chat'] });
   const large = new BenchProject('crawl-large');
-  fs.cpSync(small.dir, large.dir, { recursive: true, verbatimSymlinks: true, force: true });
+  // The same project (its own node_modules link aside), then the filler.
+  fs.cpSync(small.dir, large.dir, { recursive: true, filter: (from) => path.relative(small.dir, from).split(path.sep)[0] !== 'node_modules' });
   writeFiller(large.path('recordings', 'tests'), fs.readFileSync(firstRecording(small.path('recordings'))), LARGE - TESTS, PER_FOLDER);
   const load = new LoadWatch();
   const rounds = fullRotation(2);
