@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CI_VARIABLES } from '../src/core/mode';
+import { CI_INFO_VARIABLES } from '../src/core/ci';
 import type { Sample } from './runner';
 
 /**
@@ -15,7 +15,7 @@ const JEST_BIN = path.join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
 /** Preloaded into every measured process: reports its CPU time and peak RSS (see child-usage.js). */
 const CHILD_USAGE = path.join(__dirname, 'child-usage.js');
 /** Variables that would change the mode of a child run behind the benchmark's back. */
-const SCRUBBED_ENV = [...CI_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_WORKER_ID'];
+const SCRUBBED_ENV = [...CI_INFO_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_WORKER_ID'];
 
 export class BenchProject {
   readonly dir: string;

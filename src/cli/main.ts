@@ -9,10 +9,14 @@ import { diffCommand } from './commands/diff';
 import { exportCommand } from './commands/export';
 import { importCommand } from './commands/import';
 import { listCommand } from './commands/list';
+import { mvCommand } from './commands/mv';
 import { pruneCommand } from './commands/prune';
 import { showCommand } from './commands/show';
 import { verifyCommand } from './commands/verify';
 import { table } from './format';
+import { keyRules } from './key-options';
+import { heading, targetsOf } from './targets';
+import { ReplayConfigError } from '../core/errors';
 import { printableLines } from '../core/util/printable';
 
 /** Every command, in the order `--help` lists them. */
@@ -23,13 +27,16 @@ const COMMANDS: Command[] = [
   diagnoseCommand,
   verifyCommand,
   pruneCommand,
+  mvCommand,
   importCommand,
   exportCommand,
 ];
 
 /** Options every command takes, after its own in the one `Options:` list of its help. */
 const COMMON_OPTIONS: [string, string][] = [
-  ['--dir <path>', 'Recordings directory (default: $JEST_REPLAY_DIR, else ./recordings)'],
+  ['--dir <path>', "Recordings directory (default: $JEST_REPLAY_DIR, else the project's dir, else <rootDir>/recordings)"],
+  ['--config <path>', 'The Jest config to read the options from (default: the one jest finds from here)'],
+  ['--project <name>', "The config's project (displayName) whose recordings to use, when it has several"],
   ['-h, --help', 'Show help'],
 ];
 
@@ -92,7 +99,13 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(commandUsage(command));
     return EXIT.ok;
   }
-  const options: ParseArgsOptions = { dir: { type: 'string' }, help: { type: 'boolean', short: 'h' }, ...command.options };
+  const options: ParseArgsOptions = {
+    dir: { type: 'string' },
+    config: { type: 'string' },
+    project: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+    ...command.options,
+  };
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: rest, allowPositionals: true, options });
@@ -104,20 +117,32 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(commandUsage(command));
     return EXIT.ok;
   }
-  // An empty JEST_REPLAY_DIR means unset, as it does for the Jest run.
-  const dir = path.resolve(String(parsed.values.dir ?? (process.env.JEST_REPLAY_DIR?.trim() || 'recordings')));
+  // Test ids and recorded values reach the terminal escaped, whatever the command prints.
+  const out = (text: string) => process.stdout.write(`${printableLines(text)}\n`);
+  const err = (text: string) => process.stderr.write(`${printableLines(text)}\n`);
   try {
-    return await command.run({
-      dir,
-      values: parsed.values,
-      positionals: parsed.positionals,
-      // Test ids and recorded values reach the terminal escaped, whatever the command prints.
-      out: (text) => process.stdout.write(`${printableLines(text)}\n`),
-      err: (text) => process.stderr.write(`${printableLines(text)}\n`),
-    });
+    const cwd = process.cwd();
+    const { targets, shownAs } = await targetsOf(parsed.values, cwd, process.env);
+    if (targets.length > 1 && !command.eachProject) {
+      const names = targets.flatMap((target) => target.names).join(', ');
+      throw new UsageError(`${shownAs} has several projects with recordings of their own (${names}): choose one with --project <name>`);
+    }
+    let code: number = EXIT.ok;
+    for (const [i, target] of targets.entries()) {
+      if (targets.length > 1) out(`${i > 0 ? '\n' : ''}${heading(target)}`);
+      const { dir, rootDir, usageDir } = target.options;
+      const context = { dir, rootDir, usageDir, rules: () => keyRules(target.options, parsed.values, cwd) };
+      code = Math.max(code, await command.run({ ...context, values: parsed.values, positionals: parsed.positionals, out, err }));
+    }
+    return code;
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`jest-replay ${command.name}: ${error.message}\n\n${commandUsage(command)}`);
+      return EXIT.usage;
+    }
+    // A Jest config that cannot be read, or a bad option or module in it: named, without the help.
+    if (error instanceof ReplayConfigError) {
+      err(`jest-replay ${command.name}: ${error.message.replace(/^jest-replay: /, '')}`);
       return EXIT.usage;
     }
     throw error;

@@ -84,6 +84,10 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
 
+/** The `replay` entry of a project's `testEnvironmentOptions`, as the user wrote it (`validateOptions` checks it). */
+export const replayOptionsIn = (testEnvironmentOptions: unknown): unknown =>
+  (testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
+
 export function validateOptions(raw: unknown): ReplayOptions {
   if (raw === undefined || raw === null) return {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
@@ -116,12 +120,20 @@ const resolveFrom = (rootDir: string, p: string) => path.resolve(rootDir, p.repl
 /** A module option: `<rootDir>` expanded; otherwise left for `require.resolve` from rootDir (a package name stays one). */
 const moduleSpec = (rootDir: string, spec: string | undefined) => spec?.replace(/^<rootDir>/, rootDir);
 
-export function resolveConfig(input: { rootDir: string; options?: unknown; env: ReplayEnv }): ResolvedConfig {
+/** Everything but the mode: what the command line needs, which must not fail on a run's `RECORD=banana`. */
+export type ResolvedOptions = Omit<ResolvedConfig, 'mode'>;
+
+/** `ci`: Jest's `globalConfig.ci` (`--ci`, or Jest's own CI detection), which refuses `RECORD=1` as CI variables do. */
+export function resolveConfig(input: { rootDir: string; options?: unknown; env: ReplayEnv; ci?: boolean }): ResolvedConfig {
+  const options = resolveOptions(input);
+  return { mode: resolveMode(input.env, input.ci), ...options };
+}
+
+export function resolveOptions(input: { rootDir: string; options?: unknown; env: ReplayEnv }): ResolvedOptions {
   const options = validateOptions(input.options);
   const { rootDir, env } = input;
   const dir = env.JEST_REPLAY_DIR?.trim() || options.dir || 'recordings';
   return {
-    mode: resolveMode(env),
     rootDir,
     dir: resolveFrom(rootDir, dir),
     ignoreHosts: (options.ignoreHosts ?? []).map((h) => h.toLowerCase()),

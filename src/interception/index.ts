@@ -1,6 +1,7 @@
 import { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
 import { FetchInterceptor } from '@mswjs/interceptors/fetch';
 import { type InterceptingDispatcher, interceptingDispatcher } from './undici';
+import { UserInterceptors } from './user-interceptors';
 
 /**
  * The one place that talks to @mswjs/interceptors (the engine nock 14 is built on). It routes
@@ -35,15 +36,17 @@ const WEB_PROTOCOLS = new Set(['http:', 'https:']);
 /** The interception of the test file that ended last in this process, kept until the next one intercepts. */
 let lingering: Interception | undefined;
 
-export function intercept(handler: RequestHandler): Interception {
+/** `testGlobal`: the test context's global, where a test's own nock or msw finds ours to share (see ./user-interceptors). */
+export function intercept(handler: RequestHandler, testGlobal: object): Interception {
   // One interceptor of each kind at a time: the ended file's make way.
   lingering?.dispose();
   lingering = undefined;
   const realFetch = globalThis.fetch;
   // Node's http clients see a broken connection as the socket error itself (ECONNRESET); fetch wraps
   // it in a TypeError. The handler fails the fetch way, so http requests get the cause.
+  const causeOf: Failure = (error) => (isNodeError(error.cause) ? error.cause : error);
   const interceptors = [
-    listen(new ClientRequestInterceptor(), handler, (error) => (isNodeError(error.cause) ? error.cause : error)),
+    listen(new ClientRequestInterceptor(), handler, causeOf, new UserInterceptors(testGlobal)),
     listen(new FetchInterceptor(), handler, (error) => error),
   ];
   const forward = forwardWith(realFetch);
@@ -85,12 +88,21 @@ function withPlainAborts(fetch: typeof globalThis.fetch): typeof globalThis.fetc
     });
 }
 
-function listen<T extends ClientRequestInterceptor | FetchInterceptor>(interceptor: T, handler: RequestHandler, asFailure: (error: Error) => Error): T {
-  interceptor.on('request', async ({ request, controller }) => {
+type Failure = (error: Error) => Error;
+function listen<T extends ClientRequestInterceptor | FetchInterceptor>(
+  interceptor: T,
+  handler: RequestHandler,
+  asFailure: Failure,
+  user?: UserInterceptors,
+): T {
+  interceptor.on('request', async (event) => {
+    const { request, controller } = event;
     const url = new URL(request.url);
-    // data:, blob: and file: URLs never reach a server (the openai SDK fetches `data:,` to probe FormData support).
-    if (!WEB_PROTOCOLS.has(url.protocol) || !handler.handles(url)) return;
     try {
+      // The test's own mocks first, for every request: theirs answer what they mock (see ./user-interceptors).
+      if (await user?.answer(event)) return;
+      // data:, blob: and file: URLs never reach a server (the openai SDK fetches `data:,` to probe FormData support).
+      if (!WEB_PROTOCOLS.has(url.protocol) || !handler.handles(url)) return;
       controller.respondWith(await handler.handle(request));
     } catch (error) {
       controller.errorWith(asFailure(error as Error));

@@ -3,14 +3,15 @@ import type { Circus } from '@jest/types';
 import { randomBytes } from 'node:crypto';
 import { CONTROL, type Control } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
-import { ReplayConfigError, ReplayError } from '../core/errors';
-import { intercepts, reachesNetwork, switchedOn, testMode } from '../core/mode';
-import type { RedactHook } from '../core/keying/redact';
+import { ReplayError } from '../core/errors';
+import { intercepts, reachesNetwork, testMode } from '../core/mode';
+import { switchedOn } from '../core/util/switches';
+import { loadRedact } from '../core/keying/redact';
 import { loadBeforeRecord } from '../core/recording/before-record';
 import { sha256 } from '../core/util/hash';
 import { type MissReporting, ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store/store';
-import { assignTestIds, collectTests, describeTitles, relativeTestPath, type TestIdResolver } from './test-id';
+import { describeTitles, FileTestIds, type TestIdResolver } from './test-id';
 import { type ScopeStatus, type ShardConfig, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs, writeFileUsage } from '../core/store/usage';
 import { loadFunction } from '../core/util/user-module';
 import { forwardWith, intercept, type Interception } from '../interception';
@@ -19,7 +20,7 @@ import { UNDICI_GLOBAL_DISPATCHER } from '../interception/undici';
 import { runnersNodeEnvironment } from './node-environment';
 import { replayOptionsOf, VERBOSE_VARIABLE } from './options';
 import { reportProblems } from './failures';
-import { forProject, RUN_COMMAND_VARIABLE, runCommand } from './run-command';
+import { cliCommand, forProject, RUN_COMMAND_VARIABLE, runCommand } from './run-command';
 
 type EnvironmentClass = new (config: JestEnvironmentConfig, context: EnvironmentContext) => JestEnvironment;
 
@@ -35,6 +36,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     private readonly replayTestPath: string;
     private readonly replayOptions: unknown;
     private readonly replayShard?: ShardConfig;
+    /** Jest's `--ci` (or its own CI detection): CI for jest-replay too. */
+    private readonly jestCi: boolean;
     private readonly missReporting: MissReporting;
     /** The name of this file's usage note, once written. */
     private usageName?: string;
@@ -42,8 +45,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     private session?: ReplaySession;
     private interception?: Interception;
     private networkGuard?: NetworkGuard;
-    private resolver?: TestIdResolver;
-    private testIds?: Map<Circus.TestEntry, string>;
+    private ids: FileTestIds;
     /** Running tests (several at once under test.concurrent) and running beforeAll/afterAll hooks. */
     private readonly scopes = new Map<Circus.TestEntry | Circus.Hook, TestScope>();
     /** Test and hook bodies as the user wrote them, before `runIn` wrapped them. */
@@ -53,23 +55,26 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       super(config, context);
       this.replayRootDir = config.projectConfig.rootDir;
       this.replayTestPath = context.testPath;
+      this.ids = new FileTestIds({ testPath: context.testPath, rootDir: this.replayRootDir });
       this.replayOptions = replayOptionsOf(config.projectConfig);
       this.replayShard = config.globalConfig.shard;
+      this.jestCi = config.globalConfig.ci;
       const command = process.env[RUN_COMMAND_VARIABLE] ?? runCommand({ env: process.env, execArgv: process.execArgv, args: [] });
       const project = { name: config.projectConfig.displayName?.name, several: config.globalConfig.projects.length > 1 };
-      this.missReporting = { command: forProject(command, project), verbose: switchedOn(process.env[VERBOSE_VARIABLE]) };
+      const verbose = switchedOn(process.env[VERBOSE_VARIABLE]);
+      this.missReporting = { command: forProject(command, project), cli: cliCommand(process.env, project), verbose };
     }
 
     async setup(): Promise<void> {
       await super.setup();
-      const config = resolveConfig({ rootDir: this.replayRootDir, options: this.replayOptions, env: process.env });
+      const config = resolveConfig({ rootDir: this.replayRootDir, options: this.replayOptions, env: process.env, ci: this.jestCi });
       this.replayConfig = config;
       // In a live run nothing is intercepted: ids, modes and ignored fields change nothing, and nothing is replayed or recorded.
       const scope = (call: string) => (this.session ? (this.session.current ?? this.requireScope(call)) : undefined);
       const control: Control = {
         setTestId: (id) => scope('setTestId()')?.setTestId(id),
         setMode: (mode) => {
-          const checked = testMode(mode, config.mode, process.env);
+          const checked = testMode(mode, config.mode, process.env, this.jestCi);
           scope('replay.mode()')?.setMode(checked);
         },
         matchIgnore: (paths) => scope('replay.matchIgnore()')?.ignore(paths),
@@ -82,13 +87,15 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       if (!intercepts(config.mode)) return;
       if (config.testIdResolver) {
         const resolveTestId = loadFunction<TestIdResolver['resolveTestId']>('testIdResolver', config.testIdResolver, config.rootDir, 'resolveTestId', 'resolveTestId(context)');
-        this.resolver = { resolveTestId };
+        const file = { testPath: this.replayTestPath, rootDir: this.replayRootDir };
+        this.ids = new FileTestIds(file, { resolveTestId, module: config.testIdResolver });
       }
-      const redact = config.redact ? loadFunction<RedactHook>('redact', config.redact, config.rootDir, 'redact', 'redact({ method, url, body })') : undefined;
+      const redact = config.redact ? loadRedact(config.redact, config.rootDir) : undefined;
       const beforeRecord = config.beforeRecord ? loadBeforeRecord(config.beforeRecord, config.rootDir) : undefined;
       let session: ReplaySession | undefined;
       // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
-      this.interception = intercept({ handles: (url) => session!.handles(url), handle: (request) => session!.handle(request) });
+      const handler = { handles: (url: URL) => session!.handles(url), handle: (request: Request) => session!.handle(request) };
+      this.interception = intercept(handler, this.global);
       const passthrough = forwardWith(this.interception.realFetch);
       session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, { redact, beforeRecord }, this.missReporting);
       this.session = session;
@@ -165,28 +172,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
     }
 
     private get relativePath(): string {
-      return relativeTestPath(this.replayRootDir, this.replayTestPath);
-    }
-
-    private testIdOf(test: Circus.TestEntry, state: Circus.State): string {
-      if (!this.testIds) {
-        const tests = collectTests(state.rootDescribeBlock);
-        const ids = assignTestIds(this.relativePath, tests.map((t) => [...describeTitles(t.parent), t.name]));
-        this.testIds = new Map(tests.map((t, i) => [t, ids[i]]));
-      }
-      const defaultId = this.testIds.get(test) ?? [this.relativePath, ...describeTitles(test.parent), test.name].join('::');
-      return this.resolve(defaultId, [...describeTitles(test.parent), test.name]);
-    }
-
-    private resolve(defaultId: string, titles: string[]): string {
-      if (!this.resolver) return defaultId;
-      const id = this.resolver.resolveTestId({ testPath: this.replayTestPath, rootDir: this.replayRootDir, titles, defaultId });
-      if (typeof id !== 'string' || id.trim() === '') {
-        throw new ReplayConfigError(
-          `jest-replay: testIdResolver ${this.replayConfig?.testIdResolver} returned ${JSON.stringify(id)} for ${defaultId}; it must return a non-empty string.`,
-        );
-      }
-      return id;
+      return this.ids.relativePath;
     }
 
     // A field, as JestEnvironment declares it; the base class's handler (if any) runs first.
@@ -197,7 +183,16 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       switch (event.name) {
         case 'test_start': {
           const fullName = [...describeTitles(event.test.parent), event.test.name].join(' ');
-          this.scopes.set(event.test, session.open({ testId: this.testIdOf(event.test, state), testPath: this.relativePath, fullName }));
+          // For a miss: an id recorded beside this test's that no test or hook has now is a renamed test's.
+          const declaredIds = () => {
+            try {
+              return this.ids.declared(state);
+            } catch {
+              return undefined;
+            }
+          };
+          const info = { testId: this.ids.ofTest(event.test, state), testPath: this.relativePath, fullName, declaredIds };
+          this.scopes.set(event.test, session.open(info));
           break;
         }
         case 'test_fn_start':
@@ -222,9 +217,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
             this.runIn(hook, running.length === 1 ? running[0][1] : undefined);
             break;
           }
-          const titles = [...describeTitles(hook.parent), hook.type];
-          const defaultId = [this.relativePath, ...titles].join('::');
-          const scope = session.open({ testId: this.resolve(defaultId, titles), testPath: this.relativePath });
+          const scope = session.open({ testId: this.ids.ofHook(hook), testPath: this.relativePath });
           this.scopes.set(hook, scope);
           this.runIn(hook, scope);
           break;

@@ -8,7 +8,7 @@ import { records } from '../core/mode';
 import { checkWritable } from '../core/store/storage';
 import { newRunId, RUN_ID_VARIABLE, startUsage, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs } from '../core/store/usage';
 import { displayPath, replayOptionsOf } from './options';
-import { RUN_COMMAND_VARIABLE, runCommand } from './run-command';
+import { CONFIG_ARGUMENT_VARIABLE, configArgument, RUN_COMMAND_VARIABLE, runCommand } from './run-command';
 import { noteProject, SETTLED_VARIABLE } from './settle-run';
 
 /** The one line a run starts with: the mode and where recordings are read and written. */
@@ -54,7 +54,8 @@ function useUsageDir(usageDir: string, shard: Config.GlobalConfig['shard']): voi
  * `RECORD=1` under CI or a bad option stops the run with one clear message.
  */
 export default async function globalSetup(globalConfig: Config.GlobalConfig, projectConfig: Config.ProjectConfig): Promise<void> {
-  const config = resolveConfig({ rootDir: projectConfig.rootDir, options: replayOptionsOf(projectConfig), env: process.env });
+  const options = replayOptionsOf(projectConfig);
+  const config = resolveConfig({ rootDir: projectConfig.rootDir, options, env: process.env, ci: globalConfig.ci });
   if (records(config.mode)) checkRecordingsWritable(config);
   // stderr, so `jest --json` keeps a clean stdout.
   if (!globalConfig.silent) process.stderr.write(`${describeRun(config)}\n`);
@@ -65,6 +66,7 @@ export default async function globalSetup(globalConfig: Config.GlobalConfig, pro
   noteProject({ rootDir: config.rootDir, usageDir: config.usageDir });
   // Only this process sees Jest's own arguments (`--config`): the test files' processes read the command from here.
   process.env[RUN_COMMAND_VARIABLE] = runCommand({ env: process.env, execArgv: process.execArgv, args: process.argv.slice(2) });
+  process.env[CONFIG_ARGUMENT_VARIABLE] = configArgument(process.argv.slice(2)) ?? '';
   // A normalizers or beforeRecord module that does not load stops the run here, not at the first request.
   loadNormalizers(config.normalizers, config.rootDir);
   if (config.beforeRecord) loadBeforeRecord(config.beforeRecord, config.rootDir);

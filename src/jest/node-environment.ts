@@ -11,12 +11,25 @@ export function runnerPackageDir(loadedModules: string[]): string | undefined {
 }
 
 /**
+ * A folder of the jest-runner of the project's Jest (jest → @jest/core → jest-runner), followed as each package sees
+ * its own dependencies: under a strict layout (Yarn Plug'n'Play) jest-replay sees `jest`, its peer, and not Jest's own.
+ */
+function installedRunnerDir(): string | undefined {
+  try {
+    const from = (name: string, dir?: string) => path.dirname(require.resolve(name, dir ? { paths: [dir] } : undefined));
+    return from('jest-runner', from('@jest/core', from('jest')));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Jest's node environment from the Jest that runs the tests (jest-runner depends on it), so a
  * Jest 29 run gets Jest 29's environment, with its own mocks, fake timers and globals, rather
- * than the Jest 30 one jest-replay is built against. Outside a Jest run, jest-replay's own.
+ * than the Jest 30 one jest-replay is built against. Outside a Jest run, the project's Jest's.
  */
 export function runnersNodeEnvironment(): typeof TestEnvironment {
-  const runner = runnerPackageDir(Object.keys(require.cache));
+  const runner = runnerPackageDir(Object.keys(require.cache)) ?? installedRunnerDir();
   let file: string;
   try {
     file = require.resolve('jest-environment-node', runner ? { paths: [runner] } : undefined);

@@ -1,9 +1,9 @@
 import type { Config } from '@jest/types';
 import * as path from 'node:path';
+import { replayOptionsIn } from '../core/config';
 
 /** A project's `testEnvironmentOptions.replay`, as the user wrote it (`resolveConfig` checks it). */
-export const replayOptionsOf = (projectConfig: Config.ProjectConfig): unknown =>
-  (projectConfig.testEnvironmentOptions as { replay?: unknown } | undefined)?.replay;
+export const replayOptionsOf = (projectConfig: Config.ProjectConfig): unknown => replayOptionsIn(projectConfig.testEnvironmentOptions);
 
 /** A path as the user reads it: relative to where they ran jest, unless it is outside. */
 export function displayPath(file: string): string {

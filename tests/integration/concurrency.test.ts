@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseRecording } from '../../src/core/recording/parse';
-import { type FixtureProject, JEST_BIN } from '../support/fixture';
+import { childEnv, type FixtureProject, JEST_BIN } from '../support/fixture';
 import { useProjects, useUpstream } from '../support/lifecycle';
 import { OPENAI_CLIENT } from '../support/snippets';
 
@@ -69,7 +69,7 @@ test('a recording run stopped with SIGINT while writing leaves no partial or tem
   const p = project(manyTests(2, 30, (f, t) => `'${f}-${t} ' + 'x'.repeat(8_000_000)`));
   const child = spawn(process.execPath, [JEST_BIN, '--no-cache', '--maxWorkers=2'], {
     cwd: p.dir,
-    env: { ...process.env, RECORD: '1', UPSTREAM_BASE: upstream().baseURL, CI: '' },
+    env: childEnv({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL }),
     detached: true,
     stdio: 'ignore',
   });

@@ -70,12 +70,12 @@ describe('list, show and diagnose', () => {
   });
 
   test("every help has one Options: list, the command's own options and the common ones", () => {
-    const own: Record<string, string[]> = { list: [], show: ['--raw'], diff: ['--markdown'], diagnose: ['--normalizers <module>', '--match-ignore <path>'], verify: ['--normalizers <module>', '--match-ignore <path>'], prune: ['--usage <path>', '--yes'] };
+    const own: Record<string, string[]> = { list: [], show: ['--raw'], diff: ['--markdown'], diagnose: ['--normalizers <module>', '--match-ignore <path>'], verify: ['--normalizers <module>', '--match-ignore <path>'], prune: ['--usage <path>', '--yes'], import: ['--check', '--normalizers <module>', '--match-ignore <path>'], mv: ['--prefix', '--merge', '--dry-run', '--normalizers <module>', '--match-ignore <path>'] };
     for (const [command, options] of Object.entries(own)) {
       const { stdout } = cli(command, '--help');
       expect([command, stdout.match(/^.*Options:$/gm)]).toEqual([command, ['Options:']]);
       const listed = stdout.split('Options:\n')[1].split('\n').filter((line) => line.startsWith('  -')).map((line) => line.trim().split(/ {2,}/)[0]);
-      expect([command, listed]).toEqual([command, [...options, '--dir <path>', '-h, --help']]);
+      expect([command, listed]).toEqual([command, [...options, '--dir <path>', '--config <path>', '--project <name>', '-h, --help']]);
     }
     expect(cli('--help').stdout.match(/^.*Options:$/gm)).toEqual(['Options:']);
   });

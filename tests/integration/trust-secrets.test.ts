@@ -183,6 +183,8 @@ test('asks with a fresh session id', async () => {
   expect(JSON.parse(p.read(`recordings/${file}`)).request.body.messages[0].content).toBe('hello from session-<redacted>');
   // Another random id, no server: found by the redacted key.
   expect(statusOf(await p.run())).toEqual({ 'asks with a fresh session id': 'passed' });
+  // verify keys the stored request through the hook too, as the recorder keys a live one.
+  expect(await p.cli(['verify'])).toMatchObject({ code: 0, stdout: '1 recording checked, no problems\n' });
 });
 
 describe('network isolation in replay mode', () => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CI_VARIABLES } from '../../src/core/mode';
+import { CI_INFO_VARIABLES } from '../../src/core/ci';
 
 /**
  * Small Jest projects that use the preset as a user would, run by the real `jest` binary in a
@@ -103,20 +103,17 @@ export class FixtureProject {
     return this.spawn([JEST_BIN, '--no-cache', ...args], env);
   }
 
-  /** Runs the `jest-replay` command line in the project. */
-  cli(args: string[], runner: Runner = {}): Promise<ProcessRun> {
-    return this.spawn([...(runner.nodeArgs ?? []), CLI_BIN, ...args], {}, runner.node);
+  /**
+   * Runs the `jest-replay` command line in the project (or in `cwd`, relative to it), with mode variables scrubbed
+   * as for `run`, by this repo's Node or the runner given.
+   */
+  cli(args: string[], { env = {}, cwd = '.', ...runner }: Runner & { env?: Record<string, string | undefined>; cwd?: string } = {}): Promise<ProcessRun> {
+    return this.spawn([...(runner.nodeArgs ?? []), CLI_BIN, ...args], env, runner.node, path.resolve(this.dir, cwd));
   }
 
-  private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath): Promise<ProcessRun> {
-    const childEnv: Record<string, string | undefined> = { ...process.env };
-    // The package manager that runs this suite (npm test, pnpm test) must not change the commands misses print.
-    const scrubbed = [...CI_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID'];
-    scrubbed.push('npm_config_user_agent');
-    for (const name of scrubbed) delete childEnv[name];
-    Object.assign(childEnv, env);
+  private spawn(args: string[], env: Record<string, string | undefined>, node = process.execPath, cwd = this.dir): Promise<ProcessRun> {
     return new Promise((resolve, reject) => {
-      const child = spawn(node, args, { cwd: this.dir, env: childEnv as NodeJS.ProcessEnv });
+      const child = spawn(node, args, { cwd, env: childEnv(env) });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d) => (stdout += d));
@@ -125,6 +122,18 @@ export class FixtureProject {
       child.on('close', (code) => resolve({ code, stdout, stderr }));
     });
   }
+}
+
+/**
+ * This process's environment without mode variables, CI's (every variable ci-info reads: the suite may itself run in CI)
+ * and the package manager's (the one that runs this suite, npm test or pnpm test, must not change the commands misses
+ * print), with `env` on top.
+ */
+export function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const clean: Record<string, string | undefined> = { ...process.env };
+  const scrubbed = [...CI_INFO_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_REPLAY_RUN', 'JEST_WORKER_ID'];
+  for (const name of [...scrubbed, 'npm_config_user_agent']) delete clean[name];
+  return { ...clean, ...env };
 }
 
 export const statusOf = (run: JestRun): Record<string, string> =>

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { eventClassOf, GENERIC_EVENT_CLASS, responseEventClass } from '../../src/core/recording/response-events';
-import { snakeCase } from '../../src/core/recording/parse';
+import { snakeCase } from '../../src/core/recording/typed-values';
 
 /** Every event of the openai SDK's `ResponseStreamEvent` union, by its `type`, with the interface (and Python class) that reads it. */
 function sdkEvents(): [string, string][] {

@@ -1,4 +1,4 @@
-import { forProject, runCommand } from '../../src/jest/run-command';
+import { cliCommand, configArgument, CONFIG_ARGUMENT_VARIABLE, forProject, runCommand } from '../../src/jest/run-command';
 
 describe('runCommand: the re-record command starts Jest as this run was started', () => {
   const run = (env: NodeJS.ProcessEnv, args: string[] = [], execArgv: string[] = []) => runCommand({ env, execArgv, args });
@@ -37,5 +37,18 @@ describe('runCommand: the re-record command starts Jest as this run was started'
     expect(forProject('npx jest', { name: 'my api', several: true })).toBe("npx jest --selectProjects 'my api'");
     expect(forProject('npx jest', { name: 'api', several: false })).toBe('npx jest');
     expect(forProject('npx jest', { several: true })).toBe('npx jest');
+  });
+});
+
+describe("cliCommand: jest-replay's command line, started as Jest was", () => {
+  it('with the same runner, the same --config and the project when the run has several', () => {
+    const env = { npm_config_user_agent: 'yarn/4.5.0 npm/? node/v20.19.0 linux x64', [CONFIG_ARGUMENT_VARIABLE]: 'config/jest e2e.js' };
+    expect(cliCommand(env, { name: 'api', several: true })).toEqual({ runner: 'yarn jest-replay', options: " --config 'config/jest e2e.js' --project api" });
+    expect(cliCommand({}, { name: 'api', several: false })).toEqual({ runner: 'npx jest-replay', options: '' });
+  });
+
+  it('global setup hands the config argument on as given', () => {
+    expect(configArgument(['--ci', '-c', 'e2e.json'])).toBe('e2e.json');
+    expect(configArgument(['--ci'])).toBeUndefined();
   });
 });

@@ -4,6 +4,9 @@ import { bodyForKey, requestKey } from '../../src/core/keying/key';
 import { modelListDigest } from '../../src/core/recording/model-list';
 import { modelListFileName, recordingFileName, testFolder } from '../../src/core/store/paths';
 import { verifyRecording } from '../../src/core/inspect/verify';
+import { ignoreFields } from '../../src/core/keying/match-ignore';
+import type { BodyNormalizer } from '../../src/core/keying/normalizers';
+import type { RedactHook } from '../../src/core/keying/redact';
 
 const TEST_ID = 'tests/chat.test.ts::chat::asks';
 const URL_ = 'https://api.openai.com/v1/chat/completions';
@@ -204,5 +207,48 @@ describe('key shapes split across the items of a stream', () => {
     expect(streamed([delta({ content: 'a long task-' }), delta({ content: 'scheduler0component1name2' })])).toEqual([]);
     // Only the end of a long text is kept: there "eyJ…" starts the text, though in the stream it follows an "x".
     expect(streamed([delta({ content: `xeyJ${'a'.repeat(253)}` }), delta({ content: '.eyJbbbbbbbbbb' })])).toEqual([]);
+  });
+});
+
+describe("the project's key rules", () => {
+  /** What the recorder does with `matchIgnore: ['body.user']` and a redact hook that hides session ids. */
+  const ignoreUser: BodyNormalizer = (body) => ignoreFields(body, ['body.user']);
+  const redact: RedactHook = (request) => ({ ...request, body: JSON.parse(JSON.stringify(request.body).replace(/session-\w+/g, 'session-x')) });
+  const keyedAs = (rec: Recording, body: Json) =>
+    `${testFolder(rec.test_id!)}/${recordingFileName(requestKey({ method: 'POST', url: new URL(URL_), body, testId: rec.test_id }), 1)}`;
+
+  test('a file keyed without a configured field passes only under the same rules', () => {
+    const rec = recording({ request: { ...recording().request, body: { ...BODY, user: 'alice' } } });
+    const file = keyedAs(rec, BODY);
+    expect(verifyRecording(file, serializeRecording(rec), { normalize: ignoreUser })).toEqual([]);
+    expect(verifyRecording(file, serializeRecording(rec))).toEqual([expect.stringContaining('its name says key')]);
+  });
+
+  test("a test's own match_ignore paths, stored in its file, key it without any rule given", () => {
+    const rec = recording({ match_ignore: ['body.user'], request: { ...recording().request, body: { ...BODY, user: 'alice' } } });
+    expect(verifyRecording(keyedAs(rec, BODY), serializeRecording(rec))).toEqual([]);
+    expect(verify(rec, keyedAs(rec, { ...BODY, user: 'alice' }))).toEqual([expect.stringContaining('its name says key')]);
+  });
+
+  test('the redact hook runs on the stored request, as on a live one: a file recorded before the hook was added is named', () => {
+    const redacted = recording({ request: { ...recording().request, body: { ...BODY, user: 'session-x' } } });
+    expect(verifyRecording(keyedAs(redacted, { ...BODY, user: 'session-x' }), serializeRecording(redacted), { redact })).toEqual([]);
+    const before = recording({ request: { ...recording().request, body: { ...BODY, user: 'session-abc' } } });
+    const file = keyedAs(before, { ...BODY, user: 'session-abc' });
+    expect(verifyRecording(file, serializeRecording(before))).toEqual([]);
+    expect(verifyRecording(file, serializeRecording(before), { redact })).toEqual([expect.stringContaining('its name says key')]);
+  });
+
+  test('a hook that throws on a stored request is a problem of that file, not a crash', () => {
+    const failing: RedactHook = () => {
+      throw new Error('boom');
+    };
+    expect(verifyRecording(placeOf(recording()), serializeRecording(recording()), { redact: failing })).toEqual(['its key cannot be computed: boom']);
+  });
+
+  test('a match_ignore that is not a list of valid paths is a broken file', () => {
+    const text = (value: unknown) => serializeRecording(recording()).replace('"request"', `"match_ignore": ${JSON.stringify(value)},\n  "request"`);
+    expect(verifyRecording(placeOf(recording()), text('body.user'))).toEqual(['"match_ignore" must be a list of paths like "body.user"']);
+    expect(verifyRecording(placeOf(recording()), text(['user']))).toEqual([expect.stringMatching(/^"match_ignore": "user" must start with "body\."/)]);
   });
 });

@@ -3,7 +3,7 @@ import { diagnoseTest, summarize } from '../../core/inspect/inspect';
 import { KEY_FILE_LENGTH } from '../../core/store/paths';
 import { RecordingStore } from '../../core/store/store';
 import { type Command, EXIT, UsageError } from '../command';
-import { KEY_OPTION_HELP, KEY_OPTIONS, keyNormalizer } from '../key-options';
+import { KEY_OPTION_HELP, KEY_OPTIONS } from '../key-options';
 import { formatSummary, fromCwd, table } from '../format';
 import { printable } from '../../core/util/printable';
 
@@ -21,9 +21,9 @@ compare it with \`jest-replay show <file>\`, then re-record.
 Exit code 1 when something is missing or cannot match.`,
   options: KEY_OPTIONS,
   optionHelp: KEY_OPTION_HELP,
-  async run({ dir, positionals, values, out }) {
+  async run({ dir, positionals, rules, out }) {
     if (positionals.length !== 1) throw new UsageError('give one test id (quote it: it contains spaces and ::)');
-    const diagnosis = diagnoseTest(new RecordingStore(dir), positionals[0], keyNormalizer(values));
+    const diagnosis = diagnoseTest(new RecordingStore(dir), positionals[0], rules());
     out(`test id:  ${printable(diagnosis.testId)}`);
     out(`folder:   ${fromCwd(diagnosis.folder)}`);
     if (diagnosis.files.length > 0) {

@@ -13,6 +13,7 @@ export const listCommand: Command = {
 method and endpoint, model, "stream" for streamed responses, the status when it is not 200, and
 its size. With a test-id prefix, only the ids that start with it.
 Exit code 1 when a file cannot be read as a recording (listed at the end) or nothing is recorded.`,
+  eachProject: true,
   async run({ dir, positionals, out, err }) {
     if (!fs.existsSync(dir)) {
       err(`jest-replay list: no recordings directory at ${fromCwd(dir)}`);

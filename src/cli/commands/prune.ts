@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { leftoverTemporaryFiles, listRecordings, unusedRecordings } from '../../core/store/unused';
-import { defaultUsageDir, mergeShards, readUsage } from '../../core/store/usage';
+import { mergeShards, readUsage } from '../../core/store/usage';
 import { removeEmptyFolders, walkTree } from '../../core/store/storage';
 import { plural } from '../../core/util/words';
 import { type Command, EXIT } from '../command';
@@ -15,29 +15,34 @@ export const pruneCommand: Command = {
 --yes deletes them. Conservative: only recordings of tests that ran and passed are judged; those of
 tests that failed, were skipped or filtered out are kept, and recordings of tests the run never saw
 (deleted or renamed tests) and shared ones (model lists) only go after a complete, unfiltered run
-in which every test passed. Also deletes temporary files left by a recording process that was killed.
-Run it from the project's root, as jest is.`,
+in which every test passed. Recordings written since that run (moved with mv, imported, pulled) are
+kept: it never saw them. Also deletes temporary files left by a recording process that was killed.
+It reads the project's Jest config for the recordings and usage directories.`,
   options: { usage: { type: 'string' }, yes: { type: 'boolean' } },
   optionHelp: [
-    ['--usage <path>', 'Where runs note what they used (default: node_modules/.cache/jest-replay)'],
+    ['--usage <path>', "Where runs note what they used (default: the project's usageDir, else <rootDir>/node_modules/.cache/jest-replay)"],
     ['--yes', 'Delete what is listed (without it, nothing is deleted)'],
   ],
-  async run({ dir, values, out, err }) {
-    const usageDir = path.resolve(String(values.usage ?? defaultUsageDir('.')));
+  eachProject: true,
+  async run({ dir, rootDir, usageDir: configured, values, out, err }) {
+    const usageDir = values.usage === undefined ? configured : path.resolve(String(values.usage));
     const shards = readUsage(usageDir);
     for (const { file, reason } of shards.flatMap((shard) => shard.unreadable)) {
       err(`skipped ${fromCwd(file)}: not a usage note (${reason})`);
     }
     const merged = mergeShards(shards);
-    // Usage names its recordings directory relative to rootDir, which is where prune runs.
-    const files = merged.files.filter((f) => path.resolve(f.recordings) === dir);
+    // Usage names its recordings directory relative to rootDir.
+    const files = merged.files.filter((f) => path.resolve(rootDir, f.recordings) === dir);
     if (files.length === 0) {
       err(`jest-replay prune: no usage of ${dir} under ${usageDir}: run jest (replay or record mode) first. Nothing deleted.`);
       return EXIT.problems;
     }
     // Links are never followed: one may lead outside the recordings directory (see walkTree).
     const tree = walkTree(dir);
-    const unused = unusedRecordings(listRecordings(dir, tree), files, merged.complete).map((file) => path.join(dir, file));
+    const judged = unusedRecordings(listRecordings(dir, tree), files, merged.complete).map((file) => path.join(dir, file));
+    // A recording written after the run's last note (moved by mv, imported, pulled) is one the run never saw.
+    const notedAt = Math.max(...walkTree(usageDir).files.map((file) => fs.statSync(path.join(usageDir, file)).mtimeMs));
+    const unused = judged.filter((file) => fs.statSync(file).mtimeMs <= notedAt);
     const leftovers = leftoverTemporaryFiles(dir, tree);
     const doomed = [...unused, ...leftovers];
     const verb = values.yes ? 'deleted' : 'would delete';
@@ -49,6 +54,8 @@ Run it from the project's root, as jest is.`,
       out(`${verb} ${path.relative(process.cwd(), file)}`);
     }
     for (const line of [...linkLines(dir, tree.links), ...unreadableLines(dir, tree.unreadable)]) out(line);
+    const newer = judged.length - unused.length;
+    if (newer > 0) out(`kept ${plural(newer, 'recording')} written since the last run (moved, imported or pulled): run jest to judge them`);
     const scope = merged.complete ? 'complete run' : 'partial run: recordings of tests it did not run are kept';
     out(`${doomed.length} ${values.yes ? 'deleted' : 'unused'} (${plural(unused.length, 'recording')}, ${plural(leftovers.length, 'temporary file')}; ${scope})` + (values.yes || doomed.length === 0 ? '' : '. Run with --yes to delete them.'));
     return EXIT.ok;

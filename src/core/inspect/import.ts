@@ -14,6 +14,8 @@ import { publicUrl } from '../keying/request';
 import { credentialsOf, describeLeaks, findLeaks, type Leak } from '../keying/secrets';
 import { linkOnTheWay } from '../store/storage';
 import { readRecordingText, type RecordingStore } from '../store/store';
+import type { KeyRules } from '../keying/rules';
+import { rulesOf } from './keys';
 
 export interface ImportResult {
   /** `dropped` names the credentials left out of the imported file (`request header authorization`), never their values. */
@@ -150,7 +152,7 @@ function readSource(source: string): ReadSource {
  * project's key (computed from the recorded endpoint, body and test id, never from llama-stack's
  * file name), without the credentials it must not hold. Reads only: nothing is written.
  */
-export function planImport(paths: string[], store: RecordingStore): PlannedImport[] {
+export function planImport(paths: string[], store: RecordingStore, rules: KeyRules = {}): PlannedImport[] {
   const { files, links } = walkSources(paths);
   const reason = 'a symbolic link: not followed (it may lead outside the folder, or loop)';
   const planned: PlannedImport[] = links.map((source) => ({ source, kind: 'symbolic link', reason }));
@@ -161,7 +163,14 @@ export function planImport(paths: string[], store: RecordingStore): PlannedImpor
       continue;
     }
     const { recording, kind, dropped, text } = read;
-    const { key, shared } = keyOfLlamaStackRecording(applyIdNormalization(recording));
+    let keyed: ReturnType<typeof keyOfLlamaStackRecording>;
+    try {
+      keyed = keyOfLlamaStackRecording(applyIdNormalization(recording), rulesOf(recording, rules));
+    } catch (error) {
+      planned.push({ source, kind, reason: `its key cannot be computed: ${(error as Error).message}` });
+      continue;
+    }
+    const { key, shared } = keyed;
     // Without a test id, a recording is session-level: any test finds it after its own.
     const target = shared ? store.modelListFile(key, modelListDigest(recording)) : store.fileFor(recording.test_id, key, 1);
     const earlier = planned.find((entry) => 'target' in entry && entry.target === target);
@@ -177,9 +186,9 @@ export function planImport(paths: string[], store: RecordingStore): PlannedImpor
  * Adds llama-stack recordings to this project's layout as `planImport` places them, content unchanged but
  * for credentials: the bytes of a file llama-stack wrote, which shares this project's file format.
  */
-export async function importRecordings(paths: string[], store: RecordingStore): Promise<ImportResult> {
+export async function importRecordings(paths: string[], store: RecordingStore, rules: KeyRules = {}): Promise<ImportResult> {
   const result: ImportResult = { imported: [], skipped: [] };
-  for (const entry of planImport(paths, store)) {
+  for (const entry of planImport(paths, store, rules)) {
     if ('reason' in entry) {
       result.skipped.push({ source: entry.source, reason: entry.reason });
       continue;

@@ -1,13 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Recording } from '../recording/format';
-import type { Json } from '../util/json';
-import { bodyForKey, requestKey } from '../keying/key';
-import { keyOfLlamaStackRecording } from '../recording/llama-stack';
 import { nearest } from '../util/nearest';
-import type { BodyNormalizer } from '../keying/normalizers';
+import type { KeyRules } from '../keying/rules';
+import { keysOf } from './keys';
 import { isModelListFileName, KEY_FILE_LENGTH, parseRecordingFileName } from '../store/paths';
-import type { RequestBody } from '../keying/request';
 import { linkOnTheWay, listEntries, regularFilesIn, type Tree, walkTree } from '../store/storage';
 import { type RecordingStore, readRecordingFile } from '../store/store';
 
@@ -47,31 +44,6 @@ export function scanRecordings(dir: string): { files: RecordingFile[] } & Pick<T
   const tree = walkTree(dir);
   const files = jsonFilesUnder(tree).map((name) => recordingFileAt(dir, path.join(dir, name)));
   return { files, links: tree.links, unreadable: tree.unreadable };
-}
-
-/** The ways a stored body may have been keyed: JSON as JSON; a text body as its bytes, or as a JSON string. */
-function keyedBodies(stored: unknown): RequestBody[] {
-  if (stored === null || stored === undefined) return [{ kind: 'empty' }];
-  if (typeof stored === 'string') return [{ kind: 'bytes', bytes: Buffer.from(stored) }, { kind: 'json', value: stored }];
-  return [{ kind: 'json', value: stored as Json }];
-}
-
-/** No `normalizers`: the body is keyed as normalized. */
-const asIs: BodyNormalizer = (body) => body;
-
-/**
- * The keys a recording's stored request may have been written under: as the recorder computes
- * them (with the project's normalizers), and, for files imported from llama-stack, as `import`
- * computes it from the recorded endpoint.
- */
-export function keysOf(recording: Recording, normalize: BodyNormalizer = asIs): string[] {
-  const { request } = recording;
-  const method = request.method.toUpperCase();
-  const imported = keyOfLlamaStackRecording(recording).key;
-  if (!URL.canParse(request.url)) return [imported];
-  const url = new URL(request.url);
-  const own = keyedBodies(request.body).map((body) => requestKey({ method, url, body: normalize(bodyForKey(body), { method, path: url.pathname }), testId: recording.test_id }));
-  return [...new Set([...own, imported])];
 }
 
 /** What stands for the test id of recordings that have none, where recordings are shown by test id. */
@@ -127,12 +99,17 @@ export interface TestDiagnosis {
   problems: string[];
 }
 
-function diagnoseFile(entry: RecordingFile, testId: string, normalize: BodyNormalizer): DiagnosedFile {
+function diagnoseFile(entry: RecordingFile, testId: string, rules: KeyRules): DiagnosedFile {
   const parsed = parseRecordingFileName(path.basename(entry.file));
   const problems = entry.problem ? [entry.problem] : [];
   const recording = entry.recording;
   if (!recording) return { ...entry, ordinal: parsed?.ordinal, problems };
-  const keys = keysOf(recording, normalize);
+  let keys: string[];
+  try {
+    keys = keysOf(recording, rules);
+  } catch (error) {
+    return { ...entry, ordinal: parsed?.ordinal, problems: [...problems, `its key cannot be computed: ${(error as Error).message}`] };
+  }
   const named = parsed && keys.find((key) => key.startsWith(parsed.stem));
   if (recording.test_id !== testId) {
     problems.push(`its test_id is ${JSON.stringify(recording.test_id)}, not this test's: replay never reads it here`);
@@ -172,7 +149,7 @@ export function idsRecordedForSameFile(store: RecordingStore, testId: string): s
  * stored request produces now, and what cannot match. With nothing recorded, the ids recorded for
  * the same test file (a renamed test keeps its old recordings under its old id).
  */
-export function diagnoseTest(store: RecordingStore, testId: string, normalize: BodyNormalizer = asIs): TestDiagnosis {
+export function diagnoseTest(store: RecordingStore, testId: string, rules: KeyRules = {}): TestDiagnosis {
   const folder = store.folderOf(testId);
   const link = linkOnTheWay(store.dir, folder);
   if (link) {
@@ -180,7 +157,7 @@ export function diagnoseTest(store: RecordingStore, testId: string, normalize: B
       `its folder is reached through the symbolic link ${link}: replay never reads through a link (it may lead outside the recordings directory)`;
     return { testId, folder, files: [], otherIds: [], problems: [problem] };
   }
-  const files = jsonFilesIn(folder).map((file) => diagnoseFile(recordingFileAt(store.dir, file), testId, normalize));
+  const files = jsonFilesIn(folder).map((file) => diagnoseFile(recordingFileAt(store.dir, file), testId, rules));
   const problems: string[] = [];
   if (files.length === 0) problems.push(fs.existsSync(folder) ? 'the folder holds no recordings' : 'nothing is recorded for this test id (its folder does not exist)');
   for (const file of files) for (const problem of file.problems) problems.push(`${path.basename(file.file)}: ${problem}`);

@@ -95,6 +95,8 @@ export function describeRecording(recording: Recording, { raw = false } = {}): s
   const { request, response } = recording;
   const summary = summarize(recording);
   const lines = [`test id:  ${recording.test_id ?? '(none: shared or session-level)'}`, `request:  ${summary.method} ${request.url}`];
+  const ignored = recording.match_ignore;
+  if (ignored) lines.push(`ignored:  ${ignored.join(', ')} (its test's replay.matchIgnore(): not in its key)`);
   if (request.model) lines.push(`model:    ${request.model}`);
   for (const [name, value] of Object.entries(request.headers)) lines.push(`header:   ${name}: ${value}`);
   if (request.body !== null && request.body !== undefined) lines.push(`body:\n${indent(typeof request.body === 'string' ? request.body : pretty(request.body))}`);

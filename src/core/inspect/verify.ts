@@ -1,12 +1,9 @@
-import * as path from 'node:path';
 import { decodeResponse } from '../recording/codec';
 import { RecordingFileError } from '../errors';
-import { applyIdNormalization, type Recording, streamItems } from '../recording/format';
+import { type Recording, streamItems } from '../recording/format';
 import { parseRecording } from '../recording/parse';
-import { keysOf } from './inspect';
-import { modelListDigest } from '../recording/model-list';
-import type { BodyNormalizer } from '../keying/normalizers';
-import { KEY_FILE_LENGTH, SHARED_FOLDER, parseModelListFileName, parseRecordingFileName, testFolder } from '../store/paths';
+import type { KeyRules } from '../keying/rules';
+import { placementProblems } from './placement';
 import { replayedResponse } from '../session/replay';
 import { REDACTED, withoutStoredBodyCredentials } from '../keying/body-credentials';
 import { CREDENTIAL_HEADER } from '../keying/credential-names';
@@ -94,37 +91,12 @@ const bodyCredentialProblems = (recording: Recording): string[] =>
     (source) => `request.body holds a credential: its ${source} (jest-replay stores ${JSON.stringify(REDACTED)} in its place)`,
   );
 
-/** Name and folder against content: a renamed, moved or hand-edited file would never be found, or be found for another request. */
-function placementProblems(file: string, recording: Recording, normalize?: BodyNormalizer): string[] {
-  const name = path.posix.basename(file);
-  const folder = path.posix.dirname(file);
-  const keys = keysOf(applyIdNormalization(recording), normalize);
-  const keyMismatch = (stem: string) =>
-    `its name says key ${stem}, but its request keys to ${keys[0].slice(0, KEY_FILE_LENGTH)} (the request was edited, or the file renamed): replay would never use it`;
-  const modelList = parseModelListFileName(name);
-  if (modelList) {
-    const problems: string[] = [];
-    if (folder !== SHARED_FOLDER) problems.push(`a model list belongs in ${SHARED_FOLDER}/`);
-    if (!keys.some((key) => key.startsWith(modelList.stem))) problems.push(keyMismatch(modelList.stem));
-    const digest = modelListDigest(recording);
-    if (digest !== modelList.digest) problems.push(`its name says model digest ${modelList.digest}, but its models give ${digest}`);
-    return problems;
-  }
-  const numbered = parseRecordingFileName(name);
-  if (!numbered) return [`not a recording name: expected <key16>.json, <key16>.<n>.json or ${SHARED_FOLDER}/models-<key16>-<digest8>.json`];
-  const problems: string[] = [];
-  const expected = recording.test_id === null ? SHARED_FOLDER : testFolder(recording.test_id).split(path.sep).join('/');
-  if (folder !== expected) problems.push(`it is in ${folder}/, but its test_id ${JSON.stringify(recording.test_id)} is looked up in ${expected}/`);
-  if (!keys.some((key) => key.startsWith(numbered.stem))) problems.push(keyMismatch(numbered.stem));
-  return problems;
-}
-
 /**
  * Every problem of one recording file; `file` is its path relative to the recordings directory,
- * with `/`. Empty when replay can use it as it is. `normalize` is the project's key normalization
- * (`normalizers`, `matchIgnore`), without which a file keyed with it looks misnamed.
+ * with `/`. Empty when replay can use it as it is. `rules` are the project's (`normalizers`,
+ * `matchIgnore`, `redact`), without which a file keyed with them looks misnamed.
  */
-export function verifyRecording(file: string, text: string, normalize?: BodyNormalizer): string[] {
+export function verifyRecording(file: string, text: string, rules?: KeyRules): string[] {
   const problems = credentialProblems(text);
   let recording: Recording;
   try {
@@ -139,5 +111,5 @@ export function verifyRecording(file: string, text: string, normalize?: BodyNorm
     problems.push('"request.url" holds credentials (user:password@, or a key, token or signature parameter)');
   }
   problems.push(...bodyCredentialProblems(recording), ...splitKeyProblems(recording));
-  return [...placementProblems(file, recording, normalize), ...problems];
+  return [...placementProblems(file, recording, rules), ...problems];
 }

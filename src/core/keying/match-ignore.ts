@@ -1,4 +1,5 @@
 import type { Json } from '../util/json';
+import type { BodyNormalizer } from './normalizers';
 
 /**
  * `matchIgnore` paths: fields of the request body left out of the key, declared instead of written
@@ -42,3 +43,7 @@ function drop(value: Json, segments: readonly string[]): Json {
 export function ignoreFields(body: Json, paths: readonly string[]): Json {
   return paths.reduce((value, path) => drop(value, path.split('.').slice(1)), body);
 }
+
+/** What the key makes of a body: `normalize` (the project's normalizers), then the fields the paths name left out. */
+export const thenIgnoring = (normalize: BodyNormalizer, paths: readonly string[]): BodyNormalizer =>
+  paths.length === 0 ? normalize : (body, request) => ignoreFields(normalize(body, request), paths);

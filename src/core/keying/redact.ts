@@ -1,6 +1,7 @@
 import { ReplayError } from '../errors';
 import type { Json } from '../util/json';
 import type { RequestBody } from './request';
+import { loadFunction } from '../util/user-module';
 
 /** What a `redact` hook receives and returns: the request as it is keyed and stored. */
 export interface RedactableRequest {
@@ -15,6 +16,10 @@ export interface RedactableRequest {
 export type RedactHook = (request: RedactableRequest) => RedactableRequest;
 
 const OPTION = 'testEnvironmentOptions.replay.redact';
+
+/** The project's `redact` module's hook, resolved from its root. */
+export const loadRedact = (spec: string, rootDir: string): RedactHook =>
+  loadFunction<RedactHook>('redact', spec, rootDir, 'redact', 'redact({ method, url, body })');
 
 function bodyForHook(body: RequestBody): Json {
   if (body.kind === 'json') return body.value;

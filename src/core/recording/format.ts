@@ -39,6 +39,11 @@ export interface StoredResponse {
 
 export interface Recording {
   test_id: string | null;
+  /**
+   * The paths the test's own `replay.matchIgnore()` left out of its keys (present only when there are any),
+   * so `verify` and `mv` key the file as the recorder did. llama-stack's loader ignores the field.
+   */
+  match_ignore?: string[];
   request: StoredRequest;
   response: StoredResponse;
   id_normalization_mapping: Record<string, string>;
@@ -110,6 +115,7 @@ export function* serializedPieces(recording: Recording): Generator<string> {
   const first = items?.next();
   const file = {
     test_id: recording.test_id,
+    ...(recording.match_ignore?.length ? { match_ignore: recording.match_ignore } : {}),
     request: ordered(recording.request, REQUEST_ORDER),
     response: { ...response, body: first?.done === false ? STREAM_MARKER : items ? [] : response.body },
     id_normalization_mapping: recording.id_normalization_mapping ?? {},

@@ -1,6 +1,8 @@
 import type { Recording } from './format';
 import { isObject, type Json } from '../util/json';
-import { bodyForKey, isSharedEndpoint, requestKey } from '../keying/key';
+import { isSharedEndpoint } from '../keying/key';
+import type { RequestBody } from '../keying/request';
+import { type KeyRules, keyUnder } from '../keying/rules';
 
 /**
  * llama-stack patches SDK methods rather than HTTP, so it records every call as POST and with
@@ -23,15 +25,22 @@ export function wireBody(body: unknown): unknown {
   return { ...fields, ...(isObject(extra) ? extra : {}) };
 }
 
-/** The request a TypeScript client sends for a llama-stack recording, and its key in this project. */
-export function keyOfLlamaStackRecording(recording: Recording): { method: string; endpoint: string; key: string; shared: boolean } {
+/**
+ * The request a TypeScript client sends for a llama-stack recording, and its key in this project: under the
+ * project's key rules, for the recording's test id or `testId`.
+ */
+export function keyOfLlamaStackRecording(
+  recording: Recording,
+  rules: KeyRules = {},
+  testId = recording.test_id,
+): { method: string; endpoint: string; key: string; shared: boolean } {
   const endpoint = recording.request.endpoint;
   const method = httpMethodOf(endpoint, recording.request.method);
   const url = new URL(endpoint, 'http://llama-stack.invalid');
   const shared = isSharedEndpoint(method, url.pathname);
   const sent = wireBody(recording.request.body);
-  const body = method === 'GET' || isEmptyObject(sent) ? null : bodyForKey({ kind: 'json', value: sent as Json });
-  return { method, endpoint, key: requestKey({ method, url, body, testId: recording.test_id }), shared };
+  const body: RequestBody = method === 'GET' || isEmptyObject(sent) ? { kind: 'empty' } : { kind: 'json', value: sent as Json };
+  return { method, endpoint, key: keyUnder(rules, { method, url, body }, testId), shared };
 }
 
 const isEmptyObject = (value: unknown) =>

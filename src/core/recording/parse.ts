@@ -1,45 +1,10 @@
 import { RecordingFileError } from '../errors';
+import { ignorePathProblem } from '../keying/match-ignore';
 import { isObject } from '../util/json';
 import type { Recording, StoredResponse } from './format';
+import { checkTypedValues } from './typed-values';
 
 /** Reading a recording's text: JSON parsed, then checked for the shape replay needs; every problem names the file. */
-
-const CLASS_PATH = /^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*\.[A-Z]\w*$/;
-/** `ResponseTextDeltaEvent` → `response_text_delta_event`: the module an openai class lives in. */
-export const snakeCase = (name: string) => name.replace(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])/g, '_').toLowerCase();
-
-/**
- * Why a `__type__` names no class llama-stack's loader can import, if it does not: it must be a
- * `module.Class` path, and openai's classes live in a module named after them
- * (`openai.types.chat.chat_completion.ChatCompletion`), which catches hand-edited names.
- */
-function typeProblem(type: unknown): string | undefined {
-  if (typeof type === 'string' && checkedTypes.has(type)) return checkedTypes.get(type);
-  const problem = classPathProblem(type);
-  if (typeof type === 'string') checkedTypes.set(type, problem);
-  return problem;
-}
-
-/** `typeProblem` by type: a stream repeats one type in every chunk. */
-const checkedTypes = new Map<string, string | undefined>();
-
-function classPathProblem(type: unknown): string | undefined {
-  if (typeof type !== 'string' || !CLASS_PATH.test(type)) return 'it is not a Python class path (package.module.Class)';
-  const [module, cls] = type.split('.').slice(-2);
-  if (type.startsWith('openai.types.') && module !== snakeCase(cls)) {
-    return `the openai package has no such class (its classes live in a module named after them: ${snakeCase(cls)}.${cls})`;
-  }
-  return undefined;
-}
-
-/** Checks a `{__type__, __data__}` wrapper of a stored body: the body itself, or the chunk `index` of a stream. */
-export function checkTypedValue(item: unknown, index: number | undefined, file: string): void {
-  if (!isObject(item) || !('__type__' in item)) return;
-  const where = index === undefined ? 'response.body' : `response.body[${index}]`;
-  const problem = typeProblem(item.__type__);
-  if (problem) throw new RecordingFileError(file, `unknown "__type__" ${JSON.stringify(item.__type__)} at ${where}: ${problem}`);
-  if (!('__data__' in item)) throw new RecordingFileError(file, `${where} has a "__type__" but no "__data__"`);
-}
 
 /** Parses and checks a recording; every problem names the file. */
 export function parseRecording(text: string, file: string): Recording {
@@ -50,16 +15,14 @@ export function parseRecording(text: string, file: string): Recording {
     throw invalidJson(file, error);
   }
   const recording = checkedRecording(data, file);
-  const { body } = recording.response;
-  if (Array.isArray(body)) body.forEach((item, index) => checkTypedValue(item, index, file));
-  else checkTypedValue(body, undefined, file);
+  checkTypedValues(recording.response.body, file);
   return recording;
 }
 
 export const invalidJson = (file: string, error: unknown) =>
   new RecordingFileError(file, `invalid JSON (${(error as Error).message}); the file may be truncated or hand-edited`);
 
-/** A parsed recording file checked for the shape replay needs, except the `__type__` of its body (see `checkTypedValue`). */
+/** A parsed recording file checked for the shape replay needs, but for the `__type__` of its body (see typed-values.ts). */
 export function checkedRecording(data: unknown, file: string): Recording {
   if (!isObject(data)) throw new RecordingFileError(file, 'expected a JSON object at the top level');
   const { request, response } = data;
@@ -92,6 +55,12 @@ export function checkedRecording(data: unknown, file: string): Recording {
   if (testId !== undefined && testId !== null && typeof testId !== 'string') {
     throw new RecordingFileError(file, '"test_id" must be a string or null');
   }
+  const ignored = data.match_ignore;
+  if (ignored !== undefined && !(Array.isArray(ignored) && ignored.every((p) => typeof p === 'string'))) {
+    throw new RecordingFileError(file, '"match_ignore" must be a list of paths like "body.user"');
+  }
+  const ignoreProblem = (ignored as string[] | undefined)?.map(ignorePathProblem).find((problem) => problem !== undefined);
+  if (ignoreProblem) throw new RecordingFileError(file, `"match_ignore": ${ignoreProblem}`);
   const mapping = data.id_normalization_mapping;
   if (mapping !== undefined && mapping !== null && !isObject(mapping)) {
     throw new RecordingFileError(file, '"id_normalization_mapping" must be an object');
@@ -105,6 +74,7 @@ export function checkedRecording(data: unknown, file: string): Recording {
   }
   return {
     test_id: (testId as string | null | undefined) ?? null,
+    ...(ignored === undefined ? {} : { match_ignore: ignored as string[] }),
     request: {
       // Fields written by other tools (llama-stack's `provider_metadata`…) are kept.
       ...(request as object),

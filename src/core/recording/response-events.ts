@@ -1,4 +1,4 @@
-import { snakeCase } from './parse';
+import { snakeCase } from './typed-values';
 
 /**
  * The Python class of each Responses API stream event, so llama-stack's loader

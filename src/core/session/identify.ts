@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from '../config';
 import type { Json } from '../util/json';
 import { bodyForKey, isSharedEndpoint, requestKey } from '../keying/key';
-import { ignoreFields } from '../keying/match-ignore';
+import { thenIgnoring } from '../keying/match-ignore';
 import { type BodyNormalizer, loadNormalizers } from '../keying/normalizers';
 import { withoutBodyCredentials } from '../keying/body-credentials';
 import { type RedactHook, redactRequest } from '../keying/redact';
@@ -66,7 +66,6 @@ export class Identifier {
   keyNormalizer(scope: TestScope): BodyNormalizer {
     this.normalizeBody ??= loadNormalizers(this.config.normalizers, this.config.rootDir);
     const normalize = this.normalizeBody;
-    const ignored = [...this.config.matchIgnore, ...scope.matchIgnore];
-    return (body, request) => ignoreFields(normalize(body, request), ignored);
+    return thenIgnoring(normalize, [...this.config.matchIgnore, ...scope.matchIgnore]);
   }
 }

@@ -60,7 +60,7 @@ export class ReplaySession {
     private readonly passthrough: Passthrough,
     /** The project's `redact` and `beforeRecord` hooks, loaded by the environment. */
     hooks: { redact?: RedactHook; beforeRecord?: BeforeRecordHook } = {},
-    private readonly reporting: MissReporting = { command: 'npx jest', verbose: false },
+    private readonly reporting: MissReporting = { command: 'npx jest', cli: { runner: 'npx jest-replay', options: '' }, verbose: false },
   ) {
     this.identifier = new Identifier(config, hooks.redact);
     this.beforeRecord = hooks.beforeRecord;

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { describeDifference, diffJson, type FieldDifference } from '../util/diff';
 import type { Json } from '../util/json';
-import { keysOf } from '../inspect/inspect';
+import { keysOf } from '../inspect/keys';
 import { normalizeForKey } from '../keying/key';
 import type { BodyNormalizer } from '../keying/normalizers';
 import { parseRecordingFileName } from '../store/paths';
@@ -149,7 +149,7 @@ const ordinalOf = (found: FoundRecording) => parseRecordingFileName(path.basenam
 function namedByItsKey(found: FoundRecording, normalize: BodyNormalizer): boolean {
   const stem = parseRecordingFileName(path.basename(found.file))?.stem;
   try {
-    return stem !== undefined && keysOf(found.recording, normalize).some((key) => key.startsWith(stem));
+    return stem !== undefined && keysOf(found.recording, { normalize }).some((key) => key.startsWith(stem));
   } catch {
     return true;
   }

@@ -76,7 +76,9 @@ export function recordingWriter(
     const response = beforeRecord
       ? applyBeforeRecord(beforeRecord, shownModule(config.beforeRecord!, config.rootDir), captured, stored)
       : captured;
-    const recording: Recording = { test_id: shared ? null : scope.testId, request: stored, response, id_normalization_mapping: {} };
+    // The test's own matchIgnore paths go with its file, for `verify` and `mv` to key it as recorded here.
+    const ignored = shared || scope.matchIgnore.length === 0 ? {} : { match_ignore: [...scope.matchIgnore] };
+    const recording: Recording = { test_id: shared ? null : scope.testId, ...ignored, request: stored, response, id_normalization_mapping: {} };
     const target = file ?? store.modelListFile(key, modelListDigest(recording));
     const outcome = await store.write(target, recording, (text) => refuseLeaks(shown(target), recording, text, credentials));
     noteWritten(target, outcome);

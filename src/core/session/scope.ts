@@ -12,6 +12,8 @@ export interface ScopeInfo {
   testPath: string;
   /** Jest's full name of the test (for `-t`); absent for hooks. */
   fullName?: string;
+  /** The ids every test and beforeAll/afterAll hook of the test file has now (undefined when they cannot be told). */
+  declaredIds?: () => readonly string[] | undefined;
 }
 
 /** A file a scope wrote, and whether it was new, changed or the same as before. */

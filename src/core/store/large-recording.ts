@@ -2,7 +2,8 @@ import { JSONParser } from '@streamparser/json';
 import * as fs from 'node:fs';
 import { RecordingFileError } from '../errors';
 import { idNormalizer, LazyChunks, type Recording } from '../recording/format';
-import { checkedRecording, checkTypedValue, invalidJson } from '../recording/parse';
+import { checkedRecording, invalidJson } from '../recording/parse';
+import { checkTypedValue } from '../recording/typed-values';
 import { type StreamShape, StreamShapeReader } from '../recording/stream-shape';
 
 /**

@@ -2,7 +2,7 @@
 // they loaded their own way, so an ESM leg really loads the SDKs' ESM builds. UPSTREAM is the
 // loopback server's origin, running while recording and stopped while replaying. CHANGED_PROMPT
 // alters one request, so that replay meets a request it has no recording for.
-module.exports = function clientTests({ OpenAI, openaiVersion, Anthropic, axios, undici }) {
+module.exports = function clientTests({ OpenAI, openaiVersion, Anthropic, axios, undici, nock }) {
   const upstream = process.env.UPSTREAM;
   const chat = (content, extra = {}) => ({ model: 'gpt-4o', messages: [{ role: 'user', content }], ...extra });
   const openai = new OpenAI({ apiKey: 'sk-matrix-SECRET', baseURL: `${upstream}/v1`, maxRetries: 0 });
@@ -40,6 +40,16 @@ module.exports = function clientTests({ OpenAI, openaiVersion, Anthropic, axios,
   test('undici.fetch', async () => {
     const response = await undici.fetch(`${upstream}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(chat('undici fetch')) });
     expect((await response.json()).choices[0].message.content).toBe('echo: undici fetch');
+  });
+
+  // A user's nock scope answers axios (node:http) in the same test as the openai SDK records and replays.
+  test(`nock beside openai v${openaiVersion.split('.')[0]}`, async () => {
+    const weather = nock('http://weather.example').get('/today').reply(200, { sky: 'clear' });
+    const { data } = await axios.get('http://weather.example/today');
+    const reply = await openai.chat.completions.create(chat(`nock says ${data.sky}`));
+    expect(reply.choices[0].message.content).toBe('echo: nock says clear');
+    weather.done();
+    nock.cleanAll();
   });
 
   test('undici.request', async () => {

@@ -4,4 +4,5 @@ require('./client-tests.cjs')({
   Anthropic: require('@anthropic-ai/sdk').default,
   axios: require('axios'),
   undici: require('undici'),
+  nock: require('nock'),
 });

@@ -1,0 +1,1 @@
+export { ReplayEnvironment as default, ReplayEnvironment, withReplay } from '../dist/jest/environment.js';

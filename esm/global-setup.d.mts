@@ -1,0 +1,1 @@
+export { globalSetup as default, globalSetup } from '../dist/jest/global-setup.js';

@@ -1,0 +1,1 @@
+export { globalTeardown as default, globalTeardown } from '../dist/jest/global-teardown.js';

@@ -1,0 +1,1 @@
+export { ReplayReporter as default, ReplayReporter } from '../dist/jest/reporter.js';
