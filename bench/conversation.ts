@@ -162,7 +162,8 @@ export async function buildConversation(spec: ConversationSpec): Promise<Convers
   project.write('nock-setup.js', NOCK_SETUP_JS);
   project.writeConfig('stub.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/stub-setup.js'] });
   project.write('stub-setup.js', STUB_SETUP_JS);
-  project.writeConfig('stub-als.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/stub-setup.js', '<rootDir>/als-setup.js'] });
+  const withStorage = ['<rootDir>/stub-setup.js', '<rootDir>/als-setup.js'];
+  project.writeConfig('stub-als.config.js', { testEnvironment: 'node', setupFilesAfterEnv: withStorage });
   project.write('als-setup.js', ALS_SETUP_JS);
   project.write('traffic.js', TRAFFIC_JS);
   if (spec.polly) {

@@ -29,7 +29,11 @@ export const spread = (s: Stats, format: (value: number) => string = digits) => 
 const ratioDigits = (value: number) => value.toFixed(3);
 
 /** A target met when `value` is at most `limit`. */
-export const atMost = (text: string, value: number, limit: number, shown: string): Target => ({ text, holds: value <= limit, measured: shown });
+export const atMost = (text: string, value: number, limit: number, shown: string): Target => ({
+  text,
+  holds: value <= limit,
+  measured: shown,
+});
 
 /** One row per contender: wall time, CPU time and peak RSS, each as median (min–max) over the rounds. */
 export function contenderTable(results: Record<string, Sample[]>): string {

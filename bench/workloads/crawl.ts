@@ -18,7 +18,8 @@ export async function crawl(): Promise<WorkloadReport> {
   const { project: small, env } = await buildConversation({ name: 'crawl-small', files: 1, testsPerFile: TESTS, calls: ['chat'] });
   const large = new BenchProject('crawl-large');
   // The same project (its own node_modules link aside), then the filler.
-  fs.cpSync(small.dir, large.dir, { recursive: true, filter: (from) => path.relative(small.dir, from).split(path.sep)[0] !== 'node_modules' });
+  const ownFile = (from: string) => path.relative(small.dir, from).split(path.sep)[0] !== 'node_modules';
+  fs.cpSync(small.dir, large.dir, { recursive: true, filter: ownFile });
   writeFiller(large.path('recordings', 'tests'), fs.readFileSync(firstRecording(small.path('recordings'))), LARGE - TESTS, PER_FOLDER);
   const load = new LoadWatch();
   const rounds = fullRotation(2);
@@ -37,7 +38,8 @@ export async function crawl(): Promise<WorkloadReport> {
     title: '6. A large recordings tree inside rootDir',
     setup:
       `${TESTS} tests (one file, one replayed chat completion each) in the default layout, recordings in \`<rootDir>/recordings\`, ` +
-      `with ${TESTS} recordings and with ${LARGE.toLocaleString('en')} (filler recordings of other tests, ${PER_FOLDER} per test folder), ` +
+      `with ${TESTS} recordings and with ${LARGE.toLocaleString('en')} ` +
+      `(filler recordings of other tests, ${PER_FOLDER} per test folder), ` +
       `${rounds} rounds, Jest's cache warm (as a second run on a developer's machine).`,
     tables: [contenderTable(results), ratioTable([growth])],
     derived: [{ label: 'Peak RSS, 20,000 − 5 recordings, MiB (median (min–max) of the pairs)', value: spread(rss) }],

@@ -43,8 +43,9 @@ export async function mainSuite(): Promise<WorkloadReport> {
   return {
     title: '1. Main suite: replay against the floors',
     setup:
-      `${TESTS} tests in ${FILES} files, each making ${FIVE_CALLS.length} \`openai\` SDK calls (3 streaming chat completions of ~50 events, ` +
-      `1 plain chat completion, 1 embeddings call): ${recordingFiles} recordings, ${rounds} rounds. The floors answer the same bytes from a table ` +
+      `${TESTS} tests in ${FILES} files, each making ${FIVE_CALLS.length} \`openai\` SDK calls ` +
+      `(3 streaming chat completions of ~50 events, 1 plain chat completion, 1 embeddings call): ` +
+      `${recordingFiles} recordings, ${rounds} rounds. The floors answer the same bytes from a table ` +
       "per test file (each file loads only its own): the fetch stub replaces the SDK's `fetch` with a function that hands over a " +
       '`Response` whose body is read one recorded event at a time, as fetch reads a stream the server wrote event by event (no ' +
       'interception library, no file read per request: the least any replay can cost); nock answers from interceptors defined ' +

@@ -41,7 +41,8 @@ export async function scale(): Promise<WorkloadReport> {
     notes: [
       '`RecordingStore` lists only the folder of the running test (once per folder, then from memory) and never walks the tree.',
       "The run's closing summary does need the whole tree (to count unused recordings): the reporter lists it on a second thread, " +
-        'started with the first test file, so the listing overlaps the tests, and from the second run on checks only which folders changed.',
+        'started with the first test file, so the listing overlaps the tests, and from the second run on checks only which ' +
+        'folders changed.',
     ],
     load: load.range,
   };

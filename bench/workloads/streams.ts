@@ -38,7 +38,8 @@ export async function streams(): Promise<WorkloadReport> {
   return {
     title: '2. Streams',
     setup:
-      `${STREAMS} streaming chat completions of ~500 events each (one per test, ${FILES} files), read through the \`openai\` SDK, ${rounds} rounds. ` +
+      `${STREAMS} streaming chat completions of ~500 events each (one per test, ${FILES} files), read through the \`openai\` SDK, ` +
+      `${rounds} rounds. ` +
       'nock and Polly.js answer the same SSE bytes (nock from a table per test file).',
     tables: [contenderTable(results), ratioTable([nock, over('Polly.js')])],
     targets: [atMost("jest-replay's CPU ≤ 1.05 × nock's (median of the pairs)", cpu, 1.05, cpu.toFixed(3))],

@@ -124,7 +124,9 @@ export default class ReplayReporter {
     if (this.projectsSeen.has(test.context.config)) return;
     this.projectsSeen.add(test.context.config);
     const config = replayConfigOf(test.context.config);
-    if (config && config.mode !== 'live' && !this.counters.has(config.dir)) this.counters.set(config.dir, new UnusedCounter(countedDir(config)));
+    if (config && config.mode !== 'live' && !this.counters.has(config.dir)) {
+      this.counters.set(config.dir, new UnusedCounter(countedDir(config)));
+    }
   }
 
   async onRunComplete(testContexts: Set<TestContext>, results: AggregatedResult): Promise<void> {
@@ -182,7 +184,8 @@ export default class ReplayReporter {
 
 /** A recordings directory to count, its listing kept in its usage directory unless global setup found that unusable. */
 function countedDir({ dir, usageDir }: ResolvedConfig): CountedDir {
-  return unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]).includes(usageDir) ? { dir } : { dir, listing: listingFile(usageDir, dir) };
+  const usable = !unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]).includes(usageDir);
+  return usable ? { dir, listing: listingFile(usageDir, dir) } : { dir };
 }
 
 /** A project's options; undefined for a project that cannot be resolved, which is not ours to report. */

@@ -106,7 +106,11 @@ test('shards: each writes its own usage; prune merges them and judges unseen tes
   const [dFile] = p.files().filter((f) => f.includes('/d-'));
   // The folders of the usage directory (beside them, the file keeping the last listing of the recordings).
   const usageDirs = () =>
-    fs.readdirSync(path.join(p.dir, 'node_modules/.cache/jest-replay'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+    fs
+      .readdirSync(path.join(p.dir, 'node_modules/.cache/jest-replay'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   // Alone, a shard is never the whole suite: the deleted test's recording is not called unused.
   const shardSummary = /^jest-replay: replay mode — [12] replayed, 0 recorded, 0 missing, 0 unused \(recordings in recordings\/\)$/m;
 

@@ -12,13 +12,26 @@ const TYPE = 'openai.types.chat.chat_completion_chunk.ChatCompletionChunk';
 const CHUNKS = 400;
 const chunk = (n: number, content = 'x'.repeat(4 * 1024)) => ({
   __type__: TYPE,
-  __data__: { id: 'chatcmpl-rec-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o', choices: [{ index: 0, delta: { content: `${n}:${content}` } }] },
+  __data__: {
+    id: 'chatcmpl-rec-1',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'gpt-4o',
+    choices: [{ index: 0, delta: { content: `${n}:${content}` } }],
+  },
 });
 
 function recording(body: unknown, response: Partial<Recording['response']> = {}, mapping: Record<string, string> = {}): Recording {
   return {
     test_id: 'tests/a.test.js::big',
-    request: { method: 'POST', url: 'https://api.openai.com/v1/chat/completions', headers: {}, body: { model: 'gpt-4o' }, endpoint: '/v1/chat/completions', model: 'gpt-4o' },
+    request: {
+      method: 'POST',
+      url: 'https://api.openai.com/v1/chat/completions',
+      headers: {},
+      body: { model: 'gpt-4o' },
+      endpoint: '/v1/chat/completions',
+      model: 'gpt-4o',
+    },
     response: { body, is_streaming: Array.isArray(body), ...response },
     id_normalization_mapping: mapping,
   };
@@ -67,24 +80,28 @@ describe('a large stream', () => {
   test('with a chunk of an unknown type fails before anything is sent, naming the file and the chunk', () => {
     const broken = recording([...chunks.slice(0, 300), { __type__: 'not a class', __data__: {} }, ...chunks.slice(300)]);
     const large = write('broken.json', serializeRecording(broken));
-    expect(() => readLargeRecording(large, 'shown.json')).toThrow('cannot use recording shown.json: unknown "__type__" "not a class" at response.body[300]');
+    const problem = 'cannot use recording shown.json: unknown "__type__" "not a class" at response.body[300]';
+    expect(() => readLargeRecording(large, 'shown.json')).toThrow(problem);
   });
 
   test('cut short fails as invalid JSON, naming the file', () => {
     const large = write('cut.json', text.slice(0, text.length - 100));
-    expect(() => readLargeRecording(large, 'shown.json')).toThrow(/cannot use recording shown.json: invalid JSON \(.*\); the file may be truncated/);
+    const problem = /cannot use recording shown.json: invalid JSON \(.*\); the file may be truncated/;
+    expect(() => readLargeRecording(large, 'shown.json')).toThrow(problem);
   });
 
   test('of raw SSE lines replays its events as a whole read does', () => {
     const lines = Array.from({ length: 600 }, (_, n) => [`event: delta`, `data: {"n":${n}}`, '']).flat();
-    const large = write('lines.json', serializeRecording(recording(lines.slice(0, -1), { headers: { 'content-type': 'text/event-stream' } })));
+    const stored = recording(lines.slice(0, -1), { headers: { 'content-type': 'text/event-stream' } });
+    const large = write('lines.json', serializeRecording(stored));
     expect(pieces(readLargeRecording(large, large)!)).toBe(pieces(readRecordingFile(large)));
   });
 
   test('broken off mid-stream fails where the whole read fails', () => {
     const failed = recording(chunks.slice(0, 50), { is_exception: true, exception_data: { type: 'ReadError', message: 'terminated' } });
     const large = write('failed.json', serializeRecording(failed));
-    const [incremental, whole] = [decodeResponse(readLargeRecording(large, large)!.response), decodeResponse(readRecordingFile(large).response)];
+    const incremental = decodeResponse(readLargeRecording(large, large)!.response);
+    const whole = decodeResponse(readRecordingFile(large).response);
     expect([...incremental.pieces]).toEqual([...whole.pieces]);
     expect(incremental.failure).toEqual(whole.failure);
   });

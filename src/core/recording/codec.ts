@@ -184,12 +184,10 @@ function lazyPieces(items: Iterable<unknown>, piece: (item: unknown) => string, 
   };
 }
 
-/** A stream body that knows its shape already (read from a large file) spares a pass over its items. */
-const shapeOf = (body: Iterable<unknown>): StreamShape => (body as { shape?: StreamShape }).shape ?? streamShape(body);
-
 function streamPieces(body: Iterable<unknown>, complete: boolean, ndjson: boolean): Iterable<string> {
   if (ndjson) return lazyPieces(body, (line) => `${typeof line === 'string' ? line : JSON.stringify(unwrap(line))}\n`);
-  const shape = shapeOf(body);
+  // A body read from a large file knows its shape already: no pass over its items.
+  const shape = (body as { shape?: StreamShape }).shape ?? streamShape(body);
   if (shape.lines) return linePieces(body, complete);
   if (shape.responses) {
     return lazyPieces(body, (item) => `event: ${(unwrap(item) as { type: string }).type}\ndata: ${JSON.stringify(unwrap(item))}\n\n`);

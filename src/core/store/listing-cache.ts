@@ -68,7 +68,8 @@ export function walkTreeListed(dir: string, file: string): Tree {
       listed = known?.settled && known.mtimeMs === mtimeMs ? known : listFolder(folder, mtimeMs, listedAt);
     } catch (error) {
       // Gone meanwhile, or no tree at all yet: nothing there, as for `walkTree`.
-      if (!['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code!)) tree.unreadable.push({ path: prefix, reason: reasonOf(error) });
+      const gone = ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code!);
+      if (!gone) tree.unreadable.push({ path: prefix, reason: reasonOf(error) });
       return;
     }
     next[prefix] = listed;
