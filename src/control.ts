@@ -7,8 +7,13 @@ import type { Interaction } from './core/session/interaction';
  */
 export const CONTROL = Symbol.for('jest-replay.control');
 
+/** Marks the body of a test `liveTest` defined as skipped, so the environment reports it as a live test this run skipped. */
+export const SKIPPED_LIVE_TEST = Symbol.for('jest-replay.skipped-live-test');
+
 export interface Control {
   setTestId(testId: string): void;
+  /** Why a test that runs live is skipped in this run (a CI run that replays), or undefined when it runs. */
+  liveTestSkipped(): string | undefined;
   setMode(mode: unknown): void;
   matchIgnore(paths: unknown[]): void;
   interactions(): Promise<Interaction[]>;

@@ -1,6 +1,7 @@
-import { CONTROL, type Control } from './control';
+import { CONTROL, type Control, SKIPPED_LIVE_TEST } from './control';
 import type { Interaction } from './core/session/interaction';
 import type { Mode } from './core/mode';
+import type { Json } from './core/util/json';
 
 export type { ReplayOptions } from './core/config';
 export type { RedactableRequest, RedactHook } from './core/keying/redact';
@@ -9,6 +10,7 @@ export type { TestIdContext, TestIdResolver } from './jest/test-id';
 export type { Mode } from './core/mode';
 export type { BodyNormalizer } from './core/keying/normalizers';
 export type { Interaction } from './core/session/interaction';
+export type { Json } from './core/util/json';
 
 /** The environment's control object; `call` names what needed it in the error. */
 function control(call: string): Control {
@@ -48,8 +50,39 @@ export const replay = {
   matchIgnore(...paths: string[]): void {
     control('replay.matchIgnore()').matchIgnore(paths);
   },
-  /** What the current test replayed and recorded so far, in request order, once its recordings are written. */
-  interactions(): Promise<Interaction[]> {
-    return control('replay.interactions()').interactions();
+  /**
+   * What the current test replayed and recorded so far, in request order, once its recordings are written. `Body`
+   * types whole response bodies (`replay.interactions<ChatCompletion>()`), `Chunk` a stream's chunks; both are
+   * read from the files as stored, unchecked.
+   */
+  interactions<Body = Json, Chunk = Json>(): Promise<Interaction<Body, Chunk>[]> {
+    return control('replay.interactions()').interactions() as Promise<Interaction<Body, Chunk>[]>;
   },
 };
+
+/** Jest's `test` global, as `liveTest` needs it. */
+type TestFunction = ((name: string, fn: () => unknown, timeout?: number) => void) & { skip(name: string, fn: () => unknown): void };
+
+/**
+ * Defines a test that always runs live (`replay.live()`: its requests go to their servers, nothing is recorded),
+ * a smoke test against the real API, say. In a CI run that replays, where going live is refused, it is skipped
+ * instead, and the run's summary says so. Call it where you would call `test`.
+ */
+export function liveTest(name: string, fn: () => unknown, timeout?: number): void {
+  const test = (globalThis as { test?: TestFunction }).test;
+  if (typeof test !== 'function') {
+    throw new Error("jest-replay: liveTest() needs Jest's test global: call it in a test file, with injectGlobals left on.");
+  }
+  if (control('liveTest()').liveTestSkipped() !== undefined) {
+    test.skip(name, Object.assign(() => fn(), { [SKIPPED_LIVE_TEST]: true }));
+    return;
+  }
+  test(
+    name,
+    () => {
+      replay.live();
+      return fn();
+    },
+    timeout,
+  );
+}

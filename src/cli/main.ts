@@ -123,7 +123,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     const cwd = process.cwd();
     const { targets, shownAs } = await targetsOf(parsed.values, cwd, process.env);
-    if (targets.length > 1 && !command.eachProject) {
+    // One JSON document per run: `--json` takes one project.
+    if (targets.length > 1 && (!command.eachProject || parsed.values.json)) {
       const names = targets.flatMap((target) => target.names).join(', ');
       throw new UsageError(`${shownAs} has several projects with recordings of their own (${names}): choose one with --project <name>`);
     }

@@ -34,6 +34,8 @@ export interface ReplayOptions {
   beforeRecord?: string;
   /** Record a failure (401/403, 429, 5xx, a broken connection) over a good recording of the same request. Off by default. */
   recordFailedRequests?: boolean;
+  /** In replay mode, give the SDKs' unset key variables (`OPENAI_API_KEY`…) a placeholder so default clients construct. On by default. */
+  placeholderKeys?: boolean;
 }
 
 export interface ReplayEnv extends ModeEnvironment {
@@ -57,6 +59,7 @@ export interface ResolvedConfig {
   matchIgnore: string[];
   beforeRecord?: string;
   recordFailedRequests: boolean;
+  placeholderKeys: boolean;
 }
 
 type Check = (value: unknown) => boolean;
@@ -80,6 +83,7 @@ const OPTION_TYPES: Record<keyof ReplayOptions, [Check, string]> = {
   matchIgnore: [isStringList, 'an array of paths into the request body, like ["body.user", "body.metadata.*"]'],
   beforeRecord: [isString, 'a module path string'],
   recordFailedRequests: [isBoolean, 'true or false'],
+  placeholderKeys: [isBoolean, 'true or false'],
 };
 
 const where = (key: string) => `testEnvironmentOptions.replay.${key}`;
@@ -116,6 +120,24 @@ export function validateOptions(raw: unknown): ReplayOptions {
   return options;
 }
 
+/**
+ * Jest passes every key of `testEnvironmentOptions` to the environment, which reads only `replay`: one of
+ * jest-replay's option names written beside it would be ignored without a word, so it stops the run instead.
+ * Other keys there belong to the environment jest-replay extends (`customExportConditions`) and are left alone.
+ */
+export function checkPlacement(environmentOptions: unknown): void {
+  if (typeof environmentOptions !== 'object' || environmentOptions === null) return;
+  const misplaced = Object.keys(environmentOptions).filter((key) => Object.hasOwn(OPTION_TYPES, key));
+  if (misplaced.length === 0) return;
+  const names = misplaced.join(' and ');
+  throw new ReplayConfigError(
+    `jest-replay: ${misplaced.map((key) => `testEnvironmentOptions.${key}`).join(' and ')} ` +
+      `${misplaced.length === 1 ? 'is a jest-replay option' : 'are jest-replay options'}, ` +
+      `read only under testEnvironmentOptions.replay: move ${names} under testEnvironmentOptions.replay ` +
+      `(testEnvironmentOptions: { replay: { ${misplaced.map((key) => `${key}: …`).join(', ')} } }).`,
+  );
+}
+
 const resolveFrom = (rootDir: string, p: string) => path.resolve(rootDir, p.replace(/^<rootDir>/, rootDir));
 /** A module option: `<rootDir>` expanded; otherwise left for `require.resolve` from rootDir (a package name stays one). */
 const moduleSpec = (rootDir: string, spec: string | undefined) => spec?.replace(/^<rootDir>/, rootDir);
@@ -148,5 +170,6 @@ export function resolveOptions(input: { rootDir: string; options?: unknown; env:
     matchIgnore: options.matchIgnore ?? [],
     beforeRecord: moduleSpec(rootDir, options.beforeRecord),
     recordFailedRequests: options.recordFailedRequests ?? false,
+    placeholderKeys: options.placeholderKeys ?? true,
   };
 }

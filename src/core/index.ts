@@ -16,4 +16,4 @@ export { keysOf } from './inspect/keys';
 export { applyMove, type MoveRequest, planMove } from './inspect/move';
 export type { KeyRules } from './keying/rules';
 export { mergeShards, readUsage } from './store/usage';
-export { summarizeUsage, unusedRecordings } from './store/unused';
+export { judgeRecordings, summarizeUsage } from './store/unused';

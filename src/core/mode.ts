@@ -49,6 +49,15 @@ export const records = (mode: Mode): boolean => mode === 'record' || mode === 'r
 export const reachesNetwork = (mode: Mode): boolean => mode !== 'replay';
 
 /**
+ * Why a test's mode that reaches the network is refused in this run (a CI run that replays, see `testMode`), for
+ * `liveTest` to skip its test instead: `CI is set and the run replays`; undefined when it is allowed.
+ */
+export function liveRefusal(run: Mode, env: ModeEnvironment, jestCi = false): string | undefined {
+  const ci = run === 'replay' ? ciReason(env, jestCi) : undefined;
+  return ci ? `${ci} and the run replays` : undefined;
+}
+
+/**
  * The mode a test picks for itself (`replay.mode()`), checked against the run's. Under CI a run
  * that replays is a ceiling: a stray test must not call (and bill) the real API, so reaching the
  * network takes a run-level JEST_REPLAY_MODE that does, as RECORD=1 does.
@@ -56,10 +65,10 @@ export const reachesNetwork = (mode: Mode): boolean => mode !== 'replay';
 export function testMode(requested: unknown, run: Mode, env: ModeEnvironment, jestCi = false): Mode {
   const call = `replay.mode(${JSON.stringify(requested) ?? String(requested)})`;
   if (!isMode(requested)) throw new ReplayError(`jest-replay: ${call}: unknown mode. Use one of: ${MODES.join(', ')}.`);
-  const ci = run === 'replay' && reachesNetwork(requested) ? ciReason(env, jestCi) : undefined;
-  if (ci) {
+  const refused = reachesNetwork(requested) ? liveRefusal(run, env, jestCi) : undefined;
+  if (refused) {
     throw new ReplayError(
-      `jest-replay: ${call} is refused: ${ci} and the run replays, so no test may reach the network ` +
+      `jest-replay: ${call} is refused: ${refused}, so no test may reach the network ` +
         '(a stray test would call the real API with real credentials). If you mean it, run with JEST_REPLAY_MODE=record-if-missing ' +
         '(or record, or live) explicitly.',
     );

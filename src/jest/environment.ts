@@ -1,17 +1,20 @@
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import { randomBytes } from 'node:crypto';
-import { CONTROL, type Control } from '../control';
+import * as fs from 'node:fs';
+import { CONTROL, SKIPPED_LIVE_TEST } from '../control';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { ReplayError } from '../core/errors';
-import { intercepts, reachesNetwork, testMode } from '../core/mode';
+import { intercepts, reachesNetwork } from '../core/mode';
 import { switchedOn } from '../core/util/switches';
 import { loadRedact } from '../core/keying/redact';
 import { loadBeforeRecord } from '../core/recording/before-record';
+import { setPlaceholderKeys } from '../core/keying/placeholder-keys';
 import { sha256 } from '../core/util/hash';
 import { type MissReporting, ReplaySession, type TestScope } from '../core/session';
 import { RecordingStore } from '../core/store/store';
-import { describeTitles, FileTestIds, type TestIdResolver } from './test-id';
+import { collectFileHooks, describeTitles, FileTestIds, type TestIdResolver } from './test-id';
+import { testControl } from './test-control';
 import { type ScopeStatus, type ShardConfig, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs, writeFileUsage } from '../core/store/usage';
 import { loadFunction } from '../core/util/user-module';
 import { forwardWith, intercept, type Interception } from '../interception';
@@ -34,7 +37,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
   return class ReplayEnvironment extends Base {
     private readonly replayRootDir: string;
     private readonly replayTestPath: string;
-    private readonly replayOptions: unknown;
+    private readonly replayProject: JestEnvironmentConfig['projectConfig'];
     private readonly replayShard?: ShardConfig;
     /** Jest's `--ci` (or its own CI detection): CI for jest-replay too. */
     private readonly jestCi: boolean;
@@ -56,7 +59,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       this.replayRootDir = config.projectConfig.rootDir;
       this.replayTestPath = context.testPath;
       this.ids = new FileTestIds({ testPath: context.testPath, rootDir: this.replayRootDir });
-      this.replayOptions = replayOptionsOf(config.projectConfig);
+      this.replayProject = config.projectConfig;
       this.replayShard = config.globalConfig.shard;
       this.jestCi = config.globalConfig.ci;
       const command = process.env[RUN_COMMAND_VARIABLE] ?? runCommand({ env: process.env, execArgv: process.execArgv, args: [] });
@@ -67,23 +70,15 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
 
     async setup(): Promise<void> {
       await super.setup();
-      const config = resolveConfig({ rootDir: this.replayRootDir, options: this.replayOptions, env: process.env, ci: this.jestCi });
+      const options = replayOptionsOf(this.replayProject);
+      const config = resolveConfig({ rootDir: this.replayRootDir, options, env: process.env, ci: this.jestCi });
       this.replayConfig = config;
       // In a live run nothing is intercepted: ids, modes and ignored fields change nothing, and nothing is replayed or recorded.
       const scope = (call: string) => (this.session ? (this.session.current ?? this.requireScope(call)) : undefined);
-      const control: Control = {
-        setTestId: (id) => scope('setTestId()')?.setTestId(id),
-        setMode: (mode) => {
-          const checked = testMode(mode, config.mode, process.env, this.jestCi);
-          scope('replay.mode()')?.setMode(checked);
-        },
-        matchIgnore: (paths) => scope('replay.matchIgnore()')?.ignore(paths),
-        interactions: async () => {
-          const current = scope('replay.interactions()');
-          return current ? this.session!.interactions(current) : [];
-        },
-      };
-      this.global[CONTROL as unknown as string] = control;
+      const run = { mode: config.mode, jestCi: this.jestCi };
+      this.global[CONTROL as unknown as string] = testControl(run, scope, (current) => this.session!.interactions(current));
+      // Set files (setupFiles, a dotenv) ran already: only what is still unset gets the placeholder.
+      if (config.mode === 'replay' && config.placeholderKeys) setPlaceholderKeys(this.global.process.env);
       if (!intercepts(config.mode)) return;
       if (config.testIdResolver) {
         const resolveTestId = loadFunction<TestIdResolver['resolveTestId']>('testIdResolver', config.testIdResolver, config.rootDir, 'resolveTestId', 'resolveTestId(context)');
@@ -99,6 +94,8 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       const passthrough = forwardWith(this.interception.realFetch);
       session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, { redact, beforeRecord }, this.missReporting);
       this.session = session;
+      // A test that never runs (skipped) may still set its own id: the file's text says whether any may.
+      if (fs.readFileSync(this.replayTestPath, 'utf8').includes('setTestId')) session.note('setsIds');
       // The `undici` package a test loads reads its global dispatcher from the test context's global.
       (this.global as Record<symbol, unknown>)[UNDICI_GLOBAL_DISPATCHER] = this.interception.dispatcher;
       this.global.fetch = this.interception.fetch;
@@ -199,6 +196,11 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           this.runIn(event.test, this.scopes.get(event.test));
           break;
         case 'test_skip':
+          // Left out because other tests are focused: the run did not run every test.
+          if (state.hasFocusedTests && event.test.mode === undefined) session.note('focused');
+          // A test that runs live, skipped because this run refuses it: noted in its own mode, for the summary.
+          if ((event.test.fn as { [SKIPPED_LIVE_TEST]?: boolean })[SKIPPED_LIVE_TEST]) this.scopes.get(event.test)?.setMode('live');
+        // falls through
         case 'test_todo':
         case 'test_done': {
           const scope = this.scopes.get(event.test);
@@ -234,6 +236,13 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
           session.settle(scope, status);
           break;
         }
+        case 'run_finish':
+          // The beforeAll/afterAll hooks that never ran (every test of their describe was skipped) keep their recordings.
+          // `runIn` noted the body of every hook that started.
+          for (const hook of collectFileHooks(state.rootDescribeBlock).filter((h) => !this.bodies.has(h))) {
+            session.settle(session.open({ testId: this.ids.ofHook(hook), testPath: this.relativePath }), 'skipped');
+          }
+          break;
       }
     };
   };

@@ -2,6 +2,7 @@ import type { Config } from '@jest/types';
 import * as path from 'node:path';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
 import { loadNormalizers } from '../core/keying/normalizers';
+import { unsetKeyVariables } from '../core/keying/placeholder-keys';
 import { loadBeforeRecord } from '../core/recording/before-record';
 import { ReplayConfigError } from '../core/errors';
 import { records } from '../core/mode';
@@ -11,9 +12,13 @@ import { displayPath, replayOptionsOf } from './options';
 import { CONFIG_ARGUMENT_VARIABLE, configArgument, RUN_COMMAND_VARIABLE, runCommand } from './run-command';
 import { noteProject, SETTLED_VARIABLE } from './settle-run';
 
-/** The one line a run starts with: the mode and where recordings are read and written. */
-export function describeRun(config: ResolvedConfig): string {
-  return `jest-replay: ${config.mode} mode, recordings in ${displayPath(config.dir)}`;
+/** The one line a run starts with: the mode, where recordings are read and written, and the keys replay gives a placeholder. */
+export function describeRun(config: ResolvedConfig, env: NodeJS.ProcessEnv = process.env): string {
+  const line = `jest-replay: ${config.mode} mode, recordings in ${displayPath(config.dir)}`;
+  const unset = config.mode === 'replay' && config.placeholderKeys ? unsetKeyVariables(env) : [];
+  if (unset.length === 0) return line;
+  const named = unset.length <= 3 ? unset.join(', ') : `${unset.slice(0, 2).join(', ')} and ${unset.length - 2} more`;
+  return `${line}; unset API keys get a placeholder: ${named}`;
 }
 
 /** One message before any test runs, rather than a file system error in every test that records. */

@@ -1,9 +1,12 @@
 import type { Config } from '@jest/types';
 import * as path from 'node:path';
-import { replayOptionsIn } from '../core/config';
+import { checkPlacement, replayOptionsIn } from '../core/config';
 
-/** A project's `testEnvironmentOptions.replay`, as the user wrote it (`resolveConfig` checks it). */
-export const replayOptionsOf = (projectConfig: Config.ProjectConfig): unknown => replayOptionsIn(projectConfig.testEnvironmentOptions);
+/** A project's `testEnvironmentOptions.replay`, as the user wrote it (`resolveConfig` checks it); a misplaced option throws. */
+export function replayOptionsOf(projectConfig: Config.ProjectConfig): unknown {
+  checkPlacement(projectConfig.testEnvironmentOptions);
+  return replayOptionsIn(projectConfig.testEnvironmentOptions);
+}
 
 /** A path as the user reads it: relative to where they ran jest, unless it is outside. */
 export function displayPath(file: string): string {

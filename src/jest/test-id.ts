@@ -58,7 +58,7 @@ export function collectTests(block: Circus.DescribeBlock, out: Circus.TestEntry[
 }
 
 /** Every `beforeAll`/`afterAll` hook of a describe block, nested ones included. */
-function collectFileHooks(block: Circus.DescribeBlock, out: Circus.Hook[] = []): Circus.Hook[] {
+export function collectFileHooks(block: Circus.DescribeBlock, out: Circus.Hook[] = []): Circus.Hook[] {
   out.push(...block.hooks.filter((hook) => hook.type === 'beforeAll' || hook.type === 'afterAll'));
   for (const child of block.children) if (child.type === 'describeBlock') collectFileHooks(child, out);
   return out;

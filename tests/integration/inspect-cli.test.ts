@@ -70,7 +70,17 @@ describe('list, show and diagnose', () => {
   });
 
   test("every help has one Options: list, the command's own options and the common ones", () => {
-    const own: Record<string, string[]> = { list: [], show: ['--raw'], diff: ['--markdown'], diagnose: ['--normalizers <module>', '--match-ignore <path>'], verify: ['--normalizers <module>', '--match-ignore <path>'], prune: ['--usage <path>', '--yes'], import: ['--check', '--normalizers <module>', '--match-ignore <path>'], mv: ['--prefix', '--merge', '--dry-run', '--normalizers <module>', '--match-ignore <path>'] };
+    const keyed = ['--normalizers <module>', '--match-ignore <path>'];
+    const own: Record<string, string[]> = {
+      list: ['--json'],
+      show: ['--raw'],
+      diff: ['--markdown'],
+      diagnose: keyed,
+      verify: keyed,
+      prune: ['--usage <path>', '--yes'],
+      import: ['--check', ...keyed],
+      mv: ['--prefix', '--merge', '--dry-run', ...keyed],
+    };
     for (const [command, options] of Object.entries(own)) {
       const { stdout } = cli(command, '--help');
       expect([command, stdout.match(/^.*Options:$/gm)]).toEqual([command, ['Options:']]);
@@ -100,7 +110,11 @@ describe('list, show and diagnose', () => {
     expect(after(ID('chat stream'))).toMatch(/POST \/v1\/chat\/completions {2}gpt-4o {2}stream {2}/);
     expect(after(ID('ollama chat'))).toMatch(/POST \/api\/chat {2}llama3\.2 {2}stream {2}/);
     expect(after('(no test id: shared model lists and session-level recordings)')).toMatch(/^ {2}models-[0-9a-f]{16}-[0-9a-f]{8}\.json {2}GET \/v1\/models {2}- {2}/);
-    expect(stdout).toMatch(/\n6 recordings for 5 test ids, \d+(\.\d)? kB\n$/);
+    expect(stdout).toMatch(/\n6 recordings for 5 test ids, \d+(\.\d)? kB\n/);
+    // The stored usage's tokens, per test file (the shared model list reports none).
+    const [blank, header, row] = stdout.trimEnd().split('\n').slice(-3);
+    expect([blank, header]).toEqual(['', 'Tokens by test file (from the stored usage: what a live run would send and receive):']);
+    expect(row).toMatch(/^ {2}tests\/inspect\.test\.js {2}[1-9]\d* prompt, [1-9]\d* completion$/);
   });
 
   test('list with a test-id prefix lists only those ids; none matching is exit code 1', () => {

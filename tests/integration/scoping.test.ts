@@ -116,10 +116,10 @@ test('a testIdResolver module maps ids, like snapshotResolver', async () => {
 });
 
 describe('configuration', () => {
-  test('testEnvironmentOptions.replay.dir, overridden by JEST_REPLAY_DIR', async () => {
+  test("testEnvironmentOptions.replay.dir, overridden by JEST_REPLAY_DIR; the node environment's own options still apply", async () => {
     const p = project(
       { 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'where to')}` },
-      { testEnvironmentOptions: { replay: { dir: '<rootDir>/fixtures/http' } } },
+      { testEnvironmentOptions: { customExportConditions: ['node', 'node-addons'], replay: { dir: '<rootDir>/fixtures/http' } } },
     );
     const configured = await p.run({ RECORD: '1', UPSTREAM_BASE: upstream().baseURL });
     expect(configured.output).toContain('jest-replay: record mode, recordings in fixtures/http');
@@ -139,6 +139,21 @@ describe('configuration', () => {
     expect(run.code).not.toBe(0);
     expect(run.output).toContain('jest-replay: unknown option testEnvironmentOptions.replay.directory');
     expect(run.tests).toEqual([]);
+  });
+
+  test('a jest-replay option directly under testEnvironmentOptions stops the run, saying where it goes', async () => {
+    const p = project(
+      { 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('asks', 'misplaced')}` },
+      { testEnvironmentOptions: { customExportConditions: ['node'], dir: '<rootDir>/fixtures', matchIgnore: ['body.user'] } },
+    );
+    const run = await p.run();
+    expect(run.code).toBe(1);
+    expect(run.tests).toEqual([]);
+    expect(run.output).toContain(
+      'jest-replay: testEnvironmentOptions.dir and testEnvironmentOptions.matchIgnore are jest-replay options, read only under ' +
+        'testEnvironmentOptions.replay: move dir and matchIgnore under testEnvironmentOptions.replay',
+    );
+    expect(run.output).not.toMatch(/^\s+at /m);
   });
 
   test('composing by hand: own environment class via withReplay, own global setup calling ours', async () => {

@@ -82,17 +82,18 @@ describe('the summary line and prune', () => {
   });
 });
 
-test('a failing test keeps its recordings, and so do tests the run never saw', async () => {
+test('a failing test keeps its recordings; a deleted test\'s go all the same', async () => {
   const p = project({ 'tests/a.test.js': `${OPENAI_CLIENT}${askTest('kept', 'kept')}${askTest('gone', 'gone')}` });
   expect((await record(p)).code).toBe(0);
-  const recorded = p.files();
+  const [kept] = p.files().filter((f) => f.includes('/kept-'));
   // `kept` now fails before its request; `gone` was deleted from the file.
   p.write('tests/a.test.js', `${OPENAI_CLIENT}test('kept', () => { expect(1).toBe(2); });\n`);
   const run = await p.run();
   expect(statusOf(run)).toEqual({ kept: 'failed' });
-  expect(summaryOf(run.stderr)).toContain('0 unused');
+  expect(summaryOf(run.stderr)).toContain('1 unused');
+  expect(run.stderr).toContain('  kept 1 recording no test used: 1 of failed tests\n');
   await p.cli(['prune', '--yes']);
-  expect(p.files()).toEqual(recorded);
+  expect(p.files()).toEqual([kept]);
 });
 
 test('shards: each writes its own usage; prune merges them and judges unseen tests only once all shards ran', async () => {
@@ -117,8 +118,9 @@ test('shards: each writes its own usage; prune merges them and judges unseen tes
   const first = await p.run({}, ['--shard=1/2']);
   expect(first.code).toBe(0);
   expect(first.stderr).toMatch(shardSummary);
+  expect(first.stderr).toContain('  partial run (shard 1/2): recordings of the tests it did not run are kept\n');
   expect(usageDirs()).toEqual(['shard-1-of-2']);
-  expect((await p.cli(['prune'])).stdout).toContain('0 unused (0 recordings, 0 temporary files; partial run');
+  expect((await p.cli(['prune'])).stdout).toContain('0 unused (0 recordings, 0 temporary files; partial run (shard 2/2 missing)');
 
   const second = await p.run({}, ['--shard=2/2']);
   expect(second.code).toBe(0);

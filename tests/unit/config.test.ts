@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { resolveConfig, validateOptions } from '../../src/core/config';
+import { checkPlacement, resolveConfig, validateOptions } from '../../src/core/config';
 import { ReplayConfigError } from '../../src/core/errors';
 
 const rootDir = path.resolve('/projects/app');
@@ -31,6 +31,7 @@ describe('resolveConfig', () => {
       matchIgnore: [],
       beforeRecord: undefined,
       recordFailedRequests: false,
+      placeholderKeys: true,
     });
   });
 
@@ -210,5 +211,21 @@ describe('validateOptions', () => {
 
   it.each([['a string'], [42], [['dir']]])('rejects a non-object replay option (%j)', (raw) => {
     expect(() => validateOptions(raw)).toThrow('testEnvironmentOptions.replay must be an object');
+  });
+});
+
+describe('checkPlacement', () => {
+  it("leaves the environment's own options alone", () => {
+    expect(() => checkPlacement({ customExportConditions: ['node'], replay: { dir: 'x' } })).not.toThrow();
+    expect(() => checkPlacement(undefined)).not.toThrow();
+  });
+
+  it('refuses a jest-replay option beside replay, naming where it goes', () => {
+    const error = errorOf(() => checkPlacement({ timing: 1 }));
+    expect(error).toBeInstanceOf(ReplayConfigError);
+    expect(error.message).toBe(
+      'jest-replay: testEnvironmentOptions.timing is a jest-replay option, read only under testEnvironmentOptions.replay: ' +
+        'move timing under testEnvironmentOptions.replay (testEnvironmentOptions: { replay: { timing: … } }).',
+    );
   });
 });

@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { testFolder } from '../../src/core/store/paths';
-import { countUnused, leftoverTemporaryFiles, listRecordings, summarizeUsage, unusedRecordings } from '../../src/core/store/unused';
+import { judgeListed, judgeRecordings, keptLine, leftoverTemporaryFiles, listRecordings } from '../../src/core/store/unused';
+import { summarizeUsage } from '../../src/core/store/unused';
 import { type FileUsage, type ScopeUsage, mergeShards, readUsage, startUsage, writeFileUsage, writeRunRecord } from '../../src/core/store/usage';
 
 const folder = (id: string) => testFolder(id).split(path.sep).join('/');
@@ -10,6 +11,11 @@ const A = 'tests/a.test.ts::a';
 const B = 'tests/a.test.ts::b';
 const scope = (id: string, status: ScopeUsage['status'], replayed: string[] = [], written: ScopeUsage['written'] = []): ScopeUsage => ({ id, status, replayed, written, missed: [] });
 const usage = (...scopes: ScopeUsage[]): FileUsage => ({ mode: 'replay', recordings: 'recordings', testFile: 'tests/a.test.ts', scopes });
+const unusedRecordings = (recordings: string[], files: FileUsage[], complete: boolean) =>
+  judgeRecordings(recordings, files, complete).unused;
+const NONE_KEPT = { skipped: 0, failed: 0, notRun: 0, unknownIds: 0, shared: 0 };
+const NO_TOKENS = { prompt: 0, completion: 0 };
+const LIVE = 'POST https://api.example/v1/chat';
 
 describe('unusedRecordings', () => {
   const a1 = `${folder(A)}/aaaaaaaaaaaaaaaa.json`;
@@ -24,22 +30,41 @@ describe('unusedRecordings', () => {
   });
 
   it('keeps the folder of a test that failed or was skipped, in any of its runs', () => {
-    expect(unusedRecordings(all, [usage(scope(A, 'failed', [a1]))], true)).toEqual([]);
-    expect(unusedRecordings(all, [usage(scope(A, 'skipped'))], true)).toEqual([]);
+    const failed = judgeRecordings(all, [usage(scope(A, 'failed', [a1]))], false);
+    expect(failed).toEqual({ unused: [], kept: { ...NONE_KEPT, failed: 1, notRun: 3 } });
+    const skipped = judgeRecordings(all, [usage(scope(A, 'skipped'))], false);
+    expect(skipped).toEqual({ unused: [], kept: { ...NONE_KEPT, skipped: 2, notRun: 3 } });
     expect(unusedRecordings(all, [usage(scope(A, 'passed', [a1])), usage(scope(A, 'failed'))], false)).toEqual([]);
   });
 
-  it('unseen tests and shared recordings go only after a complete run in which every test passed', () => {
+  it('unseen tests go after a complete run, skipped or failed tests notwithstanding; shared ones only when every test passed', () => {
     const passing = [usage(scope(A, 'passed', [a1, a2]), scope(B, 'passed', [b1]))];
-    expect(unusedRecordings(all, passing, false)).toEqual([]);
+    expect(judgeRecordings(all, passing, false)).toEqual({ unused: [], kept: { ...NONE_KEPT, notRun: 2 } });
     expect(unusedRecordings(all, passing, true)).toEqual([orphan, shared]);
-    expect(unusedRecordings(all, [usage(scope(A, 'passed', [a1, a2]), scope(B, 'skipped'))], true)).toEqual([]);
+    const skipped = [usage(scope(A, 'passed', [a1, a2]), scope(B, 'skipped'))];
+    expect(judgeRecordings(all, skipped, true)).toEqual({ unused: [orphan], kept: { ...NONE_KEPT, skipped: 1, shared: 1 } });
+    const failed = [usage(scope(A, 'failed', [a1]), scope(B, 'passed', [b1]))];
+    expect(judgeRecordings(all, failed, true)).toEqual({ unused: [orphan], kept: { ...NONE_KEPT, failed: 1, shared: 1 } });
   });
 
-  it('countUnused judges a listing made while the run went on: what the run deleted since is left out', () => {
+  it('a test that did not run to its end, in a file that sets its own ids, keeps every folder no test used', () => {
+    const setsIds = [{ ...usage(scope(A, 'passed', [a1, a2]), scope(B, 'skipped')), setsIds: true }];
+    expect(judgeRecordings(all, setsIds, true)).toEqual({ unused: [], kept: { ...NONE_KEPT, skipped: 1, unknownIds: 1, shared: 1 } });
+    // Every test of it ran to its end: its ids are known.
+    const allRan = [{ ...usage(scope(A, 'passed', [a1, a2]), scope(B, 'passed', [b1])), setsIds: true }];
+    expect(unusedRecordings(all, allRan, true)).toEqual([orphan, shared]);
+  });
+
+  it('keptLine says what was kept, and why', () => {
+    expect(keptLine(NONE_KEPT)).toBeUndefined();
+    const kept = keptLine({ ...NONE_KEPT, skipped: 2, failed: 1 });
+    expect(kept).toBe('kept 3 recordings no test used: 2 of skipped or todo tests, 1 of failed tests');
+  });
+
+  it('judgeListed judges a listing made while the run went on: what the run deleted since is left out', () => {
     const rerecorded = [usage(scope(A, 'passed', [], [{ file: a1, outcome: 'unchanged' }]), scope(B, 'passed', [b1]))];
-    expect(countUnused([a1, a2, b1], rerecorded, true)).toBe(1);
-    expect(countUnused([a1, a2, b1], rerecorded, true, [a2])).toBe(0);
+    expect(judgeListed([a1, a2, b1], rerecorded, true).unused).toEqual([a2]);
+    expect(judgeListed([a1, a2, b1], rerecorded, true, [a2]).unused).toEqual([]);
   });
 
   it('what a test wrote (record mode) is used, shared files included', () => {
@@ -62,11 +87,18 @@ describe('mergeShards', () => {
     expect(mergeShards([shard('shard-1-of-2', true), shard('shard-2-of-2', true)]).complete).toBe(true);
   });
 
-  it('is partial when a shard is missing, incomplete, or has no run record', () => {
-    expect(mergeShards([shard('shard-1-of-2', true)]).complete).toBe(false);
-    expect(mergeShards([shard('shard-1-of-2', true), shard('shard-2-of-2', false)]).complete).toBe(false);
-    expect(mergeShards([shard('shard-1-of-2', true), shard('shard-2-of-2')]).complete).toBe(false);
-    expect(mergeShards([shard('shard-1-of-3', true), shard('shard-2-of-2', true)]).complete).toBe(false);
+  it('is partial when a shard is missing, incomplete, or has no run record, and says which', () => {
+    expect(mergeShards([shard('shard-1-of-2', true)])).toMatchObject({ complete: false, why: 'shard 2/2 missing' });
+    const partial = { ...shard('shard-2-of-2'), run: { mode: 'replay' as const, complete: false, why: '-t one' } };
+    expect(mergeShards([shard('shard-1-of-2', true), partial])).toMatchObject({ complete: false, why: 'shard 2/2: -t one' });
+    expect(mergeShards([shard('shard-1-of-2', true), shard('shard-2-of-2')])).toMatchObject({
+      complete: false,
+      why: 'shard 2/2 has no run record (the reporter did not run)',
+    });
+    expect(mergeShards([shard('shard-1-of-3', true), shard('shard-2-of-2', true)])).toMatchObject({
+      complete: false,
+      why: 'shard 2/3, shard 3/3 missing; shard 1/2 missing',
+    });
   });
 
   it('unites the files of every shard', () => {
@@ -93,7 +125,27 @@ describe('summarizeUsage', () => {
       ignored: new Map(),
       late: [],
       kept: [],
+      live: [],
+      skippedLive: [],
+      tokens: { replayed: NO_TOKENS, recorded: NO_TOKENS },
+      tokensByFile: [{ testFile: 'tests/a.test.ts', tokens: { replayed: NO_TOKENS, recorded: NO_TOKENS } }],
     });
+  });
+
+  it('sums the tokens replayed and recorded, in all and by test file; lists live requests and skipped live tests', () => {
+    const other = { ...usage({ ...scope(B, 'passed'), tokens: { recorded: { prompt: 5, completion: 1 } } }), testFile: 'tests/b.test.ts' };
+    const summary = summarizeUsage([
+      usage({ ...scope(A, 'passed'), tokens: { replayed: { prompt: 10, completion: 4 } }, live: [LIVE, LIVE] }),
+      usage({ ...scope('tests/a.test.ts::smoke', 'skipped'), mode: 'live' }),
+      other,
+    ]);
+    expect(summary.tokens).toEqual({ replayed: { prompt: 10, completion: 4 }, recorded: { prompt: 5, completion: 1 } });
+    expect(summary.tokensByFile.map((f) => [f.testFile, f.tokens.replayed.prompt, f.tokens.recorded.prompt])).toEqual([
+      ['tests/a.test.ts', 10, 0],
+      ['tests/b.test.ts', 0, 5],
+    ]);
+    expect(summary.live).toEqual([{ request: LIVE, from: A }]);
+    expect(summary.skippedLive).toEqual(['tests/a.test.ts::smoke']);
   });
 
   it('lists each request refused after its test or test file ended once, with what started it', () => {

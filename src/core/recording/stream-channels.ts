@@ -19,7 +19,7 @@ const SSE_FIELD_LINE = /^(?:|:.*|(?:event|id|retry)(?::.*)?)$/;
  * `data:` parsed. A payload that is no JSON object is its text, so the data of all lines joins into
  * one text; lines without payload add nothing (an `event:` line between two halves of a key).
  */
-function streamItem(item: unknown): unknown {
+export function streamItem(item: unknown): unknown {
   const value = unwrap(item);
   if (typeof value !== 'string') return value;
   if (SSE_FIELD_LINE.test(value)) return undefined;

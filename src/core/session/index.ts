@@ -10,12 +10,13 @@ import type { RedactHook } from '../keying/redact';
 import { storedBody } from '../keying/request';
 import { failBeforeResponse, replayedResponse } from './replay';
 import { stringsIn } from '../recording/volatile';
+import { type Tokens, tokensOf } from '../recording/tokens';
 import type { RecordingStore } from '../store/store';
 import { type FileUsage, relativePosix, RUN_ID_VARIABLE, type ScopeStatus, type ScopeUsage } from '../store/usage';
 import { asDecoded, forward, type Passthrough, tee } from './capture';
 import { Identifier, type KeyedRequest } from './identify';
 import { LateRequests } from './late';
-import { failTest, outsideTestMessage, refusal } from './messages';
+import { failTest, outsideTestMessage, refusal, refusePlaceholder, shownRequest } from './messages';
 import { type MissReporting, missMessage } from './miss-message';
 import { recordingWriter } from './recorder';
 import { type ScopeInfo, TestScope } from './scope';
@@ -51,6 +52,8 @@ export class ReplaySession {
   private readonly ignored = new Map<string, number>();
   private readonly late = new LateRequests();
   readonly beforeRecord?: BeforeRecordHook;
+  /** What the file's usage says of the run: tests left out by `test.only`, ids set by the file's own tests. */
+  private readonly facts: Pick<FileUsage, 'focused' | 'setsIds'> = {};
   /** Ids the file's responses were received with → as stored: a test may send back an id its `beforeAll` received. */
   private readonly replacedIds = new Map<string, string>();
 
@@ -115,7 +118,16 @@ export class ReplaySession {
    * what it did not write is deleted when the run ends, once every test file's usage is known (see clean-up.ts).
    */
   settle(scope: TestScope, status: ScopeStatus): void {
+    if (scope.setsOwnId) this.note('setsIds');
     this.settled.push(scope.usage(status, this.modeOf(scope), (file) => relativePosix(this.config.dir, file)));
+  }
+
+  /**
+   * Notes a fact of the file for the run: a test did not run because others are focused (`test.only`: the run is
+   * partial), or the file may give its tests ids of their own (`setTestId`: a test that did not run may own any folder).
+   */
+  note(fact: 'focused' | 'setsIds'): void {
+    this.facts[fact] = true;
   }
 
   /** What this test file used of the recordings (see `usage.ts`). */
@@ -123,7 +135,8 @@ export class ReplaySession {
     const { mode, rootDir, dir } = this.config;
     const ignored = Object.fromEntries(this.ignored);
     const recordings = relativePosix(rootDir, dir);
-    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, ignored, late: [...this.late.list] };
+    const late = [...this.late.list];
+    return { run: process.env[RUN_ID_VARIABLE], mode, recordings, testFile, scopes: this.settled, ignored, late, ...this.facts };
   }
 
   /**
@@ -154,7 +167,7 @@ export class ReplaySession {
     const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
     const mode = this.modeOf(scope);
     // A test's own live mode: to the server, unrecorded.
-    if (mode === 'live') return asDecoded(await this.passthrough(request, bytes, request.signal));
+    if (mode === 'live') return refusePlaceholder(scope, request) ?? this.goLive(scope, request, bytes);
     const keyed = await this.identifier.identify(scope, request, bytes);
     if (keyed instanceof Response) return keyed;
     try {
@@ -168,11 +181,17 @@ export class ReplaySession {
       }
       // Before anything is sent: a recording that could not be written must not cost a call.
       this.store.checkFolder(this.store.folderOf(keyed.shared ? null : scope.testId));
-      return this.record(scope, keyed, request, bytes);
+      return refusePlaceholder(scope, request) ?? this.record(scope, keyed, request, bytes);
     } catch (error) {
       if (!(error instanceof LinkedFolderError)) throw error;
       return failTest(scope, error, `jest-replay: cannot use the recordings of ${keyed.method} ${keyed.url.pathname}.`);
     }
+  }
+
+  /** Sends a request of a test that runs live to its server, unrecorded, and notes it for the run's summary. */
+  private async goLive(scope: TestScope, request: Request, bytes: Uint8Array | null): Promise<Response> {
+    scope.noteLive(shownRequest(request));
+    return asDecoded(await this.passthrough(request, bytes, request.signal));
   }
 
   /**
@@ -192,9 +211,11 @@ export class ReplaySession {
   private async replay(scope: TestScope, keyed: KeyedRequest, files: string[], request: Request): Promise<Response> {
     let plan: ReplayResponse;
     let response: Response | undefined;
+    let tokens: Tokens | undefined;
     try {
       const recordings = await Promise.all(files.map((file) => this.store.readForReplay(file)));
       const stored = keyed.shared ? mergeModelLists(recordings).response : recordings[0].response;
+      tokens = keyed.shared ? undefined : tokensOf(recordings[0]);
       plan = decodeResponse(stored);
       // Built here, so a status or header no Response can have fails the test naming the file.
       response = replayedResponse(plan, { delays: stored.chunk_delays_ms, scale: this.config.timing, request });
@@ -202,7 +223,7 @@ export class ReplaySession {
       const problem = error instanceof RecordingFileError ? error : new RecordingFileError(files.join(', '), (error as Error).message);
       return failTest(scope, problem, `jest-replay: cannot use the recording for ${keyed.method} ${keyed.url.pathname}.`);
     }
-    scope.noteReplayed(files);
+    scope.noteReplayed(files, tokens);
     // Outside the try: a recorded connection failure must reach the caller as one, not as a refusal.
     return response ?? failBeforeResponse(plan.failure!, request);
   }

@@ -1,5 +1,6 @@
 import { publicUrl } from '../keying/request';
 import { credentialsOf } from '../keying/secrets';
+import { carriesPlaceholder, placeholderError } from '../keying/placeholder-keys';
 import { printable } from '../util/printable';
 import type { TestScope } from './scope';
 
@@ -57,6 +58,13 @@ export function echoesRefusal(error: unknown): boolean {
 export function failTest(scope: TestScope, problem: Error, headline: string): Response {
   scope.fail(problem);
   return refusal(`${headline} ${REFUSAL_MARKER}`);
+}
+
+/** Fails the test of a request about to leave with replay mode's placeholder key: a placeholder never reaches a server. */
+export function refusePlaceholder(scope: TestScope, request: Request): Response | undefined {
+  if (!carriesPlaceholder(request)) return undefined;
+  const shown = shownRequest(request);
+  return failTest(scope, placeholderError(shown), `jest-replay: ${shown} was not sent: it carries a placeholder key.`);
 }
 
 /**

@@ -7,6 +7,7 @@ import { refuseLeaks } from '../keying/secrets';
 import { applyBeforeRecord, type BeforeRecordHook } from '../recording/before-record';
 import type { Recording, StoredResponse } from '../recording/format';
 import { modelListDigest } from '../recording/model-list';
+import { tokensOf } from '../recording/tokens';
 import type { RecordingStore } from '../store/store';
 import type { KeyedRequest } from './identify';
 import type { TestScope } from './scope';
@@ -81,7 +82,7 @@ export function recordingWriter(
     const recording: Recording = { test_id: shared ? null : scope.testId, ...ignored, request: stored, response, id_normalization_mapping: {} };
     const target = file ?? store.modelListFile(key, modelListDigest(recording));
     const outcome = await store.write(target, recording, (text) => refuseLeaks(shown(target), recording, text, credentials));
-    noteWritten(target, outcome);
+    noteWritten(target, outcome, tokensOf(recording));
   };
 }
 

@@ -2,6 +2,7 @@ import { ReplayError } from '../errors';
 import type { Interaction } from './interaction';
 import { ignorePathProblem } from '../keying/match-ignore';
 import type { Mode } from '../mode';
+import { addTokens, NO_TOKENS, type Tokens } from '../recording/tokens';
 import type { WriteOutcome } from '../store/storage';
 import type { ScopeStatus, ScopeUsage } from '../store/usage';
 
@@ -45,9 +46,13 @@ export class TestScope {
   private readonly missedRequests: string[] = [];
   private readonly unreachedRequests: string[] = [];
   private readonly keptFiles: { file: string; got: string }[] = [];
+  private readonly liveRequests: string[] = [];
+  /** The tokens the responses this test replayed and recorded report (see recording/tokens.ts). */
+  private readonly tokens: { replayed?: Tokens; recorded?: Tokens } = {};
   private readonly listed: ListedInteraction[] = [];
   private readonly ignoredPaths: string[] = [];
   private chosenMode?: Mode;
+  private idSet = false;
   /** Set by the first request: keys must not change after it. */
   private started = false;
   private ended = false;
@@ -97,6 +102,12 @@ export class TestScope {
     if (typeof testId !== 'string' || testId.trim() === '') throw new ReplayError('jest-replay: setTestId needs a non-empty string.');
     this.beforeFirstRequest(`setTestId(${JSON.stringify(testId)})`);
     this.info.testId = testId;
+    this.idSet = true;
+  }
+
+  /** Whether the test set its own id (`setTestId`). */
+  get setsOwnId(): boolean {
+    return this.idSet;
   }
 
   /** Lets a test pick its mode (`replay.mode()`, checked by `testMode`); only before its first request. */
@@ -135,9 +146,10 @@ export class TestScope {
     this.problems.push(...problems);
   }
 
-  noteReplayed(files: string[]): void {
+  noteReplayed(files: string[], tokens: Tokens | undefined): void {
     this.replayedFiles.push(...files);
     this.listed.push({ source: 'replayed', file: files[0] });
+    if (tokens) this.tokens.replayed = addTokens(this.tokens.replayed ?? NO_TOKENS, tokens);
   }
 
   noteMissed(request: string): void {
@@ -148,17 +160,23 @@ export class TestScope {
     this.unreachedRequests.push(request);
   }
 
+  /** Notes a request sent to its server because the test runs live (`METHOD url`). */
+  noteLive(request: string): void {
+    this.liveRequests.push(request);
+  }
+
   noteKept(file: string, got: string): void {
     this.keptFiles.push({ file, got });
   }
 
   /** Notes a request being recorded, in request order; the function returned notes its file once written. */
-  noteRecording(): (file: string, outcome: WriteOutcome) => void {
+  noteRecording(): (file: string, outcome: WriteOutcome, tokens: Tokens | undefined) => void {
     const interaction: ListedInteraction = { source: 'recorded' };
     this.listed.push(interaction);
-    return (file, outcome) => {
+    return (file, outcome, tokens) => {
       this.writtenFiles.push({ file, outcome });
       interaction.file = file;
+      if (tokens) this.tokens.recorded = addTokens(this.tokens.recorded ?? NO_TOKENS, tokens);
     };
   }
 
@@ -174,6 +192,8 @@ export class TestScope {
       missed: this.missedRequests,
       unreached: this.unreachedRequests,
       ...(this.keptFiles.length > 0 ? { kept: this.keptFiles.map(({ file, got }) => ({ file: relative(file), got })) } : {}),
+      ...(this.liveRequests.length > 0 ? { live: this.liveRequests } : {}),
+      ...(this.tokens.replayed || this.tokens.recorded ? { tokens: { ...this.tokens } } : {}),
     };
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Mode } from '../mode';
+import type { Tokens } from '../recording/tokens';
 import { checkWritable, type WriteOutcome, listDir, writeFileAtomically } from './storage';
 
 /**
@@ -31,6 +32,10 @@ export interface ScopeUsage {
   unreached?: string[];
   /** Good recordings a failed re-recording did not replace, with what it got (absent when none). */
   kept?: { file: string; got: string }[];
+  /** Requests sent to their server because the test ran live, `METHOD url` (absent when none). */
+  live?: string[];
+  /** The tokens the responses it replayed and recorded report, summed (absent when none reports any). */
+  tokens?: { replayed?: Tokens; recorded?: Tokens };
 }
 
 /** One test file of a run, as its environment saw it. */
@@ -46,6 +51,10 @@ export interface FileUsage {
   ignored?: Record<string, number>;
   /** Requests refused because their test, or the whole file, had ended (absent in older notes). */
   late?: LateRequest[];
+  /** Some of its tests did not run because others are focused (`test.only`): the run is partial. */
+  focused?: boolean;
+  /** It may set test ids of its own (`setTestId`): a test of it that did not run to its end may own any folder. */
+  setsIds?: boolean;
 }
 
 /** A request made by code that outlived its test (`after: 'test'`) or its test file (`after: 'file'`), refused. */
@@ -62,6 +71,8 @@ export interface RunRecord {
   mode: Mode;
   /** Every test file Jest knows ran, unfiltered and uninterrupted (per shard: its whole share). */
   complete: boolean;
+  /** What made it partial (`-t one`, `test.only in tests/a.test.js`…), when it was. */
+  why?: string;
 }
 
 export interface ShardUsage {
@@ -184,12 +195,30 @@ export function readUsage(usageDir: string, shard?: string): ShardUsage[] {
 
 /**
  * The usage of several shards as one run: complete when the unsharded run was, or when every
- * shard 1..n of one count n is there and was.
+ * shard 1..n of one count n is there and was; `why` says what made it partial.
  */
-export function mergeShards(shards: ShardUsage[]): { complete: boolean; files: FileUsage[] } {
+export function mergeShards(shards: ShardUsage[]): { complete: boolean; files: FileUsage[]; why?: string } {
   const files = shards.flatMap((s) => s.files);
   const done = new Set(shards.filter((s) => s.run?.complete).map((s) => s.shard));
   const counts = [...done].map((name) => SHARD_NAME.exec(name)).filter((m) => m !== null).map((m) => Number(m[2]));
   const complete = done.has(ALL) || counts.some((n) => Array.from({ length: n }, (_, i) => `shard-${i + 1}-of-${n}`).every((name) => done.has(name)));
-  return { complete, files };
+  return complete ? { complete, files } : { complete, files, why: partialShards(shards) };
+}
+
+/** What kept merged shards from being a complete run: each shard's own reason, and the shards that are missing. */
+function partialShards(shards: ShardUsage[]): string {
+  const reasons: string[] = [];
+  const counts = new Set<number>();
+  for (const { shard, run } of shards) {
+    const match = SHARD_NAME.exec(shard);
+    if (match) counts.add(Number(match[2]));
+    const name = match ? `shard ${match[1]}/${match[2]}` : 'the run';
+    if (!run) reasons.push(`${name} has no run record (the reporter did not run)`);
+    else if (!run.complete) reasons.push(match ? `${name}: ${run.why ?? 'partial'}` : (run.why ?? 'partial'));
+  }
+  for (const n of counts) {
+    const missing = Array.from({ length: n }, (_, i) => i + 1).filter((i) => !shards.some((s) => s.shard === `shard-${i}-of-${n}`));
+    if (missing.length > 0) reasons.push(`${missing.map((i) => `shard ${i}/${n}`).join(', ')} missing`);
+  }
+  return reasons.join('; ') || 'partial';
 }
