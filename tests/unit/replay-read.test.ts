@@ -5,6 +5,7 @@ import { decodeResponse } from '../../src/core/recording/codec';
 import { type Recording, serializeRecording } from '../../src/core/recording/format';
 import { readLargeRecording } from '../../src/core/store/large-recording';
 import { readRecordingFile, RecordingStore } from '../../src/core/store/store';
+import { tokensOf } from '../../src/core/recording/tokens';
 
 /** Reading recordings to replay them: small ones parsed once per test file, large streams left in their file. */
 
@@ -104,6 +105,17 @@ describe('a large stream', () => {
     const whole = decodeResponse(readRecordingFile(large).response);
     expect([...incremental.pieces]).toEqual([...whole.pieces]);
     expect(incremental.failure).toEqual(whole.failure);
+  });
+
+  test('has its tokens counted as it is first read: the summary does not read the file again for them', () => {
+    const last = chunk(CHUNKS);
+    const usage = { ...last, __data__: { ...last.__data__, choices: [], usage: { prompt_tokens: 11, completion_tokens: 29 } } };
+    const large = write('usage.json', serializeRecording(recording([...chunks, usage])));
+    const replayed = readLargeRecording(large, large)!;
+    const whole = tokensOf(readRecordingFile(large));
+    fs.rmSync(large);
+    expect(tokensOf(replayed)).toEqual({ prompt: 11, completion: 29 });
+    expect(tokensOf(replayed)).toEqual(whole);
   });
 
   test('that is no stream is read whole', () => {

@@ -5,6 +5,7 @@ import { idNormalizer, LazyChunks, type Recording } from '../recording/format';
 import { checkedRecording, invalidJson } from '../recording/parse';
 import { checkTypedValue } from '../recording/typed-values';
 import { type StreamShape, StreamShapeReader } from '../recording/stream-shape';
+import { type Tokens, StreamTokensReader } from '../recording/tokens';
 
 /**
  * A large stream's recording, replayed in bounded memory: the file is read a batch at a time by a streaming JSON
@@ -16,11 +17,12 @@ import { type StreamShape, StreamShapeReader } from '../recording/stream-shape';
 /** Bytes of the file read at a time. */
 const BATCH_BYTES = 1 << 20;
 
-/** A stream's chunks read from their file as they are iterated, with the shape the first pass learnt. */
+/** A stream's chunks read from their file as they are iterated, with the shape and the tokens the first pass learnt. */
 export class FileChunks extends LazyChunks {
   constructor(
     make: () => Iterator<unknown>,
     readonly shape: StreamShape,
+    readonly tokens: Tokens | undefined,
   ) {
     super(make);
   }
@@ -59,12 +61,14 @@ const drain = (batches: Generator<void>) => {
 export function readLargeRecording(file: string, shownAs: string): Recording | undefined {
   const top: Record<string, unknown> = {};
   const shape = new StreamShapeReader();
+  const tokens = new StreamTokensReader();
   const parser = new JSONParser({ paths: ['$.*', '$.response.*', '$.response.body.*'], keepStack: false });
   parser.onValue = ({ value, key, parent, stack }) => {
     if (stack.length === 1) top[key as string] = value;
     if (stack.length !== 3 || !Array.isArray(parent)) return;
     checkTypedValue(value, key as number, shownAs);
     shape.add(value);
+    tokens.add(value);
     // Checked and judged: not kept.
     parent.pop();
   };
@@ -76,7 +80,7 @@ export function readLargeRecording(file: string, shownAs: string): Recording | u
   const recording = checkedRecording(top, shownAs);
   if (!recording.response.is_streaming || !Array.isArray(recording.response.body)) return undefined;
   const normalize = idNormalizer(recording.id_normalization_mapping) ?? ((value: unknown) => value);
-  const chunks = new FileChunks(() => chunksOf(file, shownAs, normalize), shape.shape);
+  const chunks = new FileChunks(() => chunksOf(file, shownAs, normalize), shape.shape, tokens.tokens);
   const rest = normalize({ ...recording, response: { ...recording.response, body: [] }, id_normalization_mapping: {} }) as Recording;
   return { ...rest, response: { ...rest.response, body: chunks } };
 }
