@@ -7,4 +7,8 @@ module.exports = {
   globalSetup: require.resolve('./dist/jest/global-setup.js'),
   globalTeardown: require.resolve('./dist/jest/global-teardown.js'),
   reporters: ['default', require.resolve('./dist/jest/reporter.js')],
+  // The recordings in the default folder are no modules: Jest's file map leaves them out (it would stat and keep
+  // every one of them, on every run). JSON files only, so tests and modules of a folder of that name are still found.
+  // Jest adds a project's own modulePathIgnorePatterns to these, it does not replace them.
+  modulePathIgnorePatterns: ['<rootDir>/recordings/.+\\.json$'],
 };

@@ -1,18 +1,22 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { decodeResponse } from '../src/core/recording/codec';
-import { parseRecording } from '../src/core/recording/format';
+import { parseRecording } from '../src/core/recording/parse';
 import { startUpstream } from '../tests/support/upstream';
 import { BenchProject } from './project';
 
 /**
- * The traffic of workloads 1–3: test files whose tests talk to an OpenAI-compatible API through
+ * The traffic of the suite workloads: test files whose tests talk to an OpenAI-compatible API through
  * the `openai` SDK, and one Jest config per contender over the very same test files:
  *   replay.config.js  the jest-replay preset, replaying `recordings/`;
- *   floor.config.js   `testEnvironment: node` with nock interceptors answering the same bytes;
+ *   nock.config.js    `testEnvironment: node` with nock interceptors answering the same bytes;
  *   stub.config.js    `testEnvironment: node` with a hand-written `fetch` stub answering the same
- *                     bytes: no interception library at all, the lowest cost there can be;
+ *                     bytes, one stream event per read as fetch hands over a stream the server wrote
+ *                     event by event: no interception library at all, the lowest cost there can be;
+ *   stub-als.config.js  the stub, and one more AsyncLocalStorage enabled, as jest-replay's scope tracking has;
  *   polly.config.js   `testEnvironment: node` with Polly.js replaying its own HAR recordings.
+ * The floors are fair: each test file loads only its own table of replies (traffic/<file>.json),
+ * as jest-replay reads only the recordings its tests ask for.
  * Everything is recorded once against the loopback upstream, which is then stopped: every
  * measured run is offline.
  */
@@ -26,6 +30,8 @@ export interface ConversationSpec {
   files: number;
   testsPerFile: number;
   calls: Call[];
+  /** Words of filler in each question; the upstream echoes a stream one word per event (default 45: ~50 events). */
+  words?: number;
   polly?: boolean;
 }
 
@@ -36,10 +42,12 @@ export interface Conversation {
   recordingFiles: number;
 }
 
-// Runs inside the child Jest. 45 filler words make the upstream's echo stream ~50 chunks.
-const CONVERSE_JS = `
+const WORDS = 'the quick brown fox jumps over the lazy dog while a calm river flows past green hills and old stone walls';
+
+// Runs inside the child Jest; the upstream echoes a stream one word per event.
+const converseJs = (words: number) => `
 const { default: OpenAI } = require('openai');
-const FILLER = 'the quick brown fox jumps over the lazy dog while a calm river flows past green hills and old stone walls '.repeat(3).trim().split(' ').slice(0, 45).join(' ');
+const FILLER = Array.from({ length: ${words} }, (_, i) => ${JSON.stringify(WORDS)}.split(' ')[i % 20]).join(' ');
 
 exports.converse = async (label, calls) => {
   const client = new OpenAI({ apiKey: 'sk-bench', baseURL: process.env.BENCH_BASE_URL, maxRetries: 0 });
@@ -66,14 +74,13 @@ const calls = ${JSON.stringify(spec.calls)};
 for (let t = 0; t < ${spec.testsPerFile}; t++) test('conversation ' + t, () => converse('file ${file} test ' + t, calls));
 `;
 
-// The running test's rows of traffic.json (the floors' table of recorded bytes).
+// The running test's rows of the floors' table of recorded bytes: its test file's table only.
 const TRAFFIC_JS = `
 const path = require('node:path');
-const traffic = require('./traffic.json');
 
 exports.currentTraffic = () => {
   const { testPath, currentTestName } = expect.getState();
-  return traffic[path.relative(__dirname, testPath).split(path.sep).join('/') + '::' + currentTestName];
+  return require('./traffic/' + path.basename(testPath) + '.json')[currentTestName];
 };
 `;
 
@@ -83,25 +90,42 @@ const nock = require('nock');
 const { currentTraffic } = require('./traffic');
 
 beforeEach(() => {
-  for (const r of currentTraffic()) nock(process.env.BENCH_ORIGIN).post(r.path, r.body).reply(r.status, r.text, r.headers);
+  for (const r of currentTraffic()) nock(process.env.BENCH_ORIGIN).post(r.path, r.body).reply(r.status, r.pieces.join(''), r.headers);
 });
 afterEach(() => nock.cleanAll());
 `;
 
-// Below the floor: the SDK's fetch replaced by a function that looks the request up in the table.
+// Below the floor: the SDK's fetch replaced by a function that looks the request up in the table and
+// hands over the recorded bytes as fetch does, a stream of Uint8Array reads, one per recorded event.
 const STUB_SETUP_JS = `
 const { currentTraffic } = require('./traffic');
 
 const realFetch = globalThis.fetch;
+const encoder = new TextEncoder();
 beforeEach(() => {
   const replies = currentTraffic();
   globalThis.fetch = async (url, init) => {
     const path = new URL(url).pathname;
     const r = replies.find((reply) => path === reply.path && init.body === JSON.stringify(reply.body));
-    return new Response(r.text, { status: r.status, headers: r.headers });
+    let next = 0;
+    const body = new ReadableStream({
+      pull(controller) {
+        if (next < r.pieces.length) controller.enqueue(encoder.encode(r.pieces[next++]));
+        else controller.close();
+      },
+    });
+    return new Response(body, { status: r.status, headers: r.headers });
   };
 });
 afterEach(() => (globalThis.fetch = realFetch));
+`;
+
+// What jest-replay's scope tracking costs alone: one more AsyncLocalStorage, enabled once for the process (kept on
+// the core module, which every test file shares), whose hook then runs on every promise, as jest-replay's does.
+const ALS_SETUP_JS = `
+const hooks = require('node:async_hooks');
+hooks.benchStorage ??= new hooks.AsyncLocalStorage();
+hooks.benchStorage.enterWith({});
 `;
 
 // Polly.js as its docs set it up for Node: fetch adapter, fs persister, one recording per test.
@@ -128,16 +152,19 @@ beforeEach(() => {
 afterEach(() => polly.stop());
 `;
 
-/** Writes the project, records its traffic (jest-replay, then Polly) and derives the nock table. */
+/** Writes the project, records its traffic (jest-replay, then Polly) and derives the floors' tables. */
 export async function buildConversation(spec: ConversationSpec): Promise<Conversation> {
   const project = new BenchProject(spec.name);
-  project.write('converse.js', CONVERSE_JS);
+  project.write('converse.js', converseJs(spec.words ?? 45));
   for (let file = 0; file < spec.files; file++) project.write(`tests/file-${String(file).padStart(3, '0')}.test.js`, testFile(file, spec));
   project.writeConfig('replay.config.js', { preset: 'jest-replay' });
-  project.writeConfig('floor.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/nock-setup.js'] });
+  project.writeConfig('nock.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/nock-setup.js'] });
   project.write('nock-setup.js', NOCK_SETUP_JS);
   project.writeConfig('stub.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/stub-setup.js'] });
   project.write('stub-setup.js', STUB_SETUP_JS);
+  const withStorage = ['<rootDir>/stub-setup.js', '<rootDir>/als-setup.js'];
+  project.writeConfig('stub-als.config.js', { testEnvironment: 'node', setupFilesAfterEnv: withStorage });
+  project.write('als-setup.js', ALS_SETUP_JS);
   project.write('traffic.js', TRAFFIC_JS);
   if (spec.polly) {
     project.writeConfig('polly.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/polly-setup.js'] });
@@ -152,27 +179,30 @@ export async function buildConversation(spec: ConversationSpec): Promise<Convers
   } finally {
     await upstream.close();
   }
-  const recordingFiles = writeNockTable(project);
+  const recordingFiles = writeTables(project);
   return { project, env, recordingFiles };
 }
 
-/** traffic.json: per test id, each recorded request with the exact bytes jest-replay replays for it. */
-function writeNockTable(project: BenchProject): number {
+/** traffic/<test file>.json: per test, each recorded request with the exact bytes jest-replay replays for it. */
+function writeTables(project: BenchProject): number {
   const root = project.path('recordings');
   const files = (fs.readdirSync(root, { recursive: true }) as string[]).filter((name) => name.endsWith('.json'));
-  const table: Record<string, unknown[]> = {};
+  const tables = new Map<string, Record<string, unknown[]>>();
   for (const name of files) {
     const file = path.join(root, name);
     const recording = parseRecording(fs.readFileSync(file, 'utf8'), file);
     const reply = decodeResponse(recording.response);
-    (table[recording.test_id!] ??= []).push({
+    const [testFile, test] = recording.test_id!.split('::');
+    const table = tables.get(path.basename(testFile)) ?? {};
+    tables.set(path.basename(testFile), table);
+    (table[test] ??= []).push({
       path: recording.request.endpoint,
       body: recording.request.body,
       status: reply.status,
       headers: reply.headers,
-      text: [...reply.pieces].join(''),
+      pieces: [...reply.pieces].map(String),
     });
   }
-  project.write('traffic.json', JSON.stringify(table));
+  for (const [testFile, table] of tables) project.write(`traffic/${testFile}.json`, JSON.stringify(table));
   return files.length;
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CI_INFO_VARIABLES } from '../src/core/ci';
+import type { Sample } from './runner';
 
 /**
  * Generated Jest projects, run by the real `jest` binary in a child process as users run it.
@@ -11,6 +12,8 @@ import { CI_INFO_VARIABLES } from '../src/core/ci';
 export const REPO = path.resolve(__dirname, '..');
 export const WORK = path.join(REPO, 'bench', '.work');
 const JEST_BIN = path.join(REPO, 'node_modules', 'jest', 'bin', 'jest.js');
+/** Preloaded into every measured process: reports its CPU time and peak RSS (see child-usage.js). */
+const CHILD_USAGE = path.join(__dirname, 'child-usage.js');
 /** Variables that would change the mode of a child run behind the benchmark's back. */
 const SCRUBBED_ENV = [...CI_INFO_VARIABLES, 'RECORD', 'JEST_REPLAY_MODE', 'JEST_REPLAY_DIR', 'JEST_WORKER_ID'];
 
@@ -40,26 +43,37 @@ export class BenchProject {
   }
 
   /**
-   * Runs Jest in band (one process: steadier timings on a shared machine, and the peak RSS of
-   * the whole run is the test process's own) and resolves with its wall time in ms. A failing
-   * run rejects: a benchmark of a broken suite means nothing.
+   * Runs Jest in band (one process: steadier timings on a shared machine, and the CPU time and peak RSS
+   * of the whole run are the test process's own). A failing run rejects: a benchmark of a broken suite
+   * means nothing.
    */
-  runJest(config: string, env: Record<string, string> = {}): Promise<number> {
-    const childEnv: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of SCRUBBED_ENV) delete childEnv[name];
-    Object.assign(childEnv, env);
-    const start = performance.now();
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [JEST_BIN, '--config', config, '--runInBand', '--silent'], { cwd: this.dir, env: childEnv });
-      let output = '';
-      child.stdout.on('data', (data) => (output += data));
-      child.stderr.on('data', (data) => (output += data));
-      child.on('error', reject);
-      child.on('close', (code) => {
-        const ms = performance.now() - start;
-        if (code === 0) resolve(ms);
-        else reject(new Error(`jest --config ${config} in ${this.dir} exited with ${code}:\n${output.slice(-4000)}`));
-      });
-    });
+  runJest(config: string, env: Record<string, string> = {}): Promise<Sample> {
+    return measure([JEST_BIN, '--config', config, '--runInBand', '--silent'], this.dir, env);
   }
+}
+
+/** A bare Node process that does nothing: the floor of peak RSS. */
+export const bareNode = (): Promise<Sample> => measure(['-e', ''], WORK, {});
+
+function measure(args: string[], cwd: string, env: Record<string, string>): Promise<Sample> {
+  const usageFile = path.join(WORK, `usage-${process.pid}.json`);
+  fs.mkdirSync(WORK, { recursive: true });
+  fs.rmSync(usageFile, { force: true });
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of SCRUBBED_ENV) delete childEnv[name];
+  Object.assign(childEnv, env, { BENCH_USAGE_FILE: usageFile });
+  const start = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--require', CHILD_USAGE, ...args], { cwd, env: childEnv });
+    let output = '';
+    child.stdout.on('data', (data) => (output += data));
+    child.stderr.on('data', (data) => (output += data));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wall = performance.now() - start;
+      if (code !== 0) return reject(new Error(`node ${args.join(' ')} in ${cwd} exited with ${code}:\n${output.slice(-4000)}`));
+      const { cpuMs, rssMiB } = JSON.parse(fs.readFileSync(usageFile, 'utf8')) as { cpuMs: number; rssMiB: number };
+      resolve({ wall, cpu: cpuMs, rss: rssMiB });
+    });
+  });
 }

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import { startUpstream } from '../../tests/support/upstream';
 import { BenchProject } from '../project';
-import type { WorkloadReport } from '../report';
-import { alternate } from '../runner';
+import { atMost, sampleTable, type WorkloadReport } from '../report';
+import { fullRotation, LoadWatch, paired, stats } from '../runner';
 
 const REQUESTS_PER_RUN = 10;
 const CHUNK_DELAY_MS = 20;
@@ -27,7 +27,7 @@ test('time to first chunk', async () => {
 `;
 
 /** Workload 4: the latency record mode adds before the caller sees a stream's first chunk. */
-export async function recordStreaming(rounds: number): Promise<WorkloadReport> {
+export async function recordStreaming(): Promise<WorkloadReport> {
   const project = new BenchProject('record-streaming');
   project.write('tests/first-chunk.test.js', TEST_JS);
   project.writeConfig('jest.config.js', { preset: 'jest-replay' });
@@ -37,21 +37,25 @@ export async function recordStreaming(rounds: number): Promise<WorkloadReport> {
     await project.runJest('jest.config.js', { BENCH_BASE_URL: upstream.baseURL, BENCH_TIMINGS: timings, ...env });
     return JSON.parse(fs.readFileSync(timings, 'utf8')) as number[];
   };
+  const load = new LoadWatch();
+  const rounds = fullRotation(2);
   try {
-    const results = await alternate(
-      { 'a. live (no interception)': () => run({ JEST_REPLAY_MODE: 'live' }), 'b. record': () => run({ RECORD: '1' }) },
-      { rounds, label: 'record-mode streaming' },
+    const results = await paired(
+      { 'live (no interception)': () => run({ JEST_REPLAY_MODE: 'live' }), record: () => run({ RECORD: '1' }) },
+      { rounds, label: 'record-mode streaming', load },
     );
-    const added = results['b. record'].median - results['a. live (no interception)'].median;
+    const [live, record] = [results['live (no interception)'].flat(), results.record.flat()];
+    const added = stats(record).median - stats(live).median;
     return {
-      title: '4. Record-mode streaming',
+      title: '7. Record-mode streaming',
       setup:
         `A streaming chat completion through the \`openai\` SDK from the loopback upstream, which sends one chunk every ${CHUNK_DELAY_MS} ms; ` +
-        `time from the call to the first chunk in the caller's hands, measured in the test. ${REQUESTS_PER_RUN} requests per Jest run, each a sample.`,
-      unit: 'ms',
-      results,
-      derived: [{ label: 'Added by record mode (median b − median a)', value: `${added.toFixed(2)} ms` }],
-      targets: [{ text: 'record adds ≤ 5 ms', holds: added <= 5 }],
+        `time from the call to the first chunk in the caller's hands, measured in the test. ${REQUESTS_PER_RUN} requests per Jest run, ` +
+        `each a sample; ${rounds} rounds.`,
+      tables: [sampleTable('first chunk after, ms', { 'live (no interception)': live, record })],
+      derived: [{ label: 'Added by record mode (median of record − median of live)', value: `${added.toFixed(2)} ms` }],
+      targets: [atMost('record adds ≤ 5 ms', added, 5, `${added.toFixed(2)} ms`)],
+      load: load.range,
     };
   } finally {
     await upstream.close();

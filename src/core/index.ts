@@ -1,7 +1,8 @@
 /** The pure core, for tools built on jest-replay's files (no Jest, no interception). */
 export { type ReplayOptions, type ResolvedConfig, resolveConfig, validateOptions } from './config';
 export { ReplayConfigError, RecordingFileError, ReplayError } from './errors';
-export { parseRecording, serializeRecording, type Recording, type StoredRequest, type StoredResponse } from './recording/format';
+export { serializeRecording, type Recording, type StoredRequest, type StoredResponse } from './recording/format';
+export { parseRecording } from './recording/parse';
 export { importRecordings } from './inspect/import';
 export { type ExportOptions, planExport, writeExport } from './inspect/export';
 export { isSharedEndpoint, keyedPath, normalizeForKey, requestKey } from './keying/key';

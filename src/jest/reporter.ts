@@ -1,6 +1,7 @@
 import type { AggregatedResult, Test, TestContext } from '@jest/test-result';
 import type { Config } from '@jest/types';
 import { type ResolvedConfig, resolveConfig } from '../core/config';
+import { listingFile } from '../core/store/listing-cache';
 import { ReplayError } from '../core/errors';
 import { newRunId, RUN_ID_VARIABLE, UNUSABLE_USAGE_VARIABLE, unusableUsageDirs, writeRunRecord } from '../core/store/usage';
 import { displayPath, replayOptionsOf } from './options';
@@ -9,7 +10,7 @@ import { summaryData, summaryLines } from './summary';
 import { writeFileAtomically } from '../core/store/storage';
 import * as path from 'node:path';
 import { clashesOf, settleRun, type SettledDir } from './settle-run';
-import { countHere, UnusedCounter } from './unused-counter';
+import { type CountedDir, countHere, UnusedCounter } from './unused-counter';
 import { driftRunLines } from './drift-summary';
 
 /**
@@ -45,7 +46,7 @@ export default class ReplayReporter {
     const config = replayConfigOf(test.context.config);
     // Live and drift runs replay nothing: no recording is used or unused.
     if (!config || config.mode === 'live' || config.mode === 'drift' || this.counters.has(config.dir)) return;
-    this.counters.set(config.dir, new UnusedCounter(config.dir));
+    this.counters.set(config.dir, new UnusedCounter(countedDir(config)));
   }
 
   async onRunComplete(testContexts: Set<TestContext>, results: AggregatedResult): Promise<void> {
@@ -102,7 +103,8 @@ export default class ReplayReporter {
     // A shard's share is complete for merging, but alone it is not the whole suite.
     const shown = shard ? [...reasons, `shard ${shard.shardIndex}/${shard.shardCount}`] : reasons;
     const judged = complete && !shard;
-    const counted = this.counters.get(dir)?.count(files, judged, cleanUp.deleted) ?? countHere(dir, files, judged, cleanUp.deleted);
+    const counter = this.counters.get(dir);
+    const counted = counter ? counter.count(files, judged, cleanUp.deleted) : countHere({ dir }, files, judged, cleanUp.deleted);
     const { unused, kept, unreadable } = await counted;
     const clashes = clashesOf(settled);
     this.clashes.push(...clashes);
@@ -116,6 +118,12 @@ export default class ReplayReporter {
     for (const counter of this.counters.values()) counter.stop();
     this.counters.clear();
   }
+}
+
+/** A recordings directory to count, its listing kept in its usage directory unless global setup found that unusable. */
+function countedDir({ dir, usageDir }: ResolvedConfig): CountedDir {
+  const usable = !unusableUsageDirs(process.env[UNUSABLE_USAGE_VARIABLE]).includes(usageDir);
+  return usable ? { dir, listing: listingFile(usageDir, dir) } : { dir };
 }
 
 /** `JEST_REPLAY_SUMMARY_FILE=<path>`: the run's summary is also written there, as JSON (relative to where jest runs). */

@@ -2,15 +2,21 @@ import { Worker } from 'node:worker_threads';
 import { type Counted, countListed, listTree } from '../core/store/unused';
 import type { FileUsage } from '../core/store/usage';
 
+/** A recordings directory, and the file where its last listing is kept (see listing-cache.ts), if it can be. */
+export interface CountedDir {
+  dir: string;
+  listing?: string;
+}
+
 /** Counts the unused recordings of `dir` on this thread, listing it now. */
-export const countHere = (dir: string, files: FileUsage[], complete: boolean, deleted: string[]): Counted =>
-  countListed(listTree(dir), files, complete, deleted);
+export const countHere = ({ dir, listing }: CountedDir, files: FileUsage[], complete: boolean, deleted: string[]): Counted =>
+  countListed(listTree(dir, listing), files, complete, deleted);
 
 /** What the counting thread runs: it lists the tree at once, and judges it when the run's usage arrives. */
 const COUNTER_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const unused = require(workerData.unused);
-const listed = unused.listTree(workerData.dir);
+const listed = unused.listTree(workerData.dir, workerData.listing);
 parentPort.on('message', ({ files, complete, deleted }) => parentPort.postMessage(unused.countListed(listed, files, complete, deleted)));
 `;
 
@@ -24,13 +30,13 @@ export class UnusedCounter {
   /** Rejects when the thread fails or ends. */
   private readonly ended: Promise<never>;
 
-  constructor(private readonly dir: string) {
-    this.worker = new Worker(COUNTER_CODE, { eval: true, workerData: { unused: require.resolve('../core/store/unused'), dir } });
+  constructor(private readonly counted: CountedDir) {
+    this.worker = new Worker(COUNTER_CODE, { eval: true, workerData: { unused: require.resolve('../core/store/unused'), ...counted } });
     // The run never waits for a count it does not use.
     this.worker.unref();
     this.ended = new Promise<never>((_, reject) => {
       this.worker.once('error', reject);
-      this.worker.once('exit', (code) => reject(new Error(`the thread counting ${dir} ended with exit code ${code}`)));
+      this.worker.once('exit', (code) => reject(new Error(`the thread counting ${counted.dir} ended with exit code ${code}`)));
     });
     this.ended.catch(() => undefined);
   }
@@ -39,7 +45,7 @@ export class UnusedCounter {
   count(files: FileUsage[], complete: boolean, deleted: string[]): Promise<Counted> {
     const answer = new Promise<Counted>((resolve) => this.worker.once('message', resolve));
     this.worker.postMessage({ files, complete, deleted });
-    return Promise.race([answer, this.ended]).catch(() => countHere(this.dir, files, complete, deleted));
+    return Promise.race([answer, this.ended]).catch(() => countHere(this.counted, files, complete, deleted));
   }
 
   stop(): void {

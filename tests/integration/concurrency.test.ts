@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseRecording } from '../../src/core/recording/format';
+import { parseRecording } from '../../src/core/recording/parse';
 import { childEnv, type FixtureProject, JEST_BIN } from '../support/fixture';
 import { useProjects, useUpstream } from '../support/lifecycle';
 import { OPENAI_CLIENT } from '../support/snippets';

@@ -105,7 +105,13 @@ test('shards: each writes its own usage; prune merges them and judges unseen tes
   // A test file deleted since: its recording belongs to no test any more.
   fs.rmSync(path.join(p.dir, 'tests/d.test.js'));
   const [dFile] = p.files().filter((f) => f.includes('/d-'));
-  const usageDirs = () => fs.readdirSync(path.join(p.dir, 'node_modules/.cache/jest-replay')).sort();
+  // The folders of the usage directory (beside them, the file keeping the last listing of the recordings).
+  const usageDirs = () =>
+    fs
+      .readdirSync(path.join(p.dir, 'node_modules/.cache/jest-replay'), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
   // Alone, a shard is never the whole suite: the deleted test's recording is not called unused.
   const shardSummary = /^jest-replay: replay mode — [12] replayed, 0 recorded, 0 missing, 0 unused \(recordings in recordings\/\)$/m;
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BASE64_MARKER, type CapturedResponse, decodeResponse, encodeResponse } from '../../src/core/recording/codec';
-import { LazyChunks, parseRecording, type StoredResponse } from '../../src/core/recording/format';
+import { LazyChunks, type StoredResponse } from '../../src/core/recording/format';
+import { parseRecording } from '../../src/core/recording/parse';
 import { toLines } from '../../src/core/recording/stream-body';
 
 const KEY = createHash('sha256').update('codec test key').digest('hex');

@@ -1,5 +1,6 @@
 import { encodeResponse } from '../../src/core/recording/codec';
-import { parseRecording, serializeRecording, type StoredResponse } from '../../src/core/recording/format';
+import { serializeRecording, type StoredResponse } from '../../src/core/recording/format';
+import { parseRecording } from '../../src/core/recording/parse';
 import { compareResponses } from '../../src/core/drift/compare';
 import { resolveDriftOptions, type DriftOptions, withDriftFlags } from '../../src/core/drift/options';
 import { ignorePathProblem, isIgnored, joinPath, pathSegments } from '../../src/core/drift/paths';

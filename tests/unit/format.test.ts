@@ -1,7 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RecordingFileError } from '../../src/core/errors';
-import { applyIdNormalization, isTypedValue, LazyChunks, parseRecording, type Recording, serializeRecording, unwrap } from '../../src/core/recording/format';
+import {
+  applyIdNormalization,
+  isTypedValue,
+  LazyChunks,
+  type Recording,
+  serializeRecording,
+  unwrap,
+} from '../../src/core/recording/format';
+import { parseRecording } from '../../src/core/recording/parse';
 
 const SAMPLE_ROOT = path.join(__dirname, '..', 'fixtures', 'llama-stack-sample');
 

@@ -1,6 +1,6 @@
 import type { StoredResponse } from '../recording/format';
 import { unwrap } from '../recording/format';
-import { isDoneTerminatedStream } from '../recording/openai-types';
+import { streamShape } from '../recording/stream-shape';
 import { parseJson } from '../util/json';
 import { element, joinPath } from './paths';
 import { addToShape, type Drift, kindOf, type Shape, shapeDrifts } from './shape';
@@ -59,7 +59,7 @@ export function streamEvents(response: StoredResponse): StreamEvents {
     return { kind, data };
   });
   // Typed chat and completion chunks stand for a stream that ended with `[DONE]`, which is not stored.
-  return { events, done: !response.is_exception && isDoneTerminatedStream(body) };
+  return { events, done: !response.is_exception && streamShape(body).doneTerminated };
 }
 
 /** Event kinds in order, a run of the same kind as one. */

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RecordingFileError } from '../errors';
-import { parseRecording, type Recording } from '../recording/format';
+import type { Recording } from '../recording/format';
+import { parseRecording } from '../recording/parse';
 import { type CallOptions, isFromLlamaStack, llamaStackCall, type StoredCall } from '../recording/llama-stack-calls';
 import { llamaStackFolder } from '../recording/llama-stack-hash';
 import { llamaStackResponse } from '../recording/llama-stack-responses';

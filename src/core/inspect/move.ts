@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RecordingFileError } from '../errors';
-import { applyIdNormalization, parseRecording } from '../recording/format';
+import { applyIdNormalization } from '../recording/format';
+import { parseRecording } from '../recording/parse';
 import { normalizedId } from '../recording/volatile';
 import type { KeyRules } from '../keying/rules';
 import { losslessFileText, parseLossless } from '../util/lossless-json';

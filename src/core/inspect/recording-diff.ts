@@ -1,6 +1,7 @@
 import { structuredPatch } from 'diff';
 import { diffJson } from '../util/diff';
-import { applyIdNormalization, parseRecording, type Recording, streamItems, unwrap } from '../recording/format';
+import { applyIdNormalization, type Recording, streamItems, unwrap } from '../recording/format';
+import { parseRecording } from '../recording/parse';
 import { mintsIds, VolatileFields } from '../recording/volatile';
 import { NO_TEST_ID } from './inspect';
 import type { Json } from '../util/json';

@@ -1,6 +1,7 @@
 import { decodeResponse } from '../recording/codec';
 import { RecordingFileError } from '../errors';
-import { parseRecording, type Recording, streamItems } from '../recording/format';
+import { type Recording, streamItems } from '../recording/format';
+import { parseRecording } from '../recording/parse';
 import type { KeyRules } from '../keying/rules';
 import { placementProblems } from './placement';
 import { replayedResponse } from '../session/replay';

@@ -1,11 +1,12 @@
 import { isUtf8 } from 'node:buffer';
 import { errorBody, exceptionFields, exceptionStatus, transportFailure } from './exceptions';
 import type { ExceptionData, StoredResponse } from './format';
-import { unwrap } from './format';
+import { streamItems, unwrap } from './format';
 import { parseJson } from '../util/json';
-import { decodeJsonBody, encodeJsonBody, isDoneTerminatedStream, isResponsesStream } from './openai-types';
+import { decodeJsonBody, encodeJsonBody } from './openai-types';
 import { publicLocation } from '../keying/request';
 import { type EncodeContext, encodeNdjson, encodeSse, utf8Text } from './stream-body';
+import { type StreamShape, streamShape } from './stream-shape';
 import { normalizedId, VolatileFields } from './volatile';
 
 /**
@@ -153,18 +154,28 @@ export interface ReplayResponse {
   failure?: TransportFailure & { beforeResponse: boolean };
 }
 
-/** Raw lines back into events: each piece is one event with its blank-line terminator. */
-function linePieces(lines: string[], complete: boolean): string[] {
-  const text = lines.map((line) => `${line}\n`).join('');
-  const full = !complete || text.endsWith('\n\n') || text === '' ? text : `${text}\n`;
-  return full.split(/(?<=\n\n)/).filter((piece) => piece !== '');
+/** Raw lines back into events, made as they are read: each piece is one event with its blank-line terminator. */
+function linePieces(lines: Iterable<unknown>, complete: boolean): Iterable<string> {
+  return {
+    *[Symbol.iterator]() {
+      let text = '';
+      for (const line of lines) {
+        text += `${line as string}\n`;
+        const events = text.split(/(?<=\n\n)/);
+        text = events[events.length - 1].endsWith('\n\n') ? '' : events.pop()!;
+        yield* events;
+      }
+      // What is left is an event without its blank line: a complete stream's gets it.
+      if (text !== '') yield complete ? `${text}\n` : text;
+    },
+  };
 }
 
 /**
  * Stream events made one at a time, as replay reads them: a huge stream is held once (as its
- * chunks), not twice (chunks and event text).
+ * chunks, or not at all when they are read from the file as they are sent), never also as event text.
  */
-function lazyPieces(items: unknown[], piece: (item: unknown) => string, last?: string): Iterable<string> {
+function lazyPieces(items: Iterable<unknown>, piece: (item: unknown) => string, last?: string): Iterable<string> {
   return {
     *[Symbol.iterator]() {
       for (const item of items) yield piece(item);
@@ -173,13 +184,15 @@ function lazyPieces(items: unknown[], piece: (item: unknown) => string, last?: s
   };
 }
 
-function streamPieces(body: unknown[], complete: boolean, ndjson: boolean): Iterable<string> {
+function streamPieces(body: Iterable<unknown>, complete: boolean, ndjson: boolean): Iterable<string> {
   if (ndjson) return lazyPieces(body, (line) => `${typeof line === 'string' ? line : JSON.stringify(unwrap(line))}\n`);
-  if (body.every((item) => typeof item === 'string')) return linePieces(body as string[], complete);
-  if (isResponsesStream(body.map(unwrap))) {
+  // A body read from a large file knows its shape already: no pass over its items.
+  const shape = (body as { shape?: StreamShape }).shape ?? streamShape(body);
+  if (shape.lines) return linePieces(body, complete);
+  if (shape.responses) {
     return lazyPieces(body, (item) => `event: ${(unwrap(item) as { type: string }).type}\ndata: ${JSON.stringify(unwrap(item))}\n\n`);
   }
-  const done = complete && isDoneTerminatedStream(body) ? 'data: [DONE]\n\n' : undefined;
+  const done = complete && shape.doneTerminated ? 'data: [DONE]\n\n' : undefined;
   return lazyPieces(body, (item) => `data: ${JSON.stringify(unwrap(item))}\n\n`, done);
 }
 
@@ -210,7 +223,7 @@ function exceptionResponse(
 ): ReplayResponse {
   const error = JSON.stringify(errorBody(data, message));
   if (midStream) {
-    const pieces = followedBy(streamPieces(stored.body as unknown[], false, false), `data: ${error}\n\n`);
+    const pieces = followedBy(streamPieces(streamItems(stored.body)!, false, false), `data: ${error}\n\n`);
     return { status: stored.status ?? 200, headers: { 'content-type': 'text/event-stream', ...stored.headers }, pieces };
   }
   return { status: status ?? stored.status ?? 500, headers: { 'content-type': 'application/json', ...stored.headers }, pieces: [error] };
@@ -224,15 +237,14 @@ export function decodeResponse(stored: StoredResponse): ReplayResponse {
     const message = String(data.message ?? stored.exception_message ?? data.type ?? 'recorded exception');
     const status = exceptionStatus(data, message);
     // llama-stack records a stream's exception only while iterating it: the response had begun.
-    const midStream = stored.is_streaming && Array.isArray(stored.body);
+    const midStream = stored.is_streaming && streamItems(stored.body) !== undefined;
     failure = status === undefined ? transportFailure(data, message, midStream) : undefined;
     if (!failure) return exceptionResponse(stored, data, message, status, midStream);
   }
-  const streaming = stored.is_streaming && Array.isArray(stored.body);
+  const items = stored.is_streaming ? streamItems(stored.body) : undefined;
+  const streaming = items !== undefined;
   const headers: Record<string, string> = { 'content-type': defaultContentType(streaming), ...stored.headers };
   if (!streaming && typeof stored.body === 'string' && !stored.headers?.['content-type']) headers['content-type'] = 'text/plain';
-  const pieces = streaming
-    ? streamPieces(stored.body as unknown[], !failure, isNdjson(headers['content-type']))
-    : bodyPieces(stored.body);
+  const pieces = items ? streamPieces(items, !failure, isNdjson(headers['content-type'])) : bodyPieces(stored.body);
   return { status: stored.status ?? 200, headers, pieces, failure: failure && { ...failure, beforeResponse: stored.body === null && !streaming } };
 }

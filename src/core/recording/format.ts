@@ -1,7 +1,4 @@
-import { RecordingFileError } from '../errors';
 import { escapeNonAscii, isObject } from '../util/json';
-import { checkTypedValues } from './typed-values';
-import { ignorePathProblem } from '../keying/match-ignore';
 import { literalReplacer } from '../util/replace-all';
 
 /** The request half of a recording, as llama-stack writes it. */
@@ -141,81 +138,6 @@ export function* serializedPieces(recording: Recording): Generator<string> {
 
 export const serializeRecording = (recording: Recording): string => [...serializedPieces(recording)].join('');
 
-/** Parses and checks a recording; every problem names the file. */
-export function parseRecording(text: string, file: string): Recording {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new RecordingFileError(file, `invalid JSON (${(error as Error).message}); the file may be truncated or hand-edited`);
-  }
-  if (!isObject(data)) throw new RecordingFileError(file, 'expected a JSON object at the top level');
-  const { request, response } = data;
-  if (!isObject(request)) throw new RecordingFileError(file, 'missing "request" object');
-  if (!isObject(response)) throw new RecordingFileError(file, 'missing "response" object');
-  if (typeof request.url !== 'string') throw new RecordingFileError(file, '"request.url" must be a string');
-  if (typeof request.endpoint !== 'string' && !URL.canParse(request.url)) {
-    throw new RecordingFileError(file, `"request.url" must be an absolute URL (or "request.endpoint" given), got ${JSON.stringify(request.url)}`);
-  }
-  if (request.method !== undefined && typeof request.method !== 'string') {
-    throw new RecordingFileError(file, '"request.method" must be a string');
-  }
-  if (!('body' in response)) throw new RecordingFileError(file, 'missing "response.body"');
-  if (response.is_streaming !== undefined && typeof response.is_streaming !== 'boolean') {
-    throw new RecordingFileError(file, '"response.is_streaming" must be true or false');
-  }
-  if (response.status !== undefined && !Number.isInteger(response.status)) {
-    throw new RecordingFileError(file, '"response.status" must be an integer HTTP status');
-  }
-  if (response.is_streaming && !response.is_exception && !Array.isArray(response.body)) {
-    throw new RecordingFileError(file, 'a streaming response must have a list of chunks as "response.body"');
-  }
-  if (response.headers !== undefined && !(isObject(response.headers) && Object.values(response.headers).every((v) => typeof v === 'string'))) {
-    throw new RecordingFileError(file, '"response.headers" must be an object of strings');
-  }
-  if (response.exception_data !== undefined && response.exception_data !== null && !isObject(response.exception_data)) {
-    throw new RecordingFileError(file, '"response.exception_data" must be an object or null');
-  }
-  checkTypedValues(response.body, file);
-  const testId = data.test_id;
-  if (testId !== undefined && testId !== null && typeof testId !== 'string') {
-    throw new RecordingFileError(file, '"test_id" must be a string or null');
-  }
-  const ignored = data.match_ignore;
-  if (ignored !== undefined && !(Array.isArray(ignored) && ignored.every((p) => typeof p === 'string'))) {
-    throw new RecordingFileError(file, '"match_ignore" must be a list of paths like "body.user"');
-  }
-  const ignoreProblem = (ignored as string[] | undefined)?.map(ignorePathProblem).find((problem) => problem !== undefined);
-  if (ignoreProblem) throw new RecordingFileError(file, `"match_ignore": ${ignoreProblem}`);
-  const mapping = data.id_normalization_mapping;
-  if (mapping !== undefined && mapping !== null && !isObject(mapping)) {
-    throw new RecordingFileError(file, '"id_normalization_mapping" must be an object');
-  }
-  // An empty id would be "found" between every two characters of the recording.
-  const isBad = ([normalized, original]: [string, unknown]) => normalized === '' || typeof original !== 'string' || original === '';
-  const bad = Object.entries(mapping ?? {}).find(isBad);
-  if (bad) {
-    const problem = '"id_normalization_mapping" must map each normalized id to the non-empty id it replaces';
-    throw new RecordingFileError(file, `${problem}, got ${JSON.stringify(bad[0])}: ${JSON.stringify(bad[1])}`);
-  }
-  return {
-    test_id: (testId as string | null | undefined) ?? null,
-    ...(ignored === undefined ? {} : { match_ignore: ignored as string[] }),
-    request: {
-      // Fields written by other tools (llama-stack's `provider_metadata`…) are kept.
-      ...(request as object),
-      method: (request.method as string | undefined) ?? 'POST',
-      url: request.url,
-      headers: isObject(request.headers) ? (request.headers as Record<string, string>) : {},
-      body: request.body ?? request.payload ?? null,
-      endpoint: typeof request.endpoint === 'string' ? request.endpoint : new URL(request.url).pathname,
-      model: typeof request.model === 'string' ? request.model : '',
-    },
-    response: { ...(response as object), is_streaming: response.is_streaming === true } as StoredResponse,
-    id_normalization_mapping: (mapping as Record<string, string> | null | undefined) ?? {},
-  };
-}
-
 /** `value` with `replace` applied to every string in it (object keys stay as they are). */
 function mapStrings(value: unknown, replace: (text: string) => string): unknown {
   if (typeof value === 'string') return replace(value);
@@ -225,14 +147,22 @@ function mapStrings(value: unknown, replace: (text: string) => string): unknown 
 }
 
 /**
- * Applies `id_normalization_mapping` as llama-stack's loader does: every original id is replaced by its normalized
- * form before the recording is used. Inside strings, where ids are, so no id (a quote, a letter of an escape) can
- * break the recording's structure; all ids in one pass over each string (see `literalReplacer`), whatever their number.
+ * What `id_normalization_mapping` does to a value, as llama-stack's loader applies it: every original id replaced by its
+ * normalized form. Inside strings, where ids are, so no id (a quote, a letter of an escape) can break the recording's
+ * structure; all ids in one pass over each string (see `literalReplacer`), whatever their number. Undefined when the
+ * mapping is empty.
  */
-export function applyIdNormalization(recording: Recording): Recording {
-  const entries = Object.entries(recording.id_normalization_mapping ?? {});
-  if (entries.length === 0) return recording;
+export function idNormalizer(mapping: Record<string, string> | undefined): ((value: unknown) => unknown) | undefined {
+  const entries = Object.entries(mapping ?? {});
+  if (entries.length === 0) return undefined;
   // An id listed twice keeps its first normalized form, as replacing entry by entry did.
   const replace = literalReplacer(new Map(entries.reverse().map(([normalized, original]) => [original, normalized])));
-  return { ...(mapStrings({ ...recording, id_normalization_mapping: {} }, replace) as Recording), id_normalization_mapping: {} };
+  return (value) => mapStrings(value, replace);
+}
+
+/** Applies `id_normalization_mapping` before the recording is used, as llama-stack's loader does (see `idNormalizer`). */
+export function applyIdNormalization(recording: Recording): Recording {
+  const normalize = idNormalizer(recording.id_normalization_mapping);
+  if (!normalize) return recording;
+  return { ...(normalize({ ...recording, id_normalization_mapping: {} }) as Recording), id_normalization_mapping: {} };
 }

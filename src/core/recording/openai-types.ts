@@ -1,6 +1,6 @@
 import { isTypedValue, type TypedValue, unwrap } from './format';
 import { isObject } from '../util/json';
-import { eventClassOf, isResponsesType, responseEventClass } from './response-events';
+import { eventClassOf, responseEventClass } from './response-events';
 import { mintsIds, type VolatileFields } from './volatile';
 
 /**
@@ -88,16 +88,11 @@ export function decodeJsonBody(body: unknown): unknown {
   return unwrap(body);
 }
 
-/** True when every chunk is a typed OpenAI chunk whose stream ends with `[DONE]`. */
-export const isDoneTerminatedStream = (chunks: unknown[]): boolean =>
-  chunks.length > 0 && chunks.every((chunk) => isTypedValue(chunk) && DONE_TERMINATED.has(chunk.__type__));
+/** The `__type__` of a typed OpenAI chunk whose stream ends with `[DONE]`. */
+export const isDoneTerminatedType = (type: unknown): boolean => DONE_TERMINATED.has(type as string);
 
 /** A chunk of a plain (`data:`-only, `[DONE]`-terminated) OpenAI stream. */
 export const isDoneTerminatedChunk = (chunk: unknown): boolean => DONE_TERMINATED.has(pythonTypeOf(chunk) ?? '');
 
 /** An event of a typed stream: an object with a `type` (`event: <type>` on the wire). */
 export const isTypedEvent = (event: unknown): event is { type: string } => isObject(event) && typeof event.type === 'string';
-
-/** A Responses API stream: every event typed, one at least the API's own (an Anthropic stream has none). */
-export const isResponsesStream = (events: unknown[]): boolean =>
-  events.every(isTypedEvent) && events.some((event) => isResponsesType((event as { type: string }).type));

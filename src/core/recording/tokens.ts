@@ -44,18 +44,34 @@ function reported(value: unknown): Tokens | undefined {
 /** A raw stream line worth parsing: only those that can hold a usage (a huge stream's other lines are never parsed). */
 const MAY_REPORT = /usage|_count|TokenCount/;
 
+/** The tokens a stream reports, from its items one at a time (a large recording counts them as its file is first read). */
+export class StreamTokensReader {
+  private found: Tokens | undefined;
+
+  add(item: unknown): void {
+    if (typeof item === 'string' && !MAY_REPORT.test(item)) return;
+    const tokens = reported(streamItem(item));
+    if (!tokens) return;
+    // Events repeat or grow their counts (Anthropic's message_delta is cumulative): each field's largest is the stream's.
+    const found = this.found ?? tokens;
+    this.found = { prompt: Math.max(found.prompt, tokens.prompt), completion: Math.max(found.completion, tokens.completion) };
+  }
+
+  get tokens(): Tokens | undefined {
+    return this.found;
+  }
+}
+
+/** A stream's items that were counted when read (`FileChunks`): going through them again would read their file again. */
+const counted = (items: Iterable<unknown>): items is Iterable<unknown> & { tokens: Tokens | undefined } => 'tokens' in items;
+
 /** The tokens a recording's response reports; undefined when it reports none (a model list, a stream without usage). */
 export function tokensOf(recording: Recording): Tokens | undefined {
   const { body, is_streaming: streaming } = recording.response;
   const items = streaming ? streamItems(body) : undefined;
   if (!items) return reported(unwrap(body));
-  // Events repeat or grow their counts (Anthropic's message_delta is cumulative): each field's largest is the stream's.
-  let found: Tokens | undefined;
-  for (const item of items) {
-    if (typeof item === 'string' && !MAY_REPORT.test(item)) continue;
-    const tokens = reported(streamItem(item));
-    if (!tokens) continue;
-    found = found ? { prompt: Math.max(found.prompt, tokens.prompt), completion: Math.max(found.completion, tokens.completion) } : tokens;
-  }
-  return found;
+  if (counted(items)) return items.tokens;
+  const reader = new StreamTokensReader();
+  for (const item of items) reader.add(item);
+  return reader.tokens;
 }

@@ -211,7 +211,7 @@ export class ReplaySession {
     let response: Response | undefined;
     let tokens: Tokens | undefined;
     try {
-      const recordings = await Promise.all(files.map((file) => this.store.read(file)));
+      const recordings = await Promise.all(files.map((file) => this.store.readForReplay(file)));
       const stored = keyed.shared ? mergeModelLists(recordings).response : recordings[0].response;
       tokens = keyed.shared ? undefined : tokensOf(recordings[0]);
       plan = decodeResponse(stored);

@@ -118,23 +118,50 @@ export function replayedResponse(plan: ReplayResponse, options: PlaybackOptions 
     if (headers.has('retry-after')) headers.set('retry-after', '0');
   }
   if (NULL_BODY_STATUS.has(status)) return new Response(null, { status, headers });
-  const { delays, scale = 0, request } = options;
+  return new Response(playback(plan, options), { status, headers });
+}
+
+/**
+ * The body, made one piece (stream event) per read, on demand only (high-water mark 0): one stream, one
+ * pull per event. Once the caller's signal aborts, reading fails with the abort reason, as fetch's body does,
+ * even if the rest had already been made.
+ */
+function playback({ pieces, failure }: ReplayResponse, { delays, scale = 0, request }: PlaybackOptions): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
-  const pieces = plan.pieces[Symbol.iterator]();
+  const iterator = pieces[Symbol.iterator]();
   let next = 0;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const piece = pieces.next();
-      if (piece.done) {
-        return failure ? controller.error(brokenBody(failure)) : controller.close();
-      }
-      const delay = scale > 0 ? (delays?.[next] ?? 0) * scale : 0;
-      next++;
-      if (delay > 0) await sleep(delay);
-      controller.enqueue(typeof piece.value === 'string' ? encoder.encode(piece.value) : piece.value);
+  let release = () => {};
+  // An ended body lets go of its pieces (a large recording's file is closed).
+  const finish = () => {
+    release();
+    iterator.return?.();
+  };
+  return new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        if (!request) return;
+        release = onAbort(request, () => {
+          controller.error(request.signal.reason);
+          finish();
+        });
+      },
+      async pull(controller) {
+        const piece = iterator.next();
+        if (piece.done) {
+          finish();
+          return failure ? controller.error(brokenBody(failure)) : controller.close();
+        }
+        const delay = scale > 0 ? (delays?.[next] ?? 0) * scale : 0;
+        next++;
+        if (delay > 0) await sleep(delay);
+        // Aborted while waiting: the body has already failed.
+        if (request?.signal.aborted) return;
+        controller.enqueue(typeof piece.value === 'string' ? encoder.encode(piece.value) : piece.value);
+      },
+      cancel: finish,
     },
-  });
-  return new Response(abortable(body, request), { status, headers });
+    { highWaterMark: 0 },
+  );
 }
 
 /** A recording that failed before any response: the request fails the same way. */

@@ -174,7 +174,7 @@ export interface Tree {
   unreadable: { path: string; reason: string }[];
 }
 
-const reasonOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+export const reasonOf = (error: unknown) => (error as NodeJS.ErrnoException).code ?? (error as Error).message;
 
 /**
  * Every regular file under `dir`, and every symbolic link, which is never followed: a link may lead
@@ -204,7 +204,7 @@ export function walkTree(dir: string): Tree {
 }
 
 /** Where a link points, as written in it; why not, when that cannot be read. */
-function linkTarget(link: string): string {
+export function linkTarget(link: string): string {
   try {
     return fs.readlinkSync(link);
   } catch (error) {

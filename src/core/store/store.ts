@@ -2,7 +2,9 @@ import { constants } from 'node:buffer';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LinkedFolderError, RecordingFileError } from '../errors';
-import { applyIdNormalization, parseRecording, type Recording, serializedPieces } from '../recording/format';
+import { applyIdNormalization, type Recording, serializedPieces } from '../recording/format';
+import { parseRecording } from '../recording/parse';
+import { readLargeRecording } from './large-recording';
 import {
   KEY_FILE_LENGTH,
   SHARED_FOLDER,
@@ -16,10 +18,21 @@ import {
 import { linkOnTheWay, regularFilesIn, type WriteOutcome, writeFileAtomically } from './storage';
 
 const MAX_STRING_LENGTH = constants.MAX_STRING_LENGTH;
+/** Recordings from this size on are replayed from their file, a batch at a time (see large-recording.ts). */
+const INCREMENTAL_FROM = 16 * 2 ** 20;
+/** Parsed recordings a test file keeps for its next request that needs one again (a model list, a retry): so many, so small. */
+const KEPT_PARSED = 64;
+const KEPT_PARSED_MAX_BYTES = 256 * 1024;
 
 export interface FoundRecording {
   file: string;
   recording: Recording;
+}
+
+/** A folder as listed once: its files' names, and its recordings by key stem (ordinals present, ascending). */
+interface ListedFolder {
+  names: Set<string>;
+  index: Map<string, number[]>;
 }
 
 /**
@@ -28,14 +41,22 @@ export interface FoundRecording {
  * same with a hundred or a hundred thousand recordings.
  */
 export class RecordingStore {
-  /** folder → key stem → ordinals present, ascending. */
-  private readonly folders = new Map<string, Map<string, number[]>>();
+  private readonly folders = new Map<string, ListedFolder>();
+  /** Test id → its folder: named by a hash of the id, made once. */
+  private readonly testFolders = new Map<string | null, string>();
+  /** Small recordings as parsed for replay, the most recently used last. */
+  private readonly parsed = new Map<string, Recording>();
 
   constructor(readonly dir: string) {}
 
   /** Absolute folder of a test's recordings; `null` is the folder of shared recordings (model lists). */
   folderOf(testId: string | null): string {
-    return insideDir(this.dir, testId === null ? SHARED_FOLDER : testFolder(testId));
+    let folder = this.testFolders.get(testId);
+    if (folder === undefined) {
+      folder = insideDir(this.dir, testId === null ? SHARED_FOLDER : testFolder(testId));
+      this.testFolders.set(testId, folder);
+    }
+    return folder;
   }
 
   fileFor(testId: string | null, key: string, ordinal: number): string {
@@ -52,21 +73,14 @@ export class RecordingStore {
     if (link) throw new LinkedFolderError(folder, link);
   }
 
-  private index(folder: string): Map<string, number[]> {
-    let index = this.folders.get(folder);
-    if (index) return index;
+  private listed(folder: string): ListedFolder {
+    let listed = this.folders.get(folder);
+    if (listed) return listed;
     this.checkFolder(folder);
-    index = new Map();
-    for (const name of regularFilesIn(folder)) {
-      const parsed = parseRecordingFileName(name);
-      if (!parsed) continue;
-      const ordinals = index.get(parsed.stem) ?? [];
-      ordinals.push(parsed.ordinal);
-      index.set(parsed.stem, ordinals);
-    }
-    for (const ordinals of index.values()) ordinals.sort((a, b) => a - b);
-    this.folders.set(folder, index);
-    return index;
+    listed = { names: new Set(), index: new Map() };
+    for (const name of regularFilesIn(folder)) addName(listed, name);
+    this.folders.set(folder, listed);
+    return listed;
   }
 
   /**
@@ -76,7 +90,7 @@ export class RecordingStore {
    */
   locate(testId: string | null, key: string, ordinal: number): string | undefined {
     const folder = this.folderOf(testId);
-    const ordinals = this.index(folder).get(key.slice(0, KEY_FILE_LENGTH));
+    const ordinals = this.listed(folder).index.get(key.slice(0, KEY_FILE_LENGTH));
     if (!ordinals || ordinals.length === 0) return undefined;
     const chosen = ordinals.includes(ordinal) ? ordinal : ordinal > ordinals[ordinals.length - 1] ? ordinals[ordinals.length - 1] : undefined;
     return chosen === undefined ? undefined : path.join(folder, recordingFileName(key, chosen));
@@ -85,8 +99,7 @@ export class RecordingStore {
   /** Every shared model-list file of a key (one per set of model ids). */
   locateModelLists(key: string): string[] {
     const folder = this.folderOf(null);
-    this.checkFolder(folder);
-    return regularFilesIn(folder)
+    return [...this.listed(folder).names]
       .filter((name) => isModelListFileName(name, `${key.slice(0, KEY_FILE_LENGTH)}-`))
       .sort()
       .map((name) => path.join(folder, name));
@@ -94,6 +107,26 @@ export class RecordingStore {
 
   async read(file: string): Promise<Recording> {
     return readRecordingFile(file);
+  }
+
+  /**
+   * A recording to replay, not to be changed: a small one parsed once per test file (a model list every test asks
+   * for, a retried request); a large stream's chunks left in its file, read as they are sent (see large-recording.ts).
+   */
+  async readForReplay(file: string): Promise<Recording> {
+    const kept = this.parsed.get(file);
+    if (kept) {
+      this.parsed.delete(file);
+      this.parsed.set(file, kept);
+      return kept;
+    }
+    const size = recordingSize(file, file);
+    const recording = (size >= INCREMENTAL_FROM ? readLargeRecording(file, file) : undefined) ?? readRecordingFile(file, file, size);
+    if (size <= KEPT_PARSED_MAX_BYTES) {
+      this.parsed.set(file, recording);
+      if (this.parsed.size > KEPT_PARSED) this.parsed.delete(this.parsed.keys().next().value!);
+    }
+    return recording;
   }
 
   /**
@@ -129,37 +162,55 @@ export class RecordingStore {
   }
 
   private remember(file: string): void {
-    const index = this.folders.get(path.dirname(file));
-    const parsed = parseRecordingFileName(path.basename(file));
-    if (!index || !parsed) return;
-    const ordinals = index.get(parsed.stem) ?? [];
-    if (!ordinals.includes(parsed.ordinal)) ordinals.push(parsed.ordinal);
-    ordinals.sort((a, b) => a - b);
-    index.set(parsed.stem, ordinals);
+    this.parsed.delete(file);
+    const listed = this.folders.get(path.dirname(file));
+    if (listed) addName(listed, path.basename(file));
   }
+}
+
+function addName(listed: ListedFolder, name: string): void {
+  if (listed.names.has(name)) return;
+  listed.names.add(name);
+  const parsed = parseRecordingFileName(name);
+  if (!parsed) return;
+  const ordinals = listed.index.get(parsed.stem) ?? [];
+  ordinals.push(parsed.ordinal);
+  ordinals.sort((a, b) => a - b);
+  listed.index.set(parsed.stem, ordinals);
 }
 
 /**
  * A recording file's text; a file that cannot be read is a `RecordingFileError` naming it as `shownAs`. A file
  * longer than the longest string V8 can make is refused before any of it is read (recordings are ASCII: a byte
- * per character).
+ * per character), unless its size was checked already (`knownSize`).
  */
-export function readRecordingText(file: string, shownAs = file): string {
+export function readRecordingText(file: string, shownAs = file, knownSize?: number): string {
+  if (knownSize === undefined) recordingSize(file, shownAs);
   try {
-    const { size } = fs.statSync(file);
-    if (size > MAX_STRING_LENGTH) {
-      const mb = (bytes: number) => `${Math.floor(bytes / 1e6)} MB`;
-      throw new Error(`it is ${mb(size)}, more than the ${mb(MAX_STRING_LENGTH)} Node can read as text: nothing in it can be used`);
-    }
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
     throw new RecordingFileError(shownAs, (error as Error).message);
   }
 }
 
+/** A recording file's size, refused beyond what can be read as text (see `readRecordingText`). */
+function recordingSize(file: string, shownAs: string): number {
+  let size: number;
+  try {
+    size = fs.statSync(file).size;
+  } catch (error) {
+    throw new RecordingFileError(shownAs, (error as Error).message);
+  }
+  if (size > MAX_STRING_LENGTH) {
+    const mb = (bytes: number) => `${Math.floor(bytes / 1e6)} MB`;
+    throw new RecordingFileError(shownAs, `it is ${mb(size)}, more than the ${mb(MAX_STRING_LENGTH)} Node can read as text: nothing in it can be used`);
+  }
+  return size;
+}
+
 /** A recording file parsed and checked, its ids normalized as replay uses them; every problem names it as `shownAs`. */
-export function readRecordingFile(file: string, shownAs = file): Recording {
-  return applyIdNormalization(parseRecording(readRecordingText(file, shownAs), shownAs));
+export function readRecordingFile(file: string, shownAs = file, size?: number): Recording {
+  return applyIdNormalization(parseRecording(readRecordingText(file, shownAs, size), shownAs));
 }
 
 const recordingFilesIn = (folder: string) => regularFilesIn(folder).filter((name) => parseRecordingFileName(name) !== undefined).sort();

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { isModelListFileName, SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
+import { walkTreeListed } from './listing-cache';
 import { TEMPORARY_SUFFIX, type Tree, walkTree } from './storage';
 import { plural } from '../util/words';
 import { addTokens, NO_TOKENS, type Tokens } from '../recording/tokens';
@@ -166,8 +167,9 @@ export interface ListedTree {
   unreadable: Tree['unreadable'];
 }
 
-export function listTree(dir: string): ListedTree {
-  const tree = walkTree(dir);
+/** With `listing`, the file where the last listing is kept: only the folders that changed since are listed again. */
+export function listTree(dir: string, listing?: string): ListedTree {
+  const tree = listing ? walkTreeListed(dir, listing) : walkTree(dir);
   return { recordings: listRecordings(dir, tree), unreadable: tree.unreadable };
 }
 

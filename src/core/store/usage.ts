@@ -105,6 +105,7 @@ export const UNUSABLE_USAGE_VARIABLE = 'JEST_REPLAY_UNUSABLE_USAGE';
 export const unusableUsageDirs = (value: string | undefined): string[] => (value ? value.split(path.delimiter) : []);
 
 const RUN_FILE = 'run.json';
+export const LISTING_PREFIX = 'listing-';
 const ALL = 'all';
 const SHARD_NAME = /^shard-(\d+)-of-(\d+)$/;
 
@@ -125,6 +126,8 @@ export function startUsage(usageDir: string, shard: ShardConfig | undefined): vo
   checkWritable(usageDir);
   const own = shardName(shard);
   for (const name of listDir(usageDir)) {
+    // The recordings' last listing is no usage: the next run starts from it (see listing-cache.ts).
+    if (name.startsWith(LISTING_PREFIX)) continue;
     const match = SHARD_NAME.exec(name);
     const superseded = name === own || !shard || name === ALL || (match !== null && Number(match[2]) !== shard.shardCount);
     if (superseded) fs.rmSync(path.join(usageDir, name), { recursive: true, force: true });
