@@ -3,6 +3,8 @@ import type { Config } from 'jest';
 const tsJest: Config['transform'] = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
 
 const config: Config = {
+  // Integration tests mostly wait on the child Jest runs they start: more workers than cores keeps the cores busy.
+  maxWorkers: '150%',
   projects: [
     {
       displayName: 'unit',
