@@ -1,10 +1,12 @@
+import * as os from 'node:os';
 import type { Config } from 'jest';
 
 const tsJest: Config['transform'] = { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] };
 
 const config: Config = {
   // Integration tests mostly wait on the child Jest runs they start: more workers than cores keeps the cores busy.
-  maxWorkers: '150%',
+  // A number, as Jest reads a percentage above 100% as that many workers.
+  maxWorkers: Math.ceil(os.availableParallelism() * 1.5),
   projects: [
     {
       displayName: 'unit',
