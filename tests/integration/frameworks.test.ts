@@ -19,7 +19,7 @@ const TESTS = [
   'langchain invoke',
   'langchain stream',
   'langchain embeddings',
-  'openai agents run (tracing off)',
+  'openai agents run with a tool (tracing off)',
   'anthropic tool use',
   'openai chat',
 ];
