@@ -2,7 +2,7 @@ import type { Config } from '@jest/types';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
-import { replayOptionsIn } from '../core/config';
+import { checkPlacement, replayOptionsIn } from '../core/config';
 import { ReplayConfigError } from '../core/errors';
 
 /**
@@ -85,6 +85,9 @@ export async function readJestProjects(cwd: string, configPath?: string): Promis
   }
   return configs.map((config) => {
     const options = replayOptionsIn(config.testEnvironmentOptions);
-    return { name: config.displayName?.name, rootDir: config.rootDir, options, replays: replays(config, options) };
+    const replaying = replays(config, options);
+    // As the run does: an option written beside `replay` would otherwise be replaced by its default without a word.
+    if (replaying) checkPlacement(config.testEnvironmentOptions);
+    return { name: config.displayName?.name, rootDir: config.rootDir, options, replays: replaying };
   });
 }

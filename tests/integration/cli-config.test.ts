@@ -203,6 +203,14 @@ describe('every command reads the project’s Jest config', () => {
     const mistyped = await project.cli(['list', '--config', 'typo.config.js']);
     expect(mistyped.code).toBe(2);
     expect(mistyped.stderr).toContain('jest-replay list: unknown option testEnvironmentOptions.replay.directory.');
+    // An option beside `replay` stops the run: the command line must not quietly use the default in its place.
+    const misplaced = { preset: 'jest-replay', testEnvironmentOptions: { dir: 'x' } };
+    project.write('misplaced.config.js', `module.exports = ${JSON.stringify(misplaced)};\n`);
+    const beside = await project.cli(['list', '--config', 'misplaced.config.js']);
+    expect(beside.code).toBe(2);
+    expect(beside.stderr).toContain(
+      'jest-replay list: testEnvironmentOptions.dir is a jest-replay option, read only under testEnvironmentOptions.replay: move dir under',
+    );
     const plain = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-replay-plain-'));
     try {
       fs.cpSync(path.join(project.dir, 'test', 'recordings'), path.join(plain, 'recs'), { recursive: true });
