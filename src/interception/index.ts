@@ -46,7 +46,7 @@ export function intercept(handler: RequestHandler, testGlobal: object): Intercep
   // it in a TypeError. The handler fails the fetch way, so http requests get the cause.
   const causeOf: Failure = (error) => (isNodeError(error.cause) ? error.cause : error);
   const interceptors = [
-    listen(new ClientRequestInterceptor(), handler, causeOf, new UserInterceptors(testGlobal)),
+    keepingFetchClassesBare(() => listen(new ClientRequestInterceptor(), handler, causeOf, new UserInterceptors(testGlobal))),
     listen(new FetchInterceptor(), handler, (error) => error),
   ];
   const forward = forwardWith(realFetch);
@@ -86,6 +86,24 @@ function withPlainAborts(fetch: typeof globalThis.fetch): typeof globalThis.fetc
     fetch(input, init).catch((error: { name?: unknown; message?: unknown } | null) => {
       throw error?.name === 'AbortError' ? Object.assign(new Error(String(error.message)), { name: 'AbortError' }) : error;
     });
+}
+
+/**
+ * ClientRequestInterceptor wraps the process's `Headers` (its `set`, `append` and `delete`) and the
+ * `Headers`, `Request` and `Response` constructors in proxies, to keep the letter case of header names
+ * for `node:http` clients. Every fetch client then pays for them on each header it sets (the openai SDK
+ * builds its requests 2–3× slower) although header names are case-insensitive, so the originals are
+ * put back: requests and replies seen through `node:http` get lower-case names, as Node reports them anyway.
+ */
+function keepingFetchClassesBare<T>(apply: () => T): T {
+  const { Headers, Request, Response } = globalThis;
+  const { set, append, delete: remove } = Headers.prototype;
+  try {
+    return apply();
+  } finally {
+    Object.assign(globalThis, { Headers, Request, Response });
+    Object.assign(Headers.prototype, { set, append, delete: remove });
+  }
 }
 
 type Failure = (error: Error) => Error;
