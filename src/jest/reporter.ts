@@ -10,7 +10,7 @@ import { summaryData, summaryLines } from './summary';
 import { writeFileAtomically } from '../core/store/storage';
 import * as path from 'node:path';
 import { clashesOf, settleRun, type SettledDir } from './settle-run';
-import { type CountedDir, countHere, UnusedCounter } from './unused-counter';
+import { type CountedDir, type Counter, countHere, startCounting } from './unused-counter';
 import { driftRunLines } from './drift-summary';
 
 /**
@@ -24,7 +24,7 @@ import { driftRunLines } from './drift-summary';
 export default class ReplayReporter {
   private readonly runId: string;
   /** Per recordings directory, the count of its unused recordings, under way since its first test file started. */
-  private readonly counters = new Map<string, UnusedCounter>();
+  private readonly counters = new Map<string, Counter>();
   private projectsSeen = new WeakSet<Config.ProjectConfig>();
   /** The clashes of the last run (see `getLastError`). */
   private clashes: string[] = [];
@@ -46,7 +46,7 @@ export default class ReplayReporter {
     const config = replayConfigOf(test.context.config);
     // Live and drift runs replay nothing: no recording is used or unused.
     if (!config || config.mode === 'live' || config.mode === 'drift' || this.counters.has(config.dir)) return;
-    this.counters.set(config.dir, new UnusedCounter(countedDir(config)));
+    this.counters.set(config.dir, startCounting(countedDir(config)));
   }
 
   async onRunComplete(testContexts: Set<TestContext>, results: AggregatedResult): Promise<void> {

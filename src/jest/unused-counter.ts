@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { type Counted, countListed, listTree } from '../core/store/unused';
 import type { FileUsage } from '../core/store/usage';
@@ -12,6 +13,29 @@ export interface CountedDir {
 export const countHere = ({ dir, listing }: CountedDir, files: FileUsage[], complete: boolean, deleted: string[]): Counted =>
   countListed(listTree(dir, listing), files, complete, deleted);
 
+/** Counts the unused recordings of a tree once the run's usage is known. */
+export interface Counter {
+  count(files: FileUsage[], complete: boolean, deleted: string[]): Promise<Counted>;
+  stop(): void;
+}
+
+/** A kept listing up to this size (about 1,500 recordings) is counted at the run's end in a few milliseconds. */
+const SMALL_LISTING_BYTES = 64 * 1024;
+
+/**
+ * A counter for `counted`, started as the run's first test file starts. A small tree whose listing was kept by an
+ * earlier run is counted at the end on this thread: that costs less than starting a thread (its time and about
+ * 10 MiB). Any other tree is listed on another thread while the tests run, so the summary does not wait for it.
+ */
+export function startCounting(counted: CountedDir): Counter {
+  if (counted.listing !== undefined && keptListingSize(counted.listing) <= SMALL_LISTING_BYTES) {
+    return { count: async (files, complete, deleted) => countHere(counted, files, complete, deleted), stop: () => undefined };
+  }
+  return new UnusedCounter(counted);
+}
+
+const keptListingSize = (file: string): number => fs.statSync(file, { throwIfNoEntry: false })?.size ?? Infinity;
+
 /** What the counting thread runs: it lists the tree at once, and judges it when the run's usage arrives. */
 const COUNTER_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -25,7 +49,7 @@ parentPort.on('message', ({ files, complete, deleted }) => parentPort.postMessag
  * takes long enough that the summary at the end of a run would otherwise wait for it. Counts on
  * this thread instead when that thread fails (the reporter run from TypeScript sources, say).
  */
-export class UnusedCounter {
+export class UnusedCounter implements Counter {
   private readonly worker: Worker;
   /** Rejects when the thread fails or ends. */
   private readonly ended: Promise<never>;
@@ -41,7 +65,6 @@ export class UnusedCounter {
     this.ended.catch(() => undefined);
   }
 
-  /** How many recordings `files` left unused, once `deleted` (the stale ones the run's end deleted) are gone. */
   count(files: FileUsage[], complete: boolean, deleted: string[]): Promise<Counted> {
     const answer = new Promise<Counted>((resolve) => this.worker.once('message', resolve));
     this.worker.postMessage({ files, complete, deleted });

@@ -14,11 +14,13 @@ const upstream = useUpstream();
 const project = useProjects('file-map');
 const RECORDING = 'recordings/tests/a.test.js/a-12345678/0123456789abcdef.json';
 
-test("the recordings are left out of Jest's file map; the folder's tests and modules, and the project's own patterns, stay", async () => {
+test("the recordings are left out of Jest's file map, their test folders not even walked; the folder's tests and modules, and the project's own patterns, stay", async () => {
   const p = project(
     {
       'tests/a.test.js': "test('a', () => expect(1).toBe(1));\n",
       [RECORDING]: '{"kept": "out of the file map"}\n',
+      // Found if Jest's crawler walked the test folder: it is not walked at all.
+      [path.posix.join(path.posix.dirname(RECORDING), 'stray.js')]: 'module.exports = 3;\n',
       'recordings/own.test.js': `test('own', () => expect(require('./${RECORDING.slice('recordings/'.length)}').kept).toBeTruthy());\n`,
       'recordings/helper.js': 'module.exports = 1;\n',
       'build/skipped.js': 'module.exports = 2;\n',
@@ -26,7 +28,7 @@ test("the recordings are left out of Jest's file map; the folder's tests and mod
     { modulePathIgnorePatterns: ['<rootDir>/build/'] },
   );
   const { projectConfig } = await readConfig({} as Config.Argv, p.dir);
-  expect(projectConfig.modulePathIgnorePatterns).toEqual([`${p.dir}/recordings/.+\\.json$`, `${p.dir}/build/`]);
+  expect(projectConfig.modulePathIgnorePatterns).toEqual([`${p.dir}/recordings/.+\\.json$`, `${p.dir}/recordings/.+-[0-9a-f]{8}$`, `${p.dir}/build/`]);
   const { hasteFS } = await (await Runtime.createHasteMap(projectConfig, { maxWorkers: 1, resetCache: true, watchman: false })).build();
   const files = hasteFS.getAllFiles().map((file) => path.relative(p.dir, file));
   const own = files.filter((file) => !file.startsWith('node_modules')).sort();

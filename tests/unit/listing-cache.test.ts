@@ -53,6 +53,18 @@ test('does not list again a folder whose modification time did not change', () =
   expect(walkTreeListed(dir, listing).files).toContain('tests/a.test.js/one-1/unseen.json');
 });
 
+test('a tree unchanged since its listing leaves the listing file as it was: a run over a large tree rewrites nothing', () => {
+  walkTreeListed(dir, listing);
+  const written = fs.readFileSync(listing, 'utf8');
+  fs.writeFileSync(listing, ` ${written}`);
+  expect(sorted(walkTreeListed(dir, listing))).toEqual(sorted(walkTree(dir)));
+  expect(fs.readFileSync(listing, 'utf8')).toBe(` ${written}`);
+  // A folder gone is a change: written again.
+  fs.rmSync(at('tests/a.test.js/two-2'), { recursive: true });
+  walkTreeListed(dir, listing);
+  expect(JSON.parse(fs.readFileSync(listing, 'utf8')).folders).not.toHaveProperty(['tests/a.test.js/two-2']);
+});
+
 test('lists again a folder that changed just before it was listed, which may have changed again unseen within the same tick', () => {
   put('tests/a.test.js/one-1/fresh.json');
   const folder = at('tests/a.test.js/one-1');

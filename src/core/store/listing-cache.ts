@@ -59,13 +59,17 @@ export function walkTreeListed(dir: string, file: string): Tree {
   const next: Record<string, ListedFolder> = {};
   const tree: Tree = { files: [], links: [], unreadable: [] };
   const listedAt = Date.now();
+  // Whether the listing kept differs from the tree's: only then is it written again.
+  let changed = false;
   const walk = (prefix: string) => {
     const folder = path.join(dir, prefix);
     let listed: ListedFolder;
     try {
       const { mtimeMs } = fs.statSync(folder);
       const known = previous[prefix];
-      listed = known?.settled && known.mtimeMs === mtimeMs ? known : listFolder(folder, mtimeMs, listedAt);
+      const reused = known?.settled && known.mtimeMs === mtimeMs;
+      listed = reused ? known : listFolder(folder, mtimeMs, listedAt);
+      changed ||= !reused;
     } catch (error) {
       // Gone meanwhile, or no tree at all yet: nothing there, as for `walkTree`.
       const gone = ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code!);
@@ -79,6 +83,8 @@ export function walkTreeListed(dir: string, file: string): Tree {
     for (const name of listed.folders) walk(join(name));
   };
   walk('');
+  // A folder gone since is the only change a walk of reused folders cannot see.
+  if (!changed && Object.keys(next).length === Object.keys(previous).length) return tree;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     writeFileAtomically(file, JSON.stringify({ version: VERSION, dir, folders: next } satisfies Listing));
