@@ -40,7 +40,7 @@ and usage directories.`,
     }
     // Links are never followed: one may lead outside the recordings directory (see walkTree).
     const tree = walkTree(dir);
-    const judged = judgeRecordings(listRecordings(dir, tree), files, merged.complete);
+    const judged = judgeRecordings(listRecordings(dir, tree).sort(), files, merged.complete);
     // A recording written after the run's last note (moved by mv, imported, pulled) is one the run never saw.
     const notedAt = Math.max(...walkTree(usageDir).files.map((file) => fs.statSync(path.join(usageDir, file)).mtimeMs));
     const judgedUnused = judged.unused.map((file) => path.join(dir, file));

@@ -78,7 +78,7 @@ export function walkTreeListed(dir: string, file: string): Tree {
     }
     next[prefix] = listed;
     const join = (name: string) => (prefix === '' ? name : `${prefix}/${name}`);
-    tree.files.push(...listed.files.map(join));
+    for (const name of listed.files) tree.files.push(join(name));
     tree.links.push(...listed.links.map(({ name, target }) => ({ path: join(name), target })));
     for (const name of listed.folders) walk(join(name));
   };

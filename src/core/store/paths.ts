@@ -65,9 +65,14 @@ export function parseModelListFileName(name: string): { stem: string; digest: st
   return match ? { stem: match[1], digest: match[2] } : undefined;
 }
 
+const RECORDING_NAME = /^([0-9a-f]{16})(?:\.(\d+))?\.json$/;
+
+/** Whether a file name is a recording's (`parseRecordingFileName` would parse it). */
+export const isRecordingFileName = (name: string): boolean => RECORDING_NAME.test(name);
+
 /** Parses a recording file name back into key prefix and ordinal. */
 export function parseRecordingFileName(name: string): { stem: string; ordinal: number } | undefined {
-  const match = /^([0-9a-f]{16})(?:\.(\d+))?\.json$/.exec(name);
+  const match = RECORDING_NAME.exec(name);
   if (!match) return undefined;
   return { stem: match[1], ordinal: match[2] ? Number(match[2]) : 1 };
 }

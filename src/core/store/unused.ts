@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { isModelListFileName, SHARED_FOLDER, parseRecordingFileName, testFolder } from './paths';
+import { isModelListFileName, isRecordingFileName, SHARED_FOLDER, testFolder } from './paths';
 import { walkTreeListed } from './listing-cache';
 import { TEMPORARY_SUFFIX, type Tree, walkTree } from './storage';
 import { plural } from '../util/words';
@@ -124,7 +124,7 @@ export function judgeRecordings(recordings: string[], files: FileUsage[], comple
   const judgement: Judgement = { unused: [], kept: { skipped: 0, failed: 0, notRun: 0, unknownIds: 0, shared: 0 } };
   for (const file of recordings) {
     if (used.has(file)) continue;
-    const folder = path.posix.dirname(file);
+    const folder = folderOf(file);
     const status = folders.get(folder);
     let verdict: keyof Kept | 'unused';
     if (status !== undefined) verdict = status === 'passed' ? 'unused' : status;
@@ -192,15 +192,19 @@ export const usedBy = (scope: ScopeUsage): string[] => [
   ...(scope.kept ?? []).map((k) => k.file),
 ];
 
-/** Recording files under the recordings directory (what `judgeRecordings` judges), relative, sorted. */
+/** Recording files under the recordings directory (what `judgeRecordings` judges), relative, in the tree's order. */
 export function listRecordings(dir: string, tree = walkTree(dir)): string[] {
-  return tree.files
-    .filter((file) => {
-      const name = path.posix.basename(file);
-      return parseRecordingFileName(name) !== undefined || (path.posix.dirname(file) === SHARED_FOLDER && isModelListFileName(name));
-    })
-    .sort();
+  return tree.files.filter((file) => {
+    const name = file.slice(file.lastIndexOf('/') + 1);
+    return isRecordingFileName(name) || (folderOf(file) === SHARED_FOLDER && isModelListFileName(name));
+  });
 }
+
+/** `path.posix.dirname` of a relative recording path, without its normalizing (a tree of 100,000 is judged at every run's end). */
+const folderOf = (file: string): string => {
+  const slash = file.lastIndexOf('/');
+  return slash === -1 ? '.' : file.slice(0, slash);
+};
 
 /** `<file>.json.<pid>.<hex>.tmp`, as `writeFileAtomically` names them. */
 const TEMPORARY_FILE = new RegExp(`\\.json\\.(\\d+)\\.[0-9a-f]+\\${TEMPORARY_SUFFIX}$`);
