@@ -1,5 +1,6 @@
 import { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
 import { FetchInterceptor } from '@mswjs/interceptors/fetch';
+import { directFetch, WEB_PROTOCOLS } from './fetch';
 import { type InterceptingDispatcher, interceptingDispatcher } from './undici';
 import { UserInterceptors } from './user-interceptors';
 
@@ -31,8 +32,6 @@ export interface Interception {
   dispose(): void;
 }
 
-const WEB_PROTOCOLS = new Set(['http:', 'https:']);
-
 /** The interception of the test file that ended last in this process, kept until the next one intercepts. */
 let lingering: Interception | undefined;
 
@@ -55,7 +54,8 @@ export function intercept(handler: RequestHandler, testGlobal: object): Intercep
     if (ended || handler.handles(new URL(request.url))) return handler.handle(request);
     return forward(request, request.body ? new Uint8Array(await request.arrayBuffer()) : null, request.signal);
   });
-  const interceptingFetch = withPlainAborts(globalThis.fetch);
+  // The test context's fetch skips the process's fetch interceptor (which stays for code outside the test context).
+  const interceptingFetch = withPlainAborts(directFetch(handler, realFetch));
   // After the file: straight to the handler, never through interceptors that may be gone by then.
   const fetch: typeof globalThis.fetch = (input, init) =>
     ended ? handler.handle(new Request(input, init)) : interceptingFetch(input, init);

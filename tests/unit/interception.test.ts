@@ -49,3 +49,62 @@ describe('intercept', () => {
     }
   });
 });
+
+describe("the test context's fetch, straight to the handler", () => {
+  /** Answers each path from `routes` and keeps what it was asked. */
+  function routed(routes: Record<string, () => Response>): RequestHandler & { asked: { method: string; url: string; auth: string | null; type: string | null }[] } {
+    const asked: { method: string; url: string; auth: string | null; type: string | null }[] = [];
+    return {
+      asked,
+      handles: (url) => url.hostname.endsWith('.example'),
+      handle: async (request) => {
+        asked.push({ method: request.method, url: request.url, auth: request.headers.get('authorization'), type: request.headers.get('content-type') });
+        return routes[new URL(request.url).pathname]();
+      },
+    };
+  }
+  const redirect = (status: number, location: string) => () => new Response(null, { status, headers: { location } });
+
+  test("gives the request's URL to the answer, and follows redirects as fetch does: a POST answered 302 or 303 becomes a GET, another origin gets no credentials", async () => {
+    const handler = routed({ '/start': redirect(302, '/moved'), '/moved': redirect(303, 'http://other.example/final'), '/final': () => new Response('done') });
+    const interception = intercept(handler, {});
+    try {
+      const plain = await interception.fetch('http://api.example/final');
+      expect([plain.url, plain.redirected]).toEqual(['http://api.example/final', false]);
+      const init = { method: 'POST', headers: { authorization: 'Bearer k', 'content-type': 'application/json' }, body: '{}' };
+      const followed = await interception.fetch('http://api.example/start', init);
+      expect([followed.url, followed.redirected, await followed.text()]).toEqual(['http://other.example/final', true, 'done']);
+      expect(handler.asked.slice(1)).toEqual([
+        { method: 'POST', url: 'http://api.example/start', auth: 'Bearer k', type: 'application/json' },
+        { method: 'GET', url: 'http://api.example/moved', auth: 'Bearer k', type: null },
+        { method: 'GET', url: 'http://other.example/final', auth: null, type: null },
+      ]);
+    } finally {
+      interception.dispose();
+    }
+  });
+
+  test("redirect: 'manual' gets the redirect itself, 'error' and a loop fail the fetch way, and a body that would be sent again is a network error", async () => {
+    const handler = routed({ '/start': redirect(307, '/start'), '/once': redirect(308, '/done'), '/done': () => new Response('done') });
+    const interception = intercept(handler, {});
+    try {
+      const manual = await interception.fetch('http://api.example/start', { redirect: 'manual' });
+      expect([manual.status, manual.headers.get('location')]).toEqual([307, '/start']);
+      await expect(interception.fetch('http://api.example/start', { redirect: 'error' })).rejects.toMatchObject({ name: 'TypeError', cause: { message: 'unexpected redirect' } });
+      await expect(interception.fetch('http://api.example/start')).rejects.toMatchObject({ name: 'TypeError', cause: { message: 'redirect count exceeded' } });
+      await expect((await interception.fetch('http://api.example/once')).text()).resolves.toBe('done');
+      await expect(interception.fetch('http://api.example/once', { method: 'PUT', body: 'x' })).rejects.toMatchObject({ name: 'TypeError', cause: { message: 'a 308 redirect would send the request body again' } });
+    } finally {
+      interception.dispose();
+    }
+  });
+
+  test('requests the handler leaves alone go to the real fetch', async () => {
+    const interception = intercept(routed({}), {});
+    try {
+      await expect((await interception.fetch('data:,left%20alone')).text()).resolves.toBe('left alone');
+    } finally {
+      interception.dispose();
+    }
+  });
+});
