@@ -56,9 +56,11 @@ export async function mainSuite(): Promise<WorkloadReport> {
       atMost('jest-replay / fetch stub ≤ 1.10, CPU (median of the pairs)', median(stub.cpu), 1.1, median(stub.cpu).toFixed(3)),
     ],
     notes: [
-      'Over the fetch stub, jest-replay adds per request: @mswjs/interceptors (the `fetch` it patches builds a second `Request` and ' +
-        "routes the response back through its emitter and promises, and its proxies on `Headers`, `Request` and `Response` run on " +
-        "every one the process makes), the key (the body normalized and hashed), and the recording's file read and parsed.",
+      'Over the fetch stub, jest-replay adds per request: a `Request` made of the call (the stub takes its arguments as they come), ' +
+        "the key (the body normalized and hashed), the recording's file read and parsed (llama-stack's pretty-printed JSON, about " +
+        '22 MB for these 1,000 recordings), and each stream event written out again from its parsed chunk. The test context\'s ' +
+        '`fetch` hands requests straight to jest-replay, and the `fetch` classes carry no proxies: @mswjs/interceptors ' +
+        'wraps `Headers`, `Request` and `Response` for `node:http` clients, which jest-replay undoes, as every fetch client paid for them.',
       "Scope tracking: jest-replay keeps each request with the test that started it (across `test.concurrent` and timers that outlive " +
         "their test) in an AsyncLocalStorage. Jest 30 runs every test in an AsyncLocalStorage of its own (jest-circus's test execution " +
         "context), so Node's promise hooks run in every contender; one more storage adds a property per promise. " +
