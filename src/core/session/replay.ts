@@ -145,7 +145,8 @@ function playback({ pieces, failure }: ReplayResponse, { delays, scale = 0, requ
           finish();
         });
       },
-      async pull(controller) {
+      // Not async: a promise per event is a promise hook per event for every AsyncLocalStorage of the process.
+      pull(controller) {
         const piece = iterator.next();
         if (piece.done) {
           finish();
@@ -153,10 +154,12 @@ function playback({ pieces, failure }: ReplayResponse, { delays, scale = 0, requ
         }
         const delay = scale > 0 ? (delays?.[next] ?? 0) * scale : 0;
         next++;
-        if (delay > 0) await sleep(delay);
-        // Aborted while waiting: the body has already failed.
-        if (request?.signal.aborted) return;
-        controller.enqueue(typeof piece.value === 'string' ? encoder.encode(piece.value) : piece.value);
+        const enqueue = () => {
+          // Aborted (while waiting): the body has already failed.
+          if (request?.signal.aborted) return;
+          controller.enqueue(typeof piece.value === 'string' ? encoder.encode(piece.value) : piece.value);
+        };
+        return delay > 0 ? sleep(delay).then(enqueue) : enqueue();
       },
       cancel: finish,
     },
