@@ -91,7 +91,7 @@ export async function memory(): Promise<WorkloadReport> {
       ],
       targets: [
         atMost('replay peaks ≤ 1.5 × body above a bare Node process', aboveBare.median, 1.5 * body, `${bodies} × body`),
-        atMost(`record peaks ≤ ${RECORD_BEFORE} MiB (its peak before this change)`, record.median, RECORD_BEFORE, `${record.median.toFixed(0)} MiB`),
+        atMost(`record peaks ≤ ${RECORD_BEFORE} MiB (its peak before this change)`, record.median, RECORD_BEFORE, `${record.median.toFixed(1)} MiB`),
       ],
       notes: [
         'Record holds, at its peak, the bytes received once (the pieces the network delivered, kept until the stream ends so that a ' +

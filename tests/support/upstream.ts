@@ -788,6 +788,8 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     'POST /api/chat': { handler: (ctx) => ollama(ctx, 'chat'), errorStyle: 'ollama' },
     'POST /api/generate': { handler: (ctx) => ollama(ctx, 'generate'), errorStyle: 'ollama' },
     'GET /api/tags': { handler: (ctx) => sendJson(ctx, 200, OLLAMA_TAGS), errorStyle: 'ollama' },
+    // A moved endpoint: fetch follows it to the tags.
+    'GET /api/moved': { handler: (ctx) => send(ctx, 302, '', { location: '/api/tags' }), errorStyle: 'ollama' },
     'POST /v1/moderations': { handler: (ctx) => sendJson(ctx, 200, moderation(parseJsonBody(ctx.body))), errorStyle: 'openai' },
   };
 

@@ -34,15 +34,17 @@ describe('intercept', () => {
     try {
       const fetched = await interception.fetch('http://api.example/v1/echo', { method: 'POST', headers: { 'X-Client': 'fetch' }, body: 'one' });
       expect([fetched.headers.get('x-echo'), await fetched.text()]).toEqual(['fetch', 'one']);
-      const viaHttp = await new Promise<{ headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+      const viaHttp = await new Promise<{ headers: http.IncomingHttpHeaders; raw: string[]; body: string }>((resolve, reject) => {
         const request = http.request('http://api.example/v1/echo', { method: 'POST', headers: { 'X-Client': 'http' } }, (response) => {
           let body = '';
           response.setEncoding('utf8').on('data', (piece: string) => (body += piece));
-          response.on('end', () => resolve({ headers: response.headers, body }));
+          response.on('end', () => resolve({ headers: response.headers, raw: response.rawHeaders, body }));
         });
         request.on('error', reject).end('two');
       });
       expect([viaHttp.headers['x-echo'], viaHttp.body]).toEqual(['http', 'two']);
+      // Without the proxies, node:http clients get header names in lower case, as `headers` has them anyway.
+      expect(viaHttp.raw).toContain('x-echo');
       expect(handler.seen.map((request) => request.url)).toEqual(['http://api.example/v1/echo', 'http://api.example/v1/echo']);
     } finally {
       interception.dispose();
