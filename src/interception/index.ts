@@ -7,8 +7,9 @@ import { UserInterceptors } from './user-interceptors';
 /**
  * The one place that talks to @mswjs/interceptors (the engine nock 14 is built on). It routes
  * every request made through `fetch` (openai v6, undici's fetch) or `node:http`/`https`
- * (axios, node-fetch, openai v4) to a handler, which answers with a Fetch `Response`; the
- * `undici` package's own API is routed to it by a global dispatcher (see ./undici).
+ * (axios, node-fetch, openai v4) to a handler, which answers with a Fetch `Response`; a test
+ * context's own `fetch` goes to the handler directly (see ./fetch), and the `undici` package's
+ * own API through a global dispatcher (see ./undici).
  */
 export interface RequestHandler {
   /** False lets the request go out untouched. */
