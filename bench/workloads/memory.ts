@@ -7,7 +7,7 @@ import { LoadWatch, paired, pairDifferences, stats } from '../runner';
 
 const MiB = 1024 * 1024;
 const BODY_BYTES = 200 * MiB;
-const ROUNDS = 3;
+const ROUNDS = 5;
 /** Record's peak RSS before replay was made incremental (BENCHMARKS.md of 2026-12-02): it must not grow. */
 const RECORD_BEFORE = 388;
 const CONTENT_PER_CHUNK = 64 * 1024;
@@ -82,7 +82,7 @@ export async function memory(): Promise<WorkloadReport> {
         `One streaming chat completion of ${body} MiB (SSE bytes on the wire, ${CONTENT_PER_CHUNK / 1024} KiB of content per event), ` +
         "read event by event by the caller through the `openai` SDK. Peak RSS of the Jest process, all of Jest included. Every round " +
         `runs a bare Node process, live, record, replay in that order (replay needs the recording), with no warm-up; ${ROUNDS} rounds: ` +
-        'peak memory varies little from run to run.',
+        "record's peak moves by about ±5% from run to run (with when the garbage collector runs), hence the median of the rounds.",
       tables: [contenderTable(results)],
       derived: [
         { label: 'Recording file', value: `${fileMiB.toFixed(0)} MiB` },
