@@ -53,9 +53,9 @@ export async function crawl(): Promise<WorkloadReport> {
         'ignored folder without reading it (`find(1)`, its default, lists every file first). What is left of the tree for Jest is ' +
         'one folder per test file.',
       "The run's closing summary counts unused recordings from a listing of the tree, kept in the usage directory with each " +
-        "folder's modification time: a run checks each folder's time (a `stat` per folder) and lists again only the folders that " +
-        'changed. A small tree is counted as the run ends; a large one (here) on a second thread while the tests run, which costs ' +
-        'the thread itself (about 10 MiB) and the listing held in memory. The 5-recording run starts no thread.',
+        "folder's modification time: as the run ends it checks each folder's time (a `stat` per folder: 2,208 here, about " +
+        '30 ms on this machine) and lists again only the folders that changed. That `stat` per folder and reading the listing ' +
+        'are what 20,000 recordings still cost.',
     ],
     load: load.range,
   };

@@ -19,22 +19,18 @@ export interface Counter {
   stop(): void;
 }
 
-/** A kept listing up to this size (about 1,500 recordings) is counted at the run's end in a few milliseconds. */
-const SMALL_LISTING_BYTES = 64 * 1024;
-
 /**
- * A counter for `counted`, started as the run's first test file starts. A small tree whose listing was kept by an
- * earlier run is counted at the end on this thread: that costs less than starting a thread (its time and about
- * 10 MiB). Any other tree is listed on another thread while the tests run, so the summary does not wait for it.
+ * A counter for `counted`, started as the run's first test file starts. A tree whose listing an earlier run kept is
+ * counted at the end on this thread: a `stat` per folder and the listing read, which costs less than starting a
+ * thread (its time and about 10 MiB). A tree never listed is listed on another thread while the tests run, so the
+ * summary does not wait for it.
  */
 export function startCounting(counted: CountedDir): Counter {
-  if (counted.listing !== undefined && keptListingSize(counted.listing) <= SMALL_LISTING_BYTES) {
+  if (counted.listing !== undefined && fs.existsSync(counted.listing)) {
     return { count: async (files, complete, deleted) => countHere(counted, files, complete, deleted), stop: () => undefined };
   }
   return new UnusedCounter(counted);
 }
-
-const keptListingSize = (file: string): number => fs.statSync(file, { throwIfNoEntry: false })?.size ?? Infinity;
 
 /** What the counting thread runs: it lists the tree at once, and judges it when the run's usage arrives. */
 const COUNTER_CODE = `

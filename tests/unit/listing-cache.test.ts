@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { walkTreeListed } from '../../src/core/store/listing-cache';
+import { filesOf, listFolders } from '../../src/core/store/listing-cache';
 import { walkTree } from '../../src/core/store/storage';
 
 /** The recordings tree listed again only where it changed since the last listing. */
@@ -17,6 +17,12 @@ function settle(folder = dir): void {
   fs.utimesSync(folder, old, old);
 }
 const sorted = (tree: ReturnType<typeof walkTree>) => ({ ...tree, files: [...tree.files].sort() });
+/** The listed tree as `walkTree` gives it: every file's relative path. */
+function walkTreeListed(root: string, file: string): ReturnType<typeof walkTree> {
+  const { folders, links, unreadable } = listFolders(root, file);
+  const files = [...folders].flatMap(([prefix, listed]) => filesOf(listed).map((name) => (prefix === '' ? name : `${prefix}/${name}`)));
+  return { files, links, unreadable };
+}
 
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-replay-listing-'));

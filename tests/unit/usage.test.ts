@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { testFolder } from '../../src/core/store/paths';
-import { judgeListed, judgeRecordings, keptLine, leftoverTemporaryFiles, listRecordings } from '../../src/core/store/unused';
+import { countListed, judgeRecordings, keptLine, leftoverTemporaryFiles, listRecordings, listTree } from '../../src/core/store/unused';
 import { summarizeUsage } from '../../src/core/store/unused';
 import { type FileUsage, type ScopeUsage, mergeShards, readUsage, startUsage, writeFileUsage, writeRunRecord } from '../../src/core/store/usage';
 
@@ -61,10 +61,32 @@ describe('unusedRecordings', () => {
     expect(kept).toBe('kept 3 recordings no test used: 2 of skipped or todo tests, 1 of failed tests');
   });
 
-  it('judgeListed judges a listing made while the run went on: what the run deleted since is left out', () => {
-    const rerecorded = [usage(scope(A, 'passed', [], [{ file: a1, outcome: 'unchanged' }]), scope(B, 'passed', [b1]))];
-    expect(judgeListed([a1, a2, b1], rerecorded, true).unused).toEqual([a2]);
-    expect(judgeListed([a1, a2, b1], rerecorded, true, [a2]).unused).toEqual([]);
+  it('countListed counts from a listing, folder by folder, what judgeRecordings judges; what the run deleted since it was listed is left out', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'jest-replay-counted-'));
+    try {
+      const root = 'ffffffffffffffff.json';
+      for (const file of [...all, root, `${folder(A)}/notes.txt`, '_shared/README.md']) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), '{}');
+      }
+      const tree = listTree(dir);
+      const scenarios: [FileUsage[], boolean][] = [
+        [[usage(scope(A, 'passed', [a1]), scope(B, 'passed', [b1]))], false],
+        [[usage(scope(A, 'failed', [a1]))], false],
+        [[usage(scope(A, 'skipped'))], true],
+        [[usage(scope(A, 'passed', [a1, a2]), scope(B, 'passed', [b1]))], true],
+        [[{ ...usage(scope(A, 'passed', [a1, a2]), scope(B, 'skipped')), setsIds: true }], true],
+      ];
+      for (const [files, complete] of scenarios) {
+        const judged = judgeRecordings([...all, root], files, complete);
+        expect(countListed(tree, files, complete, [])).toEqual({ unused: judged.unused.length, kept: judged.kept, unreadable: [] });
+      }
+      const rerecorded = [usage(scope(A, 'passed', [], [{ file: a1, outcome: 'unchanged' }]), scope(B, 'passed', [b1]))];
+      expect(countListed(tree, rerecorded, true, []).unused).toBe(4);
+      expect(countListed(tree, rerecorded, true, [a2]).unused).toBe(3);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('what a test wrote (record mode) is used, shared files included', () => {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { sha256 } from '../util/hash';
 import { linkTarget, listEntries, reasonOf, type Tree, writeFileAtomically } from './storage';
+import { isRecordingIn } from './paths';
 import { LISTING_PREFIX } from './usage';
 
 /**
@@ -13,13 +14,20 @@ import { LISTING_PREFIX } from './usage';
  */
 
 const RACY_MS = 2_000;
-const VERSION = 1;
+const VERSION = 2;
 
-interface ListedFolder {
+/** A folder as listed: what a run counts its unused recordings from. */
+export interface ListedFolder {
   mtimeMs: number;
   /** Whether the listing can be trusted while `mtimeMs` is unchanged (see `RACY_MS`). */
   settled: boolean;
-  files: string[];
+  /**
+   * Its files' names, joined by `/` (which no name holds): one string per folder parses fast, where a tree of
+   * 100,000 recordings would be 100,000 strings. Split only for the folders a run used (see `filesOf`).
+   */
+  files: string;
+  /** How many of its files are recordings (see `isRecordingIn`). */
+  recordings: number;
   folders: string[];
   links: { name: string; target: string }[];
 }
@@ -30,8 +38,18 @@ interface Listing {
   folders: Record<string, ListedFolder>;
 }
 
+/** A recordings tree by folder (relative, `''` for the directory itself), with its links and the folders that could not be read. */
+export interface FolderTree {
+  folders: Map<string, ListedFolder>;
+  links: Tree['links'];
+  unreadable: Tree['unreadable'];
+}
+
 /** Where the listing of `dir` is kept in `usageDir`. */
 export const listingFile = (usageDir: string, dir: string) => path.join(usageDir, `${LISTING_PREFIX}${sha256(dir).slice(0, 12)}.json`);
+
+/** The names of a listed folder's files. */
+export const filesOf = (folder: ListedFolder): string[] => (folder.files === '' ? [] : folder.files.split('/'));
 
 function readListing(file: string, dir: string): Record<string, ListedFolder> {
   try {
@@ -43,21 +61,26 @@ function readListing(file: string, dir: string): Record<string, ListedFolder> {
   }
 }
 
-function listFolder(folder: string, mtimeMs: number, listedAt: number): ListedFolder {
-  const listed: ListedFolder = { mtimeMs, settled: mtimeMs < listedAt - RACY_MS, files: [], folders: [], links: [] };
+function listFolder(folder: string, prefix: string, mtimeMs: number, listedAt: number): ListedFolder {
+  const files: string[] = [];
+  const listed: ListedFolder = { mtimeMs, settled: mtimeMs < listedAt - RACY_MS, files: '', recordings: 0, folders: [], links: [] };
   for (const entry of listEntries(folder)) {
     if (entry.isDirectory()) listed.folders.push(entry.name);
-    else if (entry.isFile()) listed.files.push(entry.name);
+    else if (entry.isFile()) files.push(entry.name);
     else if (entry.isSymbolicLink()) listed.links.push({ name: entry.name, target: linkTarget(path.join(folder, entry.name)) });
   }
+  listed.files = files.join('/');
+  listed.recordings = files.filter((name) => isRecordingIn(prefix, name)).length;
   return listed;
 }
 
-/** `walkTree(dir)`, from the listing kept in `file` for the folders that did not change; the listing is then updated. */
-export function walkTreeListed(dir: string, file: string): Tree {
-  const previous = readListing(file, dir);
-  const next: Record<string, ListedFolder> = {};
-  const tree: Tree = { files: [], links: [], unreadable: [] };
+/**
+ * The tree under `dir` by folder, as `walkTree` sees it. With `file`, from the listing kept there for the folders that
+ * did not change, and the listing is then updated (written again only when a folder changed).
+ */
+export function listFolders(dir: string, file?: string): FolderTree {
+  const previous = file ? readListing(file, dir) : {};
+  const tree: FolderTree = { folders: new Map(), links: [], unreadable: [] };
   const listedAt = Date.now();
   // Whether the listing kept differs from the tree's: only then is it written again.
   let changed = false;
@@ -68,7 +91,7 @@ export function walkTreeListed(dir: string, file: string): Tree {
       const { mtimeMs } = fs.statSync(folder);
       const known = previous[prefix];
       const reused = known?.settled && known.mtimeMs === mtimeMs;
-      listed = reused ? known : listFolder(folder, mtimeMs, listedAt);
+      listed = reused ? known : listFolder(folder, prefix, mtimeMs, listedAt);
       changed ||= !reused;
     } catch (error) {
       // Gone meanwhile, or no tree at all yet: nothing there, as for `walkTree`.
@@ -76,18 +99,17 @@ export function walkTreeListed(dir: string, file: string): Tree {
       if (!gone) tree.unreadable.push({ path: prefix, reason: reasonOf(error) });
       return;
     }
-    next[prefix] = listed;
+    tree.folders.set(prefix, listed);
     const join = (name: string) => (prefix === '' ? name : `${prefix}/${name}`);
-    for (const name of listed.files) tree.files.push(join(name));
     tree.links.push(...listed.links.map(({ name, target }) => ({ path: join(name), target })));
     for (const name of listed.folders) walk(join(name));
   };
   walk('');
   // A folder gone since is the only change a walk of reused folders cannot see.
-  if (!changed && Object.keys(next).length === Object.keys(previous).length) return tree;
+  if (!file || (!changed && tree.folders.size === Object.keys(previous).length)) return tree;
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    writeFileAtomically(file, JSON.stringify({ version: VERSION, dir, folders: next } satisfies Listing));
+    writeFileAtomically(file, JSON.stringify({ version: VERSION, dir, folders: Object.fromEntries(tree.folders) } satisfies Listing));
   } catch {
     // Only the next run's listing is slower.
   }

@@ -67,8 +67,9 @@ export function parseModelListFileName(name: string): { stem: string; digest: st
 
 const RECORDING_NAME = /^([0-9a-f]{16})(?:\.(\d+))?\.json$/;
 
-/** Whether a file name is a recording's (`parseRecordingFileName` would parse it). */
-export const isRecordingFileName = (name: string): boolean => RECORDING_NAME.test(name);
+/** Whether a file of a folder (relative to the recordings directory, posix) is a recording a run may use: a request's, or a model list's in the shared folder. */
+export const isRecordingIn = (folder: string, name: string): boolean =>
+  RECORDING_NAME.test(name) || (folder === SHARED_FOLDER && isModelListFileName(name));
 
 /** Parses a recording file name back into key prefix and ordinal. */
 export function parseRecordingFileName(name: string): { stem: string; ordinal: number } | undefined {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { isModelListFileName, isRecordingFileName, SHARED_FOLDER, testFolder } from './paths';
-import { walkTreeListed } from './listing-cache';
+import { isRecordingIn, SHARED_FOLDER, testFolder } from './paths';
+import { filesOf, type FolderTree, listFolders } from './listing-cache';
 import { TEMPORARY_SUFFIX, type Tree, walkTree } from './storage';
 import { plural } from '../util/words';
 import { addTokens, NO_TOKENS, type Tokens } from '../recording/tokens';
@@ -112,6 +112,21 @@ const worse = (a: ScopeStatus | undefined, b: ScopeStatus): ScopeStatus =>
  *   session-level recordings) after a complete run in which every test passed.
  */
 export function judgeRecordings(recordings: string[], files: FileUsage[], complete: boolean): Judgement {
+  const { used, verdict } = judging(files, complete);
+  const judgement: Judgement = { unused: [], kept: noneKept() };
+  for (const file of recordings) {
+    if (used.has(file)) continue;
+    const why = verdict(folderOf(file));
+    if (why === 'unused') judgement.unused.push(file);
+    else judgement.kept[why]++;
+  }
+  return judgement;
+}
+
+const noneKept = (): Kept => ({ skipped: 0, failed: 0, notRun: 0, unknownIds: 0, shared: 0 });
+
+/** The recordings a run used, and what it says of a recording it did not use, by the recording's folder (see `judgeRecordings`). */
+function judging(files: FileUsage[], complete: boolean): { used: Set<string>; verdict: (folder: string) => keyof Kept | 'unused' } {
   const scopes = files.flatMap((f) => f.scopes);
   const used = new Set(scopes.flatMap(usedBy));
   const folders = new Map<string, ScopeStatus>();
@@ -121,20 +136,14 @@ export function judgeRecordings(recordings: string[], files: FileUsage[], comple
   }
   const allPassed = scopes.every((s) => s.status === 'passed');
   const idsKnown = !files.some((f) => f.setsIds && f.scopes.some((s) => s.status !== 'passed'));
-  const judgement: Judgement = { unused: [], kept: { skipped: 0, failed: 0, notRun: 0, unknownIds: 0, shared: 0 } };
-  for (const file of recordings) {
-    if (used.has(file)) continue;
-    const folder = folderOf(file);
+  const verdict = (folder: string): keyof Kept | 'unused' => {
     const status = folders.get(folder);
-    let verdict: keyof Kept | 'unused';
-    if (status !== undefined) verdict = status === 'passed' ? 'unused' : status;
-    else if (!complete) verdict = 'notRun';
-    else if (folder === SHARED_FOLDER) verdict = allPassed ? 'unused' : 'shared';
-    else verdict = idsKnown ? 'unused' : 'unknownIds';
-    if (verdict === 'unused') judgement.unused.push(file);
-    else judgement.kept[verdict]++;
-  }
-  return judgement;
+    if (status !== undefined) return status === 'passed' ? 'unused' : status;
+    if (!complete) return 'notRun';
+    if (folder === SHARED_FOLDER) return allPassed ? 'unused' : 'shared';
+    return idsKnown ? 'unused' : 'unknownIds';
+  };
+  return { used, verdict };
 }
 
 /** `kept 3 recordings no test used: 2 of skipped or todo tests, 1 of failed tests`, or undefined when none is kept. */
@@ -152,26 +161,8 @@ export function keptLine(kept: Kept): string | undefined {
   return `kept ${plural(total, 'recording')} no test used: ${shown.map(([count, why]) => `${count} ${why}`).join(', ')}`;
 }
 
-/**
- * Judges a listing of the tree that may have been made while the run went on: what it deleted since is left
- * out, and what it wrote is used anyway.
- */
-export function judgeListed(listed: string[], files: FileUsage[], complete: boolean, deleted: string[] = []): Judgement {
-  const gone = new Set(deleted);
-  return judgeRecordings(gone.size > 0 ? listed.filter((file) => !gone.has(file)) : listed, files, complete);
-}
-
-/** A listing of the recordings directory as the summary judges it: its recordings, and the folders it could not read. */
-export interface ListedTree {
-  recordings: string[];
-  unreadable: Tree['unreadable'];
-}
-
 /** With `listing`, the file where the last listing is kept: only the folders that changed since are listed again. */
-export function listTree(dir: string, listing?: string): ListedTree {
-  const tree = listing ? walkTreeListed(dir, listing) : walkTree(dir);
-  return { recordings: listRecordings(dir, tree), unreadable: tree.unreadable };
-}
+export const listTree = (dir: string, listing?: string): FolderTree => listFolders(dir, listing);
 
 /** What the summary says of a listed tree: how many recordings the run left unused, which it kept, and what could not be read. */
 export interface Counted {
@@ -180,9 +171,27 @@ export interface Counted {
   unreadable: Tree['unreadable'];
 }
 
-export function countListed(listed: ListedTree, files: FileUsage[], complete: boolean, deleted: string[]): Counted {
-  const { unused, kept } = judgeListed(listed.recordings, files, complete, deleted);
-  return { unused: unused.length, kept, unreadable: listed.unreadable };
+/**
+ * Counts what `judgeRecordings` would judge of the tree's recordings, folder by folder: a folder none of whose files the
+ * run used or deleted counts as a whole, from its listing. The listing may have been made while the run went on: what
+ * the run deleted since (`deleted`) is left out, and what it wrote is used anyway.
+ */
+export function countListed(tree: FolderTree, files: FileUsage[], complete: boolean, deleted: string[]): Counted {
+  const { used, verdict } = judging(files, complete);
+  const passedOver = new Set([...used, ...deleted]);
+  const touched = new Set([...passedOver].map(folderOf));
+  const counted: Counted = { unused: 0, kept: noneKept(), unreadable: tree.unreadable };
+  for (const [prefix, listed] of tree.folders) {
+    const folder = prefix === '' ? '.' : prefix;
+    const count = touched.has(folder)
+      ? filesOf(listed).filter((name) => isRecordingIn(prefix, name) && !passedOver.has(prefix === '' ? name : `${prefix}/${name}`)).length
+      : listed.recordings;
+    if (count === 0) continue;
+    const why = verdict(folder);
+    if (why === 'unused') counted.unused += count;
+    else counted.kept[why] += count;
+  }
+  return counted;
 }
 
 /** The recordings a scope used: replayed, written, or kept when a re-recording failed (see `ScopeUsage.kept`). */
@@ -194,13 +203,10 @@ export const usedBy = (scope: ScopeUsage): string[] => [
 
 /** Recording files under the recordings directory (what `judgeRecordings` judges), relative, in the tree's order. */
 export function listRecordings(dir: string, tree = walkTree(dir)): string[] {
-  return tree.files.filter((file) => {
-    const name = file.slice(file.lastIndexOf('/') + 1);
-    return isRecordingFileName(name) || (folderOf(file) === SHARED_FOLDER && isModelListFileName(name));
-  });
+  return tree.files.filter((file) => isRecordingIn(folderOf(file), file.slice(file.lastIndexOf('/') + 1)));
 }
 
-/** `path.posix.dirname` of a relative recording path, without its normalizing (a tree of 100,000 is judged at every run's end). */
+/** `path.posix.dirname` of a relative recording path, without its normalizing. */
 const folderOf = (file: string): string => {
   const slash = file.lastIndexOf('/');
   return slash === -1 ? '.' : file.slice(0, slash);
