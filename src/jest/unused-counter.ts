@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { type Counted, countListed, listTree } from '../core/store/unused';
+import { listFolders } from '../core/store/listing-cache';
+import { type Counted, countListed } from '../core/store/unused';
 import type { FileUsage } from '../core/store/usage';
 
 /** A recordings directory, and the file where its last listing is kept (see listing-cache.ts), if it can be. */
@@ -11,7 +12,7 @@ export interface CountedDir {
 
 /** Counts the unused recordings of `dir` on this thread, listing it now. */
 export const countHere = ({ dir, listing }: CountedDir, files: FileUsage[], complete: boolean, deleted: string[]): Counted =>
-  countListed(listTree(dir, listing), files, complete, deleted);
+  countListed(listFolders(dir, listing), files, complete, deleted);
 
 /** Counts the unused recordings of a tree once the run's usage is known. */
 export interface Counter {
@@ -35,9 +36,9 @@ export function startCounting(counted: CountedDir): Counter {
 /** What the counting thread runs: it lists the tree at once, and judges it when the run's usage arrives. */
 const COUNTER_CODE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const unused = require(workerData.unused);
-const listed = unused.listTree(workerData.dir, workerData.listing);
-parentPort.on('message', ({ files, complete, deleted }) => parentPort.postMessage(unused.countListed(listed, files, complete, deleted)));
+const { countListed } = require(workerData.unused);
+const listed = require(workerData.listingCache).listFolders(workerData.dir, workerData.listing);
+parentPort.on('message', ({ files, complete, deleted }) => parentPort.postMessage(countListed(listed, files, complete, deleted)));
 `;
 
 /**
@@ -51,7 +52,8 @@ export class UnusedCounter implements Counter {
   private readonly ended: Promise<never>;
 
   constructor(private readonly counted: CountedDir) {
-    this.worker = new Worker(COUNTER_CODE, { eval: true, workerData: { unused: require.resolve('../core/store/unused'), ...counted } });
+    const modules = { unused: require.resolve('../core/store/unused'), listingCache: require.resolve('../core/store/listing-cache') };
+    this.worker = new Worker(COUNTER_CODE, { eval: true, workerData: { ...modules, ...counted } });
     // The run never waits for a count it does not use.
     this.worker.unref();
     this.ended = new Promise<never>((_, reject) => {

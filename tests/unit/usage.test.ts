@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { testFolder } from '../../src/core/store/paths';
-import { countListed, judgeRecordings, keptLine, leftoverTemporaryFiles, listRecordings, listTree } from '../../src/core/store/unused';
+import { listFolders } from '../../src/core/store/listing-cache';
+import { countListed, judgeRecordings, keptLine, leftoverTemporaryFiles, listRecordings } from '../../src/core/store/unused';
 import { summarizeUsage } from '../../src/core/store/unused';
 import { type FileUsage, type ScopeUsage, mergeShards, readUsage, startUsage, writeFileUsage, writeRunRecord } from '../../src/core/store/usage';
 
@@ -69,7 +70,7 @@ describe('unusedRecordings', () => {
         fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
         fs.writeFileSync(path.join(dir, file), '{}');
       }
-      const tree = listTree(dir);
+      const tree = listFolders(dir);
       const scenarios: [FileUsage[], boolean][] = [
         [[usage(scope(A, 'passed', [a1]), scope(B, 'passed', [b1]))], false],
         [[usage(scope(A, 'failed', [a1]))], false],

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { isRecordingIn, SHARED_FOLDER, testFolder } from './paths';
-import { filesOf, type FolderTree, listFolders } from './listing-cache';
+import { filesOf, type FolderTree } from './listing-cache';
 import { TEMPORARY_SUFFIX, type Tree, walkTree } from './storage';
 import { plural } from '../util/words';
 import { addTokens, NO_TOKENS, type Tokens } from '../recording/tokens';
@@ -160,9 +160,6 @@ export function keptLine(kept: Kept): string | undefined {
   const total = shown.reduce((sum, [count]) => sum + count, 0);
   return `kept ${plural(total, 'recording')} no test used: ${shown.map(([count, why]) => `${count} ${why}`).join(', ')}`;
 }
-
-/** With `listing`, the file where the last listing is kept: only the folders that changed since are listed again. */
-export const listTree = (dir: string, listing?: string): FolderTree => listFolders(dir, listing);
 
 /** What the summary says of a listed tree: how many recordings the run left unused, which it kept, and what could not be read. */
 export interface Counted {
