@@ -94,10 +94,10 @@ export async function memory(): Promise<WorkloadReport> {
         atMost(`record peaks ≤ ${RECORD_BEFORE} MiB (its peak before this change)`, record.median, RECORD_BEFORE, `${record.median.toFixed(1)} MiB`),
       ],
       notes: [
-        'Record holds, at its peak, the bytes received once (the pieces the network delivered, kept until the stream ends so that a ' +
-          'body that turns out not to be UTF-8, or not a plain OpenAI stream, can still be stored raw). The stored chunks are made from ' +
-          'those bytes one at a time, a megabyte of text decoded at a time, each time they are read (secret scan, file write), and never ' +
-          'held as a list.',
+        'Record holds a response in memory up to 16 MiB; the rest of a larger one goes to a temporary file (encrypted with a key ' +
+          'only the process knows) as it arrives, and is read back 64 KiB at a time each time the stored chunks are made from it ' +
+          '(deciding how the stream is stored, secret scan, file write), so a huge stream is held neither as bytes nor as a list. ' +
+          'The file is deleted once the recording is written.',
         'Replay reads a large recording incrementally: a first pass checks the file and keeps everything but the stream\'s chunks; the ' +
           'chunks are read again, a piece of the file at a time, as the caller reads the stream, and each is dropped once sent.',
       ],

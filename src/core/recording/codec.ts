@@ -34,8 +34,8 @@ export interface TransportFailure {
   code?: string;
 }
 
-/** A body as received: one buffer, or the pieces it arrived in (a huge stream is never joined). */
-export type ReceivedBytes = Uint8Array | readonly Uint8Array[];
+/** A body as received: one buffer, or its pieces, which can be read more than once (a huge stream is never joined). */
+export type ReceivedBytes = Uint8Array | Iterable<Uint8Array>;
 
 export interface CapturedResponse {
   status: number;
@@ -69,8 +69,8 @@ function keptHeaders(headers: Headers, status: number, streaming: boolean, key: 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Checks UTF-8 across piece boundaries without keeping the decoded text. */
-function isUtf8Pieces(pieces: readonly Uint8Array[]): boolean {
-  if (pieces.length === 1) return isUtf8(pieces[0]);
+function isUtf8Pieces(pieces: Iterable<Uint8Array>): boolean {
+  if (Array.isArray(pieces) && pieces.length === 1) return isUtf8(pieces[0]);
   const decoder = new TextDecoder('utf-8', { fatal: true });
   try {
     for (const piece of pieces) decoder.decode(piece, { stream: true });
@@ -85,7 +85,7 @@ function encodeBody(contentType: string, received: ReceivedBytes, complete: bool
   const pieces = received instanceof Uint8Array ? [received] : received;
   const textual = contentType === '' || isJson(contentType) || isText(contentType) || isSse(contentType) || isNdjson(contentType);
   if (!textual || !isUtf8Pieces(pieces)) {
-    const bytes = Buffer.concat(pieces);
+    const bytes = Buffer.concat([...pieces]);
     return { body: bytes.byteLength === 0 ? null : { [BASE64_MARKER]: bytes.toString('base64') }, streaming: false };
   }
   if (isSse(contentType)) return { body: encodeSse(pieces, complete, context), streaming: true };

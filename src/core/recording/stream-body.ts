@@ -10,7 +10,7 @@ import { mintsIds, type VolatileContext, VolatileFields } from './volatile';
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Received pieces as text; throws on bytes that are not UTF-8. */
-export const utf8Text = (pieces: readonly Uint8Array[]): string => utf8.decode(Buffer.concat(pieces));
+export const utf8Text = (pieces: Iterable<Uint8Array>): string => utf8.decode(Buffer.concat([...pieces]));
 
 /** Splits text into lines the way llama-stack stores raw streams: one entry per line, no trailing newline. */
 export function toLines(text: string): string[] {
@@ -33,7 +33,7 @@ const DECODE_STEP = 1 << 20;
  * The events of an SSE body, parsed while decoding it a megabyte at a time: a huge stream's text
  * never exists whole. `shape.plain` turns false at what only raw lines keep (comments, `id:`, `retry:`).
  */
-function* sseEvents(pieces: readonly Uint8Array[], complete: boolean, shape: { plain: boolean }): Generator<ParsedEvent> {
+function* sseEvents(pieces: Iterable<Uint8Array>, complete: boolean, shape: { plain: boolean }): Generator<ParsedEvent> {
   const parsed: ParsedEvent[] = [];
   const parser = createParser({
     onEvent: (e) => {
@@ -66,7 +66,7 @@ const typedItem = (event: ParsedEvent, context: TypingContext) =>
   isChunkEvent(event) ? wrapTyped(event.parsed!.value, context) : wrapEvent(event.parsed!.value as { type: string }, context.volatile);
 
 /** The first `count` events of a typed stream, typed. */
-function* typedEvents(pieces: readonly Uint8Array[], complete: boolean, count: number, context: TypingContext): Generator<unknown> {
+function* typedEvents(pieces: Iterable<Uint8Array>, complete: boolean, count: number, context: TypingContext): Generator<unknown> {
   let n = 0;
   for (const event of sseEvents(pieces, complete, { plain: true })) {
     if (n++ === count) return;
@@ -89,7 +89,7 @@ export interface EncodeContext extends VolatileContext {
  * One pass decides; typed events are then made from the bytes each time they are read, so a huge
  * stream is held once, as the bytes received.
  */
-export function encodeSse(pieces: readonly Uint8Array[], complete: boolean, context: EncodeContext): unknown[] | LazyChunks {
+export function encodeSse(pieces: Iterable<Uint8Array>, complete: boolean, context: EncodeContext): unknown[] | LazyChunks {
   const shape = { plain: true };
   // Ids met while deciding; they count (are committed) only if the stream is stored typed.
   const typing = { endpoint: context.endpoint, volatile: new VolatileFields(context) };

@@ -1,5 +1,6 @@
-import { type EncodeContext, encodeResponse, type ReceivedBytes, type TransportFailure } from '../recording/codec';
+import { type EncodeContext, encodeResponse, type TransportFailure } from '../recording/codec';
 import type { StoredResponse } from '../recording/format';
+import { ReceivedBody } from './received-body';
 import { abortable, NULL_BODY_STATUS } from './replay';
 
 /** Capturing upstream while recording: sending the request, handing the response on, draining and classifying. */
@@ -62,47 +63,59 @@ function classify(error: unknown, callerSignal: AbortSignal | undefined): Transp
 
 /** A response body as drained, whole or up to its failure. */
 interface Drained {
-  bytes: ReceivedBytes;
+  body: ReceivedBody;
   failure?: TransportFailure;
   /** Per stream event, ms since the previous one (the first since the headers), when timing is recorded. */
   delays?: number[];
 }
 
 /**
- * Hands the upstream response to the caller as it arrives, and a copy of every chunk to the
- * recorder, which resolves to the response to store. The branches are independent: a caller that
- * stops reading early, or aborts, does not stop the recording, which still drains the rest of the stream.
+ * Hands the upstream response to the caller as it arrives, and a copy of every chunk to the recorder,
+ * which gives `write` the response to store once the body has ended. The branches are independent: a
+ * caller that stops reading early, or aborts, does not stop the recording, which still drains the rest
+ * of the stream. `written` settles once `write` has, and the received body is let go of.
  */
 export function tee(
   upstream: Response,
   request: Request,
   { timing, context }: { timing: boolean; context: EncodeContext },
-): { response: Response; stored: Promise<StoredResponse> } {
-  const toStore = ({ bytes, failure, delays }: Drained): StoredResponse => {
-    const stored = encodeResponse({ status: upstream.status, headers: upstream.headers, body: bytes, failure }, context);
-    if (delays && stored.is_streaming) stored.chunk_delays_ms = delays;
-    return stored;
+  write: (stored: StoredResponse) => Promise<void>,
+): { response: Response; written: Promise<void> } {
+  const store = async ({ body, failure, delays }: Drained) => {
+    try {
+      const stored = encodeResponse({ status: upstream.status, headers: upstream.headers, body, failure }, context);
+      if (delays && stored.is_streaming) stored.chunk_delays_ms = delays;
+      await write(stored);
+    } finally {
+      body.release();
+    }
   };
-  if (!upstream.body) return { response: asDecoded(upstream), stored: Promise.resolve({ bytes: new Uint8Array() }).then(toStore) };
+  if (!upstream.body) return { response: asDecoded(upstream), written: Promise.resolve({ body: new ReceivedBody() }).then(store) };
   const [toCaller, toRecorder] = upstream.body.tee();
   const delimiter = /ndjson|jsonl/i.test(upstream.headers.get('content-type') ?? '') ? '\n' : '\n\n';
-  const stored = collect(toRecorder, timing ? delimiter : undefined).then(toStore);
-  return { response: asDecoded(upstream, abortable(toCaller, request)), stored };
+  const written = collect(toRecorder, timing ? delimiter : undefined).then(store);
+  return { response: asDecoded(upstream, abortable(toCaller, request)), written };
 }
 
-/** Reads a stream to its end (or its failure), timing each event when asked to. */
+/**
+ * Reads a stream to its end (or its failure), timing each event when asked to. Rejects, having let go of
+ * what it received, only when a large body cannot be kept (see `ReceivedBody`).
+ */
 async function collect(stream: ReadableStream<Uint8Array>, eventDelimiter: string | undefined): Promise<Drained> {
-  const parts: Uint8Array[] = [];
+  const body = new ReceivedBody();
   const delays: number[] = [];
   const decoder = new TextDecoder();
   let text = '';
   let last = performance.now();
   let failure: TransportFailure | undefined;
+  const reader = stream.getReader();
   try {
-    for await (const part of stream as unknown as AsyncIterable<Uint8Array>) {
-      parts.push(part);
+    for (;;) {
+      const part = await reader.read().catch((error: unknown) => void (failure = classify(error, undefined)));
+      if (!part || part.done) break;
+      body.add(part.value);
       if (eventDelimiter === undefined) continue;
-      text += decoder.decode(part, { stream: true }).replace(/\r\n/g, '\n');
+      text += decoder.decode(part.value, { stream: true }).replace(/\r\n/g, '\n');
       const now = performance.now();
       // Every event completed by this part arrived now: the first waited, the others came at once.
       for (let at = text.indexOf(eventDelimiter); at !== -1; at = text.indexOf(eventDelimiter)) {
@@ -111,9 +124,11 @@ async function collect(stream: ReadableStream<Uint8Array>, eventDelimiter: strin
         text = text.slice(at + eventDelimiter.length);
       }
     }
+    body.end();
   } catch (error) {
-    failure = classify(error, undefined);
+    body.release();
+    void reader.cancel(error);
+    throw error;
   }
-  // Not joined: the allocator keeps the pieces' memory after a join, so a huge stream would be held twice.
-  return { bytes: parts, failure, delays: eventDelimiter === undefined ? undefined : delays };
+  return { body, failure, delays: eventDelimiter === undefined ? undefined : delays };
 }

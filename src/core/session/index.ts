@@ -249,8 +249,8 @@ export class ReplaySession {
     });
     const { key, ordinal, url, body } = keyed;
     const context = { key, ordinal, endpoint: url.pathname, replacedIds: scope.replacedIds, sent: stringsIn(storedBody(body)) };
-    const { response, stored } = tee(upstream, request, { timing: this.config.recordTiming, context });
-    scope.track(stored.then(writing));
+    const { response, written } = tee(upstream, request, { timing: this.config.recordTiming, context }, writing);
+    scope.track(written);
     return response;
   }
 }
