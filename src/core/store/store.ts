@@ -120,8 +120,10 @@ export class RecordingStore {
       this.parsed.set(file, kept);
       return kept;
     }
-    const size = recordingSize(file, file);
-    const recording = (size >= INCREMENTAL_FROM ? readLargeRecording(file, file) : undefined) ?? readRecordingFile(file, file, size);
+    const { recording, size } = withRecordingFile(file, file, (fd, size) => ({
+      recording: (size >= INCREMENTAL_FROM ? readLargeRecording(file, file) : undefined) ?? parsedRecording(textOf(fd, file), file),
+      size,
+    }));
     if (size <= KEPT_PARSED_MAX_BYTES) {
       this.parsed.set(file, recording);
       if (this.parsed.size > KEPT_PARSED) this.parsed.delete(this.parsed.keys().next().value!);
@@ -180,37 +182,55 @@ function addName(listed: ListedFolder, name: string): void {
 }
 
 /**
- * A recording file's text; a file that cannot be read is a `RecordingFileError` naming it as `shownAs`. A file
- * longer than the longest string V8 can make is refused before any of it is read (recordings are ASCII: a byte
- * per character), unless its size was checked already (`knownSize`).
+ * Opens a recording file for `read`, which gets its descriptor and size: one path lookup, not a `stat` and then an
+ * `open`. A file that cannot be read is a `RecordingFileError` naming it as `shownAs`; so is a file longer than the
+ * longest string V8 can make (recordings are ASCII: a byte per character), before any of it is read.
  */
-export function readRecordingText(file: string, shownAs = file, knownSize?: number): string {
-  if (knownSize === undefined) recordingSize(file, shownAs);
-  try {
-    return fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new RecordingFileError(shownAs, (error as Error).message);
-  }
-}
-
-/** A recording file's size, refused beyond what can be read as text (see `readRecordingText`). */
-function recordingSize(file: string, shownAs: string): number {
+function withRecordingFile<T>(file: string, shownAs: string, read: (fd: number, size: number) => T): T {
+  const failed = (error: unknown) => new RecordingFileError(shownAs, (error as Error).message);
+  let fd: number;
   let size: number;
   try {
-    size = fs.statSync(file).size;
+    fd = fs.openSync(file, 'r');
+  } catch (error) {
+    throw failed(error);
+  }
+  try {
+    try {
+      size = fs.fstatSync(fd).size;
+    } catch (error) {
+      throw failed(error);
+    }
+    if (size > MAX_STRING_LENGTH) {
+      const mb = (bytes: number) => `${Math.floor(bytes / 1e6)} MB`;
+      throw new RecordingFileError(shownAs, `it is ${mb(size)}, more than the ${mb(MAX_STRING_LENGTH)} Node can read as text: nothing in it can be used`);
+    }
+    return read(fd, size);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The whole text of an open recording file. */
+function textOf(fd: number, shownAs: string): string {
+  try {
+    return fs.readFileSync(fd, 'utf8');
   } catch (error) {
     throw new RecordingFileError(shownAs, (error as Error).message);
   }
-  if (size > MAX_STRING_LENGTH) {
-    const mb = (bytes: number) => `${Math.floor(bytes / 1e6)} MB`;
-    throw new RecordingFileError(shownAs, `it is ${mb(size)}, more than the ${mb(MAX_STRING_LENGTH)} Node can read as text: nothing in it can be used`);
-  }
-  return size;
 }
 
+/** A recording file's text; a file that cannot be read, or is too long to be text, is a `RecordingFileError` naming it as `shownAs`. */
+export function readRecordingText(file: string, shownAs = file): string {
+  return withRecordingFile(file, shownAs, (fd) => textOf(fd, shownAs));
+}
+
+/** A recording's text parsed and checked, its ids normalized as replay uses them. */
+const parsedRecording = (text: string, shownAs: string): Recording => applyIdNormalization(parseRecording(text, shownAs));
+
 /** A recording file parsed and checked, its ids normalized as replay uses them; every problem names it as `shownAs`. */
-export function readRecordingFile(file: string, shownAs = file, size?: number): Recording {
-  return applyIdNormalization(parseRecording(readRecordingText(file, shownAs, size), shownAs));
+export function readRecordingFile(file: string, shownAs = file): Recording {
+  return parsedRecording(readRecordingText(file, shownAs), shownAs);
 }
 
 const recordingFilesIn = (folder: string) => regularFilesIn(folder).filter((name) => parseRecordingFileName(name) !== undefined).sort();
