@@ -17,23 +17,47 @@ const ORIGIN_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'host'
  * gets the request's URL, and a redirect is followed as fetch follows it (`redirect: 'follow'`, the default).
  */
 export function directFetch(handler: RequestHandler, realFetch: typeof fetch): typeof fetch {
-  const send = async (request: Request, redirects: number): Promise<Response> => {
+  const send = async (request: Request, body: Uint8Array | null, redirects: number): Promise<Response> => {
     const url = new URL(request.url);
-    if (!WEB_PROTOCOLS.has(url.protocol) || !handler.handles(url)) return realFetch(request);
-    const response = withUrl(await handler.handle(request), request.url);
+    if (!WEB_PROTOCOLS.has(url.protocol) || !handler.handles(url)) return realFetch(body === null ? request : new Request(request, { body }));
+    const response = withUrl(await handler.handle(request, body), request.url);
     if (!REDIRECT_STATUSES.has(response.status) || request.redirect === 'manual') return response;
     const location = response.headers.get('location');
     if (location === null) return response;
     if (request.redirect === 'error') throw networkError('unexpected redirect');
-    const followed = await send(redirected(request, response.status, location, redirects), redirects + 1);
+    const followed = await send(redirected(request, body !== null, response.status, location, redirects), null, redirects + 1);
     Object.defineProperty(followed, 'redirected', { value: true, configurable: true });
     return followed;
   };
-  return (input, init) => send(new Request(input, init), 0);
+  return async (input, init) => {
+    const { request, body } = withBodyApart(input, init);
+    return send(request, body ?? (await bodyOf(request)), 0);
+  };
+}
+
+/** A request's body, read. */
+export const bodyOf = async (request: Request): Promise<Uint8Array | null> => (request.body ? new Uint8Array(await request.arrayBuffer()) : null);
+
+/**
+ * The request of a fetch call, and its body when the call gives it as text or bytes (as the SDKs do): then the
+ * request is made without it, which spares a stream made of the body only to be read back. The request gets the
+ * content type fetch gives text, and fails as fetch fails for a GET or HEAD with a body. Any other body
+ * (FormData, a stream…) stays in the request (`body` undefined).
+ */
+function withBodyApart(input: Request | string | URL, init: RequestInit | undefined): { request: Request; body?: Uint8Array | null } {
+  const given = init?.body;
+  const text = typeof given === 'string';
+  if (!text && !ArrayBuffer.isView(given) && !(given instanceof ArrayBuffer)) return { request: new Request(input, init) };
+  const request = new Request(input, { ...init, body: undefined });
+  if (request.method === 'GET' || request.method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
+  if (text && !request.headers.has('content-type')) request.headers.set('content-type', 'text/plain;charset=UTF-8');
+  // Copied, as fetch copies it: the caller may reuse its buffer.
+  const body = text ? Buffer.from(given) : ArrayBuffer.isView(given) ? new Uint8Array(given.buffer.slice(given.byteOffset, given.byteOffset + given.byteLength)) : new Uint8Array(given.slice(0));
+  return { request, body };
 }
 
 /** The request a redirect asks for, as fetch makes it; a network error where fetch would fail. */
-function redirected(request: Request, status: number, location: string, redirects: number): Request {
+function redirected(request: Request, hadBody: boolean, status: number, location: string, redirects: number): Request {
   if (redirects >= MAX_REDIRECTS) throw networkError('redirect count exceeded');
   let target: URL;
   try {
@@ -45,7 +69,7 @@ function redirected(request: Request, status: number, location: string, redirect
   const headers = new Headers(request.headers);
   const asGet = ((status === 301 || status === 302) && request.method === 'POST') || (status === 303 && !['GET', 'HEAD'].includes(request.method));
   // The body was read by the handler: only a redirect that drops it can be followed (fetch fails the same way for a streamed body).
-  if (!asGet && request.body !== null) throw networkError(`a ${status} redirect would send the request body again`);
+  if (!asGet && hadBody) throw networkError(`a ${status} redirect would send the request body again`);
   if (asGet) for (const name of BODY_HEADERS) headers.delete(name);
   if (target.origin !== new URL(request.url).origin) for (const name of ORIGIN_HEADERS) headers.delete(name);
   return new Request(target, { method: asGet ? 'GET' : request.method, headers, signal: request.signal, redirect: request.redirect });

@@ -1,6 +1,6 @@
 import { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
 import { FetchInterceptor } from '@mswjs/interceptors/fetch';
-import { directFetch, WEB_PROTOCOLS } from './fetch';
+import { bodyOf, directFetch, WEB_PROTOCOLS } from './fetch';
 import { type InterceptingDispatcher, interceptingDispatcher } from './undici';
 import { UserInterceptors } from './user-interceptors';
 
@@ -14,7 +14,8 @@ import { UserInterceptors } from './user-interceptors';
 export interface RequestHandler {
   /** False lets the request go out untouched. */
   handles(url: URL): boolean;
-  handle(request: Request): Promise<Response>;
+  /** `body`: the request's body, read once by the interception (`request` may no longer carry it). */
+  handle(request: Request, body: Uint8Array | null): Promise<Response>;
 }
 
 export interface Interception {
@@ -51,15 +52,18 @@ export function intercept(handler: RequestHandler, testGlobal: object): Intercep
   ];
   const forward = forwardWith(realFetch);
   let ended = false;
-  const dispatcher = interceptingDispatcher(async (request) => {
-    if (ended || handler.handles(new URL(request.url))) return handler.handle(request);
-    return forward(request, request.body ? new Uint8Array(await request.arrayBuffer()) : null, request.signal);
+  const dispatcher = interceptingDispatcher(async (request, body) => {
+    if (ended || handler.handles(new URL(request.url))) return handler.handle(request, body);
+    return forward(request, body, request.signal);
   });
   // The test context's fetch skips the process's fetch interceptor (which stays for code outside the test context).
   const interceptingFetch = withPlainAborts(directFetch(handler, realFetch));
   // After the file: straight to the handler, never through interceptors that may be gone by then.
-  const fetch: typeof globalThis.fetch = (input, init) =>
-    ended ? handler.handle(new Request(input, init)) : interceptingFetch(input, init);
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    if (!ended) return interceptingFetch(input, init);
+    const request = new Request(input, init);
+    return handler.handle(request, await bodyOf(request));
+  };
   const dispose = () => {
     interceptors.forEach((i) => i.dispose());
     if (lingering === interception) lingering = undefined;
@@ -122,7 +126,7 @@ function listen<T extends ClientRequestInterceptor | FetchInterceptor>(
       if (await user?.answer(event)) return;
       // data:, blob: and file: URLs never reach a server (the openai SDK fetches `data:,` to probe FormData support).
       if (!WEB_PROTOCOLS.has(url.protocol) || !handler.handles(url)) return;
-      controller.respondWith(await handler.handle(request));
+      controller.respondWith(await handler.handle(request, await bodyOf(request)));
     } catch (error) {
       controller.errorWith(asFailure(error as Error));
     }

@@ -74,7 +74,7 @@ function rawHeaders(headers: Headers): Buffer[] {
 const transportError = (error: Error): Error => (error.cause instanceof Error && 'code' in error.cause ? error.cause : error);
 
 /** Plays a Fetch `Response` into undici's handler callbacks, honouring its back-pressure and abort. */
-async function deliver(options: DispatchOptions, handler: DispatchHandler, respond: (request: Request) => Promise<Response>): Promise<void> {
+async function deliver(options: DispatchOptions, handler: DispatchHandler, respond: (request: Request, body: Uint8Array | null) => Promise<Response>): Promise<void> {
   const controller = new AbortController();
   let finished = false;
   const fail = (error: Error) => {
@@ -104,7 +104,7 @@ async function deliver(options: DispatchOptions, handler: DispatchHandler, respo
     const headers = requestHeaders(options.headers);
     const body = await requestBody(options.body, headers);
     const url = new URL(options.path, options.origin);
-    const response = await respond(new Request(url, { method: options.method, headers, body, signal: controller.signal, duplex: 'half' } as RequestInit));
+    const response = await respond(new Request(url, { method: options.method, headers, body, signal: controller.signal, duplex: 'half' } as RequestInit), body);
     if (finished) return;
     let before = resumes;
     await flowing(handler.onHeaders?.(response.status, rawHeaders(response.headers), resume, response.statusText), before);
@@ -122,7 +122,7 @@ async function deliver(options: DispatchOptions, handler: DispatchHandler, respo
 }
 
 /** A dispatcher that hands every request to `respond` (record, replay or pass through). */
-export function interceptingDispatcher(respond: (request: Request) => Promise<Response>): InterceptingDispatcher {
+export function interceptingDispatcher(respond: (request: Request, body: Uint8Array | null) => Promise<Response>): InterceptingDispatcher {
   return {
     dispatch(options, handler) {
       void deliver(options, handler, respond);

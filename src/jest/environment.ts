@@ -90,7 +90,7 @@ export function withReplay<T extends EnvironmentClass>(Base: T): T {
       const beforeRecord = config.beforeRecord ? loadBeforeRecord(config.beforeRecord, config.rootDir) : undefined;
       let session: ReplaySession | undefined;
       // Jest copied `fetch` into the sandbox before setup(): the sandbox needs the intercepting one.
-      const handler = { handles: (url: URL) => session!.handles(url), handle: (request: Request) => session!.handle(request) };
+      const handler = { handles: (url: URL) => session!.handles(url), handle: (request: Request, body: Uint8Array | null) => session!.handle(request, body) };
       this.interception = intercept(handler, this.global);
       const passthrough = forwardWith(this.interception.realFetch);
       session = new ReplaySession(config, new RecordingStore(config.dir), passthrough, { redact, beforeRecord }, this.missReporting);

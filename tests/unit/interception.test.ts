@@ -1,15 +1,15 @@
 import * as http from 'node:http';
 import { intercept, type RequestHandler } from '../../src/interception';
 
-/** A handler that answers every request with what it was sent. */
+/** A handler that answers every request with the body it was given. */
 function echo(): RequestHandler & { seen: Request[] } {
   const seen: Request[] = [];
   return {
     seen,
     handles: () => true,
-    handle: async (request) => {
+    handle: async (request, body) => {
       seen.push(request);
-      return new Response(await request.text(), { headers: { 'X-Echo': request.headers.get('x-client') ?? '' } });
+      return new Response(body, { headers: { 'X-Echo': request.headers.get('x-client') ?? '' } });
     },
   };
 }
@@ -101,12 +101,51 @@ describe("the test context's fetch, straight to the handler", () => {
     }
   });
 
-  test('requests the handler leaves alone go to the real fetch', async () => {
+  test("hands the handler the body's bytes, read once, with fetch's content type for text; a GET with a body fails as fetch's does", async () => {
+    const given: { type: string | null; body: string | null }[] = [];
+    const handler: RequestHandler = {
+      handles: () => true,
+      handle: async (request, body) => {
+        given.push({ type: request.headers.get('content-type'), body: body && Buffer.from(body).toString() });
+        return new Response('ok');
+      },
+    };
+    const interception = intercept(handler, {});
+    try {
+      const bytes = new Uint8Array([104, 105]);
+      await interception.fetch('http://api.example/a', { method: 'POST', body: 'text' });
+      await interception.fetch('http://api.example/a', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+      await interception.fetch('http://api.example/a', { method: 'PUT', body: bytes });
+      await interception.fetch('http://api.example/a', { method: 'POST', body: new URLSearchParams({ q: '1' }) });
+      await interception.fetch(new Request('http://api.example/a', { method: 'POST', body: 'from a Request' }));
+      await interception.fetch('http://api.example/a');
+      expect(given).toEqual([
+        { type: 'text/plain;charset=UTF-8', body: 'text' },
+        { type: 'application/json', body: '{}' },
+        { type: null, body: 'hi' },
+        { type: 'application/x-www-form-urlencoded;charset=UTF-8', body: 'q=1' },
+        { type: 'text/plain;charset=UTF-8', body: 'from a Request' },
+        { type: null, body: null },
+      ]);
+      await expect(interception.fetch('http://api.example/a', { body: 'x' })).rejects.toThrow(TypeError);
+      await expect(interception.fetch('http://api.example/a', { method: 'head', body: bytes })).rejects.toThrow(TypeError);
+    } finally {
+      interception.dispose();
+    }
+  });
+
+  test('requests the handler leaves alone go to the real fetch, with their body', async () => {
+    const server = http.createServer((request, response) => request.pipe(response));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const interception = intercept(routed({}), {});
     try {
       await expect((await interception.fetch('data:,left%20alone')).text()).resolves.toBe('left alone');
+      const { port } = server.address() as { port: number };
+      const echoed = await interception.fetch(`http://127.0.0.1:${port}/`, { method: 'POST', body: 'sent as it was' });
+      await expect(echoed.text()).resolves.toBe('sent as it was');
     } finally {
       interception.dispose();
+      server.close();
     }
   });
 });

@@ -42,11 +42,14 @@ function session(mode: Mode, upstream: Passthrough = fakeUpstream('unused')): Re
 const chat = (content: string) =>
   new Request(URL_, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content }] }) });
 
+/** Hands a request to the session as the interception does: with its body read. */
+const handled = async (session: ReplaySession, request: Request) => session.handle(request, new Uint8Array(await request.arrayBuffer()));
+
 /** Runs one test's requests in a scope of its own, closes it, and returns the scope and the answers. */
 async function inTest(s: ReplaySession, ...prompts: string[]): Promise<{ scope: TestScope; answers: Response[]; problems: Error[] }> {
   const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts', fullName: 'chat says hi' });
   const answers: Response[] = [];
-  for (const prompt of prompts) answers.push(await s.run(scope, () => s.handle(chat(prompt))));
+  for (const prompt of prompts) answers.push(await s.run(scope, () => handled(s, chat(prompt))));
   const problems = await s.close(scope);
   s.settle(scope, problems.length ? 'failed' : 'passed');
   return { scope, answers, problems };
@@ -128,7 +131,7 @@ describe('ReplaySession', () => {
       throw live;
     });
     const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
-    await expect(s.run(scope, () => s.handle(chat('hi')))).rejects.toBe(live);
+    await expect(s.run(scope, () => handled(s, chat('hi')))).rejects.toBe(live);
     expect(await s.close(scope)).toEqual([]);
     expect(recordingFiles()).toHaveLength(recorded ? 1 : 0);
     expect(scope.unreached).toEqual(recorded ? [] : [`POST ${URL_} (${code})`]);
@@ -138,7 +141,7 @@ describe('ReplaySession', () => {
     // Node's fetch refuses port 9 itself, before any connection: what it throws is the real shape of that error.
     const s = session('record', () => fetch('http://127.0.0.1:9/v1/chat/completions', { method: 'POST' }));
     const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
-    await expect(s.run(scope, () => s.handle(chat('hi')))).rejects.toThrow('fetch failed');
+    await expect(s.run(scope, () => handled(s, chat('hi')))).rejects.toThrow('fetch failed');
     expect(await s.close(scope)).toEqual([]);
     expect(recordingFiles()).toEqual([]);
     expect(scope.unreached).toEqual([`POST ${URL_} (bad port)`]);
@@ -170,7 +173,7 @@ describe('ReplaySession', () => {
     await inTest(session('record', fakeUpstream('hello')), 'bye');
     const s = session('record-if-missing', fakeUpstream('new'));
     const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
-    for (const prompt of ['hi', 'bye']) await s.run(scope, () => s.handle(chat(prompt)));
+    for (const prompt of ['hi', 'bye']) await s.run(scope, () => handled(s, chat(prompt)));
     const listed = await s.interactions(scope);
     type Sent = { messages: { content: string }[] };
     const answer = (i: (typeof listed)[number]) => (i.response.body as { answer: string }).answer;
@@ -187,10 +190,10 @@ describe('ReplaySession', () => {
     const s = session(mode, upstream);
     const scope = s.open({ testId: TEST_ID, testPath: 'tests/chat.test.ts' });
     await s.close(scope);
-    const late = await s.run(scope, () => s.handle(chat('hi')));
+    const late = await s.run(scope, () => handled(s, chat('hi')));
     expect(late.ok).toBe(false);
     expect(await late.text()).toContain('has already ended');
-    const outside = await s.handle(chat('hi'));
+    const outside = await handled(s, chat('hi'));
     expect(await outside.text()).toContain('outside a running test');
     expect(upstream.calls).toBe(0);
     expect(recordingFiles()).toEqual([]);
@@ -207,8 +210,8 @@ describe('ReplaySession', () => {
       },
     });
     const refusals = [
-      await s.handle(chat('outside')),
-      await s.run(scope, () => s.handle(chat('outlived'))),
+      await handled(s, chat('outside')),
+      await s.run(scope, () => handled(s, chat('outlived'))),
       (await inTest(session('replay'), 'missing')).answers[0],
       (await inTest(redacting, 'redacted')).answers[0],
     ];
@@ -229,7 +232,7 @@ describe('ReplaySession', () => {
     await s.close(scope);
     let told = 0;
     s.end('tests/chat.test.ts', () => told++);
-    const refused = [await s.run(scope, () => s.handle(chat('late'))), await s.run(scope, () => s.handle(chat('late')))];
+    const refused = [await s.run(scope, () => handled(s, chat('late'))), await s.run(scope, () => handled(s, chat('late')))];
     expect(refused.map((r) => r.status)).toEqual([400, 400]);
     expect(await refused[0].text()).toContain('was made after the test file tests/chat.test.ts ended');
     expect(told).toBe(1);
@@ -246,7 +249,7 @@ describe('ReplaySession', () => {
     await ended.close(scope);
     ended.end('tests/chat.test.ts', () => undefined);
     const next = session('replay');
-    const refused = await ended.run(scope, () => (next.handles(new URL(URL_)) ? next.handle(chat('late')) : undefined));
+    const refused = await ended.run(scope, () => (next.handles(new URL(URL_)) ? handled(next, chat('late')) : undefined));
     expect(refused?.status).toBe(400);
     expect(ended.usage('tests/chat.test.ts').late).toHaveLength(1);
     expect(next.usage('tests/next.test.ts').late).toEqual([]);

@@ -165,16 +165,16 @@ export class ReplaySession {
     return false;
   }
 
-  async handle(request: Request): Promise<Response> {
+  /** `bytes`: the request's body (`request` may no longer carry it). */
+  async handle(request: Request, bytes: Uint8Array | null): Promise<Response> {
     // As fetch does: a request whose signal is already aborted is never sent, so neither recorded nor replayed.
     if (request.signal?.aborted) throw request.signal.reason;
     const owner = running.getStore();
-    if (owner && owner.session !== this) return owner.session.handle(request);
+    if (owner && owner.session !== this) return owner.session.handle(request, bytes);
     const scope = owner?.scope;
     if (this.late.ended || scope?.closed) return this.late.refuse(request, scope);
     if (!scope) return refusal(outsideTestMessage(request));
     scope.start();
-    const bytes = request.body ? new Uint8Array(await request.arrayBuffer()) : null;
     const mode = this.modeOf(scope);
     // A test's own live mode: to the server, unrecorded.
     if (mode === 'live') return refusePlaceholder(scope, request) ?? this.goLive(scope, request, bytes);
