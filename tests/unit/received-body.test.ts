@@ -64,3 +64,14 @@ test('a body that cannot be spilled fails naming the folder and the cause', () =
   const body = new ReceivedBody({ spillAt: 10, tmpDir: path.join(tmpDir, 'missing', 'folder') });
   expect(() => body.add(Buffer.alloc(100))).toThrow(/could not keep a large response body in a temporary file under .*missing.*folder.*ENOENT/);
 });
+
+test('by default 16 MiB are held in memory, and the first byte beyond goes to the file with them', () => {
+  const body = new ReceivedBody({ tmpDir });
+  body.add(Buffer.alloc(16 * 2 ** 20, 'a'));
+  expect(body.spilled).toBe(false);
+  body.add(Buffer.from('b'));
+  body.end();
+  expect(body.spilled).toBe(true);
+  expect(fs.statSync(filesUnder(tmpDir)[0]).size).toBe(16 * 2 ** 20 + 1);
+  body.release();
+});
