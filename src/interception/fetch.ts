@@ -51,9 +51,9 @@ function withBodyApart(input: Request | string | URL, init: RequestInit | undefi
   const request = new Request(input, { ...init, body: undefined });
   if (request.method === 'GET' || request.method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
   if (text && !request.headers.has('content-type')) request.headers.set('content-type', 'text/plain;charset=UTF-8');
+  const bytes = text ? Buffer.from(given) : ArrayBuffer.isView(given) ? new Uint8Array(given.buffer, given.byteOffset, given.byteLength) : new Uint8Array(given);
   // Copied, as fetch copies it: the caller may reuse its buffer.
-  const body = text ? Buffer.from(given) : ArrayBuffer.isView(given) ? new Uint8Array(given.buffer.slice(given.byteOffset, given.byteOffset + given.byteLength)) : new Uint8Array(given.slice(0));
-  return { request, body };
+  return { request, body: text ? bytes : bytes.slice() };
 }
 
 /** The request a redirect asks for, as fetch makes it; a network error where fetch would fail. */

@@ -106,6 +106,8 @@ describe("the test context's fetch, straight to the handler", () => {
     const handler: RequestHandler = {
       handles: () => true,
       handle: async (request, body) => {
+        // Read later, as a handler that awaits first does.
+        await new Promise((resolve) => setImmediate(resolve));
         given.push({ type: request.headers.get('content-type'), body: body && Buffer.from(body).toString() });
         return new Response('ok');
       },
@@ -115,7 +117,11 @@ describe("the test context's fetch, straight to the handler", () => {
       const bytes = new Uint8Array([104, 105]);
       await interception.fetch('http://api.example/a', { method: 'POST', body: 'text' });
       await interception.fetch('http://api.example/a', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
-      await interception.fetch('http://api.example/a', { method: 'PUT', body: bytes });
+      // Taken as the call was made, as fetch takes it: changing the buffer afterwards changes nothing.
+      const sent = interception.fetch('http://api.example/a', { method: 'PUT', body: bytes });
+      bytes[0] = 0;
+      await sent;
+      bytes[0] = 104;
       await interception.fetch('http://api.example/a', { method: 'POST', body: new URLSearchParams({ q: '1' }) });
       await interception.fetch(new Request('http://api.example/a', { method: 'POST', body: 'from a Request' }));
       await interception.fetch('http://api.example/a');

@@ -187,20 +187,9 @@ function addName(listed: ListedFolder, name: string): void {
  * longest string V8 can make (recordings are ASCII: a byte per character), before any of it is read.
  */
 function withRecordingFile<T>(file: string, shownAs: string, read: (fd: number, size: number) => T): T {
-  const failed = (error: unknown) => new RecordingFileError(shownAs, (error as Error).message);
-  let fd: number;
-  let size: number;
+  const fd = readingStep(shownAs, () => fs.openSync(file, 'r'));
   try {
-    fd = fs.openSync(file, 'r');
-  } catch (error) {
-    throw failed(error);
-  }
-  try {
-    try {
-      size = fs.fstatSync(fd).size;
-    } catch (error) {
-      throw failed(error);
-    }
+    const size = readingStep(shownAs, () => fs.fstatSync(fd).size);
     if (size > MAX_STRING_LENGTH) {
       const mb = (bytes: number) => `${Math.floor(bytes / 1e6)} MB`;
       throw new RecordingFileError(shownAs, `it is ${mb(size)}, more than the ${mb(MAX_STRING_LENGTH)} Node can read as text: nothing in it can be used`);
@@ -211,14 +200,17 @@ function withRecordingFile<T>(file: string, shownAs: string, read: (fd: number, 
   }
 }
 
-/** The whole text of an open recording file. */
-function textOf(fd: number, shownAs: string): string {
+/** A file system step on a recording file, its failure a `RecordingFileError` naming the file as `shownAs`. */
+function readingStep<T>(shownAs: string, step: () => T): T {
   try {
-    return fs.readFileSync(fd, 'utf8');
+    return step();
   } catch (error) {
     throw new RecordingFileError(shownAs, (error as Error).message);
   }
 }
+
+/** The whole text of an open recording file. */
+const textOf = (fd: number, shownAs: string): string => readingStep(shownAs, () => fs.readFileSync(fd, 'utf8'));
 
 /** A recording file's text; a file that cannot be read, or is too long to be text, is a `RecordingFileError` naming it as `shownAs`. */
 export function readRecordingText(file: string, shownAs = file): string {
