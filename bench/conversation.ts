@@ -14,6 +14,8 @@ import { BenchProject } from './project';
  *                     bytes, one stream event per read as fetch hands over a stream the server wrote
  *                     event by event: no interception library at all, the lowest cost there can be;
  *   stub-als.config.js  the stub, and one more AsyncLocalStorage enabled, as jest-replay's scope tracking has;
+ *   replay-stub.config.js  the jest-replay preset, its requests answered by the stub before they reach it: all of
+ *                     jest-replay (environment, interception, scopes, the run's summary) but its answers;
  *   polly.config.js   `testEnvironment: node` with Polly.js replaying its own HAR recordings.
  * The floors are fair: each test file loads only its own table of replies (traffic/<file>.json),
  * as jest-replay reads only the recordings its tests ask for.
@@ -162,6 +164,7 @@ export async function buildConversation(spec: ConversationSpec): Promise<Convers
   project.write('nock-setup.js', NOCK_SETUP_JS);
   project.writeConfig('stub.config.js', { testEnvironment: 'node', setupFilesAfterEnv: ['<rootDir>/stub-setup.js'] });
   project.write('stub-setup.js', STUB_SETUP_JS);
+  project.writeConfig('replay-stub.config.js', { preset: 'jest-replay', setupFilesAfterEnv: ['<rootDir>/stub-setup.js'] });
   const withStorage = ['<rootDir>/stub-setup.js', '<rootDir>/als-setup.js'];
   project.writeConfig('stub-als.config.js', { testEnvironment: 'node', setupFilesAfterEnv: withStorage });
   project.write('als-setup.js', ALS_SETUP_JS);
