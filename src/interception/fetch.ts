@@ -30,13 +30,19 @@ export function directFetch(handler: RequestHandler, realFetch: typeof fetch): t
     return followed;
   };
   return async (input, init) => {
-    const { request, body } = withBodyApart(input, init);
-    return send(request, body ?? (await bodyOf(request)), 0);
+    const { request, body } = await fetchCall(input, init);
+    return send(request, body, 0);
   };
 }
 
 /** A request's body, read. */
 export const bodyOf = async (request: Request): Promise<Uint8Array | null> => (request.body ? new Uint8Array(await request.arrayBuffer()) : null);
+
+/** The request of a fetch call and its body, read once (see `withBodyApart`). */
+export async function fetchCall(input: Request | string | URL, init: RequestInit | undefined): Promise<{ request: Request; body: Uint8Array | null }> {
+  const { request, body } = withBodyApart(input, init);
+  return { request, body: body ?? (await bodyOf(request)) };
+}
 
 /**
  * The request of a fetch call, and its body when the call gives it as text or bytes (as the SDKs do): then the

@@ -1,6 +1,6 @@
 import { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
 import { FetchInterceptor } from '@mswjs/interceptors/fetch';
-import { bodyOf, directFetch, WEB_PROTOCOLS } from './fetch';
+import { bodyOf, directFetch, fetchCall, WEB_PROTOCOLS } from './fetch';
 import { type InterceptingDispatcher, interceptingDispatcher } from './undici';
 import { UserInterceptors } from './user-interceptors';
 
@@ -61,8 +61,8 @@ export function intercept(handler: RequestHandler, testGlobal: object): Intercep
   // After the file: straight to the handler, never through interceptors that may be gone by then.
   const fetch: typeof globalThis.fetch = async (input, init) => {
     if (!ended) return interceptingFetch(input, init);
-    const request = new Request(input, init);
-    return handler.handle(request, await bodyOf(request));
+    const { request, body } = await fetchCall(input, init);
+    return handler.handle(request, body);
   };
   const dispose = () => {
     interceptors.forEach((i) => i.dispose());
