@@ -1,6 +1,10 @@
+import * as http from 'node:http';
+import { getRawRequest } from '@mswjs/interceptors';
 import { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
 import { FetchInterceptor } from '@mswjs/interceptors/fetch';
+import { getClientRequestBodyStream } from '@mswjs/interceptors/utils/node';
 import { bodyOf, directFetch, fetchCall, WEB_PROTOCOLS } from './fetch';
+import { forwardWith, isForwarded } from './forward';
 import { type InterceptingDispatcher, interceptingDispatcher } from './undici';
 import { UserInterceptors } from './user-interceptors';
 
@@ -120,13 +124,15 @@ function listen<T extends ClientRequestInterceptor | FetchInterceptor>(
 ): T {
   interceptor.on('request', async (event) => {
     const { request, controller } = event;
+    // What jest-replay sends on itself goes out as it is.
+    if (isForwarded(request)) return;
     const url = new URL(request.url);
     try {
       // The test's own mocks first, for every request: theirs answer what they mock (see ./user-interceptors).
       if (await user?.answer(event)) return;
       // data:, blob: and file: URLs never reach a server (the openai SDK fetches `data:,` to probe FormData support).
       if (!WEB_PROTOCOLS.has(url.protocol) || !handler.handles(url)) return;
-      controller.respondWith(await handler.handle(request, await bodyOf(request)));
+      controller.respondWith(await handler.handle(request, await interceptedBody(request)));
     } catch (error) {
       controller.errorWith(asFailure(error as Error));
     }
@@ -137,23 +143,15 @@ function listen<T extends ClientRequestInterceptor | FetchInterceptor>(
 
 const isNodeError = (value: unknown): value is NodeJS.ErrnoException => value instanceof Error && 'code' in value;
 
-/** Managed by fetch itself, or meaningless once the request leaves through another client. */
-const NOT_FORWARDED = ['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'upgrade', 'expect', 'x-interceptors-internal-request-id'];
+export { forwardWith };
 
 /**
- * Sends an intercepted request to the real server through the un-intercepted fetch. Fetch
- * decodes gzip/deflate/br, so the caller and the recording both get the decoded body.
+ * An intercepted request's body. A Fetch `Request` cannot carry the body of a GET or HEAD, which `node:http` sends
+ * (an Elasticsearch-style search): @mswjs/interceptors keeps it aside, and it is read from there.
  */
-export function forwardWith(realFetch: typeof fetch) {
-  return (request: Request, body: Uint8Array | null, signal: AbortSignal): Promise<Response> => {
-    const headers = new Headers(request.headers);
-    for (const name of NOT_FORWARDED) headers.delete(name);
-    return realFetch(request.url, {
-      method: request.method,
-      headers,
-      body: body && body.byteLength > 0 ? body : undefined,
-      redirect: 'manual',
-      signal,
-    });
-  };
+async function interceptedBody(request: Request): Promise<Uint8Array | null> {
+  if (request.body || !(getRawRequest(request) instanceof http.ClientRequest)) return bodyOf(request);
+  const parts: Buffer[] = [];
+  for await (const part of getClientRequestBodyStream(request)) parts.push(Buffer.from(part as Uint8Array));
+  return parts.length === 0 ? null : Buffer.concat(parts);
 }

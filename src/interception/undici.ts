@@ -104,7 +104,8 @@ async function deliver(options: DispatchOptions, handler: DispatchHandler, respo
     const headers = requestHeaders(options.headers);
     const body = await requestBody(options.body, headers);
     const url = new URL(options.path, options.origin);
-    const response = await respond(new Request(url, { method: options.method, headers, body, signal: controller.signal, duplex: 'half' } as RequestInit), body);
+    // The body goes apart: undici sends one with a GET or HEAD too (an Elasticsearch-style search), which a `Request` cannot carry.
+    const response = await respond(new Request(url, { method: options.method, headers, signal: controller.signal }), body);
     if (finished) return;
     let before = resumes;
     await flowing(handler.onHeaders?.(response.status, rawHeaders(response.headers), resume, response.statusText), before);

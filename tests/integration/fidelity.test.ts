@@ -68,6 +68,24 @@ describe('fidelity: every framing, body kind and failure records and replays fai
     for (const file of files) expect([file, llamaStackLoaderProblems(project.read(path.join('recordings', file)))]).toEqual([file, []]);
   });
 
+  test('a GET with a body (node:http, undici.request) reaches the server with it, is keyed by it, and each answer replays', () => {
+    const searches = upstream.requests.filter((request) => request.method === 'GET' && request.path === '/index/_search');
+    expect(searches.map((request) => JSON.parse(request.body).query)).toEqual(['one', 'two', 'three']);
+    // The last was answered gzipped, and decoded on its way back, as fetch decodes.
+    expect(searches.map((request) => request.headers['x-upstream-encoding'] ?? null)).toEqual([null, null, 'gzip']);
+    const stored = project
+      .files()
+      .filter((f) => /GET_with_a_body/.test(f))
+      .map((f) => JSON.parse(project.read(path.join('recordings', f))));
+    expect(stored.map((recording) => [recording.request.method, recording.request.body.query]).sort()).toEqual([
+      ['GET', 'one'],
+      ['GET', 'three'],
+      ['GET', 'two'],
+    ]);
+    const answer = (query: string) => ({ hits: [{ query }] });
+    expect(output(out('replay'), 'get-with-body')).toEqual({ http: [answer('one'), answer('two')], undici: answer('three') });
+  });
+
   test('record mode does not buffer: the client saw chunk 1 before the upstream sent the last chunk', () => {
     const seen = output(out('record'), 'chat-stream');
     const request = upstream.requests.findIndex((r) => r.body.includes('one two three four five six'));
@@ -121,7 +139,8 @@ describe('fidelity: every framing, body kind and failure records and replays fai
     expect(output(out('replay'), 'compressed').httpEncoding).toBeNull();
     const stored = project.files().filter((f) => /gzip_and_br/.test(f)).map((f) => project.read(path.join('recordings', f)));
     expect(stored).toHaveLength(2);
-    expect(upstream.requests.filter((r) => r.headers['x-upstream-encoding']).map((r) => r.headers['x-upstream-encoding']).sort()).toEqual(['br', 'gzip']);
+    const chats = upstream.requests.filter((r) => r.path.endsWith('/chat/completions'));
+    expect(chats.filter((r) => r.headers['x-upstream-encoding']).map((r) => r.headers['x-upstream-encoding']).sort()).toEqual(['br', 'gzip']);
     for (const text of stored) {
       const { response } = JSON.parse(text);
       expect(Object.keys(response.headers ?? {})).not.toContain('content-encoding');

@@ -19,6 +19,7 @@
  *   POST /api/chat, /api/generate    Ollama (NDJSON stream unless stream === false)
  *   GET  /api/tags                   Ollama model list
  *   POST /v1/moderations             moderation results
+ *   GET  /index/_search              an Elasticsearch-style search: a GET with a JSON body, answered with the query it got
  *   (tool calls, reasoning summaries and a server clock: see upstream-agents.ts)
  *
  * Special models (the `model` field of a JSON body, or the `model` form field of a multipart upload):
@@ -791,6 +792,7 @@ export function startUpstream(options: UpstreamOptions = {}): Promise<Upstream> 
     // A moved endpoint: fetch follows it to the tags.
     'GET /api/moved': { handler: (ctx) => send(ctx, 302, '', { location: '/api/tags' }), errorStyle: 'ollama' },
     'POST /v1/moderations': { handler: (ctx) => sendJson(ctx, 200, moderation(parseJsonBody(ctx.body))), errorStyle: 'openai' },
+    'GET /index/_search': { handler: (ctx) => sendJson(ctx, 200, { hits: [{ query: parseJsonBody(ctx.body).query }] }), errorStyle: 'openai' },
   };
 
   const handle = async (ctx: Ctx) => {

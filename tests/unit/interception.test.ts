@@ -1,5 +1,6 @@
 import * as http from 'node:http';
-import { intercept, type RequestHandler } from '../../src/interception';
+import * as zlib from 'node:zlib';
+import { forwardWith, intercept, type RequestHandler } from '../../src/interception';
 
 /** A handler that answers every request with the body it was given. */
 function echo(): RequestHandler & { seen: Request[] } {
@@ -49,6 +50,64 @@ describe('intercept', () => {
     } finally {
       interception.dispose();
     }
+  });
+});
+
+describe('a GET with a body, which node:http and undici send (as an Elasticsearch-style search does) and fetch cannot', () => {
+  const searchOver = (url: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const body = '{"query":"b"}';
+      // node:http frames a GET's body only with a length given (without one, no server reads it).
+      const headers = { 'content-type': 'application/json', 'content-length': String(body.length) };
+      const request = http.request(url, { method: 'GET', headers }, (response) => {
+        let answer = '';
+        response.setEncoding('utf8').on('data', (piece: string) => (answer += piece));
+        response.on('end', () => resolve({ status: response.statusCode!, body: answer }));
+      });
+      request.on('error', reject).end(body);
+    });
+
+  test('reaches the handler from node:http with its bytes', async () => {
+    const handler = echo();
+    const interception = intercept(handler, {});
+    try {
+      await expect(searchOver('http://search.example/index/_search')).resolves.toEqual({ status: 200, body: '{"query":"b"}' });
+      expect(handler.seen.map((request) => request.method)).toEqual(['GET']);
+    } finally {
+      interception.dispose();
+    }
+  });
+
+  test('is forwarded with its body, while node:http is intercepted, and comes back decoded as fetch decodes', async () => {
+    const server = http.createServer((request, response) => {
+      let body = '';
+      request.setEncoding('utf8').on('data', (piece: string) => (body += piece));
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/json', 'content-encoding': 'gzip' });
+        response.end(zlib.gzipSync(JSON.stringify({ method: request.method, body })));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const handler = echo();
+    const interception = intercept(handler, {});
+    try {
+      const { port } = server.address() as { port: number };
+      const request = new Request(`http://127.0.0.1:${port}/index/_search`, { headers: { 'content-type': 'application/json' } });
+      const forwarded = await forwardWith(interception.realFetch)(request, Buffer.from('{"query":"c"}'), new AbortController().signal);
+      expect([forwarded.status, forwarded.headers.get('content-type')]).toEqual([200, 'application/json']);
+      await expect(forwarded.json()).resolves.toEqual({ method: 'GET', body: '{"query":"c"}' });
+      // It went to the server, not back to the handler.
+      expect(handler.seen).toEqual([]);
+    } finally {
+      interception.dispose();
+      server.close();
+    }
+  });
+
+  test('forwarded to a server that is not there fails as fetch fails, with the socket error as its cause', async () => {
+    const request = new Request('http://127.0.0.1:9/index/_search');
+    const failed = forwardWith(fetch)(request, Buffer.from('{}'), new AbortController().signal);
+    await expect(failed).rejects.toMatchObject({ name: 'TypeError', message: 'fetch failed', cause: { code: 'ECONNREFUSED' } });
   });
 });
 

@@ -1,0 +1,91 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { pipeline, Readable, type Transform } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { getRawRequest } from '@mswjs/interceptors';
+
+/**
+ * Sending an intercepted request on to the real server (record, drift and live modes), with its body
+ * decoded as fetch decodes it, so the caller and the recording both get the decoded body.
+ */
+
+/** Managed by fetch itself, or meaningless once the request leaves through another client. */
+const NOT_FORWARDED = ['host', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'upgrade', 'expect', 'x-interceptors-internal-request-id'];
+
+/** The content codings fetch decodes; with any other, it leaves the body as it came. */
+const DECODERS: Record<string, () => Transform> = {
+  gzip: zlib.createGunzip,
+  'x-gzip': zlib.createGunzip,
+  deflate: zlib.createInflate,
+  br: zlib.createBrotliDecompress,
+};
+
+/** The `node:http` requests jest-replay sends itself: the interception lets them out untouched. */
+const ownRequests = new WeakSet<http.ClientRequest>();
+
+/** Whether an intercepted request is one jest-replay is forwarding itself (see `sendOverHttp`). */
+export function isForwarded(request: Request): boolean {
+  const raw = getRawRequest(request);
+  return raw instanceof http.ClientRequest && ownRequests.has(raw);
+}
+
+/** Sends an intercepted request, with the body the interception read, to the real server through the un-intercepted fetch. */
+export function forwardWith(realFetch: typeof fetch) {
+  return (request: Request, body: Uint8Array | null, signal: AbortSignal): Promise<Response> => {
+    const headers = new Headers(request.headers);
+    for (const name of NOT_FORWARDED) headers.delete(name);
+    const sent = body && body.byteLength > 0 ? body : undefined;
+    // Fetch refuses a GET or HEAD with a body, which node:http and undici send (an Elasticsearch-style search): so does this.
+    if (sent && (request.method === 'GET' || request.method === 'HEAD')) return sendOverHttp(request, headers, sent, signal);
+    return realFetch(request.url, { method: request.method, headers, body: sent, redirect: 'manual', signal });
+  };
+}
+
+/** A request sent with `node:http`, answered as fetch answers: a `Response`, its body decoded, failures a `TypeError` with their cause. */
+function sendOverHttp(request: Request, headers: Headers, body: Uint8Array, signal: AbortSignal): Promise<Response> {
+  const url = new URL(request.url);
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const failed = (error: Error) => reject(signal.aborted ? signal.reason : new TypeError('fetch failed', { cause: error }));
+    // node:http frames a GET's body only by its length.
+    const framed = { ...Object.fromEntries(headers), 'content-length': String(body.byteLength) };
+    const sent = client.request(url, { method: request.method, headers: framed, signal }, (response) => {
+      try {
+        resolve(fetchResponse(response, request.method));
+      } catch (error) {
+        response.destroy();
+        failed(error as Error);
+      }
+    });
+    ownRequests.add(sent);
+    sent.on('error', failed).end(body);
+  });
+}
+
+/** A `node:http` response as the `Response` fetch would make of it. */
+function fetchResponse(response: http.IncomingMessage, method: string): Response {
+  const headers = new Headers();
+  const raw = response.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+  const status = response.statusCode!;
+  const bodiless = method === 'HEAD' || status === 204 || status === 205 || status === 304;
+  if (bodiless) response.resume();
+  return new Response(bodiless ? null : (Readable.toWeb(decoded(response)) as ReadableStream<Uint8Array>), {
+    status,
+    statusText: response.statusMessage,
+    headers,
+  });
+}
+
+/** The body with its content codings undone, last applied first, as fetch does (and untouched when one is unknown). */
+function decoded(response: http.IncomingMessage): Readable {
+  const codings = (response.headers['content-encoding'] ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length === 0 || !codings.every((coding) => coding in DECODERS)) return response;
+  const decoders = codings.reverse().map((coding) => DECODERS[coding]());
+  // A failure anywhere (a broken connection, a corrupt body) ends the last stream with that error.
+  pipeline([response, ...decoders], () => undefined);
+  return decoders[decoders.length - 1];
+}
