@@ -5,6 +5,7 @@ import { FetchInterceptor } from '@mswjs/interceptors/fetch';
 import { getClientRequestBodyStream } from '@mswjs/interceptors/utils/node';
 import { bodyOf, directFetch, fetchCall, WEB_PROTOCOLS } from './fetch';
 import { forwardWith, isForwarded } from './forward';
+export { forwardWith } from './forward';
 import { type InterceptingDispatcher, interceptingDispatcher } from './undici';
 import { UserInterceptors } from './user-interceptors';
 
@@ -142,8 +143,6 @@ function listen<T extends ClientRequestInterceptor | FetchInterceptor>(
 }
 
 const isNodeError = (value: unknown): value is NodeJS.ErrnoException => value instanceof Error && 'code' in value;
-
-export { forwardWith };
 
 /**
  * An intercepted request's body. A Fetch `Request` cannot carry the body of a GET or HEAD, which `node:http` sends
