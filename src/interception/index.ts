@@ -149,7 +149,11 @@ const isNodeError = (value: unknown): value is NodeJS.ErrnoException => value in
  * (an Elasticsearch-style search): @mswjs/interceptors keeps it aside, and it is read from there.
  */
 async function interceptedBody(request: Request): Promise<Uint8Array | null> {
-  if (request.body || !(getRawRequest(request) instanceof http.ClientRequest)) return bodyOf(request);
+  const raw = getRawRequest(request);
+  if (!(raw instanceof http.ClientRequest)) return bodyOf(request);
+  // A client that asked for the server's go-ahead (`Expect: 100-continue`) sends its body only once told: as the server would, tell it.
+  if (/\b100-continue\b/i.test(request.headers.get('expect') ?? '')) raw.emit('continue');
+  if (request.body) return bodyOf(request);
   const parts: Buffer[] = [];
   for await (const part of getClientRequestBodyStream(request)) parts.push(Buffer.from(part as Uint8Array));
   return parts.length === 0 ? null : Buffer.concat(parts);

@@ -86,6 +86,11 @@ describe('fidelity: every framing, body kind and failure records and replays fai
     expect(output(out('replay'), 'get-with-body')).toEqual({ http: [answer('one'), answer('two')], undici: answer('three') });
   });
 
+  test('a node:http upload that waits for 100 Continue is told to go on: recorded with its body, replayed', () => {
+    expect(output(out('record'), 'expect-continue')).toBe('echo: after the go-ahead');
+    expect(output(out('replay'), 'expect-continue')).toBe('echo: after the go-ahead');
+  });
+
   test('record mode does not buffer: the client saw chunk 1 before the upstream sent the last chunk', () => {
     const seen = output(out('record'), 'chat-stream');
     const request = upstream.requests.findIndex((r) => r.body.includes('one two three four five six'));

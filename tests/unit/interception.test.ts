@@ -51,6 +51,27 @@ describe('intercept', () => {
       interception.dispose();
     }
   });
+
+  test('a node:http request that waits for 100 Continue before its body (`Expect: 100-continue`) is told to go on, and answered', async () => {
+    const handler = echo();
+    const interception = intercept(handler, {});
+    try {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const body = '{"upload":1}';
+        const headers = { 'content-type': 'application/json', 'content-length': String(body.length), expect: '100-continue' };
+        const request = http.request('http://uploads.example/v1/files', { method: 'PUT', headers }, (response) => {
+          let text = '';
+          response.setEncoding('utf8').on('data', (piece: string) => (text += piece));
+          response.on('end', () => resolve(text));
+        });
+        request.on('error', reject).on('continue', () => request.end(body));
+        request.flushHeaders();
+      });
+      expect(answer).toBe('{"upload":1}');
+    } finally {
+      interception.dispose();
+    }
+  }, 2_000);
 });
 
 describe('a GET with a body, which node:http and undici send (as an Elasticsearch-style search does) and fetch cannot', () => {
