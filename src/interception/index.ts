@@ -133,7 +133,8 @@ function listen<T extends ClientRequestInterceptor | FetchInterceptor>(
       if (await user?.answer(event)) return;
       // data:, blob: and file: URLs never reach a server (the openai SDK fetches `data:,` to probe FormData support).
       if (!WEB_PROTOCOLS.has(url.protocol) || !handler.handles(url)) return;
-      controller.respondWith(await handler.handle(request, await interceptedBody(request)));
+      const body = await interceptedBody(request);
+      controller.respondWith(await handler.handle(withClientAborts(request), body));
     } catch (error) {
       controller.errorWith(asFailure(error as Error));
     }
@@ -143,6 +144,25 @@ function listen<T extends ClientRequestInterceptor | FetchInterceptor>(
 }
 
 const isNodeError = (value: unknown): value is NodeJS.ErrnoException => value instanceof Error && 'code' in value;
+
+/**
+ * The request as the handler gets it. A `node:http` client gives up by destroying its request (axios's timeout,
+ * node-fetch's abort), which @mswjs/interceptors' `Request` never hears of: before the answer, that aborts the
+ * request's signal, as fetch's does, so a client timeout is recorded and replayed as one (and nothing waits on for a
+ * server that never answers). Its body has been read (`interceptedBody`): the request the handler gets has none.
+ */
+function withClientAborts(request: Request): Request {
+  const raw = getRawRequest(request);
+  if (!(raw instanceof http.ClientRequest)) return request;
+  const controller = new AbortController();
+  // `res`: the response, once one has come (undocumented; null before, in every Node release). A `response` listener
+  // would do, but adding one keeps a response its client never listened for from being discarded.
+  const answered = () => Boolean((raw as http.ClientRequest & { res?: http.IncomingMessage | null }).res);
+  raw.once('close', () => {
+    if (!answered()) controller.abort(new DOMException('The client destroyed the request before its answer', 'AbortError'));
+  });
+  return new Request(request.url, { method: request.method, headers: request.headers, signal: controller.signal });
+}
 
 /**
  * An intercepted request's body. A Fetch `Request` cannot carry the body of a GET or HEAD, which `node:http` sends

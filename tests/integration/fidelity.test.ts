@@ -211,6 +211,13 @@ describe('fidelity: every framing, body kind and failure records and replays fai
     // connection errors, live as well; what matters is that replay fails as recording did.
     expect(output(out('replay'), 'timeout')).toEqual(output(out('record'), 'timeout'));
     expect(output(out('replay'), 'timeout').class).toMatch(/^APIConnection(Timeout)?Error$/);
-    expect(recordingOf(/client_timeout/).response.exception_data.type).toBe('APITimeoutError');
+    expect(recordingOf(/client_timeout-/).response.exception_data.type).toBe('APITimeoutError');
+  });
+
+  test('a node:http client that gives up (axios, on its timeout) is recorded as a timeout and replayed as one', () => {
+    const timedOut = { code: 'ECONNABORTED', message: 'timeout of 300ms exceeded' };
+    expect(output(out('record'), 'axios-timeout')).toEqual(timedOut);
+    expect(output(out('replay'), 'axios-timeout')).toEqual(timedOut);
+    expect(recordingOf(/client_timeout_over_node_http/).response).toMatchObject({ body: null, is_exception: true, exception_data: { type: 'APITimeoutError' } });
   });
 });

@@ -52,6 +52,34 @@ describe('intercept', () => {
     }
   });
 
+  test('a node:http client that gives up before the answer (destroys its request, as on an axios timeout) aborts the request as fetch would', async () => {
+    let aborted: unknown;
+    const interception = intercept(
+      {
+        handles: () => true,
+        handle: (request) =>
+          new Promise((_, reject) =>
+            request.signal.addEventListener('abort', () => {
+              aborted = request.signal.reason;
+              reject(request.signal.reason);
+            }),
+          ),
+      },
+      {},
+    );
+    try {
+      const request = http.request('http://slow.example/v1/chat/completions', { method: 'POST' });
+      const closed = new Promise((resolve) => request.on('error', () => undefined).on('close', resolve));
+      request.end('{}');
+      setTimeout(() => request.destroy(), 20);
+      await closed;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(aborted).toMatchObject({ name: 'AbortError' });
+    } finally {
+      interception.dispose();
+    }
+  });
+
   test('a node:http request that waits for 100 Continue before its body (`Expect: 100-continue`) is told to go on, and answered', async () => {
     const handler = echo();
     const interception = intercept(handler, {});
