@@ -2,7 +2,6 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { pipeline, Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { getRawRequest } from '@mswjs/interceptors';
 
 /**
  * Sending an intercepted request on to the real server (record, drift and live modes), with its body
@@ -20,14 +19,11 @@ const DECODERS: Record<string, () => Transform> = {
   br: zlib.createBrotliDecompress,
 };
 
-/** The `node:http` requests jest-replay sends itself: the interception lets them out untouched. */
+/** The `node:http` requests jest-replay sends itself (see `sendOverHttp`). */
 const ownRequests = new WeakSet<http.ClientRequest>();
 
-/** Whether an intercepted request is one jest-replay is forwarding itself (see `sendOverHttp`). */
-export function isForwarded(request: Request): boolean {
-  const raw = getRawRequest(request);
-  return raw instanceof http.ClientRequest && ownRequests.has(raw);
-}
+/** Whether a `node:http` request is one jest-replay sends on itself: the interception lets it out untouched. */
+export const isOwnRequest = (request: http.ClientRequest): boolean => ownRequests.has(request);
 
 /** Sends an intercepted request, with the body the interception read, to the real server through the un-intercepted fetch. */
 export function forwardWith(realFetch: typeof fetch) {

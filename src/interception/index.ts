@@ -4,7 +4,7 @@ import { ClientRequestInterceptor } from '@mswjs/interceptors/ClientRequest';
 import { FetchInterceptor } from '@mswjs/interceptors/fetch';
 import { getClientRequestBodyStream } from '@mswjs/interceptors/utils/node';
 import { bodyOf, directFetch, fetchCall, WEB_PROTOCOLS } from './fetch';
-import { forwardWith, isForwarded } from './forward';
+import { forwardWith, isOwnRequest } from './forward';
 export { forwardWith } from './forward';
 import { type InterceptingDispatcher, interceptingDispatcher } from './undici';
 import { UserInterceptors } from './user-interceptors';
@@ -125,16 +125,17 @@ function listen<T extends ClientRequestInterceptor | FetchInterceptor>(
 ): T {
   interceptor.on('request', async (event) => {
     const { request, controller } = event;
+    const raw = clientRequestOf(request);
     // What jest-replay sends on itself goes out as it is.
-    if (isForwarded(request)) return;
+    if (raw && isOwnRequest(raw)) return;
     const url = new URL(request.url);
     try {
       // The test's own mocks first, for every request: theirs answer what they mock (see ./user-interceptors).
       if (await user?.answer(event)) return;
       // data:, blob: and file: URLs never reach a server (the openai SDK fetches `data:,` to probe FormData support).
       if (!WEB_PROTOCOLS.has(url.protocol) || !handler.handles(url)) return;
-      const body = await interceptedBody(request);
-      controller.respondWith(await handler.handle(withClientAborts(request), body));
+      const body = raw ? await clientRequestBody(request, raw) : await bodyOf(request);
+      controller.respondWith(await handler.handle(raw ? withClientAborts(request, raw) : request, body));
     } catch (error) {
       controller.errorWith(asFailure(error as Error));
     }
@@ -145,15 +146,19 @@ function listen<T extends ClientRequestInterceptor | FetchInterceptor>(
 
 const isNodeError = (value: unknown): value is NodeJS.ErrnoException => value instanceof Error && 'code' in value;
 
-/**
- * The request as the handler gets it. A `node:http` client gives up by destroying its request (axios's timeout,
- * node-fetch's abort), which @mswjs/interceptors' `Request` never hears of: before the answer, that aborts the
- * request's signal, as fetch's does, so a client timeout is recorded and replayed as one (and nothing waits on for a
- * server that never answers). Its body has been read (`interceptedBody`): the request the handler gets has none.
- */
-function withClientAborts(request: Request): Request {
+/** The `node:http` request behind an intercepted one, if it came from `node:http`: it knows what the `Request` does not. */
+function clientRequestOf(request: Request): http.ClientRequest | undefined {
   const raw = getRawRequest(request);
-  if (!(raw instanceof http.ClientRequest)) return request;
+  return raw instanceof http.ClientRequest ? raw : undefined;
+}
+
+/**
+ * A `node:http` request as the handler gets it. Its client gives up by destroying it (axios's timeout, node-fetch's
+ * abort), which @mswjs/interceptors' `Request` never hears of: before the answer, that aborts the request's signal,
+ * as fetch's does, so a client timeout is recorded and replayed as one (and nothing waits on for a server that never
+ * answers). Its body has been read (`clientRequestBody`): the request the handler gets has none.
+ */
+function withClientAborts(request: Request, raw: http.ClientRequest): Request {
   const controller = new AbortController();
   // `res`: the response, once one has come (undocumented; null before, in every Node release). A `response` listener
   // would do, but adding one keeps a response its client never listened for from being discarded.
@@ -165,12 +170,10 @@ function withClientAborts(request: Request): Request {
 }
 
 /**
- * An intercepted request's body. A Fetch `Request` cannot carry the body of a GET or HEAD, which `node:http` sends
+ * A `node:http` request's body. A Fetch `Request` cannot carry the body of a GET or HEAD, which `node:http` sends
  * (an Elasticsearch-style search): @mswjs/interceptors keeps it aside, and it is read from there.
  */
-async function interceptedBody(request: Request): Promise<Uint8Array | null> {
-  const raw = getRawRequest(request);
-  if (!(raw instanceof http.ClientRequest)) return bodyOf(request);
+async function clientRequestBody(request: Request, raw: http.ClientRequest): Promise<Uint8Array | null> {
   // A client that asked for the server's go-ahead (`Expect: 100-continue`) sends its body only once told: as the server would, tell it.
   if (/\b100-continue\b/i.test(request.headers.get('expect') ?? '')) raw.emit('continue');
   if (request.body) return bodyOf(request);
