@@ -154,17 +154,18 @@ function clientRequestOf(request: Request): http.ClientRequest | undefined {
 
 /**
  * A `node:http` request as the handler gets it. Its client gives up by destroying it (axios's timeout, node-fetch's
- * abort), which @mswjs/interceptors' `Request` never hears of: before the answer, that aborts the request's signal,
- * as fetch's does, so a client timeout is recorded and replayed as one (and nothing waits on for a server that never
- * answers). Its body has been read (`clientRequestBody`): the request the handler gets has none.
+ * abort), which @mswjs/interceptors' `Request` never hears of: until the answer has come whole, that aborts the
+ * request's signal, as fetch's does. So a client timeout is recorded and replayed as one, nothing waits on for a
+ * server that never answers, and a replayed body stops once nobody reads it (record mode drains it regardless).
+ * Its body has been read (`clientRequestBody`): the request the handler gets has none.
  */
 function withClientAborts(request: Request, raw: http.ClientRequest): Request {
   const controller = new AbortController();
   // `res`: the response, once one has come (undocumented; null before, in every Node release). A `response` listener
   // would do, but adding one keeps a response its client never listened for from being discarded.
-  const answered = () => Boolean((raw as http.ClientRequest & { res?: http.IncomingMessage | null }).res);
+  const answered = () => (raw as http.ClientRequest & { res?: http.IncomingMessage | null }).res?.complete === true;
   raw.once('close', () => {
-    if (!answered()) controller.abort(new DOMException('The client destroyed the request before its answer', 'AbortError'));
+    if (!answered()) controller.abort(new DOMException('The client destroyed the request before its whole answer', 'AbortError'));
   });
   return new Request(request.url, { method: request.method, headers: request.headers, signal: controller.signal });
 }

@@ -174,6 +174,12 @@ describe('fidelity: every framing, body kind and failure records and replays fai
     expect(output(out('record'), 'early-stop')).toHaveLength(2);
     const chunks = recordingOf(/caller_stops_reading_early/).response.body;
     expect(chunks[chunks.length - 1].__data__.choices[0].finish_reason).toBe('stop');
+    // The same when a node:http client destroys its request after the first event.
+    expect(output(out('record'), 'http-early-stop')).toBe(true);
+    expect(output(out('replay'), 'http-early-stop')).toBe(true);
+    const overHttp = recordingOf(/destroys_its_request/).response;
+    expect(overHttp.is_exception).toBeUndefined();
+    expect(overHttp.body[overHttp.body.length - 1].__data__.choices[0].finish_reason).toBe('stop');
   });
 
   test('HTTP errors replay as the same SDK error class, status, message and request id', () => {

@@ -80,6 +80,32 @@ describe('intercept', () => {
     }
   });
 
+  test('a node:http client that gives up while the answer is arriving aborts the request too, so a replayed body stops', async () => {
+    let aborted: unknown;
+    const interception = intercept(
+      {
+        handles: () => true,
+        handle: async (request) => {
+          request.signal.addEventListener('abort', () => (aborted = request.signal.reason));
+          // The first event, then nothing more for a long while (a replay paced by its recorded delays).
+          const body = new ReadableStream({ start: (controller) => controller.enqueue(new TextEncoder().encode('data: 1\n\n')) });
+          return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+        },
+      },
+      {},
+    );
+    try {
+      const request = http.request('http://slow.example/v1/chat/completions', { method: 'POST' }, (response) => response.once('data', () => request.destroy()));
+      const closed = new Promise((resolve) => request.on('error', () => undefined).on('close', resolve));
+      request.end('{}');
+      await closed;
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(aborted).toMatchObject({ name: 'AbortError' });
+    } finally {
+      interception.dispose();
+    }
+  });
+
   test('a node:http request that waits for 100 Continue before its body (`Expect: 100-continue`) is told to go on, and answered', async () => {
     const handler = echo();
     const interception = intercept(handler, {});
