@@ -52,58 +52,40 @@ describe('intercept', () => {
     }
   });
 
-  test('a node:http client that gives up before the answer (destroys its request, as on an axios timeout) aborts the request as fetch would', async () => {
+  /** What the handler's request is aborted with when a node:http client gives up as `giveUp` has it do. */
+  async function abortedWhen(answer: (request: Request) => Promise<Response>, giveUp: (request: http.ClientRequest) => void): Promise<unknown> {
     let aborted: unknown;
-    const interception = intercept(
-      {
-        handles: () => true,
-        handle: (request) =>
-          new Promise((_, reject) =>
-            request.signal.addEventListener('abort', () => {
-              aborted = request.signal.reason;
-              reject(request.signal.reason);
-            }),
-          ),
-      },
-      {},
-    );
+    const handle = (request: Request) => {
+      request.signal.addEventListener('abort', () => (aborted = request.signal.reason));
+      return answer(request);
+    };
+    const interception = intercept({ handles: () => true, handle }, {});
     try {
       const request = http.request('http://slow.example/v1/chat/completions', { method: 'POST' });
       const closed = new Promise((resolve) => request.on('error', () => undefined).on('close', resolve));
+      giveUp(request);
       request.end('{}');
-      setTimeout(() => request.destroy(), 20);
       await closed;
       await new Promise((resolve) => setImmediate(resolve));
-      expect(aborted).toMatchObject({ name: 'AbortError' });
+      return aborted;
     } finally {
       interception.dispose();
     }
+  }
+
+  test('a node:http client that gives up before the answer (destroys its request, as on an axios timeout) aborts the request as fetch would', async () => {
+    const never = (request: Request) => new Promise<Response>((_, reject) => request.signal.addEventListener('abort', () => reject(request.signal.reason)));
+    await expect(abortedWhen(never, (request) => setTimeout(() => request.destroy(), 20))).resolves.toMatchObject({ name: 'AbortError' });
   });
 
   test('a node:http client that gives up while the answer is arriving aborts the request too, so a replayed body stops', async () => {
-    let aborted: unknown;
-    const interception = intercept(
-      {
-        handles: () => true,
-        handle: async (request) => {
-          request.signal.addEventListener('abort', () => (aborted = request.signal.reason));
-          // The first event, then nothing more for a long while (a replay paced by its recorded delays).
-          const body = new ReadableStream({ start: (controller) => controller.enqueue(new TextEncoder().encode('data: 1\n\n')) });
-          return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
-        },
-      },
-      {},
-    );
-    try {
-      const request = http.request('http://slow.example/v1/chat/completions', { method: 'POST' }, (response) => response.once('data', () => request.destroy()));
-      const closed = new Promise((resolve) => request.on('error', () => undefined).on('close', resolve));
-      request.end('{}');
-      await closed;
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(aborted).toMatchObject({ name: 'AbortError' });
-    } finally {
-      interception.dispose();
-    }
+    // The first event, then nothing more for a long while (a replay paced by its recorded delays).
+    const firstEventOnly = async () =>
+      new Response(new ReadableStream({ start: (controller) => controller.enqueue(new TextEncoder().encode('data: 1\n\n')) }), {
+        headers: { 'content-type': 'text/event-stream' },
+      });
+    const onFirstEvent = (request: http.ClientRequest) => request.on('response', (response) => response.once('data', () => request.destroy()));
+    await expect(abortedWhen(firstEventOnly, onFirstEvent)).resolves.toMatchObject({ name: 'AbortError' });
   });
 
   test('a node:http request that waits for 100 Continue before its body (`Expect: 100-continue`) is told to go on, and answered', async () => {
