@@ -1,4 +1,5 @@
 import type { RequestHandler } from './index';
+import { keepDispatcher, ownDispatcher } from './forward';
 
 export const WEB_PROTOCOLS = new Set(['http:', 'https:']);
 
@@ -19,13 +20,16 @@ const ORIGIN_HEADERS = ['authorization', 'proxy-authorization', 'cookie', 'host'
 export function directFetch(handler: RequestHandler, realFetch: typeof fetch): typeof fetch {
   const send = async (request: Request, body: Uint8Array | null, redirects: number): Promise<Response> => {
     const url = new URL(request.url);
-    if (!WEB_PROTOCOLS.has(url.protocol) || !handler.handles(url)) return realFetch(body === null ? request : new Request(request, { body }));
+    if (!WEB_PROTOCOLS.has(url.protocol) || !handler.handles(url)) {
+      return realFetch(body === null ? request : new Request(request, { body }), ownDispatcher(request));
+    }
     const response = withUrl(await handler.handle(request, body), request.url);
     if (!REDIRECT_STATUSES.has(response.status) || request.redirect === 'manual') return response;
     const location = response.headers.get('location');
     if (location === null) return response;
     if (request.redirect === 'error') throw networkError('unexpected redirect');
-    const followed = await send(redirected(request, body !== null, response.status, location, redirects), null, redirects + 1);
+    const next = keepDispatcher(redirected(request, body !== null, response.status, location, redirects), request);
+    const followed = await send(next, null, redirects + 1);
     Object.defineProperty(followed, 'redirected', { value: true, configurable: true });
     return followed;
   };
@@ -41,6 +45,7 @@ export const bodyOf = async (request: Request): Promise<Uint8Array | null> => (r
 /** The request of a fetch call and its body, read once (see `withBodyApart`). */
 export async function fetchCall(input: Request | string | URL, init: RequestInit | undefined): Promise<{ request: Request; body: Uint8Array | null }> {
   const { request, body } = withBodyApart(input, init);
+  keepDispatcher(request, init);
   return { request, body: body ?? (await bodyOf(request)) };
 }
 

@@ -25,7 +25,26 @@ const ownRequests = new WeakSet<http.ClientRequest>();
 /** Whether a `node:http` request is one jest-replay sends on itself: the interception lets it out untouched. */
 export const isOwnRequest = (request: http.ClientRequest): boolean => ownRequests.has(request);
 
-/** Sends an intercepted request, with the body the interception read, to the real server through the un-intercepted fetch. */
+/** The `dispatcher` a fetch call gave (a proxy, a private CA: the `openai` SDK's `fetchOptions`), by the call's request. */
+const dispatchers = new WeakMap<Request, object>();
+
+/** Keeps the `dispatcher` of a fetch call's `init` with its request (or with the request a redirect makes of it). */
+export function keepDispatcher(request: Request, from: RequestInit | Request | undefined): Request {
+  const dispatcher = from instanceof Request ? dispatchers.get(from) : (from as { dispatcher?: object } | undefined)?.dispatcher;
+  if (dispatcher) dispatchers.set(request, dispatcher);
+  return request;
+}
+
+/** The fetch options that send a request through its call's own dispatcher, if it gave one. */
+export const ownDispatcher = (request: Request): RequestInit => {
+  const dispatcher = dispatchers.get(request);
+  return dispatcher ? ({ dispatcher } as RequestInit) : {};
+};
+
+/**
+ * Sends an intercepted request, with the body the interception read, to the real server through the un-intercepted
+ * fetch, and its call's own dispatcher if it gave one.
+ */
 export function forwardWith(realFetch: typeof fetch) {
   return (request: Request, body: Uint8Array | null, signal: AbortSignal): Promise<Response> => {
     const headers = new Headers(request.headers);
@@ -33,7 +52,7 @@ export function forwardWith(realFetch: typeof fetch) {
     const sent = body && body.byteLength > 0 ? body : undefined;
     // Fetch refuses a GET or HEAD with a body, which node:http and undici send (an Elasticsearch-style search): so does this.
     if (sent && (request.method === 'GET' || request.method === 'HEAD')) return sendOverHttp(request, headers, sent, signal);
-    return realFetch(request.url, { method: request.method, headers, body: sent, redirect: 'manual', signal });
+    return realFetch(request.url, { method: request.method, headers, body: sent, redirect: 'manual', signal, ...ownDispatcher(request) });
   };
 }
 

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as zlib from 'node:zlib';
+import { Agent, type Dispatcher } from 'undici';
 import { forwardWith, intercept, type RequestHandler } from '../../src/interception';
 
 /** A handler that answers every request with the body it was given. */
@@ -253,6 +254,28 @@ describe("the test context's fetch, straight to the handler", () => {
       await expect(interception.fetch('http://api.example/a', { method: 'head', body: bytes })).rejects.toThrow(TypeError);
     } finally {
       interception.dispose();
+    }
+  });
+
+  test("a redirect to a host the handler leaves alone goes to the real fetch through the call's own dispatcher", async () => {
+    const server = http.createServer((request, response) => response.end('reached'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const interception = intercept(routed({ '/moved': redirect(302, `http://127.0.0.1:${port}/`) }), {});
+    let dispatched = 0;
+    class Counting extends Agent {
+      dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandlers): boolean {
+        dispatched++;
+        return super.dispatch(options, handler);
+      }
+    }
+    try {
+      const response = await interception.fetch('http://api.example/moved', { dispatcher: new Counting() } as RequestInit);
+      await expect(response.text()).resolves.toBe('reached');
+      expect(dispatched).toBe(1);
+    } finally {
+      interception.dispose();
+      server.close();
     }
   });
 
