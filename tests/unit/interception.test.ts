@@ -162,6 +162,27 @@ describe('a GET with a body, which node:http and undici send (as an Elasticsearc
     }
   });
 
+  test.each([
+    ['deflate', 'decoded', (data: Buffer) => zlib.deflateSync(data)],
+    ['br', 'decoded', (data: Buffer) => zlib.brotliCompressSync(data)],
+    ['gzip, br', 'decoded, last coding first', (data: Buffer) => zlib.brotliCompressSync(zlib.gzipSync(data))],
+    ['x-unknown', 'as it came, as fetch leaves a coding it does not know', (data: Buffer) => Buffer.concat([Buffer.from('?'), data])],
+  ])('forwarded, an answer in %s comes back %s', async (coding, _how, encode) => {
+    const sent = Buffer.from('{"hits":[]}');
+    const server = http.createServer((request, response) => {
+      request.resume().on('end', () => response.writeHead(200, { 'content-encoding': coding }).end(encode(sent)));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const forwarded = await forwardWith(fetch)(new Request(`http://127.0.0.1:${port}/index/_search`), Buffer.from('{}'), new AbortController().signal);
+      const expected = coding === 'x-unknown' ? encode(sent) : sent;
+      expect(Buffer.from(await forwarded.arrayBuffer()).equals(expected)).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
   test('forwarded to a server that is not there fails as fetch fails, with the socket error as its cause', async () => {
     const request = new Request('http://127.0.0.1:9/index/_search');
     const failed = forwardWith(fetch)(request, Buffer.from('{}'), new AbortController().signal);
