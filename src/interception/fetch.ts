@@ -1,5 +1,5 @@
 import type { RequestHandler } from './index';
-import { keepDispatcher, ownDispatcher } from './forward';
+import { fetchRefusesBody, keepDispatcher, ownDispatcher } from './forward';
 
 export const WEB_PROTOCOLS = new Set(['http:', 'https:']);
 
@@ -60,7 +60,7 @@ function withBodyApart(input: Request | string | URL, init: RequestInit | undefi
   const text = typeof given === 'string';
   if (!text && !ArrayBuffer.isView(given) && !(given instanceof ArrayBuffer)) return { request: new Request(input, init) };
   const request = new Request(input, { ...init, body: undefined });
-  if (request.method === 'GET' || request.method === 'HEAD') throw new TypeError('Request with GET/HEAD method cannot have body.');
+  if (fetchRefusesBody(request.method)) throw new TypeError('Request with GET/HEAD method cannot have body.');
   if (text && !request.headers.has('content-type')) request.headers.set('content-type', 'text/plain;charset=UTF-8');
   const bytes = text ? Buffer.from(given) : ArrayBuffer.isView(given) ? new Uint8Array(given.buffer, given.byteOffset, given.byteLength) : new Uint8Array(given);
   // Copied, as fetch copies it: the caller may reuse its buffer.

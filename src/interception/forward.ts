@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { pipeline, Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
+import { NULL_BODY_STATUS } from '../core/session/replay';
 
 /**
  * Sending an intercepted request on to the real server (record, drift and live modes), with its body
@@ -18,6 +19,9 @@ const DECODERS: Record<string, () => Transform> = {
   deflate: zlib.createInflate,
   br: zlib.createBrotliDecompress,
 };
+
+/** Methods whose requests fetch refuses to give a body (`node:http` and undici send one). */
+export const fetchRefusesBody = (method: string): boolean => method === 'GET' || method === 'HEAD';
 
 /** The `node:http` requests jest-replay sends itself (see `sendOverHttp`). */
 const ownRequests = new WeakSet<http.ClientRequest>();
@@ -51,7 +55,7 @@ export function forwardWith(realFetch: typeof fetch) {
     for (const name of NOT_FORWARDED) headers.delete(name);
     const sent = body && body.byteLength > 0 ? body : undefined;
     // Fetch refuses a GET or HEAD with a body, which node:http and undici send (an Elasticsearch-style search): so does this.
-    if (sent && (request.method === 'GET' || request.method === 'HEAD')) return sendOverHttp(request, headers, sent, signal);
+    if (sent && fetchRefusesBody(request.method)) return sendOverHttp(request, headers, sent, signal);
     return realFetch(request.url, { method: request.method, headers, body: sent, redirect: 'manual', signal, ...ownDispatcher(request) });
   };
 }
@@ -83,7 +87,7 @@ function fetchResponse(response: http.IncomingMessage, method: string): Response
   const raw = response.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
   const status = response.statusCode!;
-  const bodiless = method === 'HEAD' || status === 204 || status === 205 || status === 304;
+  const bodiless = method === 'HEAD' || NULL_BODY_STATUS.has(status);
   if (bodiless) response.resume();
   return new Response(bodiless ? null : (Readable.toWeb(decoded(response)) as ReadableStream<Uint8Array>), {
     status,
